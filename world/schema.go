@@ -1,0 +1,97 @@
+package world
+
+import (
+	"errors"
+	"fmt"
+)
+
+// MaxFields is the most fields a schema may have: deltas name changed fields
+// with a 64-bit mask.
+const MaxFields = 64
+
+// FieldType is the type of one entity field.
+type FieldType uint8
+
+// Field types. Every type but String is stored as an int64, so the tracker and
+// the delta code treat them alike.
+const (
+	Int    FieldType = iota + 1 // signed integer
+	Float                       // float quantized to multiples of Field.Quantum
+	Bool                        // 0 or 1
+	String                      // short text, at most Field.MaxLen bytes
+)
+
+func (t FieldType) String() string {
+	switch t {
+	case Int:
+		return "int"
+	case Float:
+		return "float"
+	case Bool:
+		return "bool"
+	case String:
+		return "string"
+	}
+	return fmt.Sprintf("FieldType(%d)", uint8(t))
+}
+
+// DefaultMaxLen bounds String fields whose MaxLen is zero.
+const DefaultMaxLen = 32
+
+// Field describes one typed field of an entity type.
+type Field struct {
+	Name string
+	Type FieldType
+	// Quantum is the resolution of a Float field: values are stored as
+	// round(v/Quantum), so both ends see the same number and the wire carries
+	// small integers. It must be positive for Float fields.
+	Quantum float64
+	// MaxLen bounds a String field in bytes; longer values are cut. Zero means
+	// DefaultMaxLen.
+	MaxLen int
+}
+
+// Schema describes one entity type: its name and ordered fields. Field order
+// is the wire order, so changing it is a protocol change for that game.
+type Schema struct {
+	Name   string
+	Fields []Field
+}
+
+// ErrInvalidSchema reports a schema that cannot be used.
+var ErrInvalidSchema = errors.New("invalid schema")
+
+// Validate reports the first problem with s.
+func (s Schema) Validate() error {
+	if s.Name == "" {
+		return fmt.Errorf("%w: empty name", ErrInvalidSchema)
+	}
+	if len(s.Fields) == 0 || len(s.Fields) > MaxFields {
+		return fmt.Errorf("%w: %s has %d fields, want 1..%d", ErrInvalidSchema, s.Name, len(s.Fields), MaxFields)
+	}
+	for i, f := range s.Fields {
+		switch f.Type {
+		case Int, Bool, String:
+		case Float:
+			if !(f.Quantum > 0) {
+				return fmt.Errorf("%w: %s.%s: float needs a positive quantum", ErrInvalidSchema, s.Name, f.Name)
+			}
+		default:
+			return fmt.Errorf("%w: %s field %d: unknown type %d", ErrInvalidSchema, s.Name, i, f.Type)
+		}
+	}
+	return nil
+}
+
+func (f Field) maxLen() int {
+	if f.MaxLen > 0 {
+		return f.MaxLen
+	}
+	return DefaultMaxLen
+}
+
+// Value is one field value: I for numeric types, S for strings.
+type Value struct {
+	I int64
+	S string
+}
