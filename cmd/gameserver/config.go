@@ -1,0 +1,228 @@
+package main
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/tickroom/tickroom"
+)
+
+// Config is the whole of server.toml. It is the only place TOML is known:
+// main maps each section onto the options struct of the package it tunes, so
+// those packages stay free of configuration formats.
+//
+// server.toml at the repository root documents every key; DefaultConfig and
+// that file hold the same values, and a test keeps them equal.
+type Config struct {
+	Server    ServerConfig    `toml:"server"`
+	WebSocket WebSocketConfig `toml:"websocket"`
+	Room      RoomConfig      `toml:"room"`
+	Session   SessionConfig   `toml:"session"`
+	Log       LogConfig       `toml:"log"`
+}
+
+// ServerConfig is the [server] section: the listener and process lifetime.
+type ServerConfig struct {
+	// Addr is the listen address, host:port. Not reloadable.
+	Addr string `toml:"addr"`
+	// ShutdownTimeout bounds a graceful shutdown: telling clients, draining
+	// connections and stopping rooms.
+	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
+}
+
+// WebSocketConfig is the [websocket] section: per-connection limits.
+type WebSocketConfig struct {
+	// Path is the URL path of the endpoint. Not reloadable.
+	Path string `toml:"path"`
+	// ReadLimit is the largest inbound message in bytes. Not reloadable,
+	// because it is fixed when a connection is upgraded.
+	ReadLimit int `toml:"read_limit"`
+	// SendQueue is how many outbound control frames a connection may queue
+	// before it is closed as a slow consumer.
+	SendQueue      int           `toml:"send_queue"`
+	WriteTimeout   time.Duration `toml:"write_timeout"`
+	PingInterval   time.Duration `toml:"ping_interval"`
+	PingTimeout    time.Duration `toml:"ping_timeout"`
+	AllowedOrigins []string      `toml:"allowed_origins"` // empty allows every origin
+}
+
+// RoomConfig is the [room] section: the simulation loop of every room.
+type RoomConfig struct {
+	TickRate     int           `toml:"tick_rate"` // ticks per second
+	SendRate     int           `toml:"send_rate"` // state sends per second, at most TickRate
+	MaxPlayers   int           `toml:"max_players"`
+	EmptyTimeout time.Duration `toml:"empty_timeout"` // 0 disposes of an empty room at once
+	MaxCatchUp   int           `toml:"max_catch_up"`  // steps per tick when behind
+	History      int           `toml:"history"`       // ticks of change history
+	InputBuffer  int           `toml:"input_buffer"`  // inputs per player between ticks
+	AckTimeout   time.Duration `toml:"ack_timeout"`   // no acknowledged tick this long: slow consumer
+	DefaultMode  string        `toml:"default_mode"`
+}
+
+// SessionConfig is the [session] section: the inbound rate limit of one
+// client, whatever its transport.
+type SessionConfig struct {
+	InputRate   int `toml:"input_rate"`   // frames per second (bucket refill)
+	InputBurst  int `toml:"input_burst"`  // bucket size in frames
+	MaxRejected int `toml:"max_rejected"` // rejected frames before the session is closed
+}
+
+// LogConfig is the [log] section.
+type LogConfig struct {
+	Level  string `toml:"level"`  // debug, info, warn or error
+	Format string `toml:"format"` // text or json
+}
+
+// DefaultConfig returns the defaults, the single source of them in code;
+// server.toml repeats them for operators to read.
+func DefaultConfig() Config {
+	return Config{
+		Server: ServerConfig{
+			Addr:            "127.0.0.1:8080",
+			ShutdownTimeout: 10 * time.Second,
+		},
+		WebSocket: WebSocketConfig{
+			Path:         "/ws",
+			ReadLimit:    4096,
+			SendQueue:    64,
+			WriteTimeout: 5 * time.Second,
+			PingInterval: 10 * time.Second,
+			PingTimeout:  20 * time.Second,
+			// Empty rather than nil: decoding "allowed_origins = []" yields an
+			// empty slice, and the default must equal what server.toml decodes to.
+			AllowedOrigins: []string{},
+		},
+		Room: RoomConfig{
+			TickRate:     20,
+			SendRate:     20,
+			MaxPlayers:   16,
+			EmptyTimeout: 30 * time.Second,
+			MaxCatchUp:   5,
+			History:      64,
+			InputBuffer:  8,
+			AckTimeout:   10 * time.Second,
+			DefaultMode:  "arena",
+		},
+		Session: SessionConfig{
+			InputRate:   60,
+			InputBurst:  30,
+			MaxRejected: 100,
+		},
+		Log: LogConfig{
+			Level:  "info",
+			Format: "text",
+		},
+	}
+}
+
+// LoadConfig reads and parses the config file at path. An empty path means
+// the server.toml embedded in the binary, so the server runs with no file.
+func LoadConfig(path string) (Config, error) {
+	if path == "" {
+		return ParseConfig(tickroom.DefaultConfigTOML, "embedded server.toml")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("load config: %w", err)
+	}
+	return ParseConfig(data, path)
+}
+
+// ParseConfig parses a server.toml document over DefaultConfig, so a key left
+// out keeps its default. It is strict, because a typo must not silently fall
+// back to a default: unknown keys and sections, durations written as bare
+// integers and invalid values are all errors naming the key, and every such
+// problem is reported at once. name (a path, or "embedded server.toml")
+// prefixes the error.
+func ParseConfig(data []byte, name string) (Config, error) {
+	c := DefaultConfig()
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		// Syntax and type errors stop the decoder at the first one; toml's
+		// message names the key as `last key "room.tick_rate"`.
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	problems := unknownKeys(md)
+	problems = append(problems, bareDurations(md, c)...)
+	reported := make(map[string]bool, len(problems))
+	for _, p := range problems {
+		reported[p.Key] = true
+	}
+	for _, p := range c.problems() {
+		if !reported[p.Key] { // one message per key is enough
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		sortByFileOrder(problems, md)
+		return Config{}, fmt.Errorf("%s: %w", name, joinProblems(problems))
+	}
+	return c, nil
+}
+
+var (
+	errUnknownKey     = errors.New("unknown key")
+	errUnknownSection = errors.New("unknown section")
+	errBareDuration   = errors.New(`must be a string with a unit, like "30s"`)
+)
+
+// unknownKeys reports keys the decoder did not use. Keys inside an unknown
+// section are not reported again: the section is the typo.
+func unknownKeys(md toml.MetaData) []*ConfigError {
+	var problems []*ConfigError
+	skip := make(map[string]bool)
+	for _, k := range md.Undecoded() {
+		if skip[k[:len(k)-1].String()] {
+			skip[k.String()] = true
+			continue
+		}
+		err := errUnknownKey
+		if md.Type(k...) == "Hash" {
+			err = errUnknownSection
+			skip[k.String()] = true
+		}
+		problems = append(problems, &ConfigError{Key: k.String(), Err: err})
+	}
+	return problems
+}
+
+// bareDurations reports duration keys written as integers. The toml package
+// reads those as nanoseconds, so `empty_timeout = 30` would mean 30ns;
+// server.toml promises durations are strings with a unit.
+func bareDurations(md toml.MetaData, c Config) []*ConfigError {
+	var problems []*ConfigError
+	for _, l := range leaves(c) {
+		d, ok := l.value.(time.Duration)
+		if !ok || !md.IsDefined(l.path...) || md.Type(l.path...) == "String" {
+			continue
+		}
+		problems = append(problems, &ConfigError{Key: l.key(), Value: int64(d), Err: errBareDuration})
+	}
+	return problems
+}
+
+// sortByFileOrder orders problems as their keys appear in the file, so the
+// message reads top to bottom alongside it. Problems with keys the file does
+// not set (a default that conflicts with a value it does set) go last.
+func sortByFileOrder(problems []*ConfigError, md toml.MetaData) {
+	line := make(map[string]int)
+	for i, k := range md.Keys() {
+		line[k.String()] = i + 1
+	}
+	pos := func(p *ConfigError) int {
+		key, _, _ := strings.Cut(p.Key, "[") // websocket.allowed_origins[1]
+		if n, ok := line[key]; ok {
+			return n
+		}
+		return math.MaxInt
+	}
+	slices.SortStableFunc(problems, func(a, b *ConfigError) int { return cmp.Compare(pos(a), pos(b)) })
+}

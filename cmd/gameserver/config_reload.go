@@ -1,0 +1,26 @@
+package main
+
+// Reloadable returns next as it can be applied to a server running with c:
+// keys that are fixed once the server is up keep their value from c, and
+// their names (like "server.addr") are returned when next changes them, so
+// the reload can say that those changes wait for a restart. Every other key,
+// tick rate and limits included, takes effect from next.
+func (c Config) Reloadable(next Config) (Config, []string) {
+	var restart []string
+	// The listener is bound once at startup.
+	keep(&restart, "server.addr", &next.Server.Addr, c.Server.Addr)
+	// The HTTP mux is built once at startup.
+	keep(&restart, "websocket.path", &next.WebSocket.Path, c.WebSocket.Path)
+	// Applied to each connection as it is upgraded; changing it on a reload
+	// would give connections different limits depending on their age.
+	keep(&restart, "websocket.read_limit", &next.WebSocket.ReadLimit, c.WebSocket.ReadLimit)
+	return next, restart
+}
+
+// keep sets *next back to cur and records key when they differ.
+func keep[T comparable](restart *[]string, key string, next *T, cur T) {
+	if *next != cur {
+		*restart = append(*restart, key)
+		*next = cur
+	}
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tickroom/tickroom/world"
+)
+
+// ConfigError is one problem with one key of the config. Validate and
+// ParseConfig return every problem at once, joined, so an operator fixes a
+// file in one pass; errors.As finds each ConfigError in the joined error.
+type ConfigError struct {
+	Key   string // dotted key, e.g. "room.tick_rate"
+	Value any    // the offending value; nil when there is none (an unknown key)
+	Err   error
+}
+
+// Error returns a message like `room.tick_rate = 0: must be between 1 and 240`,
+// the key and value written as they would be in server.toml.
+func (e *ConfigError) Error() string {
+	if e.Value == nil {
+		return fmt.Sprintf("%s: %v", e.Key, e.Err)
+	}
+	return fmt.Sprintf("%s = %s: %v", e.Key, tomlValue(e.Value), e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// tomlValue formats v the way it is written in server.toml.
+func tomlValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return strconv.Quote(v)
+	case time.Duration:
+		return strconv.Quote(v.String())
+	case []string:
+		q := make([]string, len(v))
+		for i, s := range v {
+			q[i] = strconv.Quote(s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// gameModes are the mode names default_mode may take: the modes the world
+// package registers.
+var gameModes = world.Modes()
+
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// Validate reports every invalid value in c, each as a *ConfigError, joined
+// with errors.Join. It returns nil for a usable config.
+func (c Config) Validate() error {
+	return joinProblems(c.problems())
+}
+
+func (c Config) problems() []*ConfigError {
+	var v validator
+	v.addr("server.addr", c.Server.Addr)
+	v.positive("server.shutdown_timeout", c.Server.ShutdownTimeout)
+
+	ws := c.WebSocket
+	if !strings.HasPrefix(ws.Path, "/") {
+		v.add("websocket.path", ws.Path, `must start with "/"`)
+	}
+	v.between("websocket.read_limit", ws.ReadLimit, 1, 1<<20)
+	v.between("websocket.send_queue", ws.SendQueue, 1, 1<<16)
+	v.positive("websocket.write_timeout", ws.WriteTimeout)
+	v.positive("websocket.ping_interval", ws.PingInterval)
+	// A timeout no longer than the interval would drop a healthy client
+	// before the ping that proves it alive is even sent.
+	if ws.PingTimeout <= ws.PingInterval {
+		v.add("websocket.ping_timeout", ws.PingTimeout,
+			"must be greater than websocket.ping_interval (%s)", ws.PingInterval)
+	}
+	for i, o := range ws.AllowedOrigins {
+		v.origin(fmt.Sprintf("websocket.allowed_origins[%d]", i), o)
+	}
+
+	r := c.Room
+	v.between("room.tick_rate", r.TickRate, 1, 240)
+	if r.TickRate >= 1 && r.TickRate <= 240 {
+		if r.SendRate < 1 || r.SendRate > r.TickRate {
+			v.add("room.send_rate", r.SendRate, "must be between 1 and room.tick_rate (%d)", r.TickRate)
+		}
+	} else {
+		// tick_rate is already reported; judge send_rate on its own.
+		v.between("room.send_rate", r.SendRate, 1, 240)
+	}
+	v.between("room.max_players", r.MaxPlayers, 1, 1024)
+	if r.EmptyTimeout < 0 {
+		v.add("room.empty_timeout", r.EmptyTimeout, "must not be negative")
+	}
+	v.between("room.max_catch_up", r.MaxCatchUp, 1, 100)
+	v.between("room.history", r.History, 8, 1024)
+	v.between("room.input_buffer", r.InputBuffer, 1, 1024)
+	v.positive("room.ack_timeout", r.AckTimeout)
+	v.oneOf("room.default_mode", r.DefaultMode, gameModes)
+
+	s := c.Session
+	v.between("session.input_rate", s.InputRate, 1, 10000)
+	v.between("session.input_burst", s.InputBurst, 1, 10000)
+	v.between("session.max_rejected", s.MaxRejected, 1, 1000000)
+
+	v.oneOf("log.level", c.Log.Level, logLevels)
+	v.oneOf("log.format", c.Log.Format, []string{"text", "json"})
+	return v.problems
+}
+
+// joinProblems joins problems into one error, nil for none.
+func joinProblems(problems []*ConfigError) error {
+	errs := make([]error, len(problems))
+	for i, p := range problems {
+		errs[i] = p
+	}
+	return errors.Join(errs...)
+}
+
+// validator collects problems so that Validate reports all of them.
+type validator struct {
+	problems []*ConfigError
+}
+
+func (v *validator) add(key string, value any, format string, args ...any) {
+	v.problems = append(v.problems, &ConfigError{Key: key, Value: value, Err: fmt.Errorf(format, args...)})
+}
+
+func (v *validator) between(key string, n, lo, hi int) {
+	if n < lo || n > hi {
+		v.add(key, n, "must be between %d and %d", lo, hi)
+	}
+}
+
+func (v *validator) positive(key string, d time.Duration) {
+	if d <= 0 {
+		v.add(key, d, "must be greater than 0s")
+	}
+}
+
+func (v *validator) oneOf(key, s string, allowed []string) {
+	if !slices.Contains(allowed, s) {
+		v.add(key, s, "must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+// addr accepts what net.Listen("tcp", addr) accepts with a numeric port,
+// including ":0" for tests.
+func (v *validator) addr(key, addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		v.add(key, addr, "must be host:port")
+		return
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		v.add(key, addr, "port must be a number between 0 and 65535")
+	}
+}
+
+// origin accepts what a browser sends in an Origin header: scheme://host[:port]
+// and nothing more, because a path or a trailing slash would never match.
+func (v *validator) origin(key, o string) {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+		u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		v.add(key, o, `must be an origin like "https://game.example"`)
+	}
+}
