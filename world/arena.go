@@ -1,6 +1,7 @@
 package world
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -79,7 +80,7 @@ func (a *Arena) Init(w *World) { a.nextSpawn = arenaPickupEvery }
 
 // Join implements Game: the player appears at a random spot.
 func (a *Arena) Join(w *World, p PlayerID, name string) (EntityID, error) {
-	i, found := slices.BinarySearchFunc(a.players, p, func(x *arenaPlayer, p PlayerID) int { return int(x.id) - int(p) })
+	i, found := slices.BinarySearchFunc(a.players, p, func(x *arenaPlayer, p PlayerID) int { return cmp.Compare(x.id, p) })
 	if found {
 		return 0, fmt.Errorf("arena: player %d already joined", p)
 	}
@@ -162,7 +163,7 @@ func (a *Arena) collect(w *World, dt time.Duration) {
 }
 
 func (a *Arena) find(p PlayerID) int {
-	i, found := slices.BinarySearchFunc(a.players, p, func(x *arenaPlayer, p PlayerID) int { return int(x.id) - int(p) })
+	i, found := slices.BinarySearchFunc(a.players, p, func(x *arenaPlayer, p PlayerID) int { return cmp.Compare(x.id, p) })
 	if !found {
 		return -1
 	}
