@@ -1,0 +1,45 @@
+package transports
+
+import "net/http"
+
+// Handler accepts connections. The actors package implements it; transports
+// calls it.
+type Handler interface {
+	// Accept runs on the upgrade goroutine after the WebSocket handshake and
+	// before any frame is read, so the Receiver it returns sees every frame. The
+	// link is already live: Accept may Send. A non-nil error closes the link with
+	// the error's code if it is a *CloseError, else with CloseInternal. r is
+	// valid only during the call: net/http ends its Context when Accept returns.
+	// While Accept runs nothing is read from the client, and Server.Close waits
+	// for it, so it should not block.
+	Accept(l Link, r *http.Request) (Receiver, error)
+}
+
+// Receiver gets one link's inbound events. They come from that link's single
+// reader goroutine, in order, never concurrently, so a Receiver needs no lock for
+// its own state. Calls should be quick (copy and hand off): while one runs,
+// nothing more is read from that client.
+type Receiver interface {
+	// OnFrame delivers one message of at most Options.ReadLimit bytes, binary or
+	// text alike. frame is valid only during the call (gws reuses the buffer):
+	// copy it to keep it.
+	OnFrame(frame []byte)
+
+	// OnTooLarge reports that a message of size bytes, above ReadLimit but at
+	// most 4*ReadLimit, arrived and was discarded. The link stays open: the
+	// receiver decides, usually an error frame followed by Close.
+	OnTooLarge(size int)
+
+	// OnClose is called exactly once, after the last OnFrame or OnTooLarge and
+	// after the link's writer has stopped. err is or wraps a *CloseError
+	// whenever a close code is known (see CloseStatus), whichever side closed.
+	OnClose(err error)
+}
+
+// nopReceiver stands in when Accept refused a link, so the reader still drains
+// the connection until the close handshake ends.
+type nopReceiver struct{}
+
+func (nopReceiver) OnFrame([]byte) {}
+func (nopReceiver) OnTooLarge(int) {}
+func (nopReceiver) OnClose(error)  {}

@@ -1,0 +1,247 @@
+package transports
+
+import (
+	"context"
+	"encoding/binary"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lxzan/gws"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// waitTimeout bounds every wait in these tests. Tests normally finish far
+// sooner; it only turns a hang into a failure.
+const waitTimeout = 10 * time.Second
+
+// testHandler accepts every link (or refuses with acceptErr) and publishes a
+// testReceiver per link.
+type testHandler struct {
+	accepted  chan *testReceiver
+	acceptErr error
+}
+
+func newTestHandler() *testHandler { return &testHandler{accepted: make(chan *testReceiver, 16)} }
+
+func (h *testHandler) Accept(l Link, r *http.Request) (Receiver, error) {
+	rc := &testReceiver{
+		link:     l,
+		frames:   make(chan []byte, 1024),
+		tooLarge: make(chan int, 16),
+		closed:   make(chan error, 1),
+	}
+	h.accepted <- rc
+	if h.acceptErr != nil {
+		return nil, h.acceptErr
+	}
+	return rc, nil
+}
+
+// next waits for the next accepted link.
+func (h *testHandler) next(t testing.TB) *testReceiver {
+	t.Helper()
+	select {
+	case rc := <-h.accepted:
+		return rc
+	case <-time.After(waitTimeout):
+		t.Fatal("no link accepted")
+		return nil
+	}
+}
+
+// testReceiver records one link's inbound events.
+type testReceiver struct {
+	link     Link
+	frames   chan []byte
+	tooLarge chan int
+	closed   chan error
+	closes   atomic.Int32
+}
+
+func (r *testReceiver) OnFrame(b []byte) { r.frames <- append([]byte(nil), b...) }
+func (r *testReceiver) OnTooLarge(n int) { r.tooLarge <- n }
+func (r *testReceiver) OnClose(err error) {
+	r.closes.Add(1)
+	r.closed <- err
+}
+
+// waitClosed waits for OnClose and returns its error.
+func (r *testReceiver) waitClosed(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-r.closed:
+		return err
+	case <-time.After(waitTimeout):
+		t.Fatal("Receiver.OnClose not called")
+		return nil
+	}
+}
+
+// newTestServer opens a server on a loopback port and closes it at cleanup.
+func newTestServer(t testing.TB, o Options, h Handler) *Server {
+	t.Helper()
+	s := NewServer(o, h)
+	if err := s.Open("127.0.0.1:0"); err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// testClient is a gws client that records what it receives. Its reader does not
+// run until start, which is how tests play a client that stops reading.
+type testClient struct {
+	conn     *gws.Conn
+	msgs     chan []byte
+	headOnly int // keep only this many leading bytes of each message (0: all)
+	noPong   bool
+	discard  bool
+	received atomic.Int64
+	onPong   func([]byte) // set before the first ping is sent
+	pings    atomic.Int64
+	closed   chan error
+	loopDone chan struct{}
+	started  atomic.Bool
+}
+
+type dialOptions struct {
+	origin   string
+	headOnly int
+	noPong   bool
+	noRead   bool // do not start the reader
+	discard  bool // count messages instead of recording them
+}
+
+func dial(t testing.TB, s *Server, o dialOptions) *testClient {
+	t.Helper()
+	c, resp, err := dialErr(s, o)
+	if err != nil {
+		t.Fatalf("dial: %v (response %v)", err, resp)
+	}
+	t.Cleanup(c.stop)
+	if !o.noRead {
+		c.start()
+	}
+	return c
+}
+
+func dialErr(s *Server, o dialOptions) (*testClient, *http.Response, error) {
+	c := &testClient{
+		msgs:     make(chan []byte, 4096),
+		headOnly: o.headOnly,
+		noPong:   o.noPong,
+		discard:  o.discard,
+		closed:   make(chan error, 1),
+		loopDone: make(chan struct{}),
+	}
+	h := http.Header{}
+	if o.origin != "" {
+		h.Set("Origin", o.origin)
+	}
+	conn, resp, err := gws.NewClient(c, &gws.ClientOption{Addr: s.URL(), RequestHeader: h})
+	if err != nil {
+		return nil, resp, err
+	}
+	if resp != nil && resp.Body != nil {
+		_ = resp.Body.Close()
+	}
+	c.conn = conn
+	return c, resp, nil
+}
+
+func (c *testClient) start() {
+	if c.started.CompareAndSwap(false, true) {
+		go func() {
+			defer close(c.loopDone)
+			c.conn.ReadLoop()
+		}()
+	}
+}
+
+func (c *testClient) stop() {
+	_ = c.conn.NetConn().Close()
+	if c.started.Load() {
+		<-c.loopDone
+	}
+}
+
+func (c *testClient) OnOpen(*gws.Conn) {}
+func (c *testClient) OnPong(_ *gws.Conn, p []byte) {
+	if c.onPong != nil {
+		c.onPong(p)
+	}
+}
+func (c *testClient) OnClose(_ *gws.Conn, e error) { c.closed <- e }
+func (c *testClient) OnPing(conn *gws.Conn, p []byte) {
+	c.pings.Add(1)
+	if !c.noPong {
+		_ = conn.WritePong(p)
+	}
+}
+func (c *testClient) OnMessage(_ *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	c.received.Add(1)
+	if c.discard {
+		return
+	}
+	b := m.Bytes()
+	if c.headOnly > 0 && len(b) > c.headOnly {
+		b = b[:c.headOnly]
+	}
+	c.msgs <- append([]byte(nil), b...)
+}
+
+// recv waits for the client's next message.
+func (c *testClient) recv(t *testing.T) []byte {
+	t.Helper()
+	select {
+	case b := <-c.msgs:
+		return b
+	case <-time.After(waitTimeout):
+		t.Fatal("client received nothing")
+		return nil
+	}
+}
+
+// waitClosed waits for the client's reader to end and returns the close code
+// the server sent, or 0 if there was none.
+func (c *testClient) waitClosed(t *testing.T) (code uint16, reason string) {
+	t.Helper()
+	select {
+	case err := <-c.closed:
+		if ce, ok := err.(*gws.CloseError); ok {
+			return ce.Code, string(ce.Reason)
+		}
+		return 0, ""
+	case <-time.After(waitTimeout):
+		t.Fatal("client connection not closed")
+		return 0, ""
+	}
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// seqHead encodes a sequence number as a frame head.
+func seqHead(i int) []byte { return binary.BigEndian.AppendUint32(nil, uint32(i)) }
+
+func seqOf(b []byte) int { return int(binary.BigEndian.Uint32(b)) }

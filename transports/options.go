@@ -1,0 +1,125 @@
+package transports
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Options configures a Server. The zero value of every field means its default, so
+// Options{} is a working configuration and callers set only what they change.
+type Options struct {
+	// Path is the WebSocket endpoint. Default "/ws". Fixed at NewServer.
+	Path string
+
+	// ReadLimit is the largest inbound message, in bytes, handed to
+	// Receiver.OnFrame. Default 4096. gws is configured with 4*ReadLimit: a
+	// message in (ReadLimit, 4*ReadLimit] is read, discarded and reported through
+	// Receiver.OnTooLarge; a larger one is refused by gws without being read, and
+	// the link is closed with CloseMessageTooBig (1009). Fixed at NewServer.
+	ReadLimit int
+
+	// SendQueue is the most ClassControl frames a link may hold unwritten; one
+	// more closes the link with SlowCloseCode. Default 64. The queue is allocated
+	// when a link opens, so a larger value reaches only new links; a smaller one
+	// applies to existing links too.
+	SendQueue int
+
+	// WriteTimeout bounds one write to the socket, and the flush done by
+	// Link.Close. A write that takes longer marks the client a slow consumer and
+	// closes its link. Default 5s.
+	WriteTimeout time.Duration
+
+	// PingInterval is how often the server pings each client. Default 10s.
+	PingInterval time.Duration
+
+	// PingTimeout is how long a link may stay silent after PingInterval: a link
+	// from which nothing (message, ping or pong) has arrived for
+	// PingInterval+PingTimeout is closed with TimeoutCloseCode. Default 20s.
+	PingTimeout time.Duration
+
+	// AllowedOrigins lists the browser origins that may connect, as
+	// scheme://host[:port], compared case-insensitively. Empty, or containing
+	// "*", allows every origin. Requests without an Origin header (native
+	// clients, bots) are always allowed: the check stops other web pages from
+	// using a visitor's browser, not other programs. A rejected request gets
+	// HTTP 403 and counts in Stats.OriginRejected.
+	AllowedOrigins []string
+
+	// SlowCloseCode is the close code for slow consumers (control queue full,
+	// write timeout). Default ClosePolicy (1008).
+	SlowCloseCode uint16
+
+	// TimeoutCloseCode is the close code for a heartbeat timeout. Default
+	// CloseGoingAway (1001).
+	TimeoutCloseCode uint16
+
+	// Logger receives connection-level events at Debug and unexpected failures
+	// at Warn. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults, named so that tests and documentation agree with the code.
+const (
+	DefaultPath         = "/ws"
+	DefaultReadLimit    = 4096
+	DefaultSendQueue    = 64
+	DefaultWriteTimeout = 5 * time.Second
+	DefaultPingInterval = 10 * time.Second
+	DefaultPingTimeout  = 20 * time.Second
+)
+
+// withDefaults returns o with every zero (or negative) field replaced by its
+// default. AllowedOrigins is copied and lowercased so that a caller mutating its
+// slice later cannot race with the upgrade handler.
+func (o Options) withDefaults() Options {
+	if o.Path == "" {
+		o.Path = DefaultPath
+	} else if !strings.HasPrefix(o.Path, "/") {
+		o.Path = "/" + o.Path
+	}
+	if o.ReadLimit <= 0 {
+		o.ReadLimit = DefaultReadLimit
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = DefaultSendQueue
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.PingInterval <= 0 {
+		o.PingInterval = DefaultPingInterval
+	}
+	if o.PingTimeout <= 0 {
+		o.PingTimeout = DefaultPingTimeout
+	}
+	if o.SlowCloseCode == 0 {
+		o.SlowCloseCode = ClosePolicy
+	}
+	if o.TimeoutCloseCode == 0 {
+		o.TimeoutCloseCode = CloseGoingAway
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	origins := make([]string, 0, len(o.AllowedOrigins))
+	for _, s := range o.AllowedOrigins {
+		origins = append(origins, strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "/")))
+	}
+	o.AllowedOrigins = origins
+	return o
+}
+
+// originAllowed reports whether a request with the given Origin header may
+// upgrade. o must have been through withDefaults.
+func (o *Options) originAllowed(origin string) bool {
+	if origin == "" || len(o.AllowedOrigins) == 0 {
+		return true
+	}
+	for _, a := range o.AllowedOrigins {
+		if a == "*" || strings.EqualFold(a, origin) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,104 @@
+package transports
+
+// slot is one queued frame. The head lives inline so that queueing a frame
+// copies bytes into memory allocated once per link, never per Send.
+type slot struct {
+	body    []byte
+	class   Class
+	headLen uint8
+	head    [MaxHead]byte
+}
+
+func (s *slot) set(class Class, head, body []byte) {
+	s.class = class
+	s.headLen = uint8(copy(s.head[:], head))
+	s.body = body
+}
+
+// sendQueue is a link's bounded FIFO of outbound frames: at most limit
+// ClassControl slots plus at most one ClassState slot, in a ring sized once for
+// the link (control capacity + 1). It is not safe for concurrent use; the link's
+// mutex guards it.
+//
+// The rule for state frames: a new one overwrites the queued one in place, which
+// keeps its position, so every control frame queued before it is still written
+// first; once the writer has popped a state frame, the next one is appended.
+type sendQueue struct {
+	slots   []slot
+	first   int // ring index of the oldest slot
+	n       int // slots in use
+	control int // ClassControl slots in use
+	state   int // ring index of the queued ClassState slot, -1 if none
+}
+
+// pushResult says what push did with a frame.
+type pushResult uint8
+
+const (
+	pushed   pushResult = iota // appended
+	replaced                   // overwrote the queued ClassState frame
+	overflow                   // control queue full; nothing queued
+)
+
+func newSendQueue(controlCap int) sendQueue {
+	return sendQueue{slots: make([]slot, controlCap+1), state: -1}
+}
+
+// push queues a frame. limit is the current control bound; it is clamped to the
+// ring's capacity, which was fixed when the link opened.
+func (q *sendQueue) push(class Class, head, body []byte, limit int) pushResult {
+	if class == ClassState {
+		if q.state >= 0 {
+			q.slots[q.state].set(class, head, body)
+			return replaced
+		}
+		q.state = q.append(class, head, body)
+		return pushed
+	}
+	if limit > len(q.slots)-1 {
+		limit = len(q.slots) - 1
+	}
+	if q.control >= limit {
+		return overflow
+	}
+	q.append(ClassControl, head, body)
+	q.control++
+	return pushed
+}
+
+func (q *sendQueue) append(class Class, head, body []byte) int {
+	i := (q.first + q.n) % len(q.slots)
+	q.slots[i].set(class, head, body)
+	q.n++
+	return i
+}
+
+// pop moves the oldest frame into dst and reports whether there was one. The
+// ring slot forgets its body so a shared body is not kept alive by the queue.
+func (q *sendQueue) pop(dst *slot) bool {
+	if q.n == 0 {
+		return false
+	}
+	s := &q.slots[q.first]
+	*dst = *s
+	s.body = nil
+	if dst.class == ClassState {
+		q.state = -1
+	} else {
+		q.control--
+	}
+	q.first = (q.first + 1) % len(q.slots)
+	q.n--
+	return true
+}
+
+// len reports how many frames are queued.
+func (q *sendQueue) len() int { return q.n }
+
+// clear drops every queued frame.
+func (q *sendQueue) clear() {
+	for i := range q.slots {
+		q.slots[i].body = nil
+	}
+	q.first, q.n, q.control, q.state = 0, 0, 0, -1
+}

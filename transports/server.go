@@ -1,0 +1,249 @@
+package transports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lxzan/gws"
+)
+
+// readHeaderTimeout bounds how long a client may take to send its HTTP request
+// headers, so half-open connections cannot pile up before the upgrade.
+const readHeaderTimeout = 10 * time.Second
+
+// Server accepts client connections on one listener and owns every goroutine it
+// starts: the HTTP server's, and the reader and writer of each link.
+type Server struct {
+	// Immutable after NewServer.
+	handler   Handler
+	path      string
+	readLimit int
+	upgrader  *gws.Upgrader
+	mux       *http.ServeMux
+
+	opts   atomic.Pointer[Options]
+	stats  counters
+	nextID atomic.Uint64
+	wg     sync.WaitGroup // upgrade handlers past the closing check, and both goroutines of every link
+
+	// Guarded by mu.
+	mu        sync.Mutex
+	ln        net.Listener
+	hs        *http.Server
+	serveDone chan struct{} // closed when hs.Serve has returned
+	links     map[*wsLink]struct{}
+	closing   bool
+	closed    chan struct{} // closed once Close has begun and s.wg has drained
+}
+
+// NewServer returns a Server that hands each connection to h. Nothing listens
+// until Open. Path and ReadLimit are fixed here; SetOptions changes the rest.
+func NewServer(opts Options, h Handler) *Server {
+	o := opts.withDefaults()
+	s := &Server{
+		handler:   h,
+		path:      o.Path,
+		readLimit: o.ReadLimit,
+		mux:       http.NewServeMux(),
+		links:     make(map[*wsLink]struct{}),
+		closed:    make(chan struct{}),
+	}
+	s.opts.Store(&o)
+	s.upgrader = gws.NewUpgrader(&events{srv: s}, &gws.ServerOption{
+		ParallelEnabled:    false, // frames of one link reach its Receiver in order
+		ReadMaxPayloadSize: 4 * o.ReadLimit,
+		PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
+		NewSession:         func() gws.SessionStorage { return &linkSession{} },
+	})
+	s.mux.HandleFunc(o.Path, s.serveWebSocket)
+	return s
+}
+
+// Handle registers an extra route (health, metrics) on the server's mux. Call
+// it before Open.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// SetOptions replaces the options at run time. Path and ReadLimit keep their
+// NewServer values. New links use all of o; existing links pick up
+// WriteTimeout, PingInterval, PingTimeout, the close codes, the Logger and a
+// smaller SendQueue at their next use. AllowedOrigins applies to new upgrades.
+func (s *Server) SetOptions(o Options) {
+	n := o.withDefaults()
+	n.Path, n.ReadLimit = s.path, s.readLimit
+	s.opts.Store(&n)
+}
+
+func (s *Server) options() *Options { return s.opts.Load() }
+
+// Open listens on addr (":0" and "127.0.0.1:0" pick a free port) and serves in
+// a goroutine that Close stops. Listen errors are returned here.
+func (s *Server) Open(addr string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return errors.New("transports: open: server closed")
+	}
+	if s.ln != nil {
+		return errors.New("transports: open: already open")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("transports: open: %w", err)
+	}
+	logger := s.options().Logger
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	done := make(chan struct{})
+	s.ln, s.hs, s.serveDone = ln, hs, done
+	go func() {
+		defer close(done)
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			logger.Warn("transports: serve stopped", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr is the listening address, or nil before Open.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// URL is the WebSocket endpoint, such as "ws://127.0.0.1:PORT/ws". A wildcard
+// listening host is reported as loopback so the URL can be dialled.
+func (s *Server) URL() string {
+	if h := s.hostPort(); h != "" {
+		return "ws://" + h + s.path
+	}
+	return ""
+}
+
+// HTTPURL is the server's base HTTP URL, such as "http://127.0.0.1:PORT".
+func (s *Server) HTTPURL() string {
+	if h := s.hostPort(); h != "" {
+		return "http://" + h
+	}
+	return ""
+}
+
+func (s *Server) hostPort() string {
+	a, ok := s.Addr().(*net.TCPAddr)
+	if !ok {
+		return ""
+	}
+	ip := a.IP
+	if ip.IsUnspecified() {
+		if ip.To4() != nil {
+			ip = net.IPv4(127, 0, 0, 1)
+		} else {
+			ip = net.IPv6loopback
+		}
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(a.Port))
+}
+
+// Stats returns the server's counters.
+func (s *Server) Stats() Stats { return s.stats.snapshot() }
+
+// Close stops accepting, closes every link with CloseGoingAway, and waits until
+// every goroutine of every link has ended (including the Receivers' OnClose
+// calls) or ctx ends. net/http's Shutdown neither closes nor waits for hijacked
+// connections, which is why the Server tracks its links itself. When ctx ends
+// first, the remaining sockets are dropped without a close handshake, so the
+// goroutines end soon after, and ctx's error is returned. Close may be called
+// again, for instance with a new deadline, to wait for the same shutdown.
+func (s *Server) Close(ctx context.Context) error {
+	s.mu.Lock()
+	first := !s.closing
+	s.closing = true
+	hs, serveDone := s.hs, s.serveDone
+	s.mu.Unlock()
+
+	var err error
+	if first {
+		if hs != nil {
+			if e := hs.Shutdown(ctx); e != nil {
+				err = fmt.Errorf("transports: close: %w", e)
+				_ = hs.Close()
+			}
+			<-serveDone
+		}
+		for _, l := range s.liveLinks() {
+			l.Close(CloseGoingAway, "server going away")
+		}
+		// No Add can follow: closing is set, and enter holds the count above zero
+		// for every handler that got in before.
+		go func() {
+			s.wg.Wait()
+			close(s.closed)
+		}()
+	}
+	select {
+	case <-s.closed:
+		return err
+	case <-ctx.Done():
+		for _, l := range s.liveLinks() {
+			_ = l.conn.NetConn().Close()
+		}
+		return fmt.Errorf("transports: close: %w", ctx.Err())
+	}
+}
+
+// enter admits an upgrade request unless the server is closing. Admitted
+// requests hold s.wg until their handler returns, so that Close, which sets
+// closing before it waits, never races a wg.Add from zero.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// track registers a new link and accounts for its two goroutines. A link that
+// arrives while Close is already running is closed straight away.
+func (s *Server) track(l *wsLink) {
+	s.mu.Lock()
+	s.links[l] = struct{}{}
+	s.wg.Add(2)
+	closing := s.closing
+	s.mu.Unlock()
+	s.stats.active.Add(1)
+	if closing {
+		l.Close(CloseGoingAway, "server going away")
+	}
+}
+
+func (s *Server) forget(l *wsLink) {
+	s.mu.Lock()
+	delete(s.links, l)
+	s.mu.Unlock()
+	s.stats.active.Add(-1)
+}
+
+func (s *Server) liveLinks() []*wsLink {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	links := make([]*wsLink, 0, len(s.links))
+	for l := range s.links {
+		links = append(links, l)
+	}
+	return links
+}

@@ -1,0 +1,163 @@
+package transports
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/lxzan/gws"
+)
+
+// events is the gws.Event of a Server: it routes each callback to its link.
+// All callbacks run on the link's reader goroutine.
+type events struct{ srv *Server }
+
+func linkOf(c *gws.Conn) *wsLink { return c.Session().(*linkSession).link }
+
+func (e *events) OnOpen(*gws.Conn) {}
+
+func (e *events) OnMessage(c *gws.Conn, m *gws.Message) {
+	defer m.Close()
+	l := linkOf(c)
+	l.touch()
+	b := m.Bytes()
+	if len(b) > e.srv.readLimit {
+		e.srv.stats.tooLarge.Add(1)
+		l.recv.OnTooLarge(len(b))
+		return
+	}
+	l.recv.OnFrame(b)
+}
+
+func (e *events) OnPing(c *gws.Conn, payload []byte) {
+	l := linkOf(c)
+	l.touch()
+	l.mu.Lock()
+	l.pongLen = copy(l.pong[:], payload)
+	l.pongPending = true
+	l.mu.Unlock()
+	l.signal()
+}
+
+func (e *events) OnPong(c *gws.Conn, _ []byte) { linkOf(c).touch() }
+
+// OnClose runs when gws's ReadLoop ends. It records what gws knows and stops the
+// writer; Receiver.OnClose comes later, from runReader, once the writer is done.
+func (e *events) OnClose(c *gws.Conn, err error) {
+	l := linkOf(c)
+	l.mu.Lock()
+	l.closing = true
+	l.readerGone = true
+	l.readErr = err
+	if l.cause == nil {
+		if ce := gwsCloseError(err); ce != nil {
+			l.cause = ce
+			if ce.Code == CloseMessageTooBig && !isPeerClose(err) {
+				e.srv.stats.tooLarge.Add(1)
+			}
+		}
+	}
+	l.q.clear()
+	l.mu.Unlock()
+	close(l.readerDone)
+	l.signal()
+}
+
+// gwsCloseError extracts a close code from what gws's ReadLoop ended with: the
+// client's close frame (*gws.CloseError) or a code gws chose itself, such as
+// 1009 for an oversized message (an unexported status type with a Uint16
+// method). Other errors (EOF, reset, our own Close of the socket) carry no code.
+func gwsCloseError(err error) *CloseError {
+	var pe *gws.CloseError
+	if errors.As(err, &pe) {
+		if pe.Code == 0 {
+			return &CloseError{Code: closeNoStatus}
+		}
+		return &CloseError{Code: pe.Code, Reason: string(pe.Reason)}
+	}
+	var sc interface {
+		error
+		Uint16() uint16
+	}
+	if errors.As(err, &sc) {
+		return &CloseError{Code: sc.Uint16(), Reason: sc.Error()}
+	}
+	return nil
+}
+
+func isPeerClose(err error) bool {
+	var pe *gws.CloseError
+	return errors.As(err, &pe)
+}
+
+// linkSession is the gws session storage of a server connection. It carries
+// only the link, which the event callbacks need on every message; gws's default
+// (a map behind a mutex) would cost a lock per frame for nothing. The key/value
+// methods exist to satisfy gws.SessionStorage and store nothing.
+type linkSession struct{ link *wsLink }
+
+func (*linkSession) Len() int                     { return 0 }
+func (*linkSession) Load(string) (any, bool)      { return nil, false }
+func (*linkSession) Delete(string)                {}
+func (*linkSession) Store(string, any)            {}
+func (*linkSession) Range(func(string, any) bool) {}
+
+// serveWebSocket is the http.Handler for Options.Path.
+func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		http.Error(w, "transports: server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.wg.Done()
+
+	o := s.options()
+	if !o.originAllowed(r.Header.Get("Origin")) {
+		s.stats.originRejected.Add(1)
+		o.Logger.Debug("transports: origin rejected", "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr)
+		http.Error(w, "transports: origin not allowed", http.StatusForbidden)
+		return
+	}
+	conn, err := s.upgrader.Upgrade(w, r)
+	if err != nil {
+		// gws has already answered 400 and closed the connection.
+		o.Logger.Debug("transports: upgrade failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	l := newWSLink(s, conn, o)
+	conn.Session().(*linkSession).link = l
+	s.stats.accepted.Add(1)
+	s.track(l)
+	go s.runWriter(l)
+
+	recv, err := s.handler.Accept(l, r)
+	if err == nil && recv == nil {
+		err = errors.New("transports: Accept returned no Receiver")
+	}
+	if err != nil {
+		recv = nopReceiver{}
+		code, reason := uint16(CloseInternal), "internal error"
+		var ce *CloseError
+		if errors.As(err, &ce) {
+			code, reason = ce.Code, ce.Reason
+		}
+		o.Logger.Debug("transports: accept refused", "link", l.id, "remote", l.remote, "err", err)
+		l.Close(code, reason)
+	}
+	l.recv = recv
+	go s.runReader(l)
+}
+
+// runWriter and runReader are a link's two goroutines; s.wg counts both.
+func (s *Server) runWriter(l *wsLink) {
+	defer s.wg.Done()
+	l.writeLoop()
+}
+
+func (s *Server) runReader(l *wsLink) {
+	defer s.wg.Done()
+	l.conn.ReadLoop()
+	<-l.writerDone
+	err := l.closeErr()
+	l.recv.OnClose(err)
+	s.forget(l)
+	s.options().Logger.Debug("transports: link closed", "link", l.id, "remote", l.remote, "err", err)
+}
