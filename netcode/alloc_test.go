@@ -1,0 +1,56 @@
+package netcode_test
+
+import (
+	"testing"
+
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
+)
+
+// The hot paths allocate nothing: a room encodes one body per baseline and a
+// head per client every send, and decodes an input per client per tick.
+
+func TestStateEncodeNoAlloc(t *testing.T) {
+	a := newArena(t, 16)
+	for range 100 {
+		a.tick()
+	}
+	var d world.Delta
+	buf := make([]byte, 0, 64<<10)
+	for _, base := range []uint32{0, a.w.Tick() - 1, a.w.Tick() - 30} {
+		a.w.DeltaSince(base, &d)
+		allocs := testing.AllocsPerRun(100, func() {
+			buf = netcode.AppendStateHead(buf[:0], &d, 123456, 789)
+			buf = netcode.AppendStateBody(buf, &d)
+		})
+		if allocs != 0 {
+			t.Errorf("state from base %d: %v allocations, want 0", base, allocs)
+		}
+	}
+}
+
+func TestDecodeInputNoAlloc(t *testing.T) {
+	frame := mustAppend(t, &netcode.Input{Seq: 70000, Ack: 1 << 20, Input: world.Input{Buttons: 3, Axes: [4]int16{-1000, 1000, 5, -5}}})
+	var in netcode.Input
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := netcode.DecodeInput(frame, &in); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("DecodeInput: %v allocations, want 0", allocs)
+	}
+}
+
+func TestAppendControlNoAlloc(t *testing.T) {
+	buf := make([]byte, 0, 256)
+	in := &netcode.Input{Seq: 1, Input: world.Input{Axes: [4]int16{1, 2}}}
+	pong := &netcode.Pong{ClientTime: 1, ServerTime: 2}
+	allocs := testing.AllocsPerRun(100, func() {
+		buf, _ = netcode.AppendMessage(buf[:0], in)
+		buf, _ = netcode.AppendMessage(buf[:0], pong)
+	})
+	if allocs != 0 {
+		t.Errorf("AppendMessage(input, pong): %v allocations, want 0", allocs)
+	}
+}

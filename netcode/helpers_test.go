@@ -1,0 +1,161 @@
+package netcode_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
+)
+
+// tickDur is one tick of a 20 Hz room.
+const tickDur = 50 * time.Millisecond
+
+// sample is one fixed message of a kind, used by the round-trip, golden and
+// fuzz tests. Samples are pointers, as the decoders return them.
+type sample struct {
+	name string // the kind's name; also the golden file name
+	msg  netcode.Message
+}
+
+func samples() []sample {
+	return []sample{
+		{"join", &netcode.Join{Version: netcode.ProtocolVersion, Room: "lobby-7", Mode: "arena", Name: "ada"}},
+		{"welcome", &netcode.Welcome{
+			Version: netcode.ProtocolVersion, Session: "s-4f2a9c", Player: 3, Entity: 17,
+			Room: "lobby-7", Mode: "arena", TickRate: 20, SendRate: 20, ServerTime: 123456,
+			Schemas: world.NewArena().Schemas(),
+		}},
+		{"input", &netcode.Input{Seq: 300, Ack: 1200, Input: world.Input{Buttons: 5, Axes: [4]int16{1000, -707}}}},
+		{"ack", &netcode.Ack{Tick: 1201}},
+		{"snapshot", &netcode.State{ServerTime: 60000, InputAck: 42, Delta: world.Delta{
+			Tick: 1200,
+			Added: []world.EntityState{
+				{ID: 1, Type: world.ArenaPlayer, Values: []world.Value{{I: 5003}, {I: 250}, {I: 7}, {S: "ada"}}},
+				{ID: 4, Type: world.ArenaPlayer, Values: []world.Value{{I: 10000}, {I: 0}, {I: 0}, {}}},
+				{ID: 9, Type: world.ArenaPickup, Values: []world.Value{{I: 120}, {I: 9000}, {I: 4}}},
+			},
+		}}},
+		{"diff", &netcode.State{ServerTime: 60050, InputAck: 43, Delta: world.Delta{
+			Tick: 1201, Base: 1198,
+			Added: []world.EntityState{
+				{ID: 12, Type: world.ArenaPickup, Values: []world.Value{{I: 3141}, {I: 5926}, {I: 5}}},
+			},
+			Changed: []world.Change{
+				{ID: 1, Mask: 0b0011, Values: []world.Value{{I: 35}, {I: -35}}},
+				{ID: 4, Mask: 0b1100, Values: []world.Value{{I: 4}, {S: "bob"}}},
+				{ID: 300, Mask: 0b0001, Values: []world.Value{{I: -200}}},
+				{ID: 70000, Mask: 1 << 63, Values: []world.Value{{I: 1 << 40}}},
+			},
+			Removed: []world.EntityID{9, 10, 100000},
+		}}},
+		{"ping", &netcode.Ping{ClientTime: 1700000000123}},
+		{"pong", &netcode.Pong{ClientTime: 1700000000123, ServerTime: 123500}},
+		{"error", &netcode.Error{Code: netcode.CodeRoomFull, Message: "room lobby-7 is full"}},
+		{"leave", &netcode.Leave{}},
+	}
+}
+
+// fromClient reports whether a message travels from client to server.
+func fromClient(m netcode.Message) bool {
+	switch m.Kind() {
+	case netcode.KindJoin, netcode.KindInput, netcode.KindAck, netcode.KindPing, netcode.KindLeave:
+		return true
+	}
+	return false
+}
+
+// decode decodes a frame with the decoder for m's direction.
+func decode(frame []byte, m netcode.Message) (netcode.Message, error) {
+	if fromClient(m) {
+		return netcode.DecodeClient(frame)
+	}
+	return netcode.DecodeServer(frame)
+}
+
+func mustAppend(tb testing.TB, m netcode.Message) []byte {
+	tb.Helper()
+	b, err := netcode.AppendMessage(nil, m)
+	if err != nil {
+		tb.Fatalf("AppendMessage(%#v): %v", m, err)
+	}
+	return b
+}
+
+// normDelta copies the exported content of d with empty lists as nil, so
+// deltas from the world (reused, non-nil buffers) compare equal to decoded
+// ones.
+func normDelta(d *world.Delta) world.Delta {
+	out := world.Delta{Tick: d.Tick, Base: d.Base}
+	for _, a := range d.Added {
+		out.Added = append(out.Added, world.EntityState{ID: a.ID, Type: a.Type, Values: slices.Clone(a.Values)})
+	}
+	for _, c := range d.Changed {
+		out.Changed = append(out.Changed, world.Change{ID: c.ID, Mask: c.Mask, Values: slices.Clone(c.Values)})
+	}
+	out.Removed = slices.Clone(d.Removed)
+	if len(out.Removed) == 0 {
+		out.Removed = nil
+	}
+	return out
+}
+
+// arena is a world running the arena game with players who move all the
+// time, in varied directions that change every couple of seconds.
+type arena struct {
+	w       *world.World
+	g       *world.Arena
+	players []world.PlayerID
+}
+
+func newArena(tb testing.TB, players int) *arena {
+	tb.Helper()
+	g := world.NewArena()
+	w := world.New(g.Schemas(), world.Options{Seed: 7})
+	g.Init(w)
+	a := &arena{w: w, g: g}
+	w.Advance()
+	for i := range players {
+		a.join(tb, i)
+	}
+	return a
+}
+
+func (a *arena) join(tb testing.TB, i int) {
+	tb.Helper()
+	p := world.PlayerID(i + 1)
+	if _, err := a.g.Join(a.w, p, fmt.Sprintf("player-%d", p)); err != nil {
+		tb.Fatal(err)
+	}
+	a.players = append(a.players, p)
+}
+
+func (a *arena) leave(i int) {
+	a.g.Leave(a.w, a.players[i])
+	a.players = slices.Delete(a.players, i, i+1)
+}
+
+// directions holds four diagonal-ish vectors and their opposites, arranged so
+// a player cycling through them moves all the time but does not drift.
+var directions = [8][2]int16{
+	{1000, 700}, {-600, 1000}, {-1000, -700}, {600, -1000},
+	{1000, -300}, {300, 1000}, {-1000, 300}, {-300, -1000},
+}
+
+// steer is player i's input at tick t: each player walks its own phase of
+// the direction cycle and turns every 40+i ticks.
+func steer(i int, t uint32) world.Input {
+	d := directions[(i*3+int(t)/(40+i))%len(directions)]
+	return world.Input{Axes: [4]int16{d[0], d[1]}}
+}
+
+// tick runs one room tick: advance, inputs, step.
+func (a *arena) tick() {
+	a.w.Advance()
+	for i, p := range a.players {
+		a.g.Input(a.w, p, steer(i, a.w.Tick()))
+	}
+	a.g.Step(a.w, tickDur)
+}

@@ -1,0 +1,56 @@
+package netcode
+
+import "strconv"
+
+// Kind is the first element of every frame and says how to read the rest.
+type Kind uint8
+
+// Message kinds. The comment gives each frame's layout as the msgpack array
+// it is; doc.go explains the fields. C→S kinds come from clients, S→C kinds
+// from the server; a decoder rejects the other direction with
+// ErrUnexpectedKind.
+const (
+	KindJoin     Kind = 1  // C→S [1, version, room str, mode str, name str]
+	KindWelcome  Kind = 2  // S→C [2, version, session str, player u32, entity u32, room str, mode str, tickRate u16, sendRate u16, serverTime u32, schemas]
+	KindInput    Kind = 3  // C→S [3, seq u32, ack u32, buttons u32, axis0 i16, …, axis3 i16] (0–4 axes, missing axes are 0)
+	KindAck      Kind = 4  // C→S [4, ack u32]
+	KindSnapshot Kind = 5  // S→C [5, tick u32, serverTime u32, inputAck u32, added]
+	KindDiff     Kind = 6  // S→C [6, tick u32, baseline u32, serverTime u32, inputAck u32, added, changed, removed]
+	KindPing     Kind = 7  // C→S [7, clientTime u64]
+	KindPong     Kind = 8  // S→C [8, clientTime u64, serverTime u32]
+	KindError    Kind = 9  // S→C [9, code u16, message str]
+	KindLeave    Kind = 10 // C→S [10]
+)
+
+var kindNames = [...]string{
+	KindJoin:     "join",
+	KindWelcome:  "welcome",
+	KindInput:    "input",
+	KindAck:      "ack",
+	KindSnapshot: "snapshot",
+	KindDiff:     "diff",
+	KindPing:     "ping",
+	KindPong:     "pong",
+	KindError:    "error",
+	KindLeave:    "leave",
+}
+
+// String returns the kind's lowercase name, or "kind(N)" for an unknown one.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// known reports whether k is a kind of this protocol version.
+func (k Kind) known() bool { return k >= KindJoin && k <= KindLeave }
+
+// fromClient reports whether k travels from client to server.
+func (k Kind) fromClient() bool {
+	switch k {
+	case KindJoin, KindInput, KindAck, KindPing, KindLeave:
+		return true
+	}
+	return false
+}
