@@ -1,0 +1,153 @@
+package actors
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
+)
+
+// fakeLink is a transports.Link that records what the server sends. It keeps
+// every frame: the tests want to see drops happen in the actors, not here.
+type fakeLink struct {
+	id uint64
+
+	mu        sync.Mutex
+	frames    [][]byte
+	closed    bool
+	closeCode uint16
+}
+
+var linkIDs atomic.Uint64
+
+func newFakeLink() *fakeLink { return &fakeLink{id: linkIDs.Add(1)} }
+
+func (l *fakeLink) ID() uint64         { return l.id }
+func (l *fakeLink) RemoteAddr() string { return fmt.Sprintf("fake:%d", l.id) }
+func (l *fakeLink) Transport() string  { return "fake" }
+
+func (l *fakeLink) Send(_ transports.Class, head, body []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return transports.ErrClosed
+	}
+	l.frames = append(l.frames, append(bytes.Clone(head), body...))
+	return nil
+}
+
+func (l *fakeLink) Close(code uint16, _ string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.closed, l.closeCode = true, code
+	}
+}
+
+// messages decodes every frame sent so far.
+func (l *fakeLink) messages(t *testing.T) []netcode.Message {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []netcode.Message
+	for _, f := range l.frames {
+		m, err := netcode.DecodeServer(f)
+		if err != nil {
+			t.Fatalf("server sent an undecodable frame %x: %v", f, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func (l *fakeLink) closeState() (bool, uint16) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed, l.closeCode
+}
+
+// testClient drives one session through its receiver, as a link's reader
+// goroutine would.
+type testClient struct {
+	t    *testing.T
+	link *fakeLink
+	recv transports.Receiver
+	seq  uint32
+}
+
+func connect(t *testing.T, h *Hub) *testClient {
+	t.Helper()
+	l := newFakeLink()
+	r, err := h.Accept(l, nil)
+	if err != nil {
+		t.Fatalf("Accept: %v", err)
+	}
+	return &testClient{t: t, link: l, recv: r}
+}
+
+func (c *testClient) send(m netcode.Message) {
+	c.t.Helper()
+	frame, err := netcode.AppendMessage(nil, m)
+	if err != nil {
+		c.t.Fatalf("encode %T: %v", m, err)
+	}
+	c.recv.OnFrame(frame)
+}
+
+func (c *testClient) join(room string) {
+	c.send(&netcode.Join{Version: netcode.ProtocolVersion, Room: room, Name: "p"})
+}
+
+// input sends an input acknowledging the newest state received.
+func (c *testClient) input(ax int16) {
+	c.seq++
+	c.send(&netcode.Input{Seq: c.seq, Ack: c.lastTick(), Input: world.Input{Axes: [4]int16{ax, 0}}})
+}
+
+func (c *testClient) disconnect() { c.recv.OnClose(nil) }
+
+func (c *testClient) states() []*netcode.State {
+	var out []*netcode.State
+	for _, m := range c.link.messages(c.t) {
+		if s, ok := m.(*netcode.State); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (c *testClient) errorCodes() []netcode.Code {
+	var out []netcode.Code
+	for _, m := range c.link.messages(c.t) {
+		if e, ok := m.(*netcode.Error); ok {
+			out = append(out, e.Code)
+		}
+	}
+	return out
+}
+
+func (c *testClient) welcome() *netcode.Welcome {
+	for _, m := range c.link.messages(c.t) {
+		if w, ok := m.(*netcode.Welcome); ok {
+			return w
+		}
+	}
+	return nil
+}
+
+func (c *testClient) lastTick() uint32 {
+	s := c.states()
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)-1].Delta.Tick
+}
+
+// quietLogger keeps test output to failures.
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

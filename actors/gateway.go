@@ -1,0 +1,108 @@
+package actors
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+	"golang.org/x/time/rate"
+)
+
+// sessionInbox is the initial inbox size of a session actor: hollywood
+// allocates 24 bytes per slot up front, and sessions see little traffic.
+const sessionInbox = 32
+
+// Accept implements transports.Handler: it spawns a session actor for the
+// link and returns the receiver that feeds it.
+func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, error) {
+	id := newSessionID()
+	h.sessions.Add(1)
+	h.stats.sessions.Add(1)
+	pid := h.engine.Spawn(newSession(h, id, l), "session", actor.WithID(id),
+		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
+	so := h.opts.Load().Session
+	return &receiver{
+		hub:  h,
+		pid:  pid,
+		link: l,
+		lim:  rate.NewLimiter(rate.Limit(so.InputRate), so.InputBurst),
+		opts: so,
+	}, nil
+}
+
+// newSessionID returns 128 random bits in hex: unguessable, because later
+// transports address sessions by id.
+func newSessionID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails on supported platforms
+	return hex.EncodeToString(b[:])
+}
+
+// receiver runs on the link's reader goroutine. It does only what must
+// happen before a frame costs the actors anything: the size check, the rate
+// limit, and a copy of the bytes.
+type receiver struct {
+	hub  *Hub
+	pid  *actor.PID
+	link transports.Link
+
+	lim      *rate.Limiter
+	opts     SessionOptions // the options lim was built from
+	rejected int
+	lastWarn time.Time
+}
+
+var _ transports.Receiver = (*receiver)(nil)
+
+func (r *receiver) OnFrame(frame []byte) {
+	if so := r.hub.opts.Load().Session; so != r.opts { // reloaded
+		r.opts = so
+		r.lim.SetLimit(rate.Limit(so.InputRate))
+		r.lim.SetBurst(so.InputBurst)
+	}
+	if !r.lim.Allow() {
+		r.limited()
+		return
+	}
+	r.hub.engine.Send(r.pid, inbound{frame: bytes.Clone(frame)})
+}
+
+// limited drops a frame over the rate: the client hears about it at most once
+// a second, and a client that keeps flooding is closed.
+func (r *receiver) limited() {
+	r.hub.stats.framesLimited.Add(1)
+	r.rejected++
+	if r.rejected > r.opts.MaxRejected {
+		sendError(r.link, netcode.CodeRateLimited, "too many frames over the rate limit", true)
+		return
+	}
+	if now := time.Now(); now.Sub(r.lastWarn) >= time.Second {
+		r.lastWarn = now
+		sendError(r.link, netcode.CodeRateLimited, "frame dropped: over the rate limit", false)
+	}
+}
+
+func (r *receiver) OnTooLarge(size int) {
+	sendError(r.link, netcode.CodeTooLarge, "frame over the size limit", true)
+}
+
+func (r *receiver) OnClose(err error) {
+	r.hub.engine.Send(r.pid, linkClosed{err: err})
+}
+
+// sendError writes an error frame and, when close is set, closes the link
+// with the same code right after it.
+func sendError(l transports.Link, code netcode.Code, msg string, close bool) {
+	frame, err := netcode.AppendMessage(nil, &netcode.Error{Code: code, Message: msg})
+	if err == nil {
+		_ = l.Send(transports.ClassControl, nil, frame)
+	}
+	if close {
+		l.Close(uint16(code), msg)
+	}
+}

@@ -1,0 +1,86 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/transports"
+)
+
+// Hub owns the actor engine, the lobby and every session. It is the
+// transports.Handler that turns accepted links into session actors.
+type Hub struct {
+	// Static after NewHub.
+	engine *actor.Engine
+	lobby  *actor.PID
+	events *actor.PID
+	start  time.Time // server time zero
+	log    *slog.Logger
+	mw     actor.MiddlewareFunc
+
+	opts     atomic.Pointer[Options] // current options; sessions read them per frame
+	sessions sync.WaitGroup          // one per live session actor
+	stats    counters
+}
+
+var _ transports.Handler = (*Hub)(nil)
+
+// NewHub starts an engine with the lobby and an event logger.
+func NewHub(o Options) (*Hub, error) {
+	o = o.withDefaults()
+	e, err := actor.NewEngine(actor.NewEngineConfig())
+	if err != nil {
+		return nil, fmt.Errorf("new actor engine: %w", err)
+	}
+	h := &Hub{engine: e, start: time.Now(), log: o.Logger}
+	h.opts.Store(&o)
+	h.mw = recoverer(h.log, &h.stats.panics)
+	h.events = e.Spawn(func() actor.Receiver { return &eventLogger{log: h.log} }, "events",
+		actor.WithID("log"), actor.WithMiddleware(h.mw))
+	h.lobby = e.Spawn(newLobby(h, o.Room, o.DefaultMode), "lobby",
+		actor.WithID("main"), actor.WithMiddleware(h.mw))
+	return h, nil
+}
+
+// Reconfigure applies new options: session limits at once, room options at
+// each room's next tick. Rooms already running keep their game mode.
+func (h *Hub) Reconfigure(o Options) {
+	o = o.withDefaults()
+	h.opts.Store(&o)
+	h.engine.Send(h.lobby, reconfigure{opts: o.Room})
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats { return h.stats.snapshot() }
+
+// ServerTime is milliseconds since the hub started: the clock diffs and
+// pongs carry, so a client can map ticks to time.
+func (h *Hub) ServerTime() uint32 { return uint32(time.Since(h.start).Milliseconds()) }
+
+// Shutdown waits for the sessions to end (their links must be closed first,
+// see transports.Server.Close), then stops the lobby and its rooms and waits
+// for them, all bounded by ctx.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { h.sessions.Wait(); close(done) }()
+	var errs []error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		errs = append(errs, fmt.Errorf("waiting for sessions: %w", ctx.Err()))
+	}
+	for _, pid := range []*actor.PID{h.lobby, h.events} {
+		select {
+		case <-h.engine.PoisonCtx(ctx, pid).Done():
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("stopping %s: %w", pid, ctx.Err()))
+		}
+	}
+	return errors.Join(errs...)
+}

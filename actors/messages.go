@@ -1,0 +1,95 @@
+package actors
+
+import (
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
+)
+
+// Messages between the actors. They are immutable once sent: local sends share
+// the value.
+
+// session ← gateway (the link's reader goroutine)
+type (
+	inbound    struct{ frame []byte } // a copied client frame that passed the rate limit
+	linkClosed struct{ err error }
+)
+
+// lobby ← session
+type joinRequest struct {
+	session *actor.PID
+	sid     string // the session id the client knows
+	room    string
+	mode    string
+	name    string
+}
+
+// room ← lobby
+type admit struct {
+	session *actor.PID
+	sid     string
+	name    string
+}
+
+// lobby ← room
+type (
+	roomCount struct { // the room's players after an admit or a leave
+		key     string
+		players int
+		settled int // admits answered since the last report
+	}
+	roomIdle struct{ key string } // empty for EmptyTimeout
+)
+
+// session ← lobby or room
+type (
+	joinRefused struct {
+		code netcode.Code
+		msg  string
+	}
+	joined struct {
+		room    *actor.PID
+		slot    int
+		welcome []byte // encoded welcome frame
+	}
+	kicked struct { // the room dropped the player
+		code netcode.Code
+		msg  string
+	}
+)
+
+// room ← session
+type (
+	playerInput struct {
+		session *actor.PID
+		slot    int
+		seq     uint32
+		ack     uint32
+		input   world.Input
+	}
+	playerAck struct {
+		session *actor.PID
+		slot    int
+		tick    uint32
+	}
+	playerLeave struct {
+		session *actor.PID
+		slot    int
+	}
+)
+
+// roomTick is the room's own repeater message.
+type roomTick struct{}
+
+// reconfigure carries new options to the lobby, which passes them to rooms.
+type reconfigure struct{ opts RoomOptions }
+
+// stateFrame is one send of one room for every client with the same baseline:
+// the shared encoded body plus what each client's small header needs. A room
+// allocates one per distinct baseline per send and never touches it again.
+type stateFrame struct {
+	tick, base uint32
+	serverTime uint32
+	body       []byte
+	acks       []uint32 // last input seq applied, by player slot; shared by the send's frames
+}

@@ -1,0 +1,206 @@
+package actors
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
+)
+
+// room is the actor that owns one world. Everything below is owned by
+// Receive; nothing is shared except the immutable stateFrames it sends.
+type room struct {
+	hub             *Hub
+	key, name, mode string
+	log             *slog.Logger
+	game            world.Game
+	opts            RoomOptions
+
+	w       *world.World
+	step    time.Duration // simulated time per tick: 1s / TickRate
+	rep     actor.SendRepeater
+	last    time.Time     // when the previous tick message was handled
+	acc     time.Duration // real time not yet simulated
+	sendAcc int           // send-rate accumulator, in units of 1/TickRate sends
+
+	players    []*player // by slot; nil is a free seat
+	count      int       // occupied seats, joined or not
+	nextPlayer world.PlayerID
+	emptySince time.Time
+	idleSent   bool
+
+	delta              world.Delta // reused for every DeltaSince
+	groups             []sendGroup // reused per send
+	fullHint, diffHint int         // last body sizes, to size the next buffers
+}
+
+// player is one seat of a room.
+type player struct {
+	session   *actor.PID
+	sid       string
+	id        world.PlayerID
+	name      string
+	entity    world.EntityID
+	joined    bool // Game.Join ran
+	leaving   bool // Game.Leave runs at the next tick
+	inputs    []queuedInput
+	queuedSeq uint32 // highest seq queued, to drop replays
+	lastSeq   uint32 // highest seq applied: the client's input ack
+	ack       uint32 // last tick the client acknowledged: its baseline
+	ackAt     time.Time
+}
+
+type queuedInput struct {
+	seq uint32
+	in  world.Input
+}
+
+func newRoom(h *Hub, key, name, mode string, g world.Game, o RoomOptions) actor.Producer {
+	return func() actor.Receiver {
+		return &room{
+			hub:  h,
+			key:  key,
+			name: name,
+			mode: mode,
+			game: g,
+			opts: o,
+			log:  h.log.With("room", name, "mode", mode),
+		}
+	}
+}
+
+func (r *room) Receive(c *actor.Context) {
+	switch m := c.Message().(type) {
+	case roomTick:
+		r.tick(c)
+	case playerInput:
+		if p := r.seat(m.session, m.slot); p != nil {
+			r.queueInput(p, m)
+			r.acknowledge(p, m.ack)
+		}
+	case playerAck:
+		if p := r.seat(m.session, m.slot); p != nil {
+			r.acknowledge(p, m.tick)
+		}
+	case playerLeave:
+		if p := r.seat(m.session, m.slot); p != nil {
+			p.leaving = true
+		}
+	case admit:
+		r.admit(c, m)
+	case reconfigure:
+		r.reconfigure(c, m.opts)
+	case actor.Started:
+		r.start(c)
+	case actor.Stopped:
+		r.rep.Stop() // a repeater is never stopped for us
+		for _, p := range r.players {
+			if p != nil {
+				c.Send(p.session, kicked{code: netcode.CodeRoomClosed, msg: "room closed"})
+			}
+		}
+		r.hub.stats.rooms.Add(-1)
+		r.log.Info("room stopped")
+	}
+}
+
+func (r *room) start(c *actor.Context) {
+	r.w = world.New(r.game.Schemas(), world.Options{History: r.opts.History, Seed: rand.Uint64()})
+	r.game.Init(r.w)
+	r.step = time.Second / time.Duration(r.opts.TickRate)
+	r.last = time.Now()
+	r.emptySince = r.last
+	r.rep = c.SendRepeat(c.PID(), roomTick{}, r.step)
+	r.hub.stats.rooms.Add(1)
+	r.log.Info("room started", "tick_rate", r.opts.TickRate, "send_rate", r.opts.SendRate)
+}
+
+// seat returns the player in slot if it still belongs to session: messages
+// from a session that left, or from a stale slot, are ignored.
+func (r *room) seat(session *actor.PID, slot int) *player {
+	if slot < 0 || slot >= len(r.players) {
+		return nil
+	}
+	if p := r.players[slot]; p != nil && p.session == session && !p.leaving {
+		return p
+	}
+	return nil
+}
+
+func (r *room) admit(c *actor.Context, m admit) {
+	r.idleSent = false
+	if r.count >= r.opts.MaxPlayers {
+		r.hub.stats.roomFull.Add(1)
+		c.Send(m.session, joinRefused{code: netcode.CodeRoomFull, msg: "room " + r.name + " is full"})
+		c.Send(c.Parent(), roomCount{key: r.key, players: r.count, settled: 1})
+		return
+	}
+	slot := r.freeSlot()
+	r.nextPlayer++
+	r.players[slot] = &player{
+		session: m.session,
+		sid:     m.sid,
+		id:      r.nextPlayer,
+		name:    m.name,
+		inputs:  make([]queuedInput, 0, r.opts.InputBuffer),
+		ackAt:   time.Now(),
+	}
+	r.count++
+	c.Send(c.Parent(), roomCount{key: r.key, players: r.count, settled: 1})
+}
+
+func (r *room) freeSlot() int {
+	for i, p := range r.players {
+		if p == nil {
+			return i
+		}
+	}
+	r.players = append(r.players, nil)
+	return len(r.players) - 1
+}
+
+// queueInput buffers an input for the next tick. A full buffer drops its
+// oldest input: for movement the newest command matters most, and the
+// client's sequence ack still moves past the dropped one.
+func (r *room) queueInput(p *player, m playerInput) {
+	if m.seq <= p.queuedSeq {
+		r.hub.stats.inputsDropped.Add(1) // replayed or reordered
+		return
+	}
+	p.queuedSeq = m.seq
+	if len(p.inputs) >= r.opts.InputBuffer {
+		n := copy(p.inputs, p.inputs[len(p.inputs)-r.opts.InputBuffer+1:])
+		r.hub.stats.inputsDropped.Add(int64(len(p.inputs) - n))
+		p.inputs = p.inputs[:n]
+	}
+	p.inputs = append(p.inputs, queuedInput{seq: m.seq, in: m.input})
+}
+
+// acknowledge moves the player's baseline. Zero asks for a full snapshot (the
+// client lost its baseline); a tick from the future is ignored.
+func (r *room) acknowledge(p *player, tick uint32) {
+	switch {
+	case tick == 0:
+		p.ack = 0
+	case tick > p.ack && tick <= r.w.Tick():
+		p.ack = tick
+		p.ackAt = r.last
+	}
+}
+
+func (r *room) reconfigure(c *actor.Context, o RoomOptions) {
+	if o.TickRate != r.opts.TickRate {
+		r.rep.Stop()
+		r.step = time.Second / time.Duration(o.TickRate)
+		r.rep = c.SendRepeat(c.PID(), roomTick{}, r.step)
+		r.acc = 0
+	}
+	if o.History != r.opts.History {
+		r.w.SetHistory(o.History)
+	}
+	r.opts = o
+	r.log.Info("room reconfigured", "tick_rate", o.TickRate, "send_rate", o.SendRate, "max_players", o.MaxPlayers)
+}

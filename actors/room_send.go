@@ -1,0 +1,81 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// sendGroup is the frame for every player whose baseline is base, in the
+// send being built.
+type sendGroup struct {
+	base  uint32
+	frame *stateFrame
+}
+
+// broadcast sends the current tick to every joined player: one DeltaSince and
+// one encoded body per distinct baseline, shared by all players with that
+// baseline; each session adds its own small header. A player that stopped
+// acknowledging ticks is dropped instead, so it cannot pin old history or
+// keep a seat forever.
+func (r *room) broadcast(c *actor.Context, now time.Time) {
+	if r.count == 0 {
+		return
+	}
+	acks := make([]uint32, len(r.players)) // shared, read-only, by every frame of this send
+	for slot, p := range r.players {
+		if p != nil {
+			acks[slot] = p.lastSeq
+		}
+	}
+	serverTime := r.hub.ServerTime()
+	for _, p := range r.players {
+		if p == nil || !p.joined || p.leaving {
+			continue
+		}
+		if now.Sub(p.ackAt) > r.opts.AckTimeout {
+			r.hub.stats.slowKicked.Add(1)
+			c.Send(p.session, kicked{code: netcode.CodeSlowConsumer, msg: "no tick acknowledged for " + r.opts.AckTimeout.String()})
+			p.leaving = true
+			continue
+		}
+		c.Send(p.session, r.frameFor(p.ack, serverTime, acks))
+	}
+	clear(r.groups) // let the frames go once the sessions are done with them
+	r.groups = r.groups[:0]
+}
+
+// frameFor returns the send's frame for a client that acknowledged tick ack,
+// building it on first use. A baseline the history no longer covers becomes a
+// full snapshot, shared with every other client in the same position.
+func (r *room) frameFor(ack, serverTime uint32, acks []uint32) *stateFrame {
+	base := ack
+	if !r.w.CanDelta(base) {
+		base = 0
+	}
+	for _, g := range r.groups {
+		if g.base == base {
+			return g.frame
+		}
+	}
+	r.w.DeltaSince(base, &r.delta)
+	body := netcode.AppendStateBody(make([]byte, 0, r.bodyHint(base)), &r.delta)
+	if base == 0 {
+		r.fullHint = len(body)
+	} else {
+		r.diffHint = len(body)
+	}
+	f := &stateFrame{tick: r.delta.Tick, base: r.delta.Base, serverTime: serverTime, body: body, acks: acks}
+	r.groups = append(r.groups, sendGroup{base: base, frame: f})
+	return f
+}
+
+// bodyHint sizes a new body buffer from the last one of its kind, so encoding
+// rarely grows it.
+func (r *room) bodyHint(base uint32) int {
+	if base == 0 {
+		return r.fullHint + r.fullHint/8 + 16
+	}
+	return r.diffHint + r.diffHint/8 + 16
+}

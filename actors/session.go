@@ -1,0 +1,211 @@
+package actors
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
+)
+
+// joinWait bounds how long a session whose link closed waits for the answer
+// to its join before it stops anyway.
+const joinWait = 5 * time.Second
+
+type sessionState uint8
+
+const (
+	idle    sessionState = iota // connected, in no room
+	joining                     // asked the lobby, waiting for joined or joinRefused
+	inRoom                      // welcomed by a room
+)
+
+// session is the actor for one client link.
+type session struct {
+	// Static after construction.
+	hub  *Hub
+	id   string
+	link transports.Link
+	log  *slog.Logger
+
+	// Owned by Receive.
+	state   sessionState
+	room    *actor.PID
+	slot    int
+	closing bool        // the link is gone; stop once no answer is pending
+	timer   *time.Timer // joinWait after closing while joining
+	head    []byte      // reused state-frame header; the link copies it
+	in      netcode.Input
+}
+
+type joinTimeout struct{}
+
+func newSession(h *Hub, id string, l transports.Link) actor.Producer {
+	return func() actor.Receiver {
+		return &session{
+			hub:  h,
+			id:   id,
+			link: l,
+			log:  h.log.With("session", id[:8], "remote", l.RemoteAddr()),
+			head: make([]byte, 0, 32),
+		}
+	}
+}
+
+func (s *session) Receive(c *actor.Context) {
+	switch m := c.Message().(type) {
+	case *stateFrame:
+		s.sendState(m)
+	case inbound:
+		s.handleFrame(c, m.frame)
+	case joined:
+		s.onJoined(c, m)
+	case joinRefused:
+		s.state = idle
+		s.reply(m.code, m.msg)
+		s.stopIfDone(c)
+	case kicked:
+		s.state, s.room = idle, nil
+		s.reply(m.code, m.msg)
+	case linkClosed:
+		s.onLinkClosed(c, m.err)
+	case joinTimeout:
+		s.log.Warn("no answer to join after link closed", "after", joinWait)
+		s.state = idle
+		s.stopIfDone(c)
+	case actor.Started:
+		s.log.Debug("session started")
+	case actor.Stopped:
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+		s.hub.stats.sessions.Add(-1)
+		s.hub.sessions.Done()
+	}
+}
+
+func (s *session) sendState(f *stateFrame) {
+	if s.state != inRoom || s.closing || f.base > f.tick {
+		return
+	}
+	d := world.Delta{Tick: f.tick, Base: f.base}
+	s.head = netcode.AppendStateHead(s.head[:0], &d, f.serverTime, f.acks[s.slot])
+	if err := s.link.Send(transports.ClassState, s.head, f.body); err == nil {
+		s.hub.stats.stateFrames.Add(1)
+		if f.base == 0 {
+			s.hub.stats.fullFrames.Add(1)
+		}
+	}
+}
+
+func (s *session) handleFrame(c *actor.Context, frame []byte) {
+	if s.closing {
+		return
+	}
+	// Inputs are most of the traffic: decode them without allocating first.
+	err := netcode.DecodeInput(frame, &s.in)
+	if err == nil {
+		if s.state != inRoom {
+			s.reply(netcode.CodeNotJoined, "input before join")
+			return
+		}
+		c.Send(s.room, playerInput{session: c.PID(), slot: s.slot, seq: s.in.Seq, ack: s.in.Ack, input: s.in.Input})
+		return
+	}
+	if !errors.Is(err, netcode.ErrUnexpectedKind) {
+		s.badFrame(err)
+		return
+	}
+	msg, err := netcode.DecodeClient(frame)
+	if err != nil {
+		s.badFrame(err)
+		return
+	}
+	switch m := msg.(type) {
+	case *netcode.Join:
+		s.onJoin(c, m)
+	case *netcode.Ack:
+		if s.state != inRoom {
+			s.reply(netcode.CodeNotJoined, "ack before join")
+			return
+		}
+		c.Send(s.room, playerAck{session: c.PID(), slot: s.slot, tick: m.Tick})
+	case *netcode.Ping:
+		s.send(&netcode.Pong{ClientTime: m.ClientTime, ServerTime: s.hub.ServerTime()})
+	case *netcode.Leave:
+		if s.state != inRoom {
+			s.reply(netcode.CodeNotJoined, "leave before join")
+			return
+		}
+		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
+		s.state, s.room = idle, nil
+	}
+}
+
+func (s *session) badFrame(err error) {
+	s.hub.stats.badFrames.Add(1)
+	s.reply(netcode.CodeOf(err), err.Error())
+}
+
+func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
+	if s.state != idle {
+		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
+		return
+	}
+	s.state = joining
+	c.Send(s.hub.lobby, joinRequest{session: c.PID(), sid: s.id, room: m.Room, mode: m.Mode, name: m.Name})
+}
+
+func (s *session) onJoined(c *actor.Context, m joined) {
+	if s.closing {
+		// Too late: give the seat back.
+		c.Send(m.room, playerLeave{session: c.PID(), slot: m.slot})
+		s.state = idle
+		s.stopIfDone(c)
+		return
+	}
+	s.state, s.room, s.slot = inRoom, m.room, m.slot
+	_ = s.link.Send(transports.ClassControl, nil, m.welcome)
+}
+
+func (s *session) onLinkClosed(c *actor.Context, err error) {
+	s.log.Debug("link closed", "err", err)
+	s.closing = true
+	if s.state == inRoom {
+		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
+		s.state, s.room = idle, nil
+	}
+	if s.state == joining {
+		// The lobby or a room owes us an answer; a seat may be granted.
+		e, pid := c.Engine(), c.PID()
+		s.timer = time.AfterFunc(joinWait, func() { e.Send(pid, joinTimeout{}) })
+	}
+	s.stopIfDone(c)
+}
+
+// stopIfDone stops the actor once the link is gone and no join is pending.
+func (s *session) stopIfDone(c *actor.Context) {
+	if s.closing && s.state == idle {
+		c.Engine().Poison(c.PID())
+	}
+}
+
+// reply sends an error frame, closing the link when the code says so.
+func (s *session) reply(code netcode.Code, msg string) {
+	if s.closing {
+		return
+	}
+	sendError(s.link, code, msg, code.Closes())
+}
+
+func (s *session) send(m netcode.Message) {
+	frame, err := netcode.AppendMessage(nil, m)
+	if err != nil {
+		s.log.Error("encode", "kind", m.Kind(), "err", err)
+		return
+	}
+	_ = s.link.Send(transports.ClassControl, nil, frame)
+}

@@ -1,0 +1,43 @@
+package actors
+
+import "sync/atomic"
+
+// Stats are the hub's counters since it started. Gauges say "now"; the rest
+// only grow.
+type Stats struct {
+	Sessions int64 // gauge: live session actors
+	Rooms    int64 // gauge: live rooms
+
+	Ticks        int64 // simulation steps run, all rooms
+	TicksLate    int64 // tick messages that had to run more than one step
+	TickOverruns int64 // times a room dropped simulation time it could not catch up
+	StateFrames  int64 // state frames handed to sessions
+	FullFrames   int64 // of which full snapshots
+
+	InputsApplied  int64
+	InputsDropped  int64 // buffer full (oldest dropped) or stale sequence
+	FramesLimited  int64 // dropped by the per-session rate limit
+	BadFrames      int64 // frames that failed to decode
+	SlowKicked     int64 // players dropped for not acknowledging ticks
+	RoomFullRefuse int64
+	Panics         int64 // recovered actor panics
+}
+
+type counters struct {
+	sessions, rooms                             atomic.Int64
+	ticks, ticksLate, tickOverruns              atomic.Int64
+	stateFrames, fullFrames                     atomic.Int64
+	inputsApplied, inputsDropped, framesLimited atomic.Int64
+	badFrames, slowKicked, roomFull, panics     atomic.Int64
+}
+
+func (c *counters) snapshot() Stats {
+	return Stats{
+		Sessions: c.sessions.Load(), Rooms: c.rooms.Load(),
+		Ticks: c.ticks.Load(), TicksLate: c.ticksLate.Load(), TickOverruns: c.tickOverruns.Load(),
+		StateFrames: c.stateFrames.Load(), FullFrames: c.fullFrames.Load(),
+		InputsApplied: c.inputsApplied.Load(), InputsDropped: c.inputsDropped.Load(),
+		FramesLimited: c.framesLimited.Load(), BadFrames: c.badFrames.Load(),
+		SlowKicked: c.slowKicked.Load(), RoomFullRefuse: c.roomFull.Load(), Panics: c.panics.Load(),
+	}
+}
