@@ -20,6 +20,7 @@ type fakeLink struct {
 
 	mu        sync.Mutex
 	frames    [][]byte
+	bodies    []*byte // first byte of each state body, to see sharing
 	closed    bool
 	closeCode uint16
 }
@@ -32,11 +33,14 @@ func (l *fakeLink) ID() uint64         { return l.id }
 func (l *fakeLink) RemoteAddr() string { return fmt.Sprintf("fake:%d", l.id) }
 func (l *fakeLink) Transport() string  { return "fake" }
 
-func (l *fakeLink) Send(_ transports.Class, head, body []byte) error {
+func (l *fakeLink) Send(class transports.Class, head, body []byte) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return transports.ErrClosed
+	}
+	if class == transports.ClassState && len(body) > 0 {
+		l.bodies = append(l.bodies, &body[0])
 	}
 	l.frames = append(l.frames, append(bytes.Clone(head), body...))
 	return nil
@@ -64,6 +68,12 @@ func (l *fakeLink) messages(t *testing.T) []netcode.Message {
 		out = append(out, m)
 	}
 	return out
+}
+
+func (l *fakeLink) bodyPtrs() []*byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]*byte(nil), l.bodies...)
 }
 
 func (l *fakeLink) closeState() (bool, uint16) {

@@ -23,6 +23,7 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	id := newSessionID()
 	h.sessions.Add(1)
 	h.stats.sessions.Add(1)
+	h.links.Store(id, l)
 	pid := h.engine.Spawn(newSession(h, id, l), "session", actor.WithID(id),
 		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
 	so := h.opts.Load().Session

@@ -23,9 +23,11 @@ type Hub struct {
 	start  time.Time // server time zero
 	log    *slog.Logger
 	mw     actor.MiddlewareFunc
+	obs    Observer
 
 	opts     atomic.Pointer[Options] // current options; sessions read them per frame
 	sessions sync.WaitGroup          // one per live session actor
+	links    sync.Map                // session id → transports.Link, while the session lives
 	stats    counters
 }
 
@@ -38,7 +40,7 @@ func NewHub(o Options) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new actor engine: %w", err)
 	}
-	h := &Hub{engine: e, start: time.Now(), log: o.Logger}
+	h := &Hub{engine: e, start: time.Now(), log: o.Logger, obs: o.Observer}
 	h.opts.Store(&o)
 	h.mw = recoverer(h.log, &h.stats.panics)
 	h.events = e.Spawn(func() actor.Receiver { return &eventLogger{log: h.log} }, "events",
@@ -54,6 +56,17 @@ func (h *Hub) Reconfigure(o Options) {
 	o = o.withDefaults()
 	h.opts.Store(&o)
 	h.engine.Send(h.lobby, reconfigure{opts: o.Room})
+}
+
+// SessionsByTransport counts live sessions by the transport their link uses
+// now (a session that upgraded counts under its new transport).
+func (h *Hub) SessionsByTransport() map[string]int {
+	n := make(map[string]int)
+	h.links.Range(func(_, v any) bool {
+		n[v.(transports.Link).Transport()]++
+		return true
+	})
+	return n
 }
 
 // Stats returns the hub's counters.

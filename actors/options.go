@@ -32,7 +32,21 @@ type Options struct {
 	Session     SessionOptions
 	DefaultMode string // game mode for joins that name none; default "arena"
 	Logger      *slog.Logger
+	Observer    Observer // receives timings; default none
 }
+
+// Observer receives the measurements that counters cannot carry, such as a
+// histogram of tick durations. Rooms call it from their own goroutines, so it
+// must be safe for concurrent use and cheap.
+type Observer interface {
+	// TickDuration is the wall time one tick message took: the simulation
+	// steps it ran plus the send, if any.
+	TickDuration(d time.Duration)
+}
+
+type noObserver struct{}
+
+func (noObserver) TickDuration(time.Duration) {}
 
 func (o RoomOptions) withDefaults() RoomOptions {
 	if o.TickRate <= 0 {
@@ -83,6 +97,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Observer == nil {
+		o.Observer = noObserver{}
 	}
 	return o
 }

@@ -166,6 +166,7 @@ func (r *room) freeSlot() int {
 // oldest input: for movement the newest command matters most, and the
 // client's sequence ack still moves past the dropped one.
 func (r *room) queueInput(p *player, m playerInput) {
+	r.hub.stats.inputsReceived.Add(1)
 	if m.seq <= p.queuedSeq {
 		r.hub.stats.inputsDropped.Add(1) // replayed or reordered
 		return

@@ -263,3 +263,44 @@ func TestSilentClientIsDroppedAsSlowConsumer(t *testing.T) {
 		closeAll(good, silent)
 	})
 }
+
+// Clients with the same baseline get the same encoded body: the room encodes
+// once per distinct baseline per send, not once per client.
+func TestClientsWithSameBaselineShareOneBody(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		a, b, lagging := connect(t, h), connect(t, h), connect(t, h)
+		for _, c := range []*testClient{a, b, lagging} {
+			c.join("r")
+			synctest.Wait()
+		}
+		// a and b acknowledge every tick; lagging acknowledges nothing after
+		// its first state, so its baseline differs.
+		for range 10 {
+			time.Sleep(50 * time.Millisecond)
+			synctest.Wait()
+			a.send(&netcode.Ack{Tick: a.lastTick()})
+			b.send(&netcode.Ack{Tick: b.lastTick()})
+		}
+		synctest.Wait()
+		sa, sb, sl := a.states(), b.states(), lagging.states()
+		ba, bb, bl := a.link.bodyPtrs(), b.link.bodyPtrs(), lagging.link.bodyPtrs()
+		shared, compared := 0, 0
+		for i := range min(len(sa), len(sb), len(sl)) {
+			if sa[i].Delta.Tick != sb[i].Delta.Tick || sa[i].Delta.Base != sb[i].Delta.Base || sa[i].Delta.Base == 0 {
+				continue
+			}
+			compared++
+			if ba[i] == bb[i] {
+				shared++
+			}
+			if sl[i].Delta.Base != sa[i].Delta.Base && ba[i] == bl[i] {
+				t.Errorf("tick %d: a client with another baseline got the same body", sa[i].Delta.Tick)
+			}
+		}
+		if compared < 5 || shared != compared {
+			t.Errorf("%d of %d sends with a common baseline shared one body, want all (at least 5)", shared, compared)
+		}
+		closeAll(a, b, lagging)
+	})
+}

@@ -36,6 +36,7 @@ func (r *room) tick(c *actor.Context) {
 		r.broadcast(c, now)
 	}
 	r.checkIdle(c, now)
+	r.hub.obs.TickDuration(time.Since(now))
 }
 
 // simulate runs one step: leaves, joins and inputs that arrived since the

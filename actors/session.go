@@ -82,6 +82,7 @@ func (s *session) Receive(c *actor.Context) {
 		if s.timer != nil {
 			s.timer.Stop()
 		}
+		s.hub.links.Delete(s.id)
 		s.hub.stats.sessions.Add(-1)
 		s.hub.sessions.Done()
 	}
@@ -95,6 +96,7 @@ func (s *session) sendState(f *stateFrame) {
 	s.head = netcode.AppendStateHead(s.head[:0], &d, f.serverTime, f.acks[s.slot])
 	if err := s.link.Send(transports.ClassState, s.head, f.body); err == nil {
 		s.hub.stats.stateFrames.Add(1)
+		s.hub.stats.stateBytes.Add(int64(len(s.head) + len(f.body)))
 		if f.base == 0 {
 			s.hub.stats.fullFrames.Add(1)
 		}

@@ -11,9 +11,11 @@ type Stats struct {
 	Ticks        int64 // simulation steps run, all rooms
 	TicksLate    int64 // tick messages that had to run more than one step
 	TickOverruns int64 // times a room dropped simulation time it could not catch up
-	StateFrames  int64 // state frames handed to sessions
+	StateFrames  int64 // state frames handed to links
+	StateBytes   int64 // their bytes
 	FullFrames   int64 // of which full snapshots
 
+	InputsReceived int64 // inputs that reached a room
 	InputsApplied  int64
 	InputsDropped  int64 // buffer full (oldest dropped) or stale sequence
 	FramesLimited  int64 // dropped by the per-session rate limit
@@ -26,7 +28,8 @@ type Stats struct {
 type counters struct {
 	sessions, rooms                             atomic.Int64
 	ticks, ticksLate, tickOverruns              atomic.Int64
-	stateFrames, fullFrames                     atomic.Int64
+	stateFrames, stateBytes, fullFrames         atomic.Int64
+	inputsReceived                              atomic.Int64
 	inputsApplied, inputsDropped, framesLimited atomic.Int64
 	badFrames, slowKicked, roomFull, panics     atomic.Int64
 }
@@ -35,8 +38,8 @@ func (c *counters) snapshot() Stats {
 	return Stats{
 		Sessions: c.sessions.Load(), Rooms: c.rooms.Load(),
 		Ticks: c.ticks.Load(), TicksLate: c.ticksLate.Load(), TickOverruns: c.tickOverruns.Load(),
-		StateFrames: c.stateFrames.Load(), FullFrames: c.fullFrames.Load(),
-		InputsApplied: c.inputsApplied.Load(), InputsDropped: c.inputsDropped.Load(),
+		StateFrames: c.stateFrames.Load(), StateBytes: c.stateBytes.Load(), FullFrames: c.fullFrames.Load(),
+		InputsReceived: c.inputsReceived.Load(), InputsApplied: c.inputsApplied.Load(), InputsDropped: c.inputsDropped.Load(),
 		FramesLimited: c.framesLimited.Load(), BadFrames: c.badFrames.Load(),
 		SlowKicked: c.slowKicked.Load(), RoomFullRefuse: c.roomFull.Load(), Panics: c.panics.Load(),
 	}

@@ -36,6 +36,9 @@ type ServerConfig struct {
 	// ShutdownTimeout bounds a graceful shutdown: telling clients, draining
 	// connections and stopping rooms.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
+	// Metrics serves Prometheus metrics at /metrics on the game port. Not
+	// reloadable.
+	Metrics bool `toml:"metrics"`
 }
 
 // WebSocketConfig is the [websocket] section: per-connection limits.
@@ -88,6 +91,7 @@ func DefaultConfig() Config {
 		Server: ServerConfig{
 			Addr:            "127.0.0.1:8080",
 			ShutdownTimeout: 10 * time.Second,
+			Metrics:         true,
 		},
 		WebSocket: WebSocketConfig{
 			Path:         "/ws",

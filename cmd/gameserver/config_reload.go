@@ -10,6 +10,8 @@ func (c Config) Reloadable(next Config) (Config, []string) {
 	// The listener is bound once at startup.
 	keep(&restart, "server.addr", &next.Server.Addr, c.Server.Addr)
 	// The HTTP mux is built once at startup.
+	// So are its routes.
+	keep(&restart, "server.metrics", &next.Server.Metrics, c.Server.Metrics)
 	keep(&restart, "websocket.path", &next.WebSocket.Path, c.WebSocket.Path)
 	// Applied to each connection as it is upgraded; changing it on a reload
 	// would give connections different limits depending on their age.

@@ -146,6 +146,8 @@ func changeEveryKey(c Config) Config {
 				f.SetString(f.String() + "x")
 			case reflect.Int, reflect.Int64:
 				f.SetInt(f.Int() + 1)
+			case reflect.Bool:
+				f.SetBool(!f.Bool())
 			case reflect.Slice:
 				f.Set(reflect.Append(f, reflect.ValueOf("x")))
 			default:

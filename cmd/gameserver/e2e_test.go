@@ -206,3 +206,38 @@ func write(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+// /metrics reflects the game as it runs; /healthz and /readyz answer.
+func TestEndToEndMetrics(t *testing.T) {
+	s := startServer(t, testConfig(""))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, _ := get(t, "http://"+s.addr+path); code != 200 {
+			t.Errorf("%s = %d, want 200", path, code)
+		}
+	}
+	if m := scrape(t, s); m["tickroom_rooms"] != 0 || m[`tickroom_sessions{transport="websocket"}`] != 0 {
+		t.Errorf("idle server metrics: rooms %v, websocket sessions %v", m["tickroom_rooms"], m[`tickroom_sessions{transport="websocket"}`])
+	}
+	c := dial(t, s, "metered")
+	if _, err := c.Join(ctx, "m", ""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, c, func(world.State) bool { return true })
+	first := scrape(t, s)
+	if first["tickroom_rooms"] != 1 || first[`tickroom_sessions{transport="websocket"}`] != 1 {
+		t.Errorf("rooms = %v, websocket sessions = %v, want 1 and 1", first["tickroom_rooms"], first[`tickroom_sessions{transport="websocket"}`])
+	}
+	from := c.State().Tick
+	waitFor(t, ctx, c, func(st world.State) bool { return st.Tick > from+10 })
+	second := scrape(t, s)
+	for _, name := range []string{"tickroom_ticks_total", `tickroom_state_frames_total{kind="diff"}`, "tickroom_state_bytes_total", "tickroom_tick_duration_seconds_count"} {
+		if !(second[name] > first[name]) {
+			t.Errorf("%s did not grow: %v then %v", name, first[name], second[name])
+		}
+	}
+	if second["process_cpu_seconds_total"] <= 0 || second["process_resident_memory_bytes"] <= 0 {
+		t.Error("process CPU and memory metrics missing")
+	}
+}

@@ -1,9 +1,3 @@
-// Command gameserver runs a Tickroom server.
-//
-//	gameserver [serve] [-config FILE]
-//
-// With no -config it uses the server.toml embedded in the binary. SIGHUP
-// reloads the config file; SIGINT and SIGTERM shut down gracefully.
 package main
 
 import (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -22,10 +23,12 @@ type Main struct {
 	level  slog.LevelVar
 	log    *slog.Logger
 
-	mu  sync.Mutex // guards cfg against concurrent reloads
-	cfg Config
-	hub *actors.Hub
-	srv *transports.Server
+	mu      sync.Mutex // guards cfg against concurrent reloads
+	cfg     Config
+	hub     *actors.Hub
+	srv     *transports.Server
+	metrics *metrics
+	health  health
 }
 
 // NewMain returns a program that logs to stderr.
@@ -44,16 +47,24 @@ func (m *Main) Run() error {
 	// hollywood logs through the default logger; give it ours.
 	slog.SetDefault(m.log)
 
-	m.hub, err = actors.NewHub(actorOptions(cfg, m.log))
+	m.metrics = newMetrics()
+	m.hub, err = actors.NewHub(m.actorOptions(cfg))
 	if err != nil {
 		return err
 	}
 	m.srv = transports.NewServer(transportOptions(cfg, m.log), m.hub)
+	m.srv.Handle("/healthz", http.HandlerFunc(m.health.healthz))
+	m.srv.Handle("/readyz", http.HandlerFunc(m.health.readyz))
+	if cfg.Server.Metrics {
+		m.metrics.watch(m.hub, m.srv)
+		m.srv.Handle("/metrics", m.metrics.handler())
+	}
 	if err := m.srv.Open(cfg.Server.Addr); err != nil {
 		_ = m.hub.Shutdown(context.Background())
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
 	m.log.Info("config", "config", cfg, "file", m.configName())
+	m.health.ready.Store(true)
 	m.log.Info("listening", "addr", m.srv.Addr().String(), "url", m.srv.URL())
 	return nil
 }
@@ -80,7 +91,7 @@ func (m *Main) Reload() error {
 	}
 	m.cfg = next
 	m.level.Set(next.Log.SlogLevel())
-	m.hub.Reconfigure(actorOptions(next, m.log))
+	m.hub.Reconfigure(m.actorOptions(next))
 	m.srv.SetOptions(transportOptions(next, m.log))
 	m.log.Info("config reloaded", "config", next)
 	return nil
@@ -96,6 +107,7 @@ func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	start := time.Now()
+	m.health.ready.Store(false)
 	m.log.Info("shutting down", "timeout", timeout)
 	err := m.srv.Close(ctx)
 	if herr := m.hub.Shutdown(ctx); herr != nil && err == nil {
@@ -117,7 +129,7 @@ func (m *Main) configName() string {
 }
 
 // actorOptions maps the config onto the actors package.
-func actorOptions(c Config, log *slog.Logger) actors.Options {
+func (m *Main) actorOptions(c Config) actors.Options {
 	empty := c.Room.EmptyTimeout
 	if empty == 0 {
 		empty = -1 // the config's "at once"; zero means "default" to actors
@@ -139,7 +151,8 @@ func actorOptions(c Config, log *slog.Logger) actors.Options {
 			MaxRejected: c.Session.MaxRejected,
 		},
 		DefaultMode: c.Room.DefaultMode,
-		Logger:      log,
+		Logger:      m.log,
+		Observer:    m.metrics,
 	}
 }
 

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/transports"
+)
+
+// metrics exposes the hub's and the transport's counters in Prometheus
+// format. Counters are read at scrape time from the packages' own atomics,
+// so the hot paths pay nothing for them; only tick durations go through a
+// histogram, fed by the actors.Observer hook.
+type metrics struct {
+	reg   *prometheus.Registry
+	ticks prometheus.Histogram
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		ticks: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "tickroom_tick_duration_seconds",
+			Help: "Wall time of one room tick: the simulation steps it ran and the send.",
+			// 10µs to about 160ms: a healthy tick is tens of µs, and a tick
+			// interval at 20 Hz is 50ms.
+			Buckets: prometheus.ExponentialBuckets(10e-6, 2, 15),
+		}),
+	}
+	m.reg.MustRegister(m.ticks,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector())
+	return m
+}
+
+// TickDuration implements actors.Observer.
+func (m *metrics) TickDuration(d time.Duration) { m.ticks.Observe(d.Seconds()) }
+
+// watch registers the collectors that read h's and s's counters.
+func (m *metrics) watch(h *actors.Hub, s *transports.Server) {
+	m.reg.MustRegister(&statsCollector{hub: h, srv: s})
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+var (
+	descSessions = prometheus.NewDesc("tickroom_sessions", "Connected sessions by transport.", []string{"transport"}, nil)
+	descRooms    = prometheus.NewDesc("tickroom_rooms", "Live rooms.", nil, nil)
+	descTicks    = prometheus.NewDesc("tickroom_ticks_total", "Simulation steps run by all rooms.", nil, nil)
+	descLate     = prometheus.NewDesc("tickroom_ticks_late_total", "Tick messages that had to run more than one step.", nil, nil)
+	descOverrun  = prometheus.NewDesc("tickroom_tick_overruns_total", "Times a room dropped simulation time it could not catch up.", nil, nil)
+	descFrames   = prometheus.NewDesc("tickroom_state_frames_total", "State frames sent, by kind.", []string{"kind"}, nil)
+	descBytes    = prometheus.NewDesc("tickroom_state_bytes_total", "Bytes of state frames sent.", nil, nil)
+	descDropped  = prometheus.NewDesc("tickroom_frames_dropped_total", "Frames dropped, by reason.", []string{"reason"}, nil)
+	descInputs   = prometheus.NewDesc("tickroom_inputs_total", "Inputs that reached rooms, by outcome.", []string{"outcome"}, nil)
+	descRejected = prometheus.NewDesc("tickroom_frames_rejected_total", "Client frames rejected before reaching a room, by reason.", []string{"reason"}, nil)
+	descClosed   = prometheus.NewDesc("tickroom_connections_closed_total", "Connections closed by the server, by reason.", []string{"reason"}, nil)
+	descPanics   = prometheus.NewDesc("tickroom_actor_panics_total", "Actor panics recovered.", nil, nil)
+)
+
+type statsCollector struct {
+	hub *actors.Hub
+	srv *transports.Server
+}
+
+func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descSessions, descRooms, descTicks, descLate, descOverrun, descFrames,
+		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics} {
+		ch <- d
+	}
+}
+
+func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
+	h, t := c.hub.Stats(), c.srv.Stats()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	for tr, n := range c.hub.SessionsByTransport() {
+		gauge(descSessions, float64(n), tr)
+	}
+	gauge(descRooms, float64(h.Rooms))
+	counter(descTicks, float64(h.Ticks))
+	counter(descLate, float64(h.TicksLate))
+	counter(descOverrun, float64(h.TickOverruns))
+	counter(descFrames, float64(h.StateFrames-h.FullFrames), "diff")
+	counter(descFrames, float64(h.FullFrames), "snapshot")
+	counter(descBytes, float64(h.StateBytes))
+	counter(descDropped, float64(t.StaleDropped), "stale_state")
+	counter(descInputs, float64(h.InputsApplied), "applied")
+	counter(descInputs, float64(h.InputsDropped), "dropped")
+	counter(descRejected, float64(h.FramesLimited), "rate_limited")
+	counter(descRejected, float64(h.BadFrames), "bad_frame")
+	counter(descRejected, float64(t.TooLarge), "too_large")
+	counter(descRejected, float64(t.OriginRejected), "origin")
+	counter(descClosed, float64(t.SlowClosed), "slow_consumer")
+	counter(descClosed, float64(t.TimeoutClosed), "heartbeat_timeout")
+	counter(descClosed, float64(h.SlowKicked), "no_ack")
+	counter(descPanics, float64(h.Panics))
+}
+
+// health serves /healthz (the process answers) and /readyz (it accepts
+// players: false before the listener is up and once shutdown begins).
+type health struct{ ready atomic.Bool }
+
+func (hl *health) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (hl *health) readyz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if !hl.ready.Load() {
+		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+var _ actors.Observer = (*metrics)(nil)
