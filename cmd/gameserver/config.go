@@ -24,6 +24,7 @@ import (
 type Config struct {
 	Server    ServerConfig    `toml:"server"`
 	WebSocket WebSocketConfig `toml:"websocket"`
+	HTTP      HTTPConfig      `toml:"http"`
 	Room      RoomConfig      `toml:"room"`
 	Session   SessionConfig   `toml:"session"`
 	Log       LogConfig       `toml:"log"`
@@ -39,10 +40,15 @@ type ServerConfig struct {
 	// Metrics serves Prometheus metrics at /metrics on the game port. Not
 	// reloadable.
 	Metrics bool `toml:"metrics"`
+	// AllowedOrigins is the browser Origin allowlist for the WebSocket
+	// upgrade and for CORS on the HTTP transports; empty allows every origin.
+	AllowedOrigins []string `toml:"allowed_origins"`
 }
 
 // WebSocketConfig is the [websocket] section: per-connection limits.
 type WebSocketConfig struct {
+	// Enabled offers the WebSocket transport (and upgrades to it).
+	Enabled bool `toml:"enabled"`
 	// Path is the URL path of the endpoint. Not reloadable.
 	Path string `toml:"path"`
 	// ReadLimit is the largest inbound message in bytes. Not reloadable,
@@ -50,11 +56,25 @@ type WebSocketConfig struct {
 	ReadLimit int `toml:"read_limit"`
 	// SendQueue is how many outbound control frames a connection may queue
 	// before it is closed as a slow consumer.
-	SendQueue      int           `toml:"send_queue"`
-	WriteTimeout   time.Duration `toml:"write_timeout"`
-	PingInterval   time.Duration `toml:"ping_interval"`
-	PingTimeout    time.Duration `toml:"ping_timeout"`
-	AllowedOrigins []string      `toml:"allowed_origins"` // empty allows every origin
+	SendQueue    int           `toml:"send_queue"`
+	WriteTimeout time.Duration `toml:"write_timeout"`
+	PingInterval time.Duration `toml:"ping_interval"`
+	PingTimeout  time.Duration `toml:"ping_timeout"`
+}
+
+// HTTPConfig is the [http] section: long-polling, streaming and polling for
+// networks that block WebSocket.
+type HTTPConfig struct {
+	Path              string        `toml:"path"` // base path of the HTTP transports. Not reloadable.
+	LongPoll          bool          `toml:"longpoll"`
+	Stream            bool          `toml:"stream"`
+	Poll              bool          `toml:"poll"`
+	PollTimeout       time.Duration `toml:"poll_timeout"`        // longest a long-poll is held
+	StreamMaxDuration time.Duration `toml:"stream_max_duration"` // a stream ends after this; the client re-opens it
+	SessionTimeout    time.Duration `toml:"session_timeout"`     // a session with no downlink request this long expires
+	UpgradeTimeout    time.Duration `toml:"upgrade_timeout"`     // probe-to-upgrade bound for a move to WebSocket
+	MaxBody           int           `toml:"max_body"`            // bytes per uplink POST body
+	MaxSessions       int           `toml:"max_sessions"`        // live HTTP sessions
 }
 
 // RoomConfig is the [room] section: the simulation loop of every room.
@@ -92,17 +112,30 @@ func DefaultConfig() Config {
 			Addr:            "127.0.0.1:8080",
 			ShutdownTimeout: 10 * time.Second,
 			Metrics:         true,
+			// Empty rather than nil: decoding "allowed_origins = []" yields an
+			// empty slice, and the default must equal what server.toml decodes to.
+			AllowedOrigins: []string{},
 		},
 		WebSocket: WebSocketConfig{
+			Enabled:      true,
 			Path:         "/ws",
 			ReadLimit:    4096,
 			SendQueue:    64,
 			WriteTimeout: 5 * time.Second,
 			PingInterval: 10 * time.Second,
 			PingTimeout:  20 * time.Second,
-			// Empty rather than nil: decoding "allowed_origins = []" yields an
-			// empty slice, and the default must equal what server.toml decodes to.
-			AllowedOrigins: []string{},
+		},
+		HTTP: HTTPConfig{
+			Path:              "/rt",
+			LongPoll:          true,
+			Stream:            true,
+			Poll:              true,
+			PollTimeout:       25 * time.Second,
+			StreamMaxDuration: 30 * time.Second,
+			SessionTimeout:    20 * time.Second,
+			UpgradeTimeout:    10 * time.Second,
+			MaxBody:           65536,
+			MaxSessions:       10000,
 		},
 		Room: RoomConfig{
 			TickRate:     20,

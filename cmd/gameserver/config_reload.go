@@ -16,6 +16,7 @@ func (c Config) Reloadable(next Config) (Config, []string) {
 	// Applied to each connection as it is upgraded; changing it on a reload
 	// would give connections different limits depending on their age.
 	keep(&restart, "websocket.read_limit", &next.WebSocket.ReadLimit, c.WebSocket.ReadLimit)
+	keep(&restart, "http.path", &next.HTTP.Path, c.HTTP.Path)
 	return next, restart
 }
 

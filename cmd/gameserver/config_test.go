@@ -264,8 +264,8 @@ func TestParseConfigWrongTypeNamesKey(t *testing.T) {
 		{"[room]\ntick_rate = \"fast\"", "room.tick_rate"},
 		{"[room]\ntick_rate = 2.5", "room.tick_rate"},
 		{"[websocket]\nwrite_timeout = \"soon\"", "websocket.write_timeout"},
-		{"[websocket]\nallowed_origins = \"https://game.example\"", "websocket.allowed_origins"},
-		{"[websocket]\nallowed_origins = [1]", "websocket.allowed_origins"},
+		{"[server]\nallowed_origins = \"https://game.example\"", "server.allowed_origins"},
+		{"[server]\nallowed_origins = [1]", "server.allowed_origins"},
 		{"[log]\nlevel = 1", "log.level"},
 		{"room = 5", "room"},
 	}
@@ -293,9 +293,9 @@ func TestParseConfigRejectsInvalidValues(t *testing.T) {
 		{`[websocket]` + "\n" + `write_timeout = "-1s"`, "websocket.write_timeout"},
 		{`[websocket]` + "\n" + `ping_interval = "0s"`, "websocket.ping_interval"},
 		{`[websocket]` + "\n" + `ping_timeout = "10s"`, "websocket.ping_timeout"},
-		{`[websocket]` + "\n" + `allowed_origins = ["https://ok.example", "game.example"]`, "websocket.allowed_origins[1]"},
-		{`[websocket]` + "\n" + `allowed_origins = ["https://game.example/"]`, "websocket.allowed_origins[0]"},
-		{`[websocket]` + "\n" + `allowed_origins = ["ftp://game.example"]`, "websocket.allowed_origins[0]"},
+		{`[server]` + "\n" + `allowed_origins = ["https://ok.example", "game.example"]`, "server.allowed_origins[1]"},
+		{`[server]` + "\n" + `allowed_origins = ["https://game.example/"]`, "server.allowed_origins[0]"},
+		{`[server]` + "\n" + `allowed_origins = ["ftp://game.example"]`, "server.allowed_origins[0]"},
 		{`[room]` + "\n" + `tick_rate = 0`, "room.tick_rate"},
 		{`[room]` + "\n" + `tick_rate = 241`, "room.tick_rate"},
 		{`[room]` + "\n" + `send_rate = 0`, "room.send_rate"},
@@ -355,6 +355,7 @@ func TestParseConfigReportsEveryProblem(t *testing.T) {
 	doc := `
 [server]
 adr = ":9000"
+allowed_origins = ["https://game.example", "game.example"]
 
 [room]
 max_players = 0
@@ -365,14 +366,13 @@ tick_rat = 30
 format = "xml"
 
 [websocket]
-allowed_origins = ["https://game.example", "game.example"]
 ping_interval = "1m"
 `
 	_, err := ParseConfig([]byte(doc), "test.toml")
 	got := problemKeys(err)
 	want := []string{
-		"server.adr", "room.max_players", "room.empty_timeout", "room.tick_rat", "log.format",
-		"websocket.allowed_origins[1]",
+		"server.adr", "server.allowed_origins[1]",
+		"room.max_players", "room.empty_timeout", "room.tick_rat", "log.format",
 		"websocket.ping_timeout", // the default, now shorter than ping_interval
 	}
 	if !slices.Equal(got, want) {

@@ -67,6 +67,9 @@ func (c Config) problems() []*ConfigError {
 	var v validator
 	v.addr("server.addr", c.Server.Addr)
 	v.positive("server.shutdown_timeout", c.Server.ShutdownTimeout)
+	for i, o := range c.Server.AllowedOrigins {
+		v.origin(fmt.Sprintf("server.allowed_origins[%d]", i), o)
+	}
 
 	ws := c.WebSocket
 	if !strings.HasPrefix(ws.Path, "/") {
@@ -82,8 +85,25 @@ func (c Config) problems() []*ConfigError {
 		v.add("websocket.ping_timeout", ws.PingTimeout,
 			"must be greater than websocket.ping_interval (%s)", ws.PingInterval)
 	}
-	for i, o := range ws.AllowedOrigins {
-		v.origin(fmt.Sprintf("websocket.allowed_origins[%d]", i), o)
+
+	h := c.HTTP
+	if !strings.HasPrefix(h.Path, "/") {
+		v.add("http.path", h.Path, `must start with "/"`)
+	} else if h.Path == ws.Path {
+		v.add("http.path", h.Path, "must differ from websocket.path")
+	}
+	v.positive("http.poll_timeout", h.PollTimeout)
+	v.positive("http.stream_max_duration", h.StreamMaxDuration)
+	v.positive("http.upgrade_timeout", h.UpgradeTimeout)
+	// A session must outlive the wait between two polls, or long-polling
+	// clients would expire while their request is merely being answered.
+	if h.SessionTimeout <= 0 {
+		v.add("http.session_timeout", h.SessionTimeout, "must be greater than 0s")
+	}
+	v.between("http.max_body", h.MaxBody, 1, 16<<20)
+	v.between("http.max_sessions", h.MaxSessions, 1, 10_000_000)
+	if !ws.Enabled && !h.LongPoll && !h.Stream && !h.Poll {
+		v.add("websocket.enabled", ws.Enabled, "at least one transport must be enabled")
 	}
 
 	r := c.Room

@@ -168,7 +168,7 @@ func transportOptions(c Config, log *slog.Logger) transports.Options {
 		WriteTimeout:     ws.WriteTimeout,
 		PingInterval:     ws.PingInterval,
 		PingTimeout:      ws.PingTimeout - ws.PingInterval,
-		AllowedOrigins:   ws.AllowedOrigins,
+		AllowedOrigins:   c.Server.AllowedOrigins,
 		SlowCloseCode:    uint16(netcode.CodeSlowConsumer),
 		TimeoutCloseCode: uint16(netcode.CodeHeartbeatTimeout),
 		Logger:           log,
