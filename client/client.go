@@ -4,74 +4,175 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
+	"net/http"
 	"sync"
 	"time"
 
-	"github.com/lxzan/gws"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/world"
 )
 
-// Client is one connection to a Tickroom server. Its methods are safe for
-// concurrent use.
+// Client is one connection to a Tickroom server, over any transport. Its
+// methods are safe for concurrent use.
 type Client struct {
 	opts Options
-	conn *gws.Conn
+	ep   endpoints
+	hc   *http.Client  // the HTTP transports' own connection pool
 	done chan struct{} // closed when the connection is gone
-	read sync.WaitGroup
 
-	mu       sync.Mutex
-	cond     *sync.Cond // signalled on every state, welcome, error and close
-	welcome  *netcode.Welcome
-	mirror   *mirror
-	inputAck uint32 // last input seq the room applied
-	seq      uint32 // last input seq sent
-	errs     []netcode.Error
-	closeErr error
-	stats    Stats
+	bgCtx     context.Context // ends with Close: cancels an upgrade
+	bgCancel  context.CancelFunc
+	bg        sync.WaitGroup // the upgrade goroutine
+	closeOnce sync.Once
+
+	sendMu sync.Mutex // orders sends; held across the switch of an upgrade
+	out    conn       // where frames go; guarded by sendMu
+
+	mu         sync.Mutex
+	cond       *sync.Cond // signalled on every state, welcome, error, close and upgrade
+	cur        conn       // the connection whose end is the client's end
+	transport  string
+	closing    bool // Close has begun
+	upgradeErr error
+	welcome    *netcode.Welcome
+	mirror     *mirror
+	inputAck   uint32 // last input seq the room applied
+	seq        uint32 // last input seq sent
+	errs       []netcode.Error
+	closeErr   error
+	stats      Stats
 }
 
-// Stats count what a client received.
+// Stats count what a client received, and its transport upgrades.
 type Stats struct {
-	Frames        int64 // server frames received
-	Bytes         int64 // payload bytes received
-	Snapshots     int64
-	Diffs         int64
-	LostBaselines int64 // diffs whose baseline was no longer kept
-	BadFrames     int64 // frames that did not decode or apply
+	Frames          int64 // server frames received
+	Bytes           int64 // frame payload bytes received, whatever the transport
+	Snapshots       int64
+	Diffs           int64
+	LostBaselines   int64 // diffs whose baseline was no longer kept
+	BadFrames       int64 // frames that did not decode or apply
+	Upgrades        int64 // moves from an HTTP transport to WebSocket
+	UpgradeFailures int64 // upgrade attempts that failed (the client stayed on HTTP)
 }
 
-// ErrClosed is returned by calls on a client whose connection has ended.
-var ErrClosed = errors.New("client: connection closed")
-
-// Dial connects to a server's WebSocket endpoint, such as
-// "ws://127.0.0.1:8080/ws".
+// Dial connects to a server and returns once the connection is open. url is
+// either the WebSocket endpoint ("ws://127.0.0.1:8080/ws") or the server's
+// base URL ("http://127.0.0.1:8080"); the client derives the other from it
+// (Options.WSPath, Options.HTTPPath). Options.Transport picks the transport;
+// by default the client tries WebSocket and falls back to long-polling. ctx
+// bounds the dial only.
 func Dial(ctx context.Context, url string, o Options) (*Client, error) {
 	o = o.withDefaults()
-	c := &Client{opts: o, done: make(chan struct{}), mirror: newMirror(o.History)}
-	c.cond = sync.NewCond(&c.mu)
-	timeout := o.HandshakeTimeout
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
-		timeout = time.Until(dl)
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
-	conn, _, err := gws.NewClient(&handler{c: c}, &gws.ClientOption{
-		Addr:               url,
-		RequestHeader:      o.Header,
-		HandshakeTimeout:   timeout,
-		ReadMaxPayloadSize: o.ReadLimit,
-		NewDialer:          func() (gws.Dialer, error) { return &net.Dialer{Timeout: timeout}, nil },
-	})
+	ep, err := endpointsOf(url, o)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", url, err)
+		return nil, err
 	}
-	c.conn = conn
-	c.read.Add(1)
-	go func() {
-		defer c.read.Done()
-		conn.ReadLoop()
-	}()
+	c := newClient(o, ep)
+	switch o.Transport {
+	case TransportWebSocket:
+		err = c.dialWebSocket(ctx)
+	case "":
+		err = c.dialAuto(ctx)
+	default:
+		err = c.dialHTTP(ctx, o.Transport, !o.NoUpgrade && o.Transport != TransportPoll)
+	}
+	if err != nil {
+		c.bgCancel()
+		c.hc.CloseIdleConnections()
+		return nil, fmt.Errorf("client: dial %s: %w", url, err)
+	}
 	return c, nil
+}
+
+// newClient returns a client with no connection yet; o has its defaults.
+func newClient(o Options, ep endpoints) *Client {
+	c := &Client{opts: o, ep: ep, hc: newHTTPClient(), done: make(chan struct{}), mirror: newMirror(o.History)}
+	c.cond = sync.NewCond(&c.mu)
+	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
+	return c
+}
+
+func (c *Client) dialWebSocket(ctx context.Context) error {
+	w, err := dialWebSocket(ctx, c, c.ep.ws, true)
+	if err != nil {
+		return err
+	}
+	c.install(w)
+	w.onEnd = func(err error) { c.ended(w, err) }
+	w.start()
+	return nil
+}
+
+// dialAuto tries WebSocket and falls back to long-polling (which then tries
+// to upgrade once) when the upgrade was refused, failed or timed out. A
+// refused TCP connection fails at once: the HTTP transports use the same
+// port.
+func (c *Client) dialAuto(ctx context.Context) error {
+	err := c.dialWebSocket(ctx)
+	if err == nil {
+		return nil
+	}
+	var refused *refusedError
+	if errors.As(err, &refused) || ctx.Err() != nil {
+		return err
+	}
+	if herr := c.dialHTTP(ctx, TransportLongPoll, !c.opts.NoUpgrade); herr != nil {
+		return fmt.Errorf("%w; long-polling fallback: %w", err, herr)
+	}
+	return nil
+}
+
+func (c *Client) dialHTTP(ctx context.Context, kind string, upgrade bool) error {
+	s, err := handshake(ctx, c.hc, c.ep.http, c.opts.Header, kind, c.opts.HandshakeTimeout)
+	if err != nil {
+		return err
+	}
+	h := newHTTPConn(c, s, kind)
+	c.install(h)
+	h.onEnd = func(err error) { c.ended(h, err) }
+	h.start()
+	if upgrade && s.canUpgrade() {
+		c.bg.Add(1)
+		go c.upgrade(h)
+	}
+	return nil
+}
+
+// install makes cn the client's connection, before its goroutines start.
+func (c *Client) install(cn conn) {
+	c.mu.Lock()
+	c.cur, c.transport = cn, cn.transport()
+	c.mu.Unlock()
+	c.sendMu.Lock()
+	c.out = cn
+	c.sendMu.Unlock()
+}
+
+// ended records the end of connection cn, if it is the client's current
+// one: a probe WebSocket or an HTTP session that moved to WebSocket ending
+// does not end the client.
+func (c *Client) ended(cn conn, err error) {
+	c.mu.Lock()
+	if cn != c.cur || c.closeErr != nil {
+		c.mu.Unlock()
+		return
+	}
+	if c.closing || err == nil {
+		err = ErrClosed
+	}
+	c.closeErr = err
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	close(c.done)
+}
+
+func (c *Client) sendFrame(frame []byte) error {
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	return c.out.send(frame)
 }
 
 // Join asks to join room (empty: any room with a free seat) of mode (empty:
@@ -123,7 +224,8 @@ func (c *Client) Ack() error {
 	return c.send(&netcode.Ack{Tick: t})
 }
 
-// Ping sends a ping; the pong is counted in Stats.Frames.
+// Ping sends a ping carrying the client's clock; the pong is counted in
+// Stats.Frames and passed to Options.OnFrame.
 func (c *Client) Ping() error {
 	return c.send(&netcode.Ping{ClientTime: uint64(time.Now().UnixNano())})
 }
@@ -137,13 +239,9 @@ func (c *Client) Leave() error {
 	return c.send(&netcode.Leave{})
 }
 
-// SendRaw writes a frame as is: tests use it to send malformed input.
-func (c *Client) SendRaw(frame []byte) error {
-	if err := c.conn.WriteMessage(gws.OpcodeBinary, frame); err != nil {
-		return fmt.Errorf("client: write: %w", err)
-	}
-	return nil
-}
+// SendRaw sends a frame as is: tests use it to send malformed input. On the
+// HTTP transports the frame is copied into the next POST.
+func (c *Client) SendRaw(frame []byte) error { return c.sendFrame(frame) }
 
 func (c *Client) send(m netcode.Message) error {
 	frame, err := netcode.AppendMessage(nil, m)
@@ -233,8 +331,10 @@ func (c *Client) wait(ctx context.Context, cond func() bool) error {
 // Done is closed when the connection has ended.
 func (c *Client) Done() <-chan struct{} { return c.done }
 
-// Err returns why the connection ended (a *gws.CloseError with the server's
-// close code, when it sent one), or nil while it is open.
+// Err returns why the connection ended, or nil while it is open: a
+// *CloseError with the server's close code when it sent one (on any
+// transport), ErrClosed after Close, or the network or HTTP error (such as
+// an *HTTPError) that ended it.
 func (c *Client) Err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -243,16 +343,38 @@ func (c *Client) Err() error {
 
 // CloseCode returns the close code the connection ended with, or 0.
 func (c *Client) CloseCode() uint16 {
-	var ce *gws.CloseError
+	var ce *CloseError
 	if errors.As(c.Err(), &ce) {
 		return ce.Code
 	}
 	return 0
 }
 
-// Close closes the connection normally and waits for the reader to end.
+// Transport names the transport in use now: "websocket", "longpoll",
+// "stream" or "poll". It changes once, to "websocket", when an upgrade
+// completes.
+func (c *Client) Transport() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.transport
+}
+
+// Close ends the connection normally (a WebSocket close frame, or a DELETE
+// of the HTTP session after the queued frames have been posted) and waits for
+// every goroutine the client started. It may be called more than once.
 func (c *Client) Close() error {
-	_ = c.conn.WriteClose(1000, nil)
-	c.read.Wait()
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.closing = true
+		c.mu.Unlock()
+		c.bgCancel()
+		c.bg.Wait()
+		c.mu.Lock()
+		cur := c.cur
+		c.mu.Unlock()
+		cur.close()
+		c.ended(cur, ErrClosed)
+		c.hc.CloseIdleConnections()
+	})
 	return nil
 }

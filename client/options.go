@@ -1,8 +1,20 @@
 package client
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// Transport names, for Options.Transport and Client.Transport.
+const (
+	TransportWebSocket = "websocket" // one binary WebSocket message per frame
+	TransportLongPoll  = "longpoll"  // held GETs, POSTed uplink
+	TransportStream    = "stream"    // one long chunked GET at a time, POSTed uplink
+	TransportPoll      = "poll"      // GETs answered at once, every PollInterval when idle
 )
 
 // Options configure a Client. The zero value of each field means its default.
@@ -16,13 +28,43 @@ type Options struct {
 	// it applies. Clients that send an input for every state frame (inputs
 	// carry the ack) can set it and halve their upstream frames.
 	ManualAck bool
-	// HandshakeTimeout bounds the TCP connect and WebSocket upgrade; default 5s.
+	// HandshakeTimeout bounds the TCP connect and WebSocket upgrade, the HTTP
+	// handshake, the upgrade probe, and each POST; default 5s. In automatic
+	// mode it bounds the whole WebSocket attempt before the fallback.
 	HandshakeTimeout time.Duration
-	// ReadLimit bounds inbound messages; default 1 MiB (a full snapshot of a
+	// ReadLimit bounds inbound frames; default 1 MiB (a full snapshot of a
 	// big room can be large).
 	ReadLimit int
-	// Header is sent with the WebSocket upgrade (for example Origin).
+	// Header is sent with the WebSocket upgrade and with every HTTP request
+	// (for example Origin).
 	Header http.Header
+
+	// Transport is the transport to start on: TransportWebSocket,
+	// TransportLongPoll, TransportStream, TransportPoll, or "" (automatic:
+	// WebSocket, falling back to long-polling when the upgrade is refused or
+	// blocked). See the package documentation.
+	Transport string
+	// NoUpgrade keeps a long-polling or streaming client on HTTP: it never
+	// tries to move to WebSocket.
+	NoUpgrade bool
+	// HTTPPath is the base path of the HTTP transports; default "/rt".
+	HTTPPath string
+	// WSPath is the WebSocket endpoint's path; default "/ws". Dial uses it when
+	// given an http:// URL and for the upgrade probe.
+	WSPath string
+	// PollInterval is how long the poll transport waits after an empty answer
+	// before it asks again; default 50ms.
+	PollInterval time.Duration
+	// SendQueue bounds the frames an HTTP transport holds while a POST is in
+	// flight; a send beyond it fails with ErrQueueFull. Default 256.
+	SendQueue int
+	// OnFrame, when set, is called with every frame the client decodes, after
+	// the client has applied it (so State, Welcome and Errors already reflect
+	// it). It runs on the connection's reader goroutine, one frame at a time,
+	// in order, with no lock held: it may call the Client's methods except
+	// Close (which waits for that goroutine), and while it runs nothing more
+	// is read. Pongs (*netcode.Pong) reach a program only this way.
+	OnFrame func(netcode.Message)
 }
 
 func (o Options) withDefaults() Options {
@@ -35,5 +77,31 @@ func (o Options) withDefaults() Options {
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 1 << 20
 	}
+	o.HTTPPath = cleanPath(o.HTTPPath, "/rt")
+	o.WSPath = cleanPath(o.WSPath, "/ws")
+	if o.PollInterval <= 0 {
+		o.PollInterval = 50 * time.Millisecond
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = 256
+	}
 	return o
+}
+
+func (o Options) validate() error {
+	switch o.Transport {
+	case "", TransportWebSocket, TransportLongPoll, TransportStream, TransportPoll:
+		return nil
+	}
+	return fmt.Errorf("client: unknown transport %q", o.Transport)
+}
+
+func cleanPath(p, def string) string {
+	if p == "" {
+		return def
+	}
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return strings.TrimSuffix(p, "/")
 }

@@ -3,39 +3,17 @@ package client
 import (
 	"errors"
 
-	"github.com/lxzan/gws"
 	"github.com/tickroom/tickroom/netcode"
 )
 
-// handler receives the connection's events on its reader goroutine.
-type handler struct {
-	gws.BuiltinEventHandler
-	c *Client
-}
-
-func (h *handler) OnClose(_ *gws.Conn, err error) {
-	c := h.c
-	c.mu.Lock()
-	if err == nil {
-		err = ErrClosed
-	}
-	c.closeErr = err
-	c.cond.Broadcast()
-	c.mu.Unlock()
-	close(c.done)
-}
-
-func (h *handler) OnPing(conn *gws.Conn, payload []byte) {
-	_ = conn.WritePong(payload)
-}
-
-func (h *handler) OnMessage(conn *gws.Conn, msg *gws.Message) {
-	defer msg.Close()
-	c := h.c
-	m, err := netcode.DecodeServer(msg.Bytes())
+// deliver handles one frame from the server. Every connection calls it from
+// its single reader goroutine, in order; an upgrade hands the reading over
+// without overlap, so deliver never runs twice at once. frame is not kept.
+func (c *Client) deliver(frame []byte) {
+	m, err := netcode.DecodeServer(frame)
 	c.mu.Lock()
 	c.stats.Frames++
-	c.stats.Bytes += int64(msg.Data.Len())
+	c.stats.Bytes += int64(len(frame))
 	if err != nil {
 		c.stats.BadFrames++
 		c.mu.Unlock()
@@ -55,7 +33,10 @@ func (h *handler) OnMessage(conn *gws.Conn, msg *gws.Message) {
 	c.mu.Unlock()
 	if ack {
 		frame, _ := netcode.AppendMessage(nil, &netcode.Ack{Tick: tick})
-		_ = conn.WriteMessage(gws.OpcodeBinary, frame)
+		_ = c.sendFrame(frame)
+	}
+	if f := c.opts.OnFrame; f != nil {
+		f(m)
 	}
 }
 

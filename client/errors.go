@@ -1,0 +1,54 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// ErrClosed is returned by calls on a client whose connection has ended, and
+// by Err after Close.
+var ErrClosed = errors.New("client: connection closed")
+
+// ErrQueueFull is returned by sends on an HTTP transport when Options.SendQueue
+// frames are already waiting for their POST: the server is not keeping up, and
+// the frame was not queued.
+var ErrQueueFull = errors.New("client: send queue full")
+
+// CloseError is the close code and reason a connection ended with: a
+// WebSocket close frame's, or an HTTP transport's close record. Codes in
+// 4000–4999 (and 1001) are netcode.Codes.
+type CloseError struct {
+	Code   uint16
+	Reason string
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("client: closed with code %d %s (%s)", e.Code, netcode.Code(e.Code), e.Reason)
+}
+
+// HTTPError is an HTTP transport request the server answered with an error
+// status. Code is the spec's error code ("unknown_session", "too_many_sessions",
+// …) when the body carried one.
+type HTTPError struct {
+	Op      string // "handshake", "poll", "stream", "post", "delete"
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("client: %s: HTTP %d %s: %s", e.Op, e.Status, e.Code, e.Message)
+}
+
+// retryable reports whether the same request may succeed if made again.
+func (e *HTTPError) retryable() bool {
+	return e.Status == 409 || e.Status == 408 || e.Status == 429 || e.Status >= 500
+}
+
+// errBadRecord is a downlink body that does not follow the record format. It
+// is not retried: the server would send the same bytes again.
+type errBadRecord struct{ msg string }
+
+func (e errBadRecord) Error() string { return "client: bad downlink record: " + e.msg }

@@ -1,0 +1,340 @@
+package client
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// fakeServer is a small implementation of the HTTP transport spec (no
+// WebSocket upgrade), for testing the client's HTTP transports in
+// isolation. It answers ping frames with pongs and a join with another
+// protocol version with an error frame and a close record, like the real
+// server; everything else the client sends is recorded.
+type fakeServer struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	pollTimeout time.Duration
+	streamMax   time.Duration
+	keepalive   time.Duration
+
+	mu       sync.Mutex
+	sessions map[string]*fakeSession
+	nextID   int
+	// failPosts makes the next failPosts POSTs fail with 500 after their
+	// batch has been accepted: a response lost on the way.
+	failPosts int
+	// cutPolls makes the next cutPolls downlink responses end in the middle
+	// of a record.
+	cutPolls int
+	deletes  int
+	posts    []postLog
+	acks     []uint64 // ack of every downlink request, in order
+}
+
+type postLog struct {
+	seq    uint64
+	frames int
+}
+
+type fakeRecord struct {
+	seq     uint64
+	payload []byte
+	close   bool
+}
+
+type fakeSession struct {
+	id     string
+	mu     sync.Mutex
+	wake   chan struct{} // closed and replaced when a record is added
+	seq    uint64
+	recs   []fakeRecord
+	lastK  uint64
+	frames [][]byte
+	ended  bool // a close record has been written
+}
+
+func newFakeServer(t *testing.T) *fakeServer {
+	f := &fakeServer{t: t, sessions: make(map[string]*fakeSession),
+		pollTimeout: 2 * time.Second, streamMax: 200 * time.Millisecond, keepalive: 50 * time.Millisecond}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /rt", f.handshake)
+	mux.HandleFunc("GET /rt/{sid}", f.poll)
+	mux.HandleFunc("GET /rt/{sid}/stream", f.stream)
+	mux.HandleFunc("POST /rt/{sid}", f.post)
+	mux.HandleFunc("DELETE /rt/{sid}", f.delete)
+	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no websocket here", http.StatusForbidden)
+	})
+	f.srv = httptest.NewServer(mux)
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeServer) session(w http.ResponseWriter, r *http.Request) *fakeSession {
+	f.mu.Lock()
+	s := f.sessions[r.PathValue("sid")]
+	f.mu.Unlock()
+	if s == nil {
+		writeErr(w, http.StatusNotFound, "unknown_session")
+	}
+	return s
+}
+
+func writeErr(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"code": code, "message": code})
+}
+
+func (f *fakeServer) handshake(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.nextID++
+	id := strconv.FormatInt(int64(0xabc000+f.nextID), 16)
+	f.sessions[id] = &fakeSession{id: id, wake: make(chan struct{})}
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"sid": id, "transports": []string{"longpoll", "stream", "poll"}, "upgrades": []string{},
+		"pingInterval": f.keepalive.Milliseconds(), "pingTimeout": 1000, "pollTimeout": f.pollTimeout.Milliseconds(),
+		"streamMaxDuration": f.streamMax.Milliseconds(), "maxPayload": 4096, "maxBody": 256,
+	})
+}
+
+// push adds a frame (or, with close, a close record) to s's buffer.
+func (s *fakeSession) push(payload []byte, isClose bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seq := uint64(0)
+	if !isClose {
+		s.seq++
+		seq = s.seq
+	}
+	s.recs = append(s.recs, fakeRecord{seq: seq, payload: payload, close: isClose})
+	close(s.wake)
+	s.wake = make(chan struct{})
+}
+
+// take trims records up to ack and returns the rest and a channel closed
+// when more arrive.
+func (s *fakeSession) take(ack uint64) ([]fakeRecord, chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := 0
+	for i < len(s.recs) && !s.recs[i].close && s.recs[i].seq <= ack {
+		i++
+	}
+	s.recs = s.recs[i:]
+	return append([]fakeRecord(nil), s.recs...), s.wake
+}
+
+func appendRecord(b []byte, r fakeRecord) []byte {
+	b = binary.AppendUvarint(b, r.seq)
+	b = binary.AppendUvarint(b, uint64(len(r.payload)))
+	return append(b, r.payload...)
+}
+
+func (f *fakeServer) ack(w http.ResponseWriter, r *http.Request) (uint64, bool) {
+	ack, err := strconv.ParseUint(r.URL.Query().Get("ack"), 10, 64)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "bad_request")
+		return 0, false
+	}
+	f.mu.Lock()
+	f.acks = append(f.acks, ack)
+	f.mu.Unlock()
+	return ack, true
+}
+
+// written notes that records went out; after a close record the session is gone.
+func (f *fakeServer) written(s *fakeSession, recs []fakeRecord) {
+	for _, r := range recs {
+		if r.close {
+			f.mu.Lock()
+			delete(f.sessions, s.id)
+			f.mu.Unlock()
+		}
+	}
+}
+
+func (f *fakeServer) poll(w http.ResponseWriter, r *http.Request) {
+	s := f.session(w, r)
+	if s == nil {
+		return
+	}
+	ack, ok := f.ack(w, r)
+	if !ok {
+		return
+	}
+	recs, wake := s.take(ack)
+	if len(recs) == 0 && r.URL.Query().Get("wait") != "0" {
+		select {
+		case <-wake:
+		case <-time.After(f.pollTimeout):
+		case <-r.Context().Done():
+			return
+		}
+		recs, _ = s.take(ack)
+	}
+	var body []byte
+	for _, rec := range recs {
+		body = appendRecord(body, rec)
+	}
+	f.mu.Lock()
+	cut := f.cutPolls > 0 && len(body) > 2
+	if cut {
+		f.cutPolls--
+	}
+	f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if cut {
+		// Promise more than is sent: the client sees the body end early.
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		_, _ = w.Write(body[:len(body)-1])
+		return
+	}
+	_, _ = w.Write(body)
+	f.written(s, recs)
+}
+
+func (f *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
+	s := f.session(w, r)
+	if s == nil {
+		return
+	}
+	ack, ok := f.ack(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	fl := w.(http.Flusher)
+	fl.Flush()
+	end := time.After(f.streamMax)
+	sent := ack
+	for {
+		recs, wake := s.take(ack) // the stream acknowledges nothing itself
+		var body []byte
+		var out []fakeRecord
+		for _, rec := range recs {
+			if rec.close || rec.seq > sent {
+				body = appendRecord(body, rec)
+				out = append(out, rec)
+				if !rec.close {
+					sent = rec.seq
+				}
+			}
+		}
+		if len(body) > 0 {
+			if _, err := w.Write(body); err != nil {
+				return
+			}
+			fl.Flush()
+			f.written(s, out)
+			for _, rec := range out {
+				if rec.close {
+					return
+				}
+			}
+		}
+		select {
+		case <-wake:
+		case <-time.After(f.keepalive):
+			if _, err := w.Write([]byte{0, 0}); err != nil {
+				return
+			}
+			fl.Flush()
+		case <-end:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func (f *fakeServer) post(w http.ResponseWriter, r *http.Request) {
+	s := f.session(w, r)
+	if s == nil {
+		return
+	}
+	if r.Header.Get("Content-Type") != "application/octet-stream" {
+		writeErr(w, http.StatusUnsupportedMediaType, "bad_content_type")
+		return
+	}
+	k, err := strconv.ParseUint(r.URL.Query().Get("seq"), 10, 64)
+	if err != nil || k == 0 {
+		writeErr(w, http.StatusBadRequest, "bad_request")
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	var frames [][]byte
+	for len(body) > 0 {
+		n, l := binary.Uvarint(body)
+		if l <= 0 || uint64(len(body)-l) < n {
+			writeErr(w, http.StatusBadRequest, "truncated_frame")
+			return
+		}
+		frames = append(frames, body[l:l+int(n)])
+		body = body[l+int(n):]
+	}
+	s.mu.Lock()
+	dup := k <= s.lastK
+	if !dup {
+		s.lastK = k
+		s.frames = append(s.frames, frames...)
+	}
+	s.mu.Unlock()
+	f.mu.Lock()
+	f.posts = append(f.posts, postLog{seq: k, frames: len(frames)})
+	fail := f.failPosts > 0 && !dup
+	if fail {
+		f.failPosts--
+	}
+	f.mu.Unlock()
+	if !dup {
+		for _, fr := range frames {
+			f.onFrame(s, fr)
+		}
+	}
+	if fail {
+		writeErr(w, http.StatusInternalServerError, "lost")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (f *fakeServer) onFrame(s *fakeSession, frame []byte) {
+	m, _ := netcode.DecodeClient(frame) // a join with another version comes with an error
+	switch m := m.(type) {
+	case *netcode.Ping:
+		b, _ := netcode.AppendMessage(nil, &netcode.Pong{ClientTime: m.ClientTime})
+		s.push(b, false)
+	case *netcode.Join:
+		if m.Version != netcode.ProtocolVersion {
+			b, _ := netcode.AppendMessage(nil, &netcode.Error{Code: netcode.CodeVersionMismatch, Message: "version"})
+			s.push(b, false)
+			s.push(append(binary.BigEndian.AppendUint16(nil, uint16(netcode.CodeVersionMismatch)), "version"...), true)
+		}
+	}
+}
+
+func (f *fakeServer) delete(w http.ResponseWriter, r *http.Request) {
+	s := f.session(w, r)
+	if s == nil {
+		return
+	}
+	f.mu.Lock()
+	delete(f.sessions, s.id)
+	f.deletes++
+	f.mu.Unlock()
+	w.WriteHeader(http.StatusNoContent)
+}
