@@ -38,6 +38,7 @@ type Client struct {
 	mirror     *mirror
 	inputAck   uint32 // last input seq the room applied
 	seq        uint32 // last input seq sent
+	inputSent  bool   // an input (which carries an ack) went out since the last state
 	errs       []netcode.Error
 	closeErr   error
 	stats      Stats
@@ -210,6 +211,7 @@ func (c *Client) Join(ctx context.Context, room, mode string) (*netcode.Welcome,
 func (c *Client) SendInput(in world.Input) (uint32, error) {
 	c.mu.Lock()
 	c.seq++
+	c.inputSent = true
 	m := &netcode.Input{Seq: c.seq, Ack: c.mirror.current.Tick, Input: in}
 	c.mu.Unlock()
 	return m.Seq, c.send(m)
@@ -296,6 +298,7 @@ func (c *Client) Stats() Stats {
 }
 
 // WaitState waits until ok accepts the newest state and returns that state.
+// ok runs with the client's lock held: it must not call the client's methods.
 func (c *Client) WaitState(ctx context.Context, ok func(world.State) bool) (world.State, error) {
 	var s world.State
 	err := c.wait(ctx, func() bool {

@@ -62,5 +62,10 @@ func (c *Client) onState(m *netcode.State) (bool, uint32) {
 	if applied {
 		c.inputAck = max(c.inputAck, m.InputAck)
 	}
-	return applied && !c.opts.ManualAck, c.mirror.current.Tick
+	// A client that sends inputs at about the send rate acknowledges through
+	// them; an explicit ack as well would double its upstream frames and run
+	// into the server's per-session rate limit at high send rates.
+	auto := applied && !c.opts.ManualAck && !c.inputSent
+	c.inputSent = false
+	return auto, c.mirror.current.Tick
 }

@@ -24,9 +24,9 @@ type Options struct {
 	// History is how many received states are kept as possible baselines;
 	// default 64.
 	History int
-	// ManualAck turns off the acknowledgement the client sends for every state
-	// it applies. Clients that send an input for every state frame (inputs
-	// carry the ack) can set it and halve their upstream frames.
+	// ManualAck turns off the acknowledgement the client sends for a state it
+	// applies. Without it the client acknowledges a state explicitly only when
+	// no input went out since the previous state (inputs carry the ack).
 	ManualAck bool
 	// HandshakeTimeout bounds the TCP connect and WebSocket upgrade, the HTTP
 	// handshake, the upgrade probe, and each POST; default 5s. In automatic
