@@ -7,6 +7,11 @@
 // frame's Class and from Options. It must not import world, netcode, hollywood or
 // toml.
 //
+// Clients that cannot use WebSocket (a proxy or firewall breaks it) reach the
+// same Handler over HTTP: long-polling, streaming or plain polling, described in
+// the sections from "HTTP transports" on, with a loss-free upgrade to WebSocket.
+// Every transport ends in a Link and a Receiver; Link.Transport tells them apart.
+//
 // # Connections
 //
 // A Server upgrades each request on Options.Path, wraps it in a Link and hands the
@@ -63,4 +68,180 @@
 // ClassControl frames already queued, then the close frame, then waits (bounded by
 // WriteTimeout) for the client's close frame before dropping the TCP connection, so
 // the client reads every frame and the code.
+//
+// # HTTP transports
+//
+// This section and the ones after it are the wire reference for browser and Go
+// clients. The base path is Options.HTTPPath ("/rt" by default). A session is
+// created by a handshake, addressed by its sid (128 random bits as 32 lowercase
+// hex digits; logs show only the first 8 followed by "…"), and is a Link like a
+// WebSocket connection: Handler.Accept gets it during the handshake, and its
+// Receiver gets the client's frames, one call at a time, then OnClose once.
+//
+//	POST    {base}[?transport=longpoll|stream|poll]  handshake
+//	GET     {base}/{sid}?ack=N                       long-poll
+//	GET     {base}/{sid}?ack=N&wait=0                poll
+//	GET     {base}/{sid}/stream?ack=N                stream
+//	POST    {base}/{sid}?seq=K[&ack=N]               client frames
+//	DELETE  {base}/{sid}                             client close
+//	OPTIONS any of these                             CORS preflight
+//	GET     {Options.Path}?sid={sid}                 WebSocket upgrade of a session
+//
+// # Handshake
+//
+// POST {base} with an empty body. The optional transport parameter names the
+// downlink the client intends to use and is what Link.Transport reports until
+// the first downlink request; naming a disabled one gets 404 transport_disabled,
+// an unknown one 400 bad_request. Handler.Accept runs before the answer (if it
+// fails, the session still gets its sid, and its first poll returns what Accept
+// sent and a close record with the error's code). The answer is 200 with
+// Content-Type application/json:
+//
+//	{"sid":"<32 hex>","transports":["websocket","longpoll","stream","poll"],
+//	 "upgrades":["websocket"],"pingInterval":10000,"pingTimeout":20000,
+//	 "pollTimeout":25000,"streamMaxDuration":30000,"maxPayload":4096,"maxBody":65536}
+//
+// transports lists the enabled transports only; upgrades is ["websocket"], or []
+// when WebSocket is disabled. Durations are whole milliseconds. maxPayload is
+// ReadLimit, the largest client frame; maxBody is MaxBody, the largest POST
+// body. With MaxSessions sessions alive the answer is 503 too_many_sessions.
+//
+// # Records
+//
+// A downlink body is a sequence of records, each a uvarint seq, a uvarint
+// length and that many bytes (uvarint is LEB128, as encoding/binary's
+// AppendUvarint writes it). Frames have seq 1, 2, 3, … increasing within and
+// across the responses of a session, with gaps where a state frame was
+// superseded before the client acknowledged it. seq 0 is the transport's own:
+// with length 0 a keepalive (streams only); with length 2 or more the close
+// record, a 2-byte big-endian close code then the UTF-8 reason (cut to 123
+// bytes, as in a WebSocket close frame). The close record is always the last
+// record a session sends.
+//
+// An uplink (POST) body is a sequence of uvarint length, bytes: no seq.
+//
+// # Downlink and acknowledgement
+//
+// A long-poll GET is held until a record past its ack is buffered, the session
+// closes, or PollTimeout passes; it then returns 200 with every buffered record
+// past the ack (an empty body on timeout). A poll (wait=0) returns at once. A
+// stream returns 200 with a chunked body, writes and flushes each record as it
+// is buffered, writes a keepalive after each PingInterval of silence, and ends
+// cleanly after StreamMaxDuration, when the client opens the next one with its
+// latest ack.
+//
+// ack=N says the client holds every record up to N; the server drops them and
+// sends every record past N, again if need be. So a response lost on the way
+// costs nothing: the next request, still carrying the old ack, gets the same
+// records. An ack beyond the highest seq ever sent is 400 bad_ack; a missing
+// or malformed ack is 400 bad_request; wait other than 0 is 400 bad_request.
+// A stream does not trim as it goes; a streaming client acknowledges with the
+// ack of its uplink POSTs (an empty POST body is allowed) or of its next stream.
+//
+// Buffering follows the WebSocket queue's policy. A new ClassState frame removes
+// every older ClassState record, sent or not, so a slow poller gets the newest
+// state only. ClassControl records wait until acknowledged; one more than
+// SendQueue closes the link with SlowCloseCode (the close record follows the
+// buffered control records).
+//
+// Only one downlink request may be open per session: another GET or stream gets
+// 409 poll_in_progress and the open one carries on. Every downlink response has
+// Content-Type application/octet-stream, Cache-Control "no-store, no-cache,
+// must-revalidate, max-age=0", Pragma no-cache, Expires 0 and
+// X-Content-Type-Options nosniff; streams also X-Accel-Buffering no.
+//
+// # Uplink
+//
+// POST {base}/{sid}?seq=K[&ack=N] with Content-Type application/octet-stream
+// (otherwise 415 bad_content_type). K counts the client's batches from 1; a
+// batch with K not above the last accepted one is a retry and gets 204 with no
+// effect, so a client resends a batch whose answer it lost under the same K.
+// Send one batch at a time: K also orders them. The body is parsed completely
+// before any frame is delivered: a malformed length or a record cut short is
+// 400 truncated_frame, a body over MaxBody 413 too_large, a frame over
+// ReadLimit 413 frame_too_large (and Receiver.OnTooLarge), and none of the
+// batch is delivered. Otherwise the frames go to Receiver.OnFrame in order and
+// the answer is 204. The optional ack trims the downlink buffer like a GET's
+// (bad_ack beyond what was sent; ignored after an upgrade). A missing or
+// invalid seq is 400 bad_request.
+//
+// # Closing and expiry
+//
+// DELETE {base}/{sid} answers 204 and ends the session; the Receiver gets
+// OnClose(&CloseError{CloseNormal, "client closed"}), and a downlink request
+// still open gets the close record. Link.Close keeps the buffered control
+// records, drops the state record, and queues a close record; the session ends
+// once a response carrying it has been written, or SessionTimeout later if no
+// request comes. Server.Close does the same with CloseGoingAway but ends
+// sessions without an open downlink request at once. An ended session's sid
+// gets 404 unknown_session.
+//
+// A session with no downlink request open (and no probe, see below) for
+// SessionTimeout expires: it closes with TimeoutCloseCode, counted in
+// Stats.Expired. Handshakes never followed by a poll expire the same way, which
+// bounds the memory a flood of them can take.
+//
+// # Upgrade to WebSocket
+//
+// A session can move its downlink to a WebSocket without losing, repeating or
+// reordering a frame:
+//
+//  1. The client opens GET {Options.Path}?sid={sid} as a WebSocket (the probe).
+//     Before the upgrade the server answers 404 unknown_session for a sid it
+//     does not know, 404 transport_disabled when WebSocket is off, 403
+//     origin_not_allowed, 410 upgraded when already upgraded, and 409
+//     poll_in_progress while another probe is open.
+//  2. The client sends the text message "probe". The server answers "probe",
+//     returns a held long-poll at once with what is buffered, and answers later
+//     GETs at once. An open stream carries on.
+//  3. The client starts no new GET or stream, waits for its outstanding GET to
+//     return and processes it, then sends the text message "upgrade N", N being
+//     the highest seq it has received. A streaming client sends it while its
+//     stream is still open and ignores whatever else arrives on that stream.
+//  4. The server drops the records up to N, writes each remaining record's
+//     frame as one binary message in seq order, and from then on sends every
+//     frame over the WebSocket (same drop policy; Link.Transport is
+//     "websocket"). It ends an open stream; a later GET or stream gets 410
+//     upgraded.
+//  5. The client's binary (and text) messages on the WebSocket are its frames
+//     from now on; POSTs still in flight are still delivered, never
+//     concurrently with the WebSocket's frames. Heartbeats, limits and close
+//     codes are the WebSocket link's.
+//
+// Before the upgrade, anything other than "probe" and "upgrade N", "upgrade"
+// before "probe", an N beyond the highest seq sent, and a probe that has not
+// sent "upgrade" within UpgradeTimeout all close the probe with ClosePolicy
+// (1008). A probe that closes before the upgrade leaves the session on HTTP, as
+// if it had never been opened.
+//
+// # CORS
+//
+// A request with an Origin header that Options.AllowedOrigins does not allow
+// (the WebSocket rule) gets 403 origin_not_allowed. An allowed one gets
+// Access-Control-Allow-Origin with its origin, Vary: Origin and
+// Access-Control-Expose-Headers: Content-Type. OPTIONS on any path under the
+// base is a preflight: 204 with Access-Control-Allow-Methods "GET, POST,
+// DELETE, OPTIONS", Access-Control-Allow-Headers Content-Type and
+// Access-Control-Max-Age 600.
+//
+// # HTTP errors
+//
+// Every error is Content-Type application/json with body
+// {"code":"<code>","message":"<text>"} and the no-cache headers, and is counted
+// by code in Stats.HTTPErrors:
+//
+//	400 bad_request        missing or invalid query parameter
+//	400 bad_ack            ack beyond the highest seq sent
+//	400 truncated_frame    uplink body with a bad length or a record cut short
+//	403 origin_not_allowed Origin not in AllowedOrigins
+//	404 unknown_session    unknown, ended or malformed sid; unknown path
+//	404 transport_disabled the transport asked for is switched off
+//	405 bad_method         method not allowed on that path (with Allow)
+//	409 poll_in_progress   a second concurrent downlink request or probe
+//	410 upgraded           downlink request after the move to WebSocket
+//	413 too_large          uplink body over MaxBody
+//	413 frame_too_large    one uplink frame over ReadLimit
+//	415 bad_content_type   uplink not application/octet-stream
+//	503 too_many_sessions  MaxSessions sessions alive
+//	503 shutting_down      the server is closing
 package transports

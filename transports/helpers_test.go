@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,13 +20,20 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const waitTimeout = 10 * time.Second
 
 // testHandler accepts every link (or refuses with acceptErr) and publishes a
-// testReceiver per link.
+// testReceiver per link. With echo set, each receiver sends every frame back
+// as a ClassControl frame.
 type testHandler struct {
 	accepted  chan *testReceiver
 	acceptErr error
+	echo      bool
 }
 
 func newTestHandler() *testHandler { return &testHandler{accepted: make(chan *testReceiver, 16)} }
+
+// newEchoHandler is a testHandler that echoes, with room for many links.
+func newEchoHandler() *testHandler {
+	return &testHandler{accepted: make(chan *testReceiver, 1024), echo: true}
+}
 
 func (h *testHandler) Accept(l Link, r *http.Request) (Receiver, error) {
 	rc := &testReceiver{
@@ -33,6 +41,7 @@ func (h *testHandler) Accept(l Link, r *http.Request) (Receiver, error) {
 		frames:   make(chan []byte, 1024),
 		tooLarge: make(chan int, 16),
 		closed:   make(chan error, 1),
+		echo:     h.echo,
 	}
 	h.accepted <- rc
 	if h.acceptErr != nil {
@@ -60,9 +69,16 @@ type testReceiver struct {
 	tooLarge chan int
 	closed   chan error
 	closes   atomic.Int32
+	echo     bool
 }
 
-func (r *testReceiver) OnFrame(b []byte) { r.frames <- append([]byte(nil), b...) }
+func (r *testReceiver) OnFrame(b []byte) {
+	f := append([]byte(nil), b...)
+	if r.echo {
+		_ = r.link.Send(ClassControl, nil, f)
+	}
+	r.frames <- f
+}
 func (r *testReceiver) OnTooLarge(n int) { r.tooLarge <- n }
 func (r *testReceiver) OnClose(err error) {
 	r.closes.Add(1)
@@ -93,6 +109,8 @@ func newTestServer(t testing.TB, o Options, h Handler) *Server {
 		defer cancel()
 		if err := s.Close(ctx); err != nil {
 			t.Errorf("Close: %v", err)
+			buf := make([]byte, 1<<20)
+			t.Logf("%s", buf[:runtime.Stack(buf, true)])
 		}
 	})
 	return s

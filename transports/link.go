@@ -63,8 +63,11 @@ type wsLink struct {
 	readerDone chan struct{} // closed when gws's ReadLoop has ended
 	writerDone chan struct{} // closed when writeLoop has returned
 
-	// Set by the upgrade handler before the reader starts; read only by it.
-	recv Receiver
+	// Set by the upgrade handler before the reader starts; then read and
+	// written only by the reader. upgrading is the HTTP session this link is
+	// a probe for, until the upgrade (see http_upgrade.go).
+	recv      Receiver
+	upgrading *httpSession
 
 	// lastSeen is when anything last arrived (UnixNano): written by the reader,
 	// read by the writer's heartbeat.
@@ -85,6 +88,7 @@ type wsLink struct {
 	pong          [125]byte
 	pongLen       int
 	pongPending   bool
+	probeReply    bool // the writer owes a probe the text message "probe"
 
 	// Owned by the writer goroutine.
 	w writerState
@@ -92,7 +96,10 @@ type wsLink struct {
 
 var _ Link = (*wsLink)(nil)
 
-func newWSLink(s *Server, conn *gws.Conn, o *Options) *wsLink {
+// newWSLink wraps conn. queueCap is the most ClassControl frames its queue
+// can ever hold: Options.SendQueue for a new link, the session's buffer
+// capacity for the upgrade of an HTTP session.
+func newWSLink(s *Server, conn *gws.Conn, queueCap int) *wsLink {
 	l := &wsLink{
 		id:         s.nextID.Add(1),
 		remote:     conn.RemoteAddr().String(),
@@ -101,7 +108,7 @@ func newWSLink(s *Server, conn *gws.Conn, o *Options) *wsLink {
 		wake:       make(chan struct{}, 1),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
-		q:          newSendQueue(o.SendQueue),
+		q:          newSendQueue(queueCap),
 	}
 	l.lastSeen.Store(time.Now().UnixNano())
 	return l

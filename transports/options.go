@@ -57,6 +57,50 @@ type Options struct {
 	// Logger receives connection-level events at Debug and unexpected failures
 	// at Warn. Default slog.Default().
 	Logger *slog.Logger
+
+	// HTTPPath is the base path of the HTTP transports (long-polling, streaming,
+	// polling): the handshake is POST HTTPPath, a session lives under
+	// HTTPPath/{sid}. Default "/rt". It must differ from Path. Fixed at
+	// NewServer.
+	HTTPPath string
+
+	// DisableWebSocket, DisableLongPoll, DisableStream and DisablePoll switch
+	// one transport off: its requests get 404 transport_disabled and the
+	// handshake no longer lists it. DisableWebSocket also refuses upgrades of
+	// HTTP sessions. Every transport is on by default; changes apply to new
+	// requests.
+	DisableWebSocket bool
+	DisableLongPoll  bool
+	DisableStream    bool
+	DisablePoll      bool
+
+	// PollTimeout is how long a long-poll GET is held when nothing is buffered
+	// before it returns an empty 200. It should stay below the idle timeouts of
+	// the proxies between client and server. Default 25s.
+	PollTimeout time.Duration
+
+	// StreamMaxDuration is how long one streaming response lasts before it ends
+	// cleanly and the client re-opens it; periodic re-opening keeps buffering
+	// proxies and connection-age limits from holding frames back. Default 30s.
+	StreamMaxDuration time.Duration
+
+	// SessionTimeout is how long an HTTP session may go without a downlink
+	// request open before it expires with TimeoutCloseCode. It bounds the memory
+	// of clients that vanish, and of handshakes never followed by a poll.
+	// Default 20s.
+	SessionTimeout time.Duration
+
+	// UpgradeTimeout is how long a probe WebSocket (an upgrade of an HTTP
+	// session) may take, from its opening to its "upgrade" message. A probe
+	// that takes longer is closed and the session stays on HTTP. Default 10s.
+	UpgradeTimeout time.Duration
+
+	// MaxBody is the largest uplink POST body, in bytes. Default 65536.
+	MaxBody int
+
+	// MaxSessions is the most live HTTP sessions (upgraded ones included); one
+	// more handshake gets 503 too_many_sessions. Default 10000.
+	MaxSessions int
 }
 
 // Defaults, named so that tests and documentation agree with the code.
@@ -67,16 +111,24 @@ const (
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultPingInterval = 10 * time.Second
 	DefaultPingTimeout  = 20 * time.Second
+
+	DefaultHTTPPath          = "/rt"
+	DefaultPollTimeout       = 25 * time.Second
+	DefaultStreamMaxDuration = 30 * time.Second
+	DefaultSessionTimeout    = 20 * time.Second
+	DefaultUpgradeTimeout    = 10 * time.Second
+	DefaultMaxBody           = 64 << 10
+	DefaultMaxSessions       = 10000
 )
 
 // withDefaults returns o with every zero (or negative) field replaced by its
 // default. AllowedOrigins is copied and lowercased so that a caller mutating its
 // slice later cannot race with the upgrade handler.
 func (o Options) withDefaults() Options {
-	if o.Path == "" {
-		o.Path = DefaultPath
-	} else if !strings.HasPrefix(o.Path, "/") {
-		o.Path = "/" + o.Path
+	o.Path = cleanPath(o.Path, DefaultPath)
+	o.HTTPPath = strings.TrimSuffix(cleanPath(o.HTTPPath, DefaultHTTPPath), "/")
+	if o.HTTPPath == "" {
+		o.HTTPPath = DefaultHTTPPath
 	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = DefaultReadLimit
@@ -102,12 +154,41 @@ func (o Options) withDefaults() Options {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.PollTimeout <= 0 {
+		o.PollTimeout = DefaultPollTimeout
+	}
+	if o.StreamMaxDuration <= 0 {
+		o.StreamMaxDuration = DefaultStreamMaxDuration
+	}
+	if o.SessionTimeout <= 0 {
+		o.SessionTimeout = DefaultSessionTimeout
+	}
+	if o.UpgradeTimeout <= 0 {
+		o.UpgradeTimeout = DefaultUpgradeTimeout
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = DefaultMaxSessions
+	}
 	origins := make([]string, 0, len(o.AllowedOrigins))
 	for _, s := range o.AllowedOrigins {
 		origins = append(origins, strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "/")))
 	}
 	o.AllowedOrigins = origins
 	return o
+}
+
+// cleanPath gives a configured path its leading slash, or def when empty.
+func cleanPath(p, def string) string {
+	if p == "" {
+		return def
+	}
+	if !strings.HasPrefix(p, "/") {
+		return "/" + p
+	}
+	return p
 }
 
 // originAllowed reports whether a request with the given Origin header may

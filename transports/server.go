@@ -19,11 +19,13 @@ import (
 const readHeaderTimeout = 10 * time.Second
 
 // Server accepts client connections on one listener and owns every goroutine it
-// starts: the HTTP server's, and the reader and writer of each link.
+// starts: the HTTP server's, the reader and writer of each WebSocket link, and
+// the requests and timers of each HTTP session.
 type Server struct {
 	// Immutable after NewServer.
 	handler   Handler
 	path      string
+	httpPath  string
 	readLimit int
 	upgrader  *gws.Upgrader
 	mux       *http.ServeMux
@@ -31,7 +33,10 @@ type Server struct {
 	opts   atomic.Pointer[Options]
 	stats  counters
 	nextID atomic.Uint64
-	wg     sync.WaitGroup // upgrade handlers past the closing check, and both goroutines of every link
+	// wg counts handlers past the closing check (held polls and streams
+	// included), both goroutines of every WebSocket link, every HTTP session
+	// until it has ended, and every pending or running session timer.
+	wg sync.WaitGroup
 
 	// Guarded by mu.
 	mu        sync.Mutex
@@ -39,20 +44,24 @@ type Server struct {
 	hs        *http.Server
 	serveDone chan struct{} // closed when hs.Serve has returned
 	links     map[*wsLink]struct{}
+	sessions  map[string]*httpSession // HTTP sessions by sid, from handshake to end
 	closing   bool
 	closed    chan struct{} // closed once Close has begun and s.wg has drained
 }
 
 // NewServer returns a Server that hands each connection to h. Nothing listens
-// until Open. Path and ReadLimit are fixed here; SetOptions changes the rest.
+// until Open. Path, HTTPPath and ReadLimit are fixed here; SetOptions changes
+// the rest.
 func NewServer(opts Options, h Handler) *Server {
 	o := opts.withDefaults()
 	s := &Server{
 		handler:   h,
 		path:      o.Path,
+		httpPath:  o.HTTPPath,
 		readLimit: o.ReadLimit,
 		mux:       http.NewServeMux(),
 		links:     make(map[*wsLink]struct{}),
+		sessions:  make(map[string]*httpSession),
 		closed:    make(chan struct{}),
 	}
 	s.opts.Store(&o)
@@ -63,6 +72,8 @@ func NewServer(opts Options, h Handler) *Server {
 		NewSession:         func() gws.SessionStorage { return &linkSession{} },
 	})
 	s.mux.HandleFunc(o.Path, s.serveWebSocket)
+	s.mux.HandleFunc(o.HTTPPath, s.serveHTTP)
+	s.mux.HandleFunc(o.HTTPPath+"/", s.serveHTTP)
 	return s
 }
 
@@ -70,13 +81,16 @@ func NewServer(opts Options, h Handler) *Server {
 // it before Open.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// SetOptions replaces the options at run time. Path and ReadLimit keep their
-// NewServer values. New links use all of o; existing links pick up
+// SetOptions replaces the options at run time. Path, HTTPPath and ReadLimit
+// keep their NewServer values. New links use all of o; existing links pick up
 // WriteTimeout, PingInterval, PingTimeout, the close codes, the Logger and a
-// smaller SendQueue at their next use. AllowedOrigins applies to new upgrades.
+// smaller SendQueue at their next use. AllowedOrigins, the Disable switches,
+// MaxBody and MaxSessions apply to new requests; PollTimeout,
+// StreamMaxDuration and UpgradeTimeout to new polls, streams and probes;
+// SessionTimeout from each session's next idle period.
 func (s *Server) SetOptions(o Options) {
 	n := o.withDefaults()
-	n.Path, n.ReadLimit = s.path, s.readLimit
+	n.Path, n.HTTPPath, n.ReadLimit = s.path, s.httpPath, s.readLimit
 	s.opts.Store(&n)
 }
 
@@ -167,6 +181,11 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 // first, the remaining sockets are dropped without a close handshake, so the
 // goroutines end soon after, and ctx's error is returned. Close may be called
 // again, for instance with a new deadline, to wait for the same shutdown.
+//
+// HTTP sessions are ended first: a held poll or stream gets the buffered
+// control frames and a close record with CloseGoingAway, the others end at
+// once. That is also what lets Shutdown finish, since it waits for held
+// requests.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.closing
@@ -176,6 +195,9 @@ func (s *Server) Close(ctx context.Context) error {
 
 	var err error
 	if first {
+		for _, ss := range s.liveSessions() {
+			ss.closeNow(CloseGoingAway, "server going away")
+		}
 		if hs != nil {
 			if e := hs.Shutdown(ctx); e != nil {
 				err = fmt.Errorf("transports: close: %w", e)

@@ -4,13 +4,22 @@ import "sync/atomic"
 
 // Stats are a Server's counters since NewServer.
 type Stats struct {
-	Accepted       uint64 // links upgraded and handed to Handler.Accept
-	Active         int64  // links whose goroutines are still running
-	OriginRejected uint64 // upgrades refused with 403 by AllowedOrigins
-	TooLarge       uint64 // inbound messages above ReadLimit (both kinds)
+	Accepted       uint64 // links handed to Handler.Accept (WebSocket and HTTP)
+	Active         int64  // WebSocket connections (probes included) whose goroutines are still running
+	OriginRejected uint64 // requests refused with 403 by AllowedOrigins
+	TooLarge       uint64 // inbound messages above ReadLimit (both kinds, and in POST bodies)
 	StaleDropped   uint64 // ClassState frames replaced before being written
 	SlowClosed     uint64 // links closed as slow consumers
 	TimeoutClosed  uint64 // links closed by the heartbeat
+
+	HTTPSessions int64  // live HTTP sessions, upgraded ones included
+	Handshakes   uint64 // HTTP sessions created
+	Expired      uint64 // HTTP sessions closed by SessionTimeout
+	Upgrades     uint64 // HTTP sessions moved to WebSocket
+
+	// HTTPErrors counts HTTP error responses by their code ("bad_ack",
+	// "unknown_session", …); codes never returned are absent.
+	HTTPErrors map[string]uint64
 }
 
 // counters is the live, atomic form of Stats.
@@ -18,10 +27,14 @@ type counters struct {
 	accepted, originRejected, tooLarge      atomic.Uint64
 	staleDropped, slowClosed, timeoutClosed atomic.Uint64
 	active                                  atomic.Int64
+
+	httpSessions                  atomic.Int64
+	handshakes, expired, upgrades atomic.Uint64
+	httpErrors                    [numHTTPErrs]atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
-	return Stats{
+	st := Stats{
 		Accepted:       c.accepted.Load(),
 		Active:         c.active.Load(),
 		OriginRejected: c.originRejected.Load(),
@@ -29,5 +42,16 @@ func (c *counters) snapshot() Stats {
 		StaleDropped:   c.staleDropped.Load(),
 		SlowClosed:     c.slowClosed.Load(),
 		TimeoutClosed:  c.timeoutClosed.Load(),
+		HTTPSessions:   c.httpSessions.Load(),
+		Handshakes:     c.handshakes.Load(),
+		Expired:        c.expired.Load(),
+		Upgrades:       c.upgrades.Load(),
+		HTTPErrors:     make(map[string]uint64),
 	}
+	for e := range numHTTPErrs {
+		if n := c.httpErrors[e].Load(); n > 0 {
+			st.HTTPErrors[e.code()] = n
+		}
+	}
+	return st
 }

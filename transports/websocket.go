@@ -20,6 +20,10 @@ func (e *events) OnMessage(c *gws.Conn, m *gws.Message) {
 	l := linkOf(c)
 	l.touch()
 	b := m.Bytes()
+	if ss := l.upgrading; ss != nil {
+		ss.probeMessage(l, m.Opcode, b)
+		return
+	}
 	if len(b) > e.srv.readLimit {
 		e.srv.stats.tooLarge.Add(1)
 		l.recv.OnTooLarge(len(b))
@@ -101,7 +105,8 @@ func (*linkSession) Delete(string)                {}
 func (*linkSession) Store(string, any)            {}
 func (*linkSession) Range(func(string, any) bool) {}
 
-// serveWebSocket is the http.Handler for Options.Path.
+// serveWebSocket is the http.Handler for Options.Path. With ?sid= it is the
+// upgrade of an HTTP session (serveUpgrade).
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
 		http.Error(w, "transports: server shutting down", http.StatusServiceUnavailable)
@@ -110,6 +115,14 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 
 	o := s.options()
+	if o.DisableWebSocket {
+		s.fail(w, errTransportDisabled, "websocket is disabled")
+		return
+	}
+	if r.URL.Query().Has("sid") {
+		s.serveUpgrade(w, r, o)
+		return
+	}
 	if !o.originAllowed(r.Header.Get("Origin")) {
 		s.stats.originRejected.Add(1)
 		o.Logger.Debug("transports: origin rejected", "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr)
@@ -122,7 +135,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		o.Logger.Debug("transports: upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	l := newWSLink(s, conn, o)
+	l := newWSLink(s, conn, o.SendQueue)
 	conn.Session().(*linkSession).link = l
 	s.stats.accepted.Add(1)
 	s.track(l)

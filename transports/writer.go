@@ -32,6 +32,7 @@ const (
 	doWait  action = iota // nothing queued
 	doFrame               // write w.cur
 	doPong                // answer a client ping
+	doProbe               // answer an upgrade probe with the text "probe"
 	doClose               // write the close frame, then end
 	doExit                // end without writing
 )
@@ -73,6 +74,11 @@ func (l *wsLink) writeLoop() {
 			if !l.wrote(l.conn.WritePong(l.w.pong[:l.w.pongLen])) {
 				return
 			}
+		case doProbe:
+			_ = l.conn.SetWriteDeadline(l.w.deadline)
+			if !l.wrote(l.conn.WriteString("probe")) {
+				return
+			}
 		case doClose:
 			l.writeClose()
 			return
@@ -107,6 +113,10 @@ func (l *wsLink) next() action {
 		l.pongPending = false
 		l.w.pongLen = copy(l.w.pong[:], l.pong[:l.pongLen])
 		return doPong
+	}
+	if l.probeReply {
+		l.probeReply = false
+		return doProbe
 	}
 	for l.q.pop(&l.w.cur) {
 		if l.closing && l.w.cur.class == ClassState {

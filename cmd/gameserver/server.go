@@ -160,8 +160,20 @@ func (m *Main) actorOptions(c Config) actors.Options {
 // config's ping_timeout counts from the last message; the transport's counts
 // from the ping it sent.
 func transportOptions(c Config, log *slog.Logger) transports.Options {
-	ws := c.WebSocket
+	ws, h := c.WebSocket, c.HTTP
 	return transports.Options{
+		HTTPPath:          h.Path,
+		DisableWebSocket:  !ws.Enabled,
+		DisableLongPoll:   !h.LongPoll,
+		DisableStream:     !h.Stream,
+		DisablePoll:       !h.Poll,
+		PollTimeout:       h.PollTimeout,
+		StreamMaxDuration: h.StreamMaxDuration,
+		SessionTimeout:    h.SessionTimeout,
+		UpgradeTimeout:    h.UpgradeTimeout,
+		MaxBody:           h.MaxBody,
+		MaxSessions:       h.MaxSessions,
+
 		Path:             ws.Path,
 		ReadLimit:        ws.ReadLimit,
 		SendQueue:        ws.SendQueue,

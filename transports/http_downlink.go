@@ -1,0 +1,142 @@
+package transports
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// A downlink request is a GET (long-poll or poll) or a stream. One may be open
+// per session at a time: two would race for the same records and their acks
+// would contradict each other. While one is open the session cannot expire.
+
+// openDownlink admits a downlink request of the given kind that acknowledges
+// every record up to ack, and trims those records. It returns the error to
+// answer otherwise.
+func (ss *httpSession) openDownlink(kind transportKind, ack uint64) (httpErr, bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	switch {
+	case ss.finished:
+		return errUnknownSession, false
+	case ss.up == upDone:
+		return errUpgraded, false
+	case ss.downOpen:
+		return errPollInProgress, false
+	case ack > ss.buf.sent:
+		return errBadAck, false
+	}
+	ss.buf.ack(ack)
+	ss.downOpen = true
+	ss.expiry.stop(&ss.srv.wg)
+	ss.kind.Store(uint32(kind))
+	return 0, true
+}
+
+// closeDownlink ends the open downlink request and starts the expiry clock.
+// A session that closeNow left to this request, which had already written its
+// response without the close record, ends here.
+func (ss *httpSession) closeDownlink() {
+	ss.mu.Lock()
+	ss.downOpen = false
+	if ss.force && !ss.finished {
+		e := ss.endLocked(nil)
+		ss.mu.Unlock()
+		ss.ended(e, nil)
+		return
+	}
+	ss.armExpiryLocked()
+	ss.mu.Unlock()
+}
+
+// ack trims the buffer for an uplink POST's ack (useful while streaming, when
+// no new downlink request carries one). After an upgrade it is ignored.
+func (ss *httpSession) ack(n uint64) (httpErr, bool) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.up == upDone || ss.finished {
+		return 0, true
+	}
+	if n > ss.buf.sent {
+		return errBadAck, false
+	}
+	ss.buf.ack(n)
+	return 0, true
+}
+
+// downView is what a downlink request should do next, read under mu.
+type downView struct {
+	recs     []record    // records to write, in seq order
+	closeRec *CloseError // non-nil: write the close record after recs
+	probing  bool        // an upgrade is under way: GETs answer at once
+	upgraded bool        // the downlink is now the WebSocket
+	finished bool        // the session has ended
+}
+
+// take collects the records with seq > after into dst (marking them sent)
+// and the session's state.
+func (ss *httpSession) take(after uint64, dst []record) downView {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	v := downView{recs: dst[:0], probing: ss.up == upProbing}
+	switch {
+	case ss.finished:
+		v.finished = true
+		v.closeRec = ss.cause
+	case ss.up == upDone:
+		v.upgraded = true
+	default:
+		v.recs = ss.buf.after(after, v.recs)
+		if ss.closing {
+			v.closeRec = ss.cause
+		}
+	}
+	return v
+}
+
+// encode appends v's records, and its close record, to dst.
+func (v *downView) encode(dst []byte) []byte {
+	for i := range v.recs {
+		r := &v.recs[i]
+		dst = appendRecord(dst, r.seq, r.head[:r.headLen], r.body)
+	}
+	if v.closeRec != nil {
+		dst = appendCloseRecord(dst, v.closeRec.Code, v.closeRec.Reason)
+	}
+	return dst
+}
+
+// release drops the references to frame bodies so a response buffer kept for
+// the next round does not keep them alive.
+func (v *downView) release() {
+	for i := range v.recs {
+		v.recs[i].body = nil
+	}
+}
+
+// downlinkHeaders are the headers of every downlink response.
+func downlinkHeaders(h http.Header) {
+	noCache(h)
+	h.Set("Content-Type", "application/octet-stream")
+}
+
+// writeDeadline bounds the next write of a response, as WriteTimeout bounds a
+// WebSocket write: a client that stops reading cannot pin the handler.
+func writeDeadline(rc *http.ResponseController, o *Options) {
+	_ = rc.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
+}
+
+// parseAck reads the ack query parameter, which every downlink request must
+// carry.
+func parseAck(r *http.Request) (uint64, bool) {
+	return parseUintParam(r.URL.Query().Get("ack"))
+}
+
+// parseUintParam parses a decimal query parameter. Empty is invalid.
+func parseUintParam(s string) (uint64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
+}

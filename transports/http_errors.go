@@ -1,0 +1,80 @@
+package transports
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+)
+
+// httpErr is one row of the HTTP transports' error table (see the package
+// documentation). Each has a fixed status and a stable code that clients
+// branch on; the message is for people.
+type httpErr uint8
+
+const (
+	errBadRequest httpErr = iota
+	errBadAck
+	errTruncatedFrame
+	errOriginNotAllowed
+	errUnknownSession
+	errTransportDisabled
+	errBadMethod
+	errPollInProgress
+	errUpgraded
+	errTooLarge
+	errFrameTooLarge
+	errBadContentType
+	errTooManySessions
+	errShuttingDown
+	numHTTPErrs
+)
+
+var httpErrTable = [numHTTPErrs]struct {
+	status int
+	code   string
+}{
+	errBadRequest:        {http.StatusBadRequest, "bad_request"},
+	errBadAck:            {http.StatusBadRequest, "bad_ack"},
+	errTruncatedFrame:    {http.StatusBadRequest, "truncated_frame"},
+	errOriginNotAllowed:  {http.StatusForbidden, "origin_not_allowed"},
+	errUnknownSession:    {http.StatusNotFound, "unknown_session"},
+	errTransportDisabled: {http.StatusNotFound, "transport_disabled"},
+	errBadMethod:         {http.StatusMethodNotAllowed, "bad_method"},
+	errPollInProgress:    {http.StatusConflict, "poll_in_progress"},
+	errUpgraded:          {http.StatusGone, "upgraded"},
+	errTooLarge:          {http.StatusRequestEntityTooLarge, "too_large"},
+	errFrameTooLarge:     {http.StatusRequestEntityTooLarge, "frame_too_large"},
+	errBadContentType:    {http.StatusUnsupportedMediaType, "bad_content_type"},
+	errTooManySessions:   {http.StatusServiceUnavailable, "too_many_sessions"},
+	errShuttingDown:      {http.StatusServiceUnavailable, "shutting_down"},
+}
+
+func (e httpErr) status() int  { return httpErrTable[e].status }
+func (e httpErr) code() string { return httpErrTable[e].code }
+
+// fail answers a request with an error from the table, counted by code. A
+// non-empty allow (for bad_method) becomes the Allow header.
+func (s *Server) fail(w http.ResponseWriter, e httpErr, message string, allow ...string) {
+	s.stats.httpErrors[e].Add(1)
+	h := w.Header()
+	noCache(h)
+	h.Set("Content-Type", "application/json")
+	if len(allow) > 0 {
+		h.Set("Allow", strings.Join(allow, ", "))
+	}
+	body, _ := json.Marshal(struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}{e.code(), message})
+	w.WriteHeader(e.status())
+	_, _ = w.Write(append(body, '\n'))
+}
+
+// noCache sets the headers that keep browsers and proxies from caching or
+// sniffing a transport response: a cached poll would replay old frames.
+func noCache(h http.Header) {
+	h.Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
+	h.Set("Pragma", "no-cache")
+	h.Set("Expires", "0")
+	h.Set("X-Content-Type-Options", "nosniff")
+}

@@ -1,0 +1,104 @@
+package transports
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// servePoll answers GET {HTTPPath}/{sid}?ack=N[&wait=0]: a long-poll, held
+// until there is something to send, or with wait=0 a plain poll answered at
+// once. The body is every buffered record past the ack, so a response lost on
+// the way is simply sent again by the next request, which still carries the
+// old ack.
+func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
+	kind := kindLongPoll
+	switch r.URL.Query().Get("wait") {
+	case "":
+	case "0":
+		kind = kindPoll
+	default:
+		s.fail(w, errBadRequest, "wait must be 0 or absent")
+		return
+	}
+	if (kind == kindPoll && o.DisablePoll) || (kind == kindLongPoll && o.DisableLongPoll) {
+		s.fail(w, errTransportDisabled, kind.String()+" is disabled")
+		return
+	}
+	ack, ok := parseAck(r)
+	if !ok {
+		s.fail(w, errBadRequest, "ack must be a decimal sequence number")
+		return
+	}
+	ss := s.session(sid)
+	if ss == nil {
+		s.fail(w, errUnknownSession, "unknown session")
+		return
+	}
+	if e, ok := ss.openDownlink(kind, ack); !ok {
+		s.fail(w, e, downlinkRefusal(e))
+		return
+	}
+	defer ss.closeDownlink()
+
+	var timeout <-chan time.Time
+	if kind == kindLongPoll {
+		t := time.NewTimer(o.PollTimeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	var recs [16]record
+	for {
+		v := ss.take(ack, recs[:0])
+		switch {
+		case v.upgraded:
+			// Only a client that broke the upgrade protocol (a GET left open
+			// across "upgrade") gets here: what it would get is on the WebSocket.
+			s.fail(w, errUpgraded, "session moved to WebSocket")
+			return
+		case v.finished, len(v.recs) > 0, v.closeRec != nil, v.probing, timeout == nil:
+			s.writePoll(w, ss, &v, o)
+			return
+		}
+		select {
+		case <-ss.wake:
+		case <-timeout:
+			timeout = nil // one last look, then answer, empty or not
+		case <-r.Context().Done():
+			return // the client left; the records stay for its next request
+		}
+	}
+}
+
+// writePoll writes one poll response. When it carries the close record, the
+// session ends once it has been written.
+func (s *Server) writePoll(w http.ResponseWriter, ss *httpSession, v *downView, o *Options) {
+	body := v.encode(make([]byte, 0, recordsSize(v.recs)+16+125))
+	v.release()
+	h := w.Header()
+	downlinkHeaders(h)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	rc := http.NewResponseController(w)
+	writeDeadline(rc, o)
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	if err == nil {
+		err = rc.Flush()
+	}
+	if v.closeRec != nil && !v.finished {
+		ss.delivered(err == nil)
+	}
+}
+
+// downlinkRefusal is the message for an error of openDownlink.
+func downlinkRefusal(e httpErr) string {
+	switch e {
+	case errUpgraded:
+		return "session moved to WebSocket"
+	case errPollInProgress:
+		return "another downlink request of this session is open"
+	case errBadAck:
+		return "ack beyond the highest sequence number sent"
+	}
+	return "unknown session"
+}

@@ -1,0 +1,122 @@
+package transports
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"time"
+)
+
+// bodyReadTimeout bounds the read of an uplink body, so a client that sends
+// its body slowly, or never finishes it, cannot pin a handler.
+const bodyReadTimeout = 10 * time.Second
+
+// servePost answers POST {HTTPPath}/{sid}?seq=K[&ack=N]: one batch of client
+// frames. The batch is all or nothing: it is parsed completely before any
+// frame reaches the Receiver, so a client that gets an error can fix and
+// resend it without the session having seen half of it. K makes a retry of a
+// batch whose response was lost harmless.
+func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/octet-stream" {
+		s.fail(w, errBadContentType, "Content-Type must be application/octet-stream")
+		return
+	}
+	q := r.URL.Query()
+	k, ok := parseUintParam(q.Get("seq"))
+	if !ok || k == 0 {
+		s.fail(w, errBadRequest, "seq must be a batch counter from 1")
+		return
+	}
+	var ack uint64
+	hasAck := q.Has("ack")
+	if hasAck {
+		if ack, ok = parseUintParam(q.Get("ack")); !ok {
+			s.fail(w, errBadRequest, "ack must be a decimal sequence number")
+			return
+		}
+	}
+	ss := s.session(sid)
+	if ss == nil {
+		s.fail(w, errUnknownSession, "unknown session")
+		return
+	}
+	if r.ContentLength > int64(o.MaxBody) {
+		s.fail(w, errTooLarge, "body larger than maxBody")
+		return
+	}
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(o.MaxBody)))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			s.fail(w, errTooLarge, "body larger than maxBody")
+		} else {
+			s.fail(w, errBadRequest, "reading body: "+err.Error())
+		}
+		return
+	}
+	frames, oversize, ok := parseUplink(body, s.readLimit, nil)
+	if !ok {
+		s.fail(w, errTruncatedFrame, "malformed length or record cut short")
+		return
+	}
+	if oversize > 0 {
+		s.stats.tooLarge.Add(1)
+		ss.tooLarge(oversize)
+		s.fail(w, errFrameTooLarge, "frame larger than maxPayload")
+		return
+	}
+	if hasAck {
+		if e, ok := ss.ack(ack); !ok {
+			s.fail(w, e, downlinkRefusal(e))
+			return
+		}
+	}
+	if !ss.deliver(k, frames) {
+		s.fail(w, errUnknownSession, "unknown session")
+		return
+	}
+	noCache(w.Header())
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// parseUplink splits an uplink body (uvarint length, bytes; repeated) into
+// frames that alias body. ok is false for a malformed varint or a record that
+// runs past the end. oversize is the size of the first frame over limit, if
+// any; such frames are left out.
+func parseUplink(body []byte, limit int, dst [][]byte) (frames [][]byte, oversize int, ok bool) {
+	for len(body) > 0 {
+		n, k := binary.Uvarint(body)
+		if k <= 0 {
+			return nil, 0, false
+		}
+		body = body[k:]
+		if n > uint64(len(body)) {
+			return nil, 0, false
+		}
+		f := body[:n:n]
+		body = body[n:]
+		if len(f) > limit {
+			if oversize == 0 {
+				oversize = len(f)
+			}
+			continue
+		}
+		dst = append(dst, f)
+	}
+	return dst, oversize, true
+}
+
+// serveDelete answers DELETE {HTTPPath}/{sid}: the client is leaving. A
+// downlink request still open gets the close record.
+func (s *Server) serveDelete(w http.ResponseWriter, sid string) {
+	ss := s.session(sid)
+	if ss == nil {
+		s.fail(w, errUnknownSession, "unknown session")
+		return
+	}
+	ss.closeNow(CloseNormal, "client closed")
+	noCache(w.Header())
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,65 @@
+package transports
+
+import (
+	"net/http"
+	"strings"
+)
+
+// serveHTTP is the http.Handler for HTTPPath and everything below it:
+//
+//	POST    {HTTPPath}                     handshake
+//	GET     {HTTPPath}/{sid}?ack=N[&wait=0] long-poll, or poll
+//	POST    {HTTPPath}/{sid}?seq=K[&ack=N]  uplink batch
+//	DELETE  {HTTPPath}/{sid}                client close
+//	GET     {HTTPPath}/{sid}/stream?ack=N   stream
+//	OPTIONS any of the above               CORS preflight
+//
+// Every request holds a count in the Server's WaitGroup while it runs, so
+// Close waits for held polls and streams, which it ends first.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		s.fail(w, errShuttingDown, "server shutting down")
+		return
+	}
+	defer s.wg.Done()
+	o := s.options()
+	if !s.cors(w, r, o) {
+		return
+	}
+	if r.Method == http.MethodOptions {
+		preflight(w)
+		return
+	}
+	rest := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, s.httpPath), "/")
+	if rest == "" {
+		if r.Method != http.MethodPost {
+			s.fail(w, errBadMethod, r.Method+" not allowed here", http.MethodPost, http.MethodOptions)
+			return
+		}
+		s.serveHandshake(w, r, o)
+		return
+	}
+	sid, sub, _ := strings.Cut(rest, "/")
+	switch sub {
+	case "":
+		switch r.Method {
+		case http.MethodGet:
+			s.servePoll(w, r, sid, o)
+		case http.MethodPost:
+			s.servePost(w, r, sid, o)
+		case http.MethodDelete:
+			s.serveDelete(w, sid)
+		default:
+			s.fail(w, errBadMethod, r.Method+" not allowed here",
+				http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodOptions)
+		}
+	case "stream":
+		if r.Method != http.MethodGet {
+			s.fail(w, errBadMethod, r.Method+" not allowed here", http.MethodGet, http.MethodOptions)
+			return
+		}
+		s.serveStream(w, r, sid, o)
+	default:
+		s.fail(w, errUnknownSession, "no such path")
+	}
+}

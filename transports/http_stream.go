@@ -1,0 +1,104 @@
+package transports
+
+import (
+	"net/http"
+	"time"
+)
+
+// serveStream answers GET {HTTPPath}/{sid}/stream?ack=N: one chunked response
+// that carries each record as soon as it is buffered. It ends cleanly after
+// StreamMaxDuration, when the client re-opens it with its latest ack: many
+// proxies buffer or cut long responses, and a bounded one also bounds what a
+// silently broken connection can swallow before the client notices.
+//
+// A stream does not trim the buffer as it goes (it cannot know what arrived);
+// the ack of the next stream, or of an uplink POST, does. It keeps its own
+// cursor so it writes each record once.
+func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
+	if o.DisableStream {
+		s.fail(w, errTransportDisabled, "stream is disabled")
+		return
+	}
+	ack, ok := parseAck(r)
+	if !ok {
+		s.fail(w, errBadRequest, "ack must be a decimal sequence number")
+		return
+	}
+	ss := s.session(sid)
+	if ss == nil {
+		s.fail(w, errUnknownSession, "unknown session")
+		return
+	}
+	if e, ok := ss.openDownlink(kindStream, ack); !ok {
+		s.fail(w, e, downlinkRefusal(e))
+		return
+	}
+	defer ss.closeDownlink()
+
+	h := w.Header()
+	downlinkHeaders(h)
+	h.Set("X-Accel-Buffering", "no") // ask nginx-style proxies not to buffer
+	rc := http.NewResponseController(w)
+	writeDeadline(rc, o)
+	w.WriteHeader(http.StatusOK)
+	if rc.Flush() != nil {
+		return
+	}
+
+	end := time.NewTimer(o.StreamMaxDuration)
+	defer end.Stop()
+	keepalive := time.NewTimer(o.PingInterval)
+	defer keepalive.Stop()
+	cursor := ack
+	var recs [16]record
+	var buf []byte
+	for {
+		select {
+		case <-end.C:
+			return
+		case <-r.Context().Done():
+			return
+		default:
+		}
+		v := ss.take(cursor, recs[:0])
+		if v.upgraded {
+			return // the client ignores the stream once it has sent "upgrade"
+		}
+		if len(v.recs) > 0 || v.closeRec != nil {
+			if n := len(v.recs); n > 0 {
+				cursor = v.recs[n-1].seq
+			}
+			buf = v.encode(buf[:0])
+			v.release()
+			writeDeadline(rc, o)
+			_, err := w.Write(buf)
+			if err == nil {
+				err = rc.Flush()
+			}
+			if v.closeRec != nil {
+				if !v.finished {
+					ss.delivered(err == nil)
+				}
+				return
+			}
+			if err != nil {
+				return
+			}
+			keepalive.Reset(o.PingInterval)
+			continue
+		}
+		select {
+		case <-ss.wake:
+		case <-keepalive.C:
+			writeDeadline(rc, o)
+			if _, err := w.Write(keepaliveRecord); err != nil || rc.Flush() != nil {
+				return
+			}
+			keepalive.Reset(o.PingInterval)
+		case <-end.C:
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
