@@ -145,8 +145,10 @@ func (a *Arena) collect(w *World, dt time.Duration) {
 	for _, pk := range a.pickups {
 		pk.ttl -= dt
 		taken := false
+		px, py := pk.e.Float(FieldX), pk.e.Float(FieldY)
 		for _, p := range a.players {
-			if math.Hypot(p.e.Float(FieldX)-pk.e.Float(FieldX), p.e.Float(FieldY)-pk.e.Float(FieldY)) <= arenaReach {
+			// Squared distances: no square root per player and pickup.
+			if dx, dy := p.e.Float(FieldX)-px, p.e.Float(FieldY)-py; dx*dx+dy*dy <= arenaReach*arenaReach {
 				p.e.SetInt(FieldScore, p.e.Int(FieldScore)+pk.e.Int(FieldValue))
 				taken = true
 				break
