@@ -20,8 +20,14 @@ const sessionInbox = 32
 // Accept implements transports.Handler: it spawns a session actor for the
 // link and returns the receiver that feeds it.
 func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, error) {
-	id := newSessionID()
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return nil, &transports.CloseError{Code: uint16(netcode.CodeGoingAway), Reason: "server going away"}
+	}
 	h.sessions.Add(1)
+	h.mu.Unlock()
+	id := newSessionID()
 	h.stats.sessions.Add(1)
 	h.links.Store(id, l)
 	pid := h.engine.Spawn(newSession(h, id, l), "session", actor.WithID(id),
@@ -52,10 +58,11 @@ type receiver struct {
 	pid  *actor.PID
 	link transports.Link
 
-	lim      *rate.Limiter
-	opts     SessionOptions // the options lim was built from
-	rejected int
-	lastWarn time.Time
+	lim        *rate.Limiter
+	opts       SessionOptions // the options lim was built from
+	rejected   int            // drops in the current flood
+	lastReject time.Time
+	lastWarn   time.Time
 }
 
 var _ transports.Receiver = (*receiver)(nil)
@@ -77,12 +84,19 @@ func (r *receiver) OnFrame(frame []byte) {
 // a second, and a client that keeps flooding is closed.
 func (r *receiver) limited() {
 	r.hub.stats.framesLimited.Add(1)
+	now := time.Now()
+	// A flood is drops without a clean second between them: a burst after a
+	// network stall is forgiven, a client that keeps flooding is not.
+	if now.Sub(r.lastReject) > time.Second {
+		r.rejected = 0
+	}
+	r.lastReject = now
 	r.rejected++
-	if r.rejected > r.opts.MaxRejected {
+	if r.rejected >= r.opts.MaxRejected {
 		sendError(r.link, netcode.CodeRateLimited, "too many frames over the rate limit", true)
 		return
 	}
-	if now := time.Now(); now.Sub(r.lastWarn) >= time.Second {
+	if now.Sub(r.lastWarn) >= time.Second {
 		r.lastWarn = now
 		sendError(r.link, netcode.CodeRateLimited, "frame dropped: over the rate limit", false)
 	}

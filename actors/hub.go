@@ -26,6 +26,8 @@ type Hub struct {
 	obs    Observer
 
 	opts     atomic.Pointer[Options] // current options; sessions read them per frame
+	mu       sync.Mutex              // orders Accept's sessions.Add before Shutdown's Wait
+	closing  bool                    // guarded by mu: Shutdown began, Accept refuses
 	sessions sync.WaitGroup          // one per live session actor
 	links    sync.Map                // session id → transports.Link, while the session lives
 	stats    counters
@@ -80,6 +82,9 @@ func (h *Hub) ServerTime() uint32 { return uint32(time.Since(h.start).Millisecon
 // see transports.Server.Close), then stops the lobby and its rooms and waits
 // for them, all bounded by ctx.
 func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	h.mu.Unlock()
 	done := make(chan struct{})
 	go func() { h.sessions.Wait(); close(done) }()
 	var errs []error

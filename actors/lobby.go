@@ -26,6 +26,7 @@ type lobby struct {
 	order       []*roomEntry          // creation order, for matchmaking
 	nextID      int                   // actor ids of rooms
 	nextAuto    map[string]int        // per mode, for names of matchmade rooms
+	checked     map[string]error      // per mode, whether its schemas fit the wire
 }
 
 type roomEntry struct {
@@ -43,6 +44,7 @@ func newLobby(h *Hub, o RoomOptions, defaultMode string) actor.Producer {
 			defaultMode: defaultMode,
 			rooms:       make(map[string]*roomEntry),
 			nextAuto:    make(map[string]int),
+			checked:     make(map[string]error),
 		}
 	}
 }
@@ -54,12 +56,12 @@ func (l *lobby) Receive(c *actor.Context) {
 	case joinRequest:
 		l.join(c, m)
 	case roomCount:
-		if e := l.rooms[m.key]; e != nil {
+		if e := l.rooms[m.key]; e != nil && e.pid == m.room {
 			e.players = m.players
 			e.pending -= m.settled
 		}
 	case roomIdle:
-		if e := l.rooms[m.key]; e != nil && e.players == 0 && e.pending == 0 {
+		if e := l.rooms[m.key]; e != nil && e.pid == m.room && e.players == 0 && e.pending == 0 {
 			l.remove(e)
 			c.Engine().Poison(e.pid)
 		}
@@ -87,10 +89,17 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 		e = l.rooms[roomKey(mode, m.room)]
 	}
 	if e == nil {
+		if len(l.rooms) >= l.opts.MaxRooms {
+			c.Send(m.session, joinRefused{code: netcode.CodeTooManyRooms, msg: "the server has no room for another room"})
+			return
+		}
+		if err := l.schemasFit(mode); err != nil {
+			c.Send(m.session, joinRefused{code: netcode.CodeJoinRefused, msg: "this game mode cannot be served"})
+			return
+		}
 		name := m.room
 		if name == "" {
-			l.nextAuto[mode]++
-			name = mode + "-" + strconv.Itoa(l.nextAuto[mode])
+			name = l.autoName(mode)
 		}
 		e = l.create(c, mode, name)
 	}
@@ -101,6 +110,34 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 	}
 	e.pending++
 	c.Send(e.pid, admit{session: m.session, sid: m.sid, name: m.name})
+}
+
+// autoName names a matchmade room, skipping names players chose themselves.
+func (l *lobby) autoName(mode string) string {
+	for {
+		l.nextAuto[mode]++
+		name := mode + "-" + strconv.Itoa(l.nextAuto[mode])
+		if l.rooms[roomKey(mode, name)] == nil {
+			return name
+		}
+	}
+}
+
+// schemasFit checks once per mode that the game's schemas can go on the wire;
+// a registered game whose welcome cannot be encoded must not seat anyone.
+func (l *lobby) schemasFit(mode string) error {
+	if err, ok := l.checked[mode]; ok {
+		return err
+	}
+	g, err := world.NewGame(mode)
+	if err == nil {
+		err = netcode.CheckSchemas(g.Schemas())
+	}
+	if err != nil {
+		l.hub.log.Error("game mode cannot be served", "mode", mode, "err", err)
+	}
+	l.checked[mode] = err
+	return err
 }
 
 // matchmake picks the oldest room of the mode with a free seat, so players

@@ -34,11 +34,15 @@ type admit struct {
 // lobby ← room
 type (
 	roomCount struct { // the room's players after an admit or a leave
+		room    *actor.PID // which room: a name may be reused after a dispose
 		key     string
 		players int
 		settled int // admits answered since the last report
 	}
-	roomIdle struct{ key string } // empty for EmptyTimeout
+	roomIdle struct { // empty for EmptyTimeout
+		room *actor.PID
+		key  string
+	}
 )
 
 // session ← lobby or room
@@ -53,6 +57,7 @@ type (
 		welcome []byte // encoded welcome frame
 	}
 	kicked struct { // the room dropped the player
+		room *actor.PID // sessions ignore kicks from a room they already left
 		code netcode.Code
 		msg  string
 	}
@@ -78,7 +83,7 @@ type (
 	}
 )
 
-// roomTick is the room's own repeater message.
+// roomTick is the room's own timer message.
 type roomTick struct{}
 
 // reconfigure carries new options to the lobby, which passes them to rooms.
@@ -88,6 +93,7 @@ type reconfigure struct{ opts RoomOptions }
 // the shared encoded body plus what each client's small header needs. A room
 // allocates one per distinct baseline per send and never touches it again.
 type stateFrame struct {
+	room       *actor.PID // sessions drop frames of a room they already left
 	tick, base uint32
 	serverTime uint32
 	body       []byte

@@ -12,6 +12,7 @@ type RoomOptions struct {
 	TickRate     int           // simulation ticks per second; default 20
 	SendRate     int           // state sends per second, at most TickRate; default TickRate
 	MaxPlayers   int           // seats per room; default 16
+	MaxRooms     int           // live rooms; a join that would create one more is refused; default 10000
 	EmptyTimeout time.Duration // an empty room disposes itself after this; default 30s (negative: at once)
 	MaxCatchUp   int           // most steps one tick message may run when the room is late; default 5
 	History      int           // ticks of changes kept for diffs; default 64
@@ -57,6 +58,9 @@ func (o RoomOptions) withDefaults() RoomOptions {
 	}
 	if o.MaxPlayers <= 0 {
 		o.MaxPlayers = 16
+	}
+	if o.MaxRooms <= 0 {
+		o.MaxRooms = 10000
 	}
 	if o.EmptyTimeout == 0 {
 		o.EmptyTimeout = 30 * time.Second

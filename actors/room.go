@@ -21,7 +21,7 @@ type room struct {
 
 	w       *world.World
 	step    time.Duration // simulated time per tick: 1s / TickRate
-	rep     actor.SendRepeater
+	timer   *time.Timer   // sends the next roomTick; at most one is ever pending
 	last    time.Time     // when the previous tick message was handled
 	acc     time.Duration // real time not yet simulated
 	sendAcc int           // send-rate accumulator, in units of 1/TickRate sends
@@ -96,10 +96,10 @@ func (r *room) Receive(c *actor.Context) {
 	case actor.Started:
 		r.start(c)
 	case actor.Stopped:
-		r.rep.Stop() // a repeater is never stopped for us
+		r.timer.Stop() // a pending tick would only become a dead letter
 		for _, p := range r.players {
 			if p != nil {
-				c.Send(p.session, kicked{code: netcode.CodeRoomClosed, msg: "room closed"})
+				c.Send(p.session, kicked{room: c.PID(), code: netcode.CodeRoomClosed, msg: "room closed"})
 			}
 		}
 		r.hub.stats.rooms.Add(-1)
@@ -113,7 +113,7 @@ func (r *room) start(c *actor.Context) {
 	r.step = time.Second / time.Duration(r.opts.TickRate)
 	r.last = time.Now()
 	r.emptySince = r.last
-	r.rep = c.SendRepeat(c.PID(), roomTick{}, r.step)
+	r.schedule(c, r.step)
 	r.hub.stats.rooms.Add(1)
 	r.log.Info("room started", "tick_rate", r.opts.TickRate, "send_rate", r.opts.SendRate)
 }
@@ -135,7 +135,7 @@ func (r *room) admit(c *actor.Context, m admit) {
 	if r.count >= r.opts.MaxPlayers {
 		r.hub.stats.roomFull.Add(1)
 		c.Send(m.session, joinRefused{code: netcode.CodeRoomFull, msg: "room " + r.name + " is full"})
-		c.Send(c.Parent(), roomCount{key: r.key, players: r.count, settled: 1})
+		c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count, settled: 1})
 		return
 	}
 	slot := r.freeSlot()
@@ -149,7 +149,7 @@ func (r *room) admit(c *actor.Context, m admit) {
 		ackAt:   time.Now(),
 	}
 	r.count++
-	c.Send(c.Parent(), roomCount{key: r.key, players: r.count, settled: 1})
+	c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count, settled: 1})
 }
 
 func (r *room) freeSlot() int {
@@ -194,10 +194,8 @@ func (r *room) acknowledge(p *player, tick uint32) {
 
 func (r *room) reconfigure(c *actor.Context, o RoomOptions) {
 	if o.TickRate != r.opts.TickRate {
-		r.rep.Stop()
+		// The pending tick keeps its time; every later one uses the new step.
 		r.step = time.Second / time.Duration(o.TickRate)
-		r.rep = c.SendRepeat(c.PID(), roomTick{}, r.step)
-		r.acc = 0
 	}
 	if o.History != r.opts.History {
 		r.w.SetHistory(o.History)

@@ -36,11 +36,11 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 		}
 		if now.Sub(p.ackAt) > r.opts.AckTimeout {
 			r.hub.stats.slowKicked.Add(1)
-			c.Send(p.session, kicked{code: netcode.CodeSlowConsumer, msg: "no tick acknowledged for " + r.opts.AckTimeout.String()})
+			c.Send(p.session, kicked{room: c.PID(), code: netcode.CodeSlowConsumer, msg: "no tick acknowledged for " + r.opts.AckTimeout.String()})
 			p.leaving = true
 			continue
 		}
-		c.Send(p.session, r.frameFor(p.ack, serverTime, acks))
+		c.Send(p.session, r.frameFor(c.PID(), p.ack, serverTime, acks))
 	}
 	clear(r.groups) // let the frames go once the sessions are done with them
 	r.groups = r.groups[:0]
@@ -49,7 +49,7 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 // frameFor returns the send's frame for a client that acknowledged tick ack,
 // building it on first use. A baseline the history no longer covers becomes a
 // full snapshot, shared with every other client in the same position.
-func (r *room) frameFor(ack, serverTime uint32, acks []uint32) *stateFrame {
+func (r *room) frameFor(self *actor.PID, ack, serverTime uint32, acks []uint32) *stateFrame {
 	base := ack
 	if !r.w.CanDelta(base) {
 		base = 0
@@ -66,7 +66,7 @@ func (r *room) frameFor(ack, serverTime uint32, acks []uint32) *stateFrame {
 	} else {
 		r.diffHint = len(body)
 	}
-	f := &stateFrame{tick: r.delta.Tick, base: r.delta.Base, serverTime: serverTime, body: body, acks: acks}
+	f := &stateFrame{room: self, tick: r.delta.Tick, base: r.delta.Base, serverTime: serverTime, body: body, acks: acks}
 	r.groups = append(r.groups, sendGroup{base: base, frame: f})
 	return f
 }

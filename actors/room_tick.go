@@ -11,9 +11,20 @@ import (
 // tick runs the simulation for the real time that passed since the last tick
 // message, at most MaxCatchUp steps, and sends state when the send rate says
 // so. Time beyond the catch-up bound is dropped and counted as an overrun: a
-// room that cannot keep up slows its game rather than spiralling.
+// room that cannot keep up slows its game rather than spiralling. It then
+// schedules the next tick for when the next step falls due. One timer at a
+// time, rather than hollywood's SendRepeat, because a repeater keeps queueing
+// ticks behind a slow room: its inbox would grow, and inputs and the poison
+// pill would wait behind stale ticks.
 func (r *room) tick(c *actor.Context) {
 	now := time.Now()
+	// Deferred so that a panicking game (recovered by the middleware) does
+	// not stop the clock.
+	defer func() {
+		took := time.Since(now)
+		r.hub.obs.TickDuration(took)
+		r.schedule(c, max(r.step-r.acc-took, 0))
+	}()
 	r.acc += now.Sub(r.last)
 	r.last = now
 	steps := 0
@@ -36,7 +47,13 @@ func (r *room) tick(c *actor.Context) {
 		r.broadcast(c, now)
 	}
 	r.checkIdle(c, now)
-	r.hub.obs.TickDuration(time.Since(now))
+}
+
+// schedule sends the room a roomTick after d. The timer captures the engine
+// and PID, never the Context.
+func (r *room) schedule(c *actor.Context, d time.Duration) {
+	e, pid := c.Engine(), c.PID()
+	r.timer = time.AfterFunc(d, func() { e.Send(pid, roomTick{}) })
 }
 
 // simulate runs one step: leaves, joins and inputs that arrived since the
@@ -74,7 +91,7 @@ func (r *room) join(c *actor.Context, slot int, p *player) bool {
 	ent, err := r.game.Join(r.w, p.id, p.name)
 	if err != nil {
 		r.log.Warn("game refused join", "player", p.id, "err", err)
-		c.Send(p.session, joinRefused{code: netcode.CodeInternal, msg: "the game refused the join"})
+		c.Send(p.session, joinRefused{code: netcode.CodeJoinRefused, msg: "the game refused the join"})
 		r.free(c, slot)
 		return false
 	}
@@ -112,7 +129,7 @@ func (r *room) free(c *actor.Context, slot int) {
 		r.emptySince = r.last
 		r.idleSent = false
 	}
-	c.Send(c.Parent(), roomCount{key: r.key, players: r.count})
+	c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count})
 }
 
 // checkIdle tells the lobby once per empty spell that the room has been
@@ -123,7 +140,7 @@ func (r *room) checkIdle(c *actor.Context, now time.Time) {
 		return
 	}
 	r.idleSent = true
-	c.Send(c.Parent(), roomIdle{key: r.key})
+	c.Send(c.Parent(), roomIdle{room: c.PID(), key: r.key})
 }
 
 // Compile-time check that the arena satisfies the interface rooms use.

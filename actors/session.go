@@ -68,8 +68,10 @@ func (s *session) Receive(c *actor.Context) {
 		s.reply(m.code, m.msg)
 		s.stopIfDone(c)
 	case kicked:
-		s.state, s.room = idle, nil
-		s.reply(m.code, m.msg)
+		if s.state == inRoom && m.room == s.room {
+			s.state, s.room = idle, nil
+			s.reply(m.code, m.msg)
+		}
 	case linkClosed:
 		s.onLinkClosed(c, m.err)
 	case joinTimeout:
@@ -89,7 +91,9 @@ func (s *session) Receive(c *actor.Context) {
 }
 
 func (s *session) sendState(f *stateFrame) {
-	if s.state != inRoom || s.closing || f.base > f.tick {
+	// Frames of a room the player left may still arrive after the next
+	// room's welcome: hollywood orders messages per sender only.
+	if s.state != inRoom || s.closing || f.room != s.room || s.slot >= len(f.acks) {
 		return
 	}
 	d := world.Delta{Tick: f.tick, Base: f.base}

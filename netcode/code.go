@@ -29,6 +29,8 @@ const (
 	CodeUnknownMode      Code = 4010 // join refused: no such game mode; stays connected
 	CodeRoomClosed       Code = 4011 // room stopped; the session is back in the lobby state
 	CodeInternal         Code = 4012 // server bug; close
+	CodeTooManyRooms     Code = 4013 // join refused: it would create a room past room.max_rooms; stays connected
+	CodeJoinRefused      Code = 4014 // join refused by the game or its schemas; stays connected
 )
 
 var codeNames = map[Code]string{
@@ -46,6 +48,8 @@ var codeNames = map[Code]string{
 	CodeUnknownMode:      "unknown_mode",
 	CodeRoomClosed:       "room_closed",
 	CodeInternal:         "internal",
+	CodeTooManyRooms:     "too_many_rooms",
+	CodeJoinRefused:      "join_refused",
 }
 
 // String returns the code's snake_case name, as used in logs and metrics, or

@@ -51,6 +51,8 @@ func TestCodes(t *testing.T) {
 		{netcode.CodeUnknownMode, 4010, "unknown_mode", false},
 		{netcode.CodeRoomClosed, 4011, "room_closed", false},
 		{netcode.CodeInternal, 4012, "internal", true},
+		{netcode.CodeTooManyRooms, 4013, "too_many_rooms", false},
+		{netcode.CodeJoinRefused, 4014, "join_refused", false},
 		{netcode.Code(4999), 4999, "code_4999", false},
 	} {
 		if uint16(tc.code) != tc.num || tc.code.String() != tc.name || tc.code.Closes() != tc.closes {

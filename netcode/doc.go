@@ -156,8 +156,14 @@
 // # Codes
 //
 // A Code travels in error frames and, for the codes that end a connection, as
-// the WebSocket close code or the close reason on the HTTP transports. The
-// server sends the error frame before it closes. What the server does:
+// the WebSocket close code or the close record on the HTTP transports. When
+// the session decides to close (bad_frame, too_large, rate_limited,
+// version_mismatch, slow_consumer for a player that stopped acknowledging),
+// it sends the error frame first. Closes decided by the transport itself
+// carry the code in the close only: slow_consumer for a full send queue or a
+// write timeout, heartbeat_timeout, going_away at shutdown, and WebSocket's
+// 1009 for a frame over four times the read limit, which is refused unread.
+// What the server does:
 //
 //	1001 going_away         the server is shutting down; close
 //	4000 bad_frame          malformed msgpack or layout (ErrMalformed); error, close
@@ -174,6 +180,8 @@
 //	4010 unknown_mode       join refused, no such game mode; stays connected
 //	4011 room_closed        the room stopped; the session is back in the lobby state
 //	4012 internal           a server fault; close
+//	4013 too_many_rooms     join refused, it would create a room past room.max_rooms; stays connected
+//	4014 join_refused       join refused by the game (or its schemas do not fit the wire); stays connected
 //
 // Code.Closes says which codes close. Codes this version does not know are
 // to be shown to the user and otherwise treated as internal.
@@ -194,7 +202,8 @@
 //
 // The server reads whole frames of up to websocket.read_limit bytes (4096 by
 // default), far above the largest client frame; a longer one is answered
-// with CodeTooLarge.
+// with CodeTooLarge, and one over four times the limit is refused unread
+// with WebSocket close 1009.
 package netcode
 
 import "github.com/tickroom/tickroom/world"

@@ -48,12 +48,20 @@ func newSendQueue(controlCap int) sendQueue {
 // ring's capacity, which was fixed when the link opened.
 func (q *sendQueue) push(class Class, head, body []byte, limit int) pushResult {
 	if class == ClassState {
-		if q.state >= 0 {
+		if q.state < 0 {
+			q.state = q.append(class, head, body)
+			return pushed
+		}
+		if q.state == q.tail() {
 			q.slots[q.state].set(class, head, body)
 			return replaced
 		}
+		// A control frame was queued after the stale state; the new state
+		// must follow it (a room's welcome before that room's first state),
+		// so the stale one leaves the middle of the queue.
+		q.remove(q.state)
 		q.state = q.append(class, head, body)
-		return pushed
+		return replaced
 	}
 	if limit > len(q.slots)-1 {
 		limit = len(q.slots) - 1
@@ -90,6 +98,20 @@ func (q *sendQueue) pop(dst *slot) bool {
 	q.first = (q.first + 1) % len(q.slots)
 	q.n--
 	return true
+}
+
+// tail returns the ring index of the newest frame; the queue must not be
+// empty.
+func (q *sendQueue) tail() int { return (q.first + q.n - 1) % len(q.slots) }
+
+// remove drops the frame at ring index i, moving the newer frames up. It is
+// rare (a state frame overtaken by control frames), and the ring is short.
+func (q *sendQueue) remove(i int) {
+	for k := (i - q.first + len(q.slots)) % len(q.slots); k < q.n-1; k++ {
+		q.slots[(q.first+k)%len(q.slots)] = q.slots[(q.first+k+1)%len(q.slots)]
+	}
+	q.slots[q.tail()].body = nil
+	q.n--
 }
 
 // len reports how many frames are queued.

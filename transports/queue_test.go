@@ -36,9 +36,14 @@ func TestSendQueueOrder(t *testing.T) {
 			want:   []string{"c:1", "c:2", "c:3"},
 		},
 		{
-			name:   "newer state replaces queued state in place",
+			name:   "newer state replaces queued state at the tail",
+			pushes: []push{{ClassControl, "1"}, {ClassState, "a"}, {ClassState, "b"}, {ClassState, "c"}},
+			want:   []string{"c:1", "s:c"},
+		},
+		{
+			name:   "newer state follows control frames queued after the stale one",
 			pushes: []push{{ClassControl, "1"}, {ClassState, "a"}, {ClassControl, "2"}, {ClassState, "b"}, {ClassState, "c"}},
-			want:   []string{"c:1", "s:c", "c:2"},
+			want:   []string{"c:1", "c:2", "s:c"},
 		},
 		{
 			name:   "control queued before state is written first",
@@ -133,5 +138,25 @@ func TestSendQueueNoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("push/pop allocate %v times per run, want 0", allocs)
+	}
+}
+
+// Removing a stale state frame from the middle works when the ring has
+// wrapped around.
+func TestSendQueueRemoveAcrossWrap(t *testing.T) {
+	q := newSendQueue(4) // 5 slots
+	var s slot
+	for range 3 {
+		q.push(ClassControl, []byte("x"), nil, 4)
+		q.pop(&s)
+	}
+	for _, p := range []struct {
+		class Class
+		head  string
+	}{{ClassControl, "1"}, {ClassState, "a"}, {ClassControl, "2"}, {ClassControl, "3"}, {ClassState, "b"}} {
+		q.push(p.class, []byte(p.head), nil, 4)
+	}
+	if got, want := drain(&q), []string{"c:1", "c:2", "c:3", "s:b"}; !slices.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
 	}
 }
