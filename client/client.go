@@ -182,14 +182,23 @@ func (c *Client) sendFrame(frame []byte) error {
 func (c *Client) Join(ctx context.Context, room, mode string) (*netcode.Welcome, error) {
 	c.mu.Lock()
 	nerr := len(c.errs)
+	c.welcome = nil // a welcome from an earlier room must not answer this join
 	c.mu.Unlock()
 	if err := c.send(&netcode.Join{Version: netcode.ProtocolVersion, Room: room, Mode: mode, Name: c.opts.Name}); err != nil {
 		return nil, err
 	}
-	var w *netcode.Welcome
+	var (
+		w       *netcode.Welcome
+		refusal *netcode.Error
+	)
 	err := c.wait(ctx, func() bool {
-		if len(c.errs) > nerr {
-			return true
+		// Only refusals answer a join: a not_joined for an input sent while
+		// switching rooms, say, does not.
+		for i := nerr; i < len(c.errs); i++ {
+			if e := c.errs[i]; refusesJoin(e.Code) {
+				refusal = &e
+				return true
+			}
 		}
 		w = c.welcome
 		return w != nil && w.Room != "" && (room == "" || w.Room == room)
@@ -197,13 +206,21 @@ func (c *Client) Join(ctx context.Context, room, mode string) (*netcode.Welcome,
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.errs) > nerr {
-		e := c.errs[nerr]
-		return nil, fmt.Errorf("client: join refused: %s: %w", e.Message, e.Code)
+	if refusal != nil {
+		return nil, fmt.Errorf("client: join refused: %s: %w", refusal.Message, refusal.Code)
 	}
 	return w, nil
+}
+
+// refusesJoin reports whether an error frame is the server's answer to a
+// join.
+func refusesJoin(c netcode.Code) bool {
+	switch c {
+	case netcode.CodeRoomFull, netcode.CodeUnknownMode, netcode.CodeAlreadyJoined, netcode.CodeVersionMismatch,
+		netcode.CodeTooManyRooms, netcode.CodeJoinRefused, netcode.CodeInternal, netcode.CodeBadFrame:
+		return true
+	}
+	return false
 }
 
 // SendInput sends one input, acknowledging the newest state, and returns its
