@@ -21,12 +21,10 @@ func TestStateLatestWins(t *testing.T) {
 			t.Fatalf("Send %d: %v", i, err)
 		}
 	}
-	l := rc.link.(*wsLink)
-	l.mu.Lock()
-	queued := l.q.len()
-	l.mu.Unlock()
-	if queued > 1 {
-		t.Errorf("%d frames queued after %d state sends, want at most 1", queued, n)
+	// Before the client reads anything, the writer is stuck on full socket
+	// buffers, so most of the sends must already have replaced a queued frame.
+	if early := s.Stats().StaleDropped; early < n/2 {
+		t.Errorf("StaleDropped = %d before the client read, want most of %d sends replaced", early, n)
 	}
 
 	c.start()

@@ -82,6 +82,7 @@ type RoomConfig struct {
 	TickRate     int           `toml:"tick_rate"` // ticks per second
 	SendRate     int           `toml:"send_rate"` // state sends per second, at most TickRate
 	MaxPlayers   int           `toml:"max_players"`
+	MaxRooms     int           `toml:"max_rooms"`     // live rooms; a join that would create another is refused
 	EmptyTimeout time.Duration `toml:"empty_timeout"` // 0 disposes of an empty room at once
 	MaxCatchUp   int           `toml:"max_catch_up"`  // steps per tick when behind
 	History      int           `toml:"history"`       // ticks of change history
@@ -141,6 +142,7 @@ func DefaultConfig() Config {
 			TickRate:     20,
 			SendRate:     20,
 			MaxPlayers:   16,
+			MaxRooms:     10000,
 			EmptyTimeout: 30 * time.Second,
 			MaxCatchUp:   5,
 			History:      64,

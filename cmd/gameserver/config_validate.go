@@ -117,6 +117,7 @@ func (c Config) problems() []*ConfigError {
 		v.between("room.send_rate", r.SendRate, 1, 240)
 	}
 	v.between("room.max_players", r.MaxPlayers, 1, 1024)
+	v.between("room.max_rooms", r.MaxRooms, 1, 1_000_000)
 	if r.EmptyTimeout < 0 {
 		v.add("room.empty_timeout", r.EmptyTimeout, "must not be negative")
 	}

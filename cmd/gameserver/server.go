@@ -139,6 +139,7 @@ func (m *Main) actorOptions(c Config) actors.Options {
 			TickRate:     c.Room.TickRate,
 			SendRate:     c.Room.SendRate,
 			MaxPlayers:   c.Room.MaxPlayers,
+			MaxRooms:     c.Room.MaxRooms,
 			EmptyTimeout: empty,
 			MaxCatchUp:   c.Room.MaxCatchUp,
 			History:      c.Room.History,
