@@ -11,6 +11,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "loadtest" {
+		os.Exit(runLoadtest(os.Args[2:]))
+	}
 	m := NewMain(os.Stderr)
 	if err := m.ParseFlags(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -58,6 +61,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.ConfigPath, "config", "", "config `file` (default: the embedded server.toml)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: gameserver [serve] [-config FILE]")
+		fmt.Fprintln(fs.Output(), "       gameserver loadtest [flags]   (gameserver loadtest -h lists them)")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -1,0 +1,24 @@
+package loadtest
+
+import (
+	"syscall"
+	"time"
+)
+
+// processCPU returns the CPU time (user plus system) this process has used,
+// the load tester's own cost.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// percentOfCore is cpu over wall as a percentage of one core.
+func percentOfCore(cpu, wall time.Duration) float64 {
+	if wall <= 0 {
+		return 0
+	}
+	return 100 * cpu.Seconds() / wall.Seconds()
+}

@@ -1,0 +1,110 @@
+package loadtest
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/goleak"
+
+	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/transports"
+)
+
+// TestMain fails the package if a run leaves a goroutine behind: every
+// client, scheduler, sampler and worker has an owner that waits for it.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// testServer is a real server (actors.Hub behind a transports.Server) on
+// 127.0.0.1:0, with a /metrics endpoint serving the series the load tester
+// reads, under the names cmd/gameserver uses.
+type testServer struct {
+	hub *actors.Hub
+	srv *transports.Server
+	url string
+}
+
+func startServer(t *testing.T, roomSize int) *testServer {
+	t.Helper()
+	log := slog.New(slog.DiscardHandler)
+	reg := prometheus.NewRegistry()
+	ticks := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "tickroom_tick_duration_seconds",
+		Help:    "Wall time of one room tick.",
+		Buckets: prometheus.ExponentialBuckets(10e-6, 2, 15),
+	})
+	reg.MustRegister(ticks, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hub, err := actors.NewHub(actors.Options{
+		Logger:   log,
+		Room:     actors.RoomOptions{TickRate: 20, SendRate: 20, MaxPlayers: roomSize},
+		Observer: tickObserver{ticks},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.MustRegister(sessionsCollector{hub})
+	srv := transports.NewServer(transports.Options{Logger: log}, hub)
+	srv.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if err := srv.Open("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	s := &testServer{hub: hub, srv: srv, url: srv.HTTPURL()}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+		_ = hub.Shutdown(ctx)
+	})
+	return s
+}
+
+type tickObserver struct{ h prometheus.Histogram }
+
+func (o tickObserver) TickDuration(d time.Duration) { o.h.Observe(d.Seconds()) }
+
+var descSessions = prometheus.NewDesc("tickroom_sessions", "Connected sessions by transport.", []string{"transport"}, nil)
+
+type sessionsCollector struct{ hub *actors.Hub }
+
+func (sessionsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descSessions }
+
+func (c sessionsCollector) Collect(ch chan<- prometheus.Metric) {
+	for tr, n := range c.hub.SessionsByTransport() {
+		ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(n), tr)
+	}
+}
+
+// shortScenario is a small, quick run against url.
+func shortScenario(url string, clients, roomSize int, d time.Duration) Scenario {
+	s := DefaultScenario()
+	s.URL = url
+	s.Clients = clients
+	s.RoomSize = roomSize
+	s.Duration = Duration{d}
+	s.Warmup = Duration{500 * time.Millisecond}
+	return s
+}
+
+func runScenario(t *testing.T, s Scenario, o Options) *Report {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, s, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// near reports whether got is within tol (relative) of want.
+func near(got, want, tol float64) bool {
+	if want == 0 {
+		return got == 0
+	}
+	d := (got - want) / want
+	return d <= tol && d >= -tol
+}

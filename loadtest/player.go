@@ -1,0 +1,184 @@
+package loadtest
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/tickroom/tickroom/client"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// ackRing is how many inputs in flight a session can time: the due time of
+// input seq is kept at seq%ackRing. At 20 inputs a second that is 6.4 s of
+// acknowledgement delay; inputs still unacknowledged after ackRing newer ones
+// were sent are counted as untimed.
+const ackRing = 128
+
+// player is one simulated player: which transport and room it uses, and what
+// it has seen over every connection it has had. It stays small (a few
+// hundred bytes plus its session) because there may be 20,000 of them.
+type player struct {
+	id        int
+	transport string
+	room      string
+	slow      bool // its reader sleeps after every frame
+
+	sess atomic.Pointer[session] // the joined connection, or nil
+
+	// Counters written by the session's reader goroutine and read by the
+	// sampler and the report.
+	states     atomic.Int64 // states received, whole run
+	bytes      atomic.Int64 // frame bytes received, whole run
+	winStates  atomic.Int64 // states received in the measured window
+	winBytes   atomic.Int64 // bytes received in the measured window
+	winAcks    atomic.Int64 // inputs whose acknowledgement was timed in the window
+	winSkipped atomic.Int64 // state sends the client never saw, in the window
+
+	// Written by whoever connects the player (the joiner, then the dropper),
+	// one at a time.
+	joined      atomic.Bool  // the first join succeeded
+	joinTime    atomic.Int64 // of the first join, in ns
+	reconnects  atomic.Int32 // successful rejoins after a drop
+	disconnects atomic.Int32 // connections the server or network ended
+	closeCode   atomic.Uint32
+	lostBases   atomic.Int64 // client.Stats.LostBaselines of its ended connections
+
+	nextDue int64 // scheduler only: earliest time the next delayed send may go
+}
+
+// session is one connection of a player, from dial to close. A reconnect
+// makes a new session (the client's input seq restarts at 1), so nothing
+// here is ever reset while a reader or the scheduler may still use it.
+type session struct {
+	r *run
+	p *player
+	c atomic.Pointer[client.Client]
+
+	joined  atomic.Bool // Join returned: error frames now count as errors
+	retired atomic.Bool // closed on purpose: its end is not a disconnect
+	sent    atomic.Uint32
+	due     [ackRing]atomic.Int64 // when input seq was due (ns since the run began), at seq%ackRing
+
+	// Owned by the connection's reader goroutine (onFrame).
+	acked       uint32 // highest input seq whose ack was seen
+	lastTick    uint32
+	step        uint32 // ticks between two sends: tick rate / send rate
+	lastArrival int64
+	lastBytes   int64
+}
+
+func newSession(r *run, p *player) *session { return &session{r: r, p: p, step: 1} }
+
+// onFrame is the client's OnFrame hook: it runs on the connection's reader
+// goroutine for every frame, in order. It counts and times what arrived
+// without allocating, and makes slow clients slow.
+func (s *session) onFrame(m netcode.Message) {
+	r, p := s.r, s.p
+	now := r.now()
+	measuring := r.measuring.Load()
+	c := s.c.Load()
+	if c != nil {
+		// Stats().Bytes already counts this frame; the difference since the
+		// last frame is its size (plus any frame that failed to decode).
+		b := c.Stats().Bytes
+		n := b - s.lastBytes
+		s.lastBytes = b
+		p.bytes.Add(n)
+		if measuring {
+			p.winBytes.Add(n)
+		}
+	}
+	switch m := m.(type) {
+	case *netcode.State:
+		s.onState(m, now, measuring)
+	case *netcode.Welcome:
+		if m.SendRate > 0 && m.TickRate > m.SendRate {
+			s.step = uint32(m.TickRate / m.SendRate)
+		}
+	case *netcode.Error:
+		if s.joined.Load() {
+			r.errs.add(errorFrameKey(m.Code))
+		}
+	}
+	if r.o.observe != nil {
+		r.o.observe(p.id, c, m, measuring)
+	}
+	if p.slow && !s.retired.Load() {
+		// A retired session drains at full speed, so that closing it (for a
+		// drop, or at the end) is not held up by its backlog.
+		time.Sleep(r.s.SlowDelay.Duration)
+	}
+}
+
+func (s *session) onState(m *netcode.State, now int64, measuring bool) {
+	p := s.p
+	p.states.Add(1)
+	var skipped uint32
+	tick := m.Delta.Tick
+	if s.lastTick != 0 && tick > s.lastTick+s.step {
+		skipped = (tick-s.lastTick)/s.step - 1
+	}
+	if tick > s.lastTick {
+		s.lastTick = tick
+	}
+	gap := now - s.lastArrival
+	hadArrival := s.lastArrival != 0
+	s.lastArrival = now
+
+	// Inputs acknowledged for the first time: every seq up to InputAck
+	// whose due time is still in the ring.
+	lo, hi := s.acked+1, min(m.InputAck, s.sent.Load())
+	if m.InputAck > s.acked {
+		s.acked = m.InputAck
+	}
+	timed := int64(0)
+	sh := s.r.rec.shard(p.id)
+	sh.mu.Lock()
+	for seq := lo; seq <= hi && seq >= lo; seq++ { // seq >= lo stops at wraparound
+		due := s.due[seq%ackRing].Load()
+		if s.sent.Load()-seq >= ackRing {
+			// The slot was reused by seq+ackRing (sent is stored before a
+			// due time, so this check after the read catches it).
+			s.r.untimed.Add(1)
+			continue
+		}
+		lat := now - due
+		recordNS(sh.recent, lat)
+		if measuring {
+			recordNS(sh.lat, lat)
+		}
+		timed++
+	}
+	if measuring && hadArrival {
+		recordNS(sh.gap, gap)
+	}
+	sh.mu.Unlock()
+
+	if measuring {
+		p.winStates.Add(1)
+		p.winAcks.Add(timed)
+		if skipped > 0 {
+			p.winSkipped.Add(int64(skipped))
+		}
+	}
+}
+
+// client returns the session's client once Dial has returned.
+func (s *session) client() *client.Client { return s.c.Load() }
+
+// retire marks a session the run no longer uses: its end is not a
+// disconnect, its reader no longer sleeps, and its counts move to the player.
+func (s *session) retire() {
+	s.retired.Store(true)
+	s.p.lostBases.Add(s.client().Stats().LostBaselines)
+}
+
+// lostBaselines counts the diffs p's clients could not apply because their
+// baseline was no longer kept, over every connection p has had.
+func (p *player) lostBaselines() int64 {
+	n := p.lostBases.Load()
+	if s := p.sess.Load(); s != nil {
+		n += s.client().Stats().LostBaselines
+	}
+	return n
+}

@@ -1,0 +1,153 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// row is one line of the summary: the stdout table and the HTML report show
+// the same rows.
+type row struct{ Label, Value string }
+
+// WriteSummary prints the summary table.
+func WriteSummary(w io.Writer, rep *Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "Tickroom load test, %s\n", rep.Started.Format("2006-01-02 15:04:05 UTC"))
+	for _, r := range summaryRows(rep) {
+		fmt.Fprintf(tw, "  %s\t%s\n", r.Label, r.Value)
+	}
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(tw, "  warning\t%s\n", warn)
+	}
+	verdict := "PASS"
+	if !rep.Passed {
+		verdict = "FAIL: " + strings.Join(rep.FailedGates(), "; ")
+	}
+	fmt.Fprintf(tw, "  result\t%s\n", verdict)
+	return tw.Flush()
+}
+
+func summaryRows(rep *Report) []row {
+	s := rep.Scenario
+	target := rep.Target
+	if rep.Embedded {
+		target += " (embedded server)"
+	}
+	rows := []row{
+		{"target", target},
+		{"scenario", fmt.Sprintf("%d clients in rooms of %d, %g inputs/s each, %s; server ticks %d/s, sends %d/s",
+			s.Clients, s.RoomSize, s.InputRate, mixText(s.Mix), rep.Server.TickRate, rep.Server.SendRate)},
+	}
+	if f := faultsText(s); f != "" {
+		rows = append(rows, row{"faults", f})
+	}
+	rows = append(rows,
+		row{"window", fmt.Sprintf("%.1fs from t=%.1fs, %d clients connected at its start", rep.Window.Seconds, rep.Window.Start, rep.Window.Clients)},
+		row{"joins", fmt.Sprintf("%d/%d ok; join time p50 %s  p99 %s  max %s",
+			rep.Joins.Succeeded, rep.Joins.Attempted, fmtMs(rep.Joins.Time.P50), fmtMs(rep.Joins.Time.P99), fmtMs(rep.Joins.Time.Max))},
+		row{"input→ack", latencyText(rep.Latency)},
+		row{"updates", updatesText(rep)},
+		row{"bytes", fmt.Sprintf("%s/s per client; %s/s in all", fmtBytes(rep.Bytes.PerClient), fmtBytes(rep.Bytes.TotalPerSec))},
+		row{"state gaps", fmt.Sprintf("p50 %s  p99 %s  max %s; %d sends skipped",
+			fmtMs(rep.Gaps.Arrival.P50), fmtMs(rep.Gaps.Arrival.P99), fmtMs(rep.Gaps.Arrival.Max), rep.Gaps.SkippedSends)},
+		row{"errors", countsText(rep.Errors)},
+		row{"disconnects", countsText(rep.Disconnects)},
+	)
+	if s.DropPercent > 0 {
+		rows = append(rows, row{"drops", fmt.Sprintf("%d dropped, %d rejoined", rep.Drops.Dropped, rep.Drops.Rejoined)})
+	}
+	for _, t := range rep.Transports {
+		rows = append(rows, row{"  " + t.Name, fmt.Sprintf("%d/%d joined, %.2f updates/s, %s/s per client, %d disconnects",
+			t.Joined, t.Clients, t.UpdateRate, fmtBytes(t.BytesPerSec), t.Disconnects)})
+	}
+	server := serverText(rep.ServerMetrics)
+	if rep.Embedded && rep.ServerMetrics != nil {
+		server += "; CPU and memory are the whole process, load tester included"
+	}
+	rows = append(rows, row{"server", server})
+	tester := fmt.Sprintf("CPU %.0f%% of a core (%d input schedulers, GOMAXPROCS %d)", rep.Tester.CPUPercent, rep.Tester.Schedulers, rep.Tester.GOMAXPROCS)
+	if rep.Tester.SharesProcess {
+		tester += ", including the embedded server"
+	}
+	rows = append(rows, row{"load tester", tester}, row{"gates", gatesLine(rep)})
+	return rows
+}
+
+func mixText(m Mix) string {
+	var parts []string
+	for i, p := range m.shares() {
+		if p > 0 {
+			parts = append(parts, fmt.Sprintf("%s %g%%", transportNames[i], p))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func faultsText(s Scenario) string {
+	var parts []string
+	if s.Latency.Duration > 0 || s.Jitter.Duration > 0 {
+		parts = append(parts, fmt.Sprintf("input delay %v + up to %v jitter", s.Latency.Duration, s.Jitter.Duration))
+	}
+	if s.DropPercent > 0 {
+		parts = append(parts, fmt.Sprintf("drop %g%% every %v", s.DropPercent, s.DropEvery.Duration))
+	}
+	if s.SlowPercent > 0 {
+		parts = append(parts, fmt.Sprintf("%g%% slow readers (%v per frame)", s.SlowPercent, s.SlowDelay.Duration))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func latencyText(q Quantiles) string {
+	if q.Count == 0 {
+		return "no inputs acknowledged"
+	}
+	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  p99.9 %s  max %s  (%d inputs)",
+		fmtMs(q.P50), fmtMs(q.P90), fmtMs(q.P99), fmtMs(q.P999), fmtMs(q.Max), q.Count)
+}
+
+func updatesText(rep *Report) string {
+	s := fmt.Sprintf("%.2f/s per client", rep.Updates.PerClient)
+	if sl := rep.Updates.Slowest; sl != nil {
+		s += fmt.Sprintf("; slowest #%d (%s) %.2f/s", sl.Client, sl.Transport, sl.Rate)
+	}
+	return s + fmt.Sprintf("; %d states", rep.Updates.Total)
+}
+
+func countsText(c Counts) string {
+	if c.Total == 0 {
+		return "0"
+	}
+	keys := slices.Sorted(maps.Keys(c.ByKind))
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s ×%d", k, c.ByKind[k])
+	}
+	return fmt.Sprintf("%d: %s", c.Total, strings.Join(parts, ", "))
+}
+
+func serverText(sm *ServerMetrics) string {
+	if sm == nil {
+		return "no /metrics"
+	}
+	return fmt.Sprintf("CPU %.0f%% of a core, peak RSS %s; tick p50 ≈%s  p99 ≈%s (%d ticks)",
+		sm.CPUPercent, fmtBytes(sm.PeakRSSBytes), fmtMs(sm.Tick.P50), fmtMs(sm.Tick.P99), sm.Tick.Count)
+}
+
+// fmtBytes formats a byte count in binary units.
+func fmtBytes(b float64) string {
+	const unit = 1024
+	if b < unit {
+		return fmt.Sprintf("%.0f B", b)
+	}
+	for i, u := range []string{"KiB", "MiB", "GiB"} {
+		v := b / float64(int64(1)<<(10*(i+1)))
+		if v < unit || i == 2 {
+			return fmt.Sprintf("%.1f %s", v, u)
+		}
+	}
+	return ""
+}
