@@ -38,6 +38,13 @@ func evaluateGates(s Scenario, rep *Report) []Gate {
 			Pass:  rep.Errors.Total <= int64(lim),
 		})
 	}
+	// Always on: a run in which no client joined measured nothing, and must
+	// not read as a pass in a pipeline that set no gates.
+	gates = append(gates, Gate{
+		Name: "joined", Limit: "1",
+		Value: fmt.Sprintf("%d of %d", rep.Joins.Succeeded, rep.Joins.Attempted),
+		Pass:  rep.Joins.Succeeded > 0,
+	})
 	return gates
 }
 
@@ -68,7 +75,7 @@ func gatesLine(rep *Report) string {
 }
 
 func limitWord(name string) string {
-	if strings.HasPrefix(name, "min-") {
+	if strings.HasPrefix(name, "min-") || name == "joined" {
 		return "≥"
 	}
 	return "≤"

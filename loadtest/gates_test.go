@@ -9,7 +9,8 @@ import (
 )
 
 func TestEvaluateGates(t *testing.T) {
-	rep := &Report{Latency: Quantiles{Count: 100, P99: 42}, Updates: Updates{PerClient: 19.8}, Errors: Counts{Total: 2}}
+	rep := &Report{Latency: Quantiles{Count: 100, P99: 42}, Updates: Updates{PerClient: 19.8}, Errors: Counts{Total: 2},
+		Joins: Joins{Attempted: 4, Succeeded: 4}}
 	for _, tc := range []struct {
 		name   string
 		set    func(*Scenario)
@@ -37,6 +38,16 @@ func TestEvaluateGates(t *testing.T) {
 		if strings.Join(failed, ",") != strings.Join(tc.failed, ",") {
 			t.Errorf("%s: failed %v, want %v", tc.name, failed, tc.failed)
 		}
+	}
+	// A run in which nobody joined fails even with no gates asked for.
+	var joined *Gate
+	for _, g := range evaluateGates(DefaultScenario(), &Report{Joins: Joins{Attempted: 4}}) {
+		if g.Name == "joined" {
+			joined = &g
+		}
+	}
+	if joined == nil || joined.Pass {
+		t.Errorf("joined gate = %+v, want present and failed", joined)
 	}
 	// No acknowledged input cannot pass a latency gate.
 	s := DefaultScenario()
