@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/anthdm/hollywood/actor"
@@ -39,18 +40,41 @@ type session struct {
 	timer   *time.Timer // joinWait after closing while joining
 	head    []byte      // reused state-frame header; the link copies it
 	in      netcode.Input
+
+	// route is shared with the link's receiver, which sends inputs straight
+	// to the room while the session is seated. Only Receive stores it.
+	route *atomic.Pointer[route]
+}
+
+// route is where a seated session's inputs go.
+type route struct {
+	room, session *actor.PID
+	slot          int
+}
+
+// seat records the session as seated in room at slot, or (room nil) as
+// seated nowhere, and tells the receiver.
+func (s *session) seat(c *actor.Context, room *actor.PID, slot int) {
+	if room == nil {
+		s.state, s.room = idle, nil
+		s.route.Store(nil)
+		return
+	}
+	s.state, s.room, s.slot = inRoom, room, slot
+	s.route.Store(&route{room: room, session: c.PID(), slot: slot})
 }
 
 type joinTimeout struct{}
 
-func newSession(h *Hub, id string, l transports.Link) actor.Producer {
+func newSession(h *Hub, id string, l transports.Link, rt *atomic.Pointer[route]) actor.Producer {
 	return func() actor.Receiver {
 		return &session{
-			hub:  h,
-			id:   id,
-			link: l,
-			log:  h.log.With("session", id[:8], "remote", l.RemoteAddr()),
-			head: make([]byte, 0, 32),
+			hub:   h,
+			id:    id,
+			link:  l,
+			route: rt,
+			log:   h.log.With("session", id[:8], "remote", l.RemoteAddr()),
+			head:  make([]byte, 0, 32),
 		}
 	}
 }
@@ -69,7 +93,7 @@ func (s *session) Receive(c *actor.Context) {
 		s.stopIfDone(c)
 	case kicked:
 		if s.state == inRoom && m.room == s.room {
-			s.state, s.room = idle, nil
+			s.seat(c, nil, 0)
 			s.reply(m.code, m.msg)
 		}
 	case linkClosed:
@@ -147,7 +171,7 @@ func (s *session) handleFrame(c *actor.Context, frame []byte) {
 			return
 		}
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.state, s.room = idle, nil
+		s.seat(c, nil, 0)
 	}
 }
 
@@ -173,7 +197,7 @@ func (s *session) onJoined(c *actor.Context, m joined) {
 		s.stopIfDone(c)
 		return
 	}
-	s.state, s.room, s.slot = inRoom, m.room, m.slot
+	s.seat(c, m.room, m.slot)
 	_ = s.link.Send(transports.ClassControl, nil, m.welcome)
 }
 
@@ -182,7 +206,7 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 	s.closing = true
 	if s.state == inRoom {
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.state, s.room = idle, nil
+		s.seat(c, nil, 0)
 	}
 	if s.state == joining {
 		// The lobby or a room owes us an answer; a seat may be granted.
