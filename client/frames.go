@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
 )
 
 // deliver handles one frame from the server. Every connection calls it from
@@ -40,6 +41,19 @@ func (c *Client) deliver(frame []byte) {
 	}
 }
 
+// track records a state's tick and input ack without applying it
+// (Options.TrackOnly); c.mu is held.
+func (c *Client) track(m *netcode.State) (bool, uint32) {
+	if m.Delta.Tick <= c.mirror.current.Tick {
+		return false, 0
+	}
+	c.mirror.current = world.State{Tick: m.Delta.Tick}
+	c.inputAck = max(c.inputAck, m.InputAck)
+	auto := !c.opts.ManualAck && !c.inputSent
+	c.inputSent = false
+	return auto, m.Delta.Tick
+}
+
 // onState applies a state frame and reports whether to acknowledge a tick
 // now; c.mu is held. A lost baseline is answered with an acknowledgement of
 // tick zero, which asks the room for a full snapshot.
@@ -48,6 +62,9 @@ func (c *Client) onState(m *netcode.State) (bool, uint32) {
 		c.stats.Snapshots++
 	} else {
 		c.stats.Diffs++
+	}
+	if c.opts.TrackOnly {
+		return c.track(m)
 	}
 	applied, err := c.mirror.apply(&m.Delta)
 	var nb errNoBaseline

@@ -140,3 +140,21 @@ func TestMirrorManualAck(t *testing.T) {
 	c.deliver(stateFrame(t, s1, counterState(3, 3))) // History 1: tick 1 is gone
 	wantAcks(t, f, 0)
 }
+
+// TrackOnly follows ticks and input acks without applying states, so even a
+// diff whose baseline was never received moves it forward.
+func TestTrackOnly(t *testing.T) {
+	c, f := newFakeClient(t, Options{TrackOnly: true})
+	welcome(t, c)
+	s1, s2, s3 := counterState(1, 1), counterState(2, 2), counterState(3, 3)
+	c.deliver(stateFrame(t, world.State{}, s1))
+	c.deliver(stateFrame(t, s2, s3)) // baseline 2 was never received
+	c.deliver(stateFrame(t, s1, s2)) // older than the newest: ignored
+	wantAcks(t, f, 1, 3)
+	if st := c.State(); st.Tick != 3 || len(st.Entities) != 0 {
+		t.Errorf("State() = %+v, want tick 3 and no entities", st)
+	}
+	if st := c.Stats(); st.LostBaselines != 0 || st.BadFrames != 0 {
+		t.Errorf("stats %+v, want no lost baselines or bad frames", st)
+	}
+}

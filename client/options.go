@@ -28,6 +28,11 @@ type Options struct {
 	// applies. Without it the client acknowledges a state explicitly only when
 	// no input went out since the previous state (inputs carry the ack).
 	ManualAck bool
+	// TrackOnly keeps only the newest tick and input ack instead of applying
+	// every state to a mirror: for load generators, which must cost far less
+	// than the server they measure. State then carries a tick and no
+	// entities, and diffs are not checked against their baselines.
+	TrackOnly bool
 	// HandshakeTimeout bounds the TCP connect and WebSocket upgrade, the HTTP
 	// handshake, the upgrade probe, and each POST; default 5s. In automatic
 	// mode it bounds the whole WebSocket attempt before the fallback.

@@ -18,6 +18,7 @@ func defineFlags(fs *flag.FlagSet, s *Scenario, scenarioFile *string) {
 	fs.Var(&s.Warmup, "warmup", "settle `duration` between the last join and the measured window")
 	fs.Var(&s.Duration, "duration", fmt.Sprintf("measured window `duration` (at most %v)", MaxDuration))
 	fs.Float64Var(&s.InputRate, "input-rate", s.InputRate, "inputs per client per second (0: none)")
+	fs.BoolVar(&s.Mirror, "mirror", s.Mirror, "clients apply every state to a full mirror (costs the tester about as much CPU as the server); default: track ticks and input acks only")
 	fs.Var(&s.Mix, "mix", "transport `mix` in percent, e.g. websocket=70,longpoll=10,stream=10,poll=10")
 	fs.Var(&s.Latency, "latency", "fault: delay every input by this `duration` before sending it")
 	fs.Var(&s.Jitter, "jitter", "fault: add a random extra delay of up to this `duration` to every input")

@@ -79,6 +79,7 @@ func (r *run) connect(ctx context.Context, p *player, rejoin bool) error {
 	c, err := client.Dial(ctx, r.url, client.Options{
 		Name:             fmt.Sprintf("lt%d", p.id),
 		ManualAck:        r.s.InputRate > 0, // inputs carry the ack
+		TrackOnly:        !r.s.Mirror,
 		Transport:        p.transport,
 		NoUpgrade:        true, // keep the mix
 		HandshakeTimeout: dialTimeout,

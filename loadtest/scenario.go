@@ -46,6 +46,10 @@ type Scenario struct {
 	// acknowledgement of the newest state, so the clients send no separate
 	// acks; 0 sends no inputs (and acks every state instead).
 	InputRate float64 `toml:"input_rate" json:"input_rate"`
+	// Mirror makes every client apply every state to a full mirror of the
+	// room, as a game would. Off, clients only track ticks and input acks,
+	// which keeps the tester much cheaper than the server it measures.
+	Mirror bool `toml:"mirror" json:"mirror"`
 	// Mix is the share of clients on each transport, in percent.
 	Mix Mix `toml:"mix" json:"mix"`
 
