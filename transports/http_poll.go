@@ -25,18 +25,8 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 		s.fail(w, errTransportDisabled, kind.String()+" is disabled")
 		return
 	}
-	ack, ok := parseAck(r)
+	ss, ack, ok := s.beginDownlink(w, r, sid, kind)
 	if !ok {
-		s.fail(w, errBadRequest, "ack must be a decimal sequence number")
-		return
-	}
-	ss := s.session(sid)
-	if ss == nil {
-		s.fail(w, errUnknownSession, "unknown session")
-		return
-	}
-	if e, ok := ss.openDownlink(kind, ack); !ok {
-		s.fail(w, e, downlinkRefusal(e))
 		return
 	}
 	defer ss.closeDownlink()
@@ -88,6 +78,26 @@ func (s *Server) writePoll(w http.ResponseWriter, ss *httpSession, v *downView, 
 	if v.closeRec != nil && !v.finished {
 		ss.delivered(err == nil)
 	}
+}
+
+// beginDownlink reads the ack, finds the session and opens its downlink for
+// kind; on failure it has answered the request and returns false.
+func (s *Server) beginDownlink(w http.ResponseWriter, r *http.Request, sid string, kind transportKind) (*httpSession, uint64, bool) {
+	ack, ok := parseAck(r)
+	if !ok {
+		s.fail(w, errBadRequest, "ack must be a decimal sequence number")
+		return nil, 0, false
+	}
+	ss := s.session(sid)
+	if ss == nil {
+		s.fail(w, errUnknownSession, "unknown session")
+		return nil, 0, false
+	}
+	if e, ok := ss.openDownlink(kind, ack); !ok {
+		s.fail(w, e, downlinkRefusal(e))
+		return nil, 0, false
+	}
+	return ss, ack, true
 }
 
 // downlinkRefusal is the message for an error of openDownlink.

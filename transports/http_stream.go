@@ -19,18 +19,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sid string,
 		s.fail(w, errTransportDisabled, "stream is disabled")
 		return
 	}
-	ack, ok := parseAck(r)
+	ss, ack, ok := s.beginDownlink(w, r, sid, kindStream)
 	if !ok {
-		s.fail(w, errBadRequest, "ack must be a decimal sequence number")
-		return
-	}
-	ss := s.session(sid)
-	if ss == nil {
-		s.fail(w, errUnknownSession, "unknown session")
-		return
-	}
-	if e, ok := ss.openDownlink(kindStream, ack); !ok {
-		s.fail(w, e, downlinkRefusal(e))
 		return
 	}
 	defer ss.closeDownlink()
