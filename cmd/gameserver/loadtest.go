@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
-
-	"github.com/BurntSushi/toml"
 
 	"github.com/tickroom/tickroom/loadtest"
 )
@@ -41,39 +37,10 @@ func startEmbedded(roomSize int, stderr io.Writer) (string, func() error, error)
 	cfg.Server.Addr = "127.0.0.1:0"
 	cfg.Room.MaxPlayers = roomSize
 	cfg.Log.Level = "warn"
-	// Main loads its config from a file; hand it this one through a
-	// temporary file, removed once the server has read it.
-	path, err := writeTempConfig(cfg)
-	if err != nil {
-		return "", nil, err
-	}
-	defer os.RemoveAll(filepath.Dir(path))
 	m := NewMain(stderr)
-	m.ConfigPath = path
+	m.Config = &cfg
 	if err := m.Run(); err != nil {
 		return "", nil, err
 	}
 	return "http://" + m.Addr(), m.Close, nil
-}
-
-func writeTempConfig(cfg Config) (string, error) {
-	dir, err := os.MkdirTemp("", "gameserver-loadtest")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "server.toml")
-	f, err := os.Create(path)
-	if err != nil {
-		os.RemoveAll(dir)
-		return "", err
-	}
-	err = toml.NewEncoder(f).Encode(cfg)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("write embedded config: %w", err)
-	}
-	return path, nil
 }

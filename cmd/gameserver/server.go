@@ -18,6 +18,9 @@ import (
 // lifecycle main drives and tests drive the same way.
 type Main struct {
 	ConfigPath string // "" means the embedded server.toml
+	// Config, when set, is used instead of loading ConfigPath at start, as
+	// the embedded load-test server does; reloads still read ConfigPath.
+	Config *Config
 
 	stderr io.Writer
 	level  slog.LevelVar
@@ -37,7 +40,7 @@ func NewMain(stderr io.Writer) *Main { return &Main{stderr: stderr} }
 // Run loads the config and starts serving. It returns once the listener is
 // open; Addr then reports where.
 func (m *Main) Run() error {
-	cfg, err := LoadConfig(m.ConfigPath)
+	cfg, err := m.initialConfig()
 	if err != nil {
 		return err
 	}
@@ -67,6 +70,13 @@ func (m *Main) Run() error {
 	m.health.ready.Store(true)
 	m.log.Info("listening", "addr", m.srv.Addr().String(), "url", m.srv.URL())
 	return nil
+}
+
+func (m *Main) initialConfig() (Config, error) {
+	if m.Config != nil {
+		return *m.Config, m.Config.Validate()
+	}
+	return LoadConfig(m.ConfigPath)
 }
 
 // Addr returns the address the server listens on.
