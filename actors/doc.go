@@ -16,6 +16,11 @@
 // restarts an actor without its state and may crash the process, so every actor
 // runs behind a recover middleware and no client input reaches game code
 // unvalidated; and there is no Request inside Receive, only messages and
-// replies. Actor state lives inside Receive; a link's reader goroutine only
-// copies bytes, applies the rate limit and sends them to the session.
+// replies. Rooms schedule their next tick with one timer at a time rather
+// than a repeater, so a slow room never queues ticks ahead of inputs.
+//
+// Actor state lives inside Receive. A link's reader goroutine only applies
+// the rate limit and sends the frame on: an input of a seated session
+// straight to its room (the session publishes the route atomically; the room
+// checks the seat), anything else, copied, to the session.
 package actors
