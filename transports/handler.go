@@ -1,6 +1,9 @@
 package transports
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+)
 
 // Handler accepts connections. The actors package implements it; transports
 // calls it.
@@ -43,3 +46,24 @@ type nopReceiver struct{}
 func (nopReceiver) OnFrame([]byte) {}
 func (nopReceiver) OnTooLarge(int) {}
 func (nopReceiver) OnClose(error)  {}
+
+// accept asks the handler for l's receiver. A refusal closes l with the
+// refusal's code (a *CloseError) or CloseInternal and gives l a receiver
+// that drops everything, the same way on every transport.
+func (s *Server) accept(l Link, r *http.Request, o *Options) Receiver {
+	recv, err := s.handler.Accept(l, r)
+	if err == nil && recv == nil {
+		err = errors.New("transports: Accept returned no Receiver")
+	}
+	if err == nil {
+		return recv
+	}
+	code, reason := uint16(CloseInternal), "internal error"
+	var ce *CloseError
+	if errors.As(err, &ce) {
+		code, reason = ce.Code, ce.Reason
+	}
+	o.Logger.Debug("transports: accept refused", "link", l.ID(), "transport", l.Transport(), "err", err)
+	l.Close(code, reason)
+	return nopReceiver{}
+}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/http"
 )
 
@@ -40,24 +39,10 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 
 	// As for a WebSocket, Accept sees the link before the client can use it:
 	// the sid is not published until it returns, so no request can race it.
-	recv, err := s.handler.Accept(ss, r)
-	if err == nil && recv == nil {
-		err = errors.New("transports: Accept returned no Receiver")
-	}
-	if err != nil {
-		// The client still gets its sid: its first poll carries whatever
-		// Accept sent and the close record, as a WebSocket client would read
-		// them before the close frame.
-		recv = nopReceiver{}
-		code, reason := uint16(CloseInternal), "internal error"
-		var ce *CloseError
-		if errors.As(err, &ce) {
-			code, reason = ce.Code, ce.Reason
-		}
-		o.Logger.Debug("transports: accept refused", "link", ss.id, "session", ss.short(), "err", err)
-		ss.Close(code, reason)
-	}
-	ss.recv = recv
+	// On a refusal the client still gets its sid: its first poll carries
+	// whatever Accept sent and the close record, as a WebSocket client would
+	// read them before the close frame.
+	ss.recv = s.accept(ss, r, o)
 	if !s.publishSession(ss) {
 		ss.mu.Lock()
 		end := ss.endLocked(&CloseError{Code: CloseGoingAway, Reason: "server going away"})

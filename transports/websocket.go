@@ -141,21 +141,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	s.track(l)
 	go s.runWriter(l)
 
-	recv, err := s.handler.Accept(l, r)
-	if err == nil && recv == nil {
-		err = errors.New("transports: Accept returned no Receiver")
-	}
-	if err != nil {
-		recv = nopReceiver{}
-		code, reason := uint16(CloseInternal), "internal error"
-		var ce *CloseError
-		if errors.As(err, &ce) {
-			code, reason = ce.Code, ce.Reason
-		}
-		o.Logger.Debug("transports: accept refused", "link", l.id, "remote", l.remote, "err", err)
-		l.Close(code, reason)
-	}
-	l.recv = recv
+	l.recv = s.accept(l, r, o)
 	go s.runReader(l)
 }
 
