@@ -102,14 +102,15 @@ func TestEndToEndReloadChangesTickRate(t *testing.T) {
 	}
 	waitFor(t, ctx, c, func(world.State) bool { return true })
 
-	if got := tickRate(ctx, t, c); got < 15 || got > 25 {
+	// Wide bounds: a loaded CI machine delays ticks; 20 and 50 stay apart.
+	if got := tickRate(ctx, t, c); got < 12 || got > 28 {
 		t.Errorf("tick rate before reload = %.1f/s, want about 20", got)
 	}
 
 	write(t, s.config, testConfig("tick_rate = 50\nsend_rate = 50"))
 	s.signal(syscall.SIGHUP)
 	s.logs.waitFor(t, 10*time.Second, func(l logLine) bool { return l.Msg == "room reconfigured" })
-	if got := tickRate(ctx, t, c); got < 40 || got > 60 {
+	if got := tickRate(ctx, t, c); got < 35 || got > 60 {
 		t.Errorf("tick rate after reload to 50 = %.1f/s, want about 50", got)
 	}
 
@@ -119,7 +120,7 @@ func TestEndToEndReloadChangesTickRate(t *testing.T) {
 	if e, _ := line.Attrs["err"].(string); !strings.Contains(e, "room.tick_rate") || !strings.Contains(e, "room.bogus") {
 		t.Errorf("rejection %q does not name both bad keys", e)
 	}
-	if got := tickRate(ctx, t, c); got < 40 || got > 60 {
+	if got := tickRate(ctx, t, c); got < 35 || got > 60 {
 		t.Errorf("tick rate after a rejected reload = %.1f/s, want 50 kept", got)
 	}
 	select {
