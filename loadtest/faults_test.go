@@ -34,21 +34,20 @@ func TestRunWithFaults(t *testing.T) {
 	}
 	var slow, fast []float64
 	for _, cr := range rep.Clients {
-		if cr.Slow {
-			slow = append(slow, cr.UpdateRate)
-		} else {
+		if !cr.Slow {
 			fast = append(fast, cr.UpdateRate)
+			continue
+		}
+		slow = append(slow, cr.UpdateRate)
+		// A slow reader takes at most 1/SlowDelay (6.7) states a second;
+		// one that was dropped and rejoined also drained its backlog at once,
+		// so only the others are held to that.
+		if cr.Reconnects == 0 && cr.UpdateRate > 9 {
+			t.Errorf("slow client that was never dropped received %.1f states/s", cr.UpdateRate)
 		}
 	}
 	if len(slow) != 2 {
 		t.Fatalf("%d slow clients, want 2 (25%% of 8)", len(slow))
-	}
-	// A slow reader takes at most 1/SlowDelay states a second, except when
-	// a drop lets its backlog drain at once.
-	for _, r := range slow {
-		if r > 15 {
-			t.Errorf("slow client received %.1f states/s", r)
-		}
 	}
 	if mean(slow) >= mean(fast) {
 		t.Errorf("slow clients %v not slower than the others %v", slow, fast)
