@@ -109,7 +109,7 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 		return
 	}
 	e.pending++
-	c.Send(e.pid, admit{session: m.session, sid: m.sid, name: m.name})
+	c.Send(e.pid, admit{session: m.session, sink: m.sink, sid: m.sid, name: m.name})
 }
 
 // autoName names a matchmade room, skipping names players chose themselves.

@@ -18,7 +18,8 @@ type (
 // lobby ← session
 type joinRequest struct {
 	session *actor.PID
-	sid     string // the session id the client knows
+	sink    *stateSink // where the room delivers state frames
+	sid     string     // the session id the client knows
 	room    string
 	mode    string
 	name    string
@@ -27,6 +28,7 @@ type joinRequest struct {
 // room ← lobby
 type admit struct {
 	session *actor.PID
+	sink    *stateSink
 	sid     string
 	name    string
 }
@@ -89,7 +91,8 @@ type roomTick struct{}
 // reconfigure carries new options to the lobby, which passes them to rooms.
 type reconfigure struct{ opts RoomOptions }
 
-// stateFrame is one send of one room for every client with the same baseline:
+// stateFrame is one send of one room for every client with the same baseline
+// (handed to each player's stateSink, not sent as a message):
 // the shared encoded body plus what each client's small header needs. A room
 // allocates one per distinct baseline per send and never touches it again.
 type stateFrame struct {

@@ -40,6 +40,7 @@ type room struct {
 // player is one seat of a room.
 type player struct {
 	session   *actor.PID
+	sink      *stateSink
 	sid       string
 	id        world.PlayerID
 	name      string
@@ -142,6 +143,7 @@ func (r *room) admit(c *actor.Context, m admit) {
 	r.nextPlayer++
 	r.players[slot] = &player{
 		session: m.session,
+		sink:    m.sink,
 		sid:     m.sid,
 		id:      r.nextPlayer,
 		name:    m.name,

@@ -40,7 +40,7 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 			p.leaving = true
 			continue
 		}
-		c.Send(p.session, r.frameFor(c.PID(), p.ack, serverTime, acks))
+		p.sink.deliver(r.frameFor(c.PID(), p.ack, serverTime, acks))
 	}
 	clear(r.groups) // let the frames go once the sessions are done with them
 	r.groups = r.groups[:0]

@@ -9,7 +9,6 @@ import (
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
-	"github.com/tickroom/tickroom/world"
 )
 
 // joinWait bounds how long a session whose link closed waits for the answer
@@ -38,7 +37,7 @@ type session struct {
 	slot    int
 	closing bool        // the link is gone; stop once no answer is pending
 	timer   *time.Timer // joinWait after closing while joining
-	head    []byte      // reused state-frame header; the link copies it
+	sink    *stateSink  // where rooms deliver this player's state frames
 	in      netcode.Input
 
 	// route is shared with the link's receiver, which sends inputs straight
@@ -53,15 +52,18 @@ type route struct {
 }
 
 // seat records the session as seated in room at slot, or (room nil) as
-// seated nowhere, and tells the receiver.
-func (s *session) seat(c *actor.Context, room *actor.PID, slot int) {
+// seated nowhere, and tells the receiver and the state sink; welcome is
+// queued on the link at the moment the sink switches rooms.
+func (s *session) seat(c *actor.Context, room *actor.PID, slot int, welcome []byte) {
 	if room == nil {
 		s.state, s.room = idle, nil
 		s.route.Store(nil)
+		s.sink.seat(nil, 0, nil)
 		return
 	}
 	s.state, s.room, s.slot = inRoom, room, slot
 	s.route.Store(&route{room: room, session: c.PID(), slot: slot})
+	s.sink.seat(room, slot, welcome)
 }
 
 type joinTimeout struct{}
@@ -73,16 +75,14 @@ func newSession(h *Hub, id string, l transports.Link, rt *atomic.Pointer[route])
 			id:    id,
 			link:  l,
 			route: rt,
+			sink:  newStateSink(h, l),
 			log:   h.log.With("session", id[:8], "remote", l.RemoteAddr()),
-			head:  make([]byte, 0, 32),
 		}
 	}
 }
 
 func (s *session) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
-	case *stateFrame:
-		s.sendState(m)
 	case inbound:
 		s.handleFrame(c, m.frame)
 	case joined:
@@ -93,7 +93,7 @@ func (s *session) Receive(c *actor.Context) {
 		s.stopIfDone(c)
 	case kicked:
 		if s.state == inRoom && m.room == s.room {
-			s.seat(c, nil, 0)
+			s.seat(c, nil, 0, nil)
 			s.reply(m.code, m.msg)
 		}
 	case linkClosed:
@@ -111,23 +111,6 @@ func (s *session) Receive(c *actor.Context) {
 		s.hub.links.Delete(s.id)
 		s.hub.stats.sessions.Add(-1)
 		s.hub.sessions.Done()
-	}
-}
-
-func (s *session) sendState(f *stateFrame) {
-	// Frames of a room the player left may still arrive after the next
-	// room's welcome: hollywood orders messages per sender only.
-	if s.state != inRoom || s.closing || f.room != s.room || s.slot >= len(f.acks) {
-		return
-	}
-	d := world.Delta{Tick: f.tick, Base: f.base}
-	s.head = netcode.AppendStateHead(s.head[:0], &d, f.serverTime, f.acks[s.slot])
-	if err := s.link.Send(transports.ClassState, s.head, f.body); err == nil {
-		s.hub.stats.stateFrames.Add(1)
-		s.hub.stats.stateBytes.Add(int64(len(s.head) + len(f.body)))
-		if f.base == 0 {
-			s.hub.stats.fullFrames.Add(1)
-		}
 	}
 }
 
@@ -171,7 +154,7 @@ func (s *session) handleFrame(c *actor.Context, frame []byte) {
 			return
 		}
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.seat(c, nil, 0)
+		s.seat(c, nil, 0, nil)
 	}
 }
 
@@ -186,7 +169,7 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 		return
 	}
 	s.state = joining
-	c.Send(s.hub.lobby, joinRequest{session: c.PID(), sid: s.id, room: m.Room, mode: m.Mode, name: m.Name})
+	c.Send(s.hub.lobby, joinRequest{session: c.PID(), sink: s.sink, sid: s.id, room: m.Room, mode: m.Mode, name: m.Name})
 }
 
 func (s *session) onJoined(c *actor.Context, m joined) {
@@ -197,8 +180,7 @@ func (s *session) onJoined(c *actor.Context, m joined) {
 		s.stopIfDone(c)
 		return
 	}
-	s.seat(c, m.room, m.slot)
-	_ = s.link.Send(transports.ClassControl, nil, m.welcome)
+	s.seat(c, m.room, m.slot, m.welcome)
 }
 
 func (s *session) onLinkClosed(c *actor.Context, err error) {
@@ -206,7 +188,7 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 	s.closing = true
 	if s.state == inRoom {
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.seat(c, nil, 0)
+		s.seat(c, nil, 0, nil)
 	}
 	if s.state == joining {
 		// The lobby or a room owes us an answer; a seat may be granted.

@@ -1,0 +1,62 @@
+package actors
+
+import (
+	"sync"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
+)
+
+// stateSink is where a room hands one player's state frames. The room calls
+// deliver on its own goroutine, so a state frame costs no actor message and
+// no session goroutine: at 20 Hz per player those dominated the session's
+// work. The session decides, under mu, which room's frames the link takes
+// now; the welcome of a new room is queued under the same lock, so no frame
+// of the room just left can follow it and no frame of the new room can
+// precede it.
+type stateSink struct {
+	hub  *Hub
+	link transports.Link
+
+	mu   sync.Mutex
+	room *actor.PID // the room whose frames go out; nil: none
+	slot int        // this player's index in that room's acks
+	head []byte     // reused state header; the link copies it
+}
+
+func newStateSink(h *Hub, l transports.Link) *stateSink {
+	return &stateSink{hub: h, link: l, head: make([]byte, 0, netcode.MaxStateHeadLen)}
+}
+
+// seat makes the sink take room's frames for slot (room nil: nobody's),
+// after queueing welcome, if any.
+func (k *stateSink) seat(room *actor.PID, slot int, welcome []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.room, k.slot = room, slot
+	if welcome != nil {
+		_ = k.link.Send(transports.ClassControl, nil, welcome)
+	}
+}
+
+// deliver queues f for the client if it comes from the sink's room: the
+// player's own small header in front of the body shared with every player
+// of the same baseline.
+func (k *stateSink) deliver(f *stateFrame) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if f.room != k.room || k.slot >= len(f.acks) {
+		return
+	}
+	d := world.Delta{Tick: f.tick, Base: f.base}
+	k.head = netcode.AppendStateHead(k.head[:0], &d, f.serverTime, f.acks[k.slot])
+	if err := k.link.Send(transports.ClassState, k.head, f.body); err == nil {
+		k.hub.stats.stateFrames.Add(1)
+		k.hub.stats.stateBytes.Add(int64(len(k.head) + len(f.body)))
+		if f.base == 0 {
+			k.hub.stats.fullFrames.Add(1)
+		}
+	}
+}
