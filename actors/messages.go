@@ -96,7 +96,7 @@ type reconfigure struct{ opts RoomOptions }
 // the shared encoded body plus what each client's small header needs. A room
 // allocates one per distinct baseline per send and never touches it again.
 type stateFrame struct {
-	room       *actor.PID // sessions drop frames of a room they already left
+	room       *actor.PID // sinks drop frames of a room their session already left
 	tick, base uint32
 	serverTime uint32
 	body       []byte
