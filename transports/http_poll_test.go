@@ -202,6 +202,12 @@ func TestServerCloseEndsHTTPSessions(t *testing.T) {
 
 	_ = rcPoll.link.Send(ClassControl, seqHead(1), nil)
 	polling.get(true)
+	// The answer can arrive before its handler has let go of the downlink;
+	// waitHeld below must see the next poll, not that one.
+	waitFor(t, "first poll finished", func() bool {
+		open, _ := sessionState(s, polling.sid)
+		return !open
+	})
 	held := polling.asyncPoll(polling.ack)
 	waitHeld(t, s, polling.sid)
 	st := streaming.openStream(0)

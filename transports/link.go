@@ -89,6 +89,8 @@ type wsLink struct {
 	pongLen       int
 	pongPending   bool
 	probeReply    bool // the writer owes a probe the text message "probe"
+	idle          bool // the writer is waiting for work: Send may write directly
+	direct        directWriter
 
 	// Owned by the writer goroutine.
 	w writerState
@@ -109,6 +111,7 @@ func newWSLink(s *Server, conn *gws.Conn, queueCap int) *wsLink {
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
 		q:          newSendQueue(queueCap),
+		direct:     newDirectWriter(conn.NetConn()),
 	}
 	l.lastSeen.Store(time.Now().UnixNano())
 	return l
@@ -127,6 +130,15 @@ func (l *wsLink) Send(class Class, head, body []byte) error {
 	if l.closing {
 		l.mu.Unlock()
 		return ErrClosed
+	}
+	if l.canDirectLocked() && l.writeDirectLocked(head, body) {
+		wake := !l.idle // a tail was left for the writer
+		l.mu.Unlock()
+		l.srv.stats.directWrites.Add(1)
+		if wake {
+			l.signal()
+		}
+		return nil
 	}
 	switch l.q.push(class, head, body, o.SendQueue) {
 	case replaced:

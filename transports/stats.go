@@ -9,6 +9,7 @@ type Stats struct {
 	OriginRejected uint64 // requests refused with 403 by AllowedOrigins
 	TooLarge       uint64 // inbound messages above ReadLimit (both kinds, and in POST bodies)
 	StaleDropped   uint64 // ClassState frames replaced before being written
+	DirectWrites   uint64 // WebSocket frames written by the sender, without waking the link's writer
 	SlowClosed     uint64 // links closed as slow consumers
 	TimeoutClosed  uint64 // links closed by the heartbeat
 
@@ -26,6 +27,7 @@ type Stats struct {
 type counters struct {
 	accepted, originRejected, tooLarge      atomic.Uint64
 	staleDropped, slowClosed, timeoutClosed atomic.Uint64
+	directWrites                            atomic.Uint64
 	active                                  atomic.Int64
 
 	httpSessions                  atomic.Int64
@@ -40,6 +42,7 @@ func (c *counters) snapshot() Stats {
 		OriginRejected: c.originRejected.Load(),
 		TooLarge:       c.tooLarge.Load(),
 		StaleDropped:   c.staleDropped.Load(),
+		DirectWrites:   c.directWrites.Load(),
 		SlowClosed:     c.slowClosed.Load(),
 		TimeoutClosed:  c.timeoutClosed.Load(),
 		HTTPSessions:   c.httpSessions.Load(),

@@ -15,6 +15,8 @@ import (
 // appended instead of overwriting bytes that are on their way out.
 type writerState struct {
 	cur      slot
+	rest     []byte // tail of a frame written in part by Send, written first
+	hbFired  bool   // the heartbeat timer fired while waiting
 	bufs     [2][]byte
 	pong     [125]byte
 	pongLen  int
@@ -49,14 +51,31 @@ func (l *wsLink) writeLoop() {
 	defer hb.Stop()
 
 	for {
+		// Nothing may be written directly from here on, until next says
+		// doWait; the tail of a frame cut short goes before anything else.
+		l.claimWriter()
+		if len(l.w.rest) > 0 {
+			_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.options().WriteTimeout))
+			_, err := l.conn.NetConn().Write(l.w.rest)
+			l.w.rest = l.w.rest[:0]
+			if !l.wrote(err) {
+				return
+			}
+		}
 		// A link that always has frames queued never waits below, so poll the
 		// heartbeat here too.
-		select {
-		case <-hb.C:
+		if !l.w.hbFired {
+			select {
+			case <-hb.C:
+				l.w.hbFired = true
+			default:
+			}
+		}
+		if l.w.hbFired {
+			l.w.hbFired = false
 			if !l.heartbeat(hb) {
 				return
 			}
-		default:
 		}
 
 		switch l.next() {
@@ -85,12 +104,11 @@ func (l *wsLink) writeLoop() {
 		case doExit:
 			return
 		case doWait:
+			// Frames may now be written directly by their senders.
 			select {
 			case <-l.wake:
 			case <-hb.C:
-				if !l.heartbeat(hb) {
-					return
-				}
+				l.w.hbFired = true
 			}
 		}
 	}
@@ -126,6 +144,7 @@ func (l *wsLink) next() action {
 		return doFrame
 	}
 	if !l.closing {
+		l.idle = true
 		return doWait
 	}
 	if !l.sendClose {
