@@ -21,7 +21,12 @@
 // than a repeater, so a slow room never queues ticks ahead of inputs.
 //
 // Actor state lives inside Receive. A link's reader goroutine only applies
-// the rate limit and sends the frame on: an input of a seated session
-// straight to its room (the session publishes the route atomically; the room
-// checks the seat), anything else, copied, to the session.
+// the rate limit and passes the frame on: an input or ack of a seated
+// session into its seat's input box, anything else, copied, to the session.
+// The room creates the box when it admits the player and hands it over in
+// its joined reply; the session publishes it atomically as the route. The
+// room drains the box at its ticks (acks before anything else, inputs at each
+// step) and closes it when it frees the seat, so a stale route pushes into
+// nothing. The box is bounded like the buffer it replaced: replays are
+// dropped, a full box drops its oldest input.
 package actors

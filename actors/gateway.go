@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -31,7 +32,7 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	id := newSessionID()
 	h.stats.sessions.Add(1)
 	h.links.Store(id, l)
-	rt := new(atomic.Pointer[route])
+	rt := new(atomic.Pointer[inputBox])
 	pid := h.engine.Spawn(newSession(h, id, l, rt), "session", actor.WithID(id),
 		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
 	so := h.opts.Load().Session
@@ -55,13 +56,14 @@ func newSessionID() string {
 
 // receiver runs on the link's reader goroutine. It does only what must
 // happen before a frame costs the actors anything: the size check, the rate
-// limit, and a copy of the bytes.
+// limit, and either the push of a seated player's input or ack into its box
+// or a copy of the bytes for the session.
 type receiver struct {
 	hub   *Hub
 	pid   *actor.PID
 	link  transports.Link
-	route *atomic.Pointer[route] // set by the session while it is seated
-	in    netcode.Input          // decode scratch, reader goroutine only
+	route *atomic.Pointer[inputBox] // set by the session while it is seated
+	in    netcode.Input             // decode scratch, reader goroutine only
 
 	lim        *rate.Limiter
 	opts       SessionOptions // the options lim was built from
@@ -82,15 +84,37 @@ func (r *receiver) OnFrame(frame []byte) {
 		r.limited()
 		return
 	}
-	// Inputs are most of the traffic: while seated they go straight to the
-	// room, one actor hop and no copy instead of two hops through the
-	// session. The room checks the seat, so a route that went stale a moment
-	// ago costs nothing.
-	if rt := r.route.Load(); rt != nil && netcode.DecodeInput(frame, &r.in) == nil {
-		r.hub.engine.Send(rt.room, playerInput{session: rt.session, slot: rt.slot, seq: r.in.Seq, ack: r.in.Ack, input: r.in.Input})
+	if box := r.route.Load(); box != nil && r.toBox(box, frame) {
 		return
 	}
 	r.hub.engine.Send(r.pid, inbound{frame: bytes.Clone(frame)})
+}
+
+// toBox pushes an input or an ack of a seated player into its seat's box and
+// reports whether the frame was one. Inputs and acks are most of the
+// traffic: in the box they cost a lock, where a message to the room cost a
+// hollywood send, often a goroutine for the room's idle inbox, and the
+// dispatch. The room closes the box when it frees the seat, so a route that
+// went stale a moment ago pushes into nothing. Anything else, including a
+// bad frame, goes to the session, which answers it.
+func (r *receiver) toBox(box *inputBox, frame []byte) bool {
+	err := netcode.DecodeInput(frame, &r.in)
+	if err == nil {
+		box.push(r.in.Seq, r.in.Ack, r.in.Input)
+		return true
+	}
+	if !errors.Is(err, netcode.ErrUnexpectedKind) { // a bad frame
+		return false
+	}
+	// Seated, the rest is nearly all acks: decoding a rare ping or leave
+	// twice is cheaper than a copy and a message per ack.
+	if m, err := netcode.DecodeClient(frame); err == nil {
+		if a, ok := m.(*netcode.Ack); ok {
+			box.acknowledge(a.Tick)
+			return true
+		}
+	}
+	return false
 }
 
 // limited drops a frame over the rate: the client hears about it at most once

@@ -10,9 +10,10 @@ import (
 	"github.com/tickroom/tickroom/world"
 )
 
-// roomInbox is a room's initial inbox: inputs from a full room arrive in
-// bursts between ticks.
-const roomInbox = 256
+// roomInbox is a room's initial inbox. Inputs and acks skip it (they go
+// into each seat's inputBox), so it holds ticks, admits and leaves; hollywood
+// grows it when a burst of joins needs more.
+const roomInbox = 64
 
 // lobby joins sessions to rooms. It is the only actor that creates or
 // disposes of rooms, so "join or create" and "dispose when idle" cannot race:

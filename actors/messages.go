@@ -3,7 +3,6 @@ package actors
 import (
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
-	"github.com/tickroom/tickroom/world"
 )
 
 // Messages between the actors. They are immutable once sent: local sends share
@@ -56,7 +55,8 @@ type (
 	joined struct {
 		room    *actor.PID
 		slot    int
-		welcome []byte // encoded welcome frame
+		welcome []byte    // encoded welcome frame
+		box     *inputBox // where the seat's inputs and acks go
 	}
 	kicked struct { // the room dropped the player
 		room *actor.PID // sessions ignore kicks from a room they already left
@@ -65,25 +65,12 @@ type (
 	}
 )
 
-// room ← session
-type (
-	playerInput struct {
-		session *actor.PID
-		slot    int
-		seq     uint32
-		ack     uint32
-		input   world.Input
-	}
-	playerAck struct {
-		session *actor.PID
-		slot    int
-		tick    uint32
-	}
-	playerLeave struct {
-		session *actor.PID
-		slot    int
-	}
-)
+// room ← session. Inputs and acks are no messages: they go into the
+// seat's inputBox.
+type playerLeave struct {
+	session *actor.PID
+	slot    int
+}
 
 // roomTick is the room's own timer message.
 type roomTick struct{}
@@ -94,11 +81,12 @@ type reconfigure struct{ opts RoomOptions }
 // stateFrame is one send of one room for every client with the same baseline
 // (handed to each player's stateSink, not sent as a message):
 // the shared encoded body plus what each client's small header needs. A room
-// allocates one per distinct baseline per send and never touches it again.
+// allocates one per distinct baseline per send and never touches it again,
+// except acks: sinks read it only inside deliver, so the room reuses it.
 type stateFrame struct {
 	room       *actor.PID // sinks drop frames of a room their session already left
 	tick, base uint32
 	serverTime uint32
-	body       []byte
-	acks       []uint32 // last input seq applied, by player slot; shared by the send's frames
+	body       []byte   // retained by the links until written: never reused
+	acks       []uint32 // last input seq applied, by player slot; valid only during the send
 }

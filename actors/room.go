@@ -11,7 +11,8 @@ import (
 )
 
 // room is the actor that owns one world. Everything below is owned by
-// Receive; nothing is shared except the immutable stateFrames it sends.
+// Receive; nothing is shared except the stateFrames it hands to sinks and
+// each seat's inputBox, which has its own lock.
 type room struct {
 	hub             *Hub
 	key, name, mode string
@@ -34,29 +35,26 @@ type room struct {
 
 	delta              world.Delta // reused for every DeltaSince
 	groups             []sendGroup // reused per send
+	acks               []uint32    // reused per send: last input seq applied, by slot
+	counts             inputCounts // taken from the boxes, added to the hub's stats per tick
 	fullHint, diffHint int         // last body sizes, to size the next buffers
 }
 
 // player is one seat of a room.
 type player struct {
-	session   *actor.PID
-	sink      *stateSink
-	sid       string
-	id        world.PlayerID
-	name      string
-	entity    world.EntityID
-	joined    bool // Game.Join ran
-	leaving   bool // Game.Leave runs at the next tick
-	inputs    []queuedInput
-	queuedSeq uint32 // highest seq queued, to drop replays
-	lastSeq   uint32 // highest seq applied: the client's input ack
-	ack       uint32 // last tick the client acknowledged: its baseline
-	ackAt     time.Time
-}
-
-type queuedInput struct {
-	seq uint32
-	in  world.Input
+	session *actor.PID
+	sink    *stateSink
+	sid     string
+	id      world.PlayerID
+	name    string
+	entity  world.EntityID
+	joined  bool          // Game.Join ran
+	leaving bool          // Game.Leave runs at the next tick
+	box     *inputBox     // where the client's inputs and acks wait for the room
+	inputs  []queuedInput // the box's other buffer: the inputs of the last step
+	lastSeq uint32        // highest seq applied: the client's input ack
+	ack     uint32        // last tick the client acknowledged: its baseline
+	ackAt   time.Time
 }
 
 func newRoom(h *Hub, key, name, mode string, g world.Game, o RoomOptions) actor.Producer {
@@ -77,18 +75,9 @@ func (r *room) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
 	case roomTick:
 		r.tick(c)
-	case playerInput:
-		if p := r.seat(m.session, m.slot); p != nil {
-			r.queueInput(p, m)
-			r.acknowledge(p, m.ack)
-		}
-	case playerAck:
-		if p := r.seat(m.session, m.slot); p != nil {
-			r.acknowledge(p, m.tick)
-		}
 	case playerLeave:
 		if p := r.seat(m.session, m.slot); p != nil {
-			p.leaving = true
+			r.unseat(p)
 		}
 	case admit:
 		r.admit(c, m)
@@ -100,9 +89,11 @@ func (r *room) Receive(c *actor.Context) {
 		r.timer.Stop() // a pending tick would only become a dead letter
 		for _, p := range r.players {
 			if p != nil {
+				r.closeBox(p)
 				c.Send(p.session, kicked{room: c.PID(), code: netcode.CodeRoomClosed, msg: "room closed"})
 			}
 		}
+		r.counts.flush(&r.hub.stats)
 		r.hub.stats.rooms.Add(-1)
 		r.log.Info("room stopped")
 	}
@@ -119,8 +110,8 @@ func (r *room) start(c *actor.Context) {
 	r.log.Info("room started", "tick_rate", r.opts.TickRate, "send_rate", r.opts.SendRate)
 }
 
-// seat returns the player in slot if it still belongs to session: messages
-// from a session that left, or from a stale slot, are ignored.
+// seat returns the player in slot if it still belongs to session: a leave
+// from a session that left, or from a stale slot, is ignored.
 func (r *room) seat(session *actor.PID, slot int) *player {
 	if slot < 0 || slot >= len(r.players) {
 		return nil
@@ -147,6 +138,7 @@ func (r *room) admit(c *actor.Context, m admit) {
 		sid:     m.sid,
 		id:      r.nextPlayer,
 		name:    m.name,
+		box:     newInputBox(r.opts.InputBuffer),
 		inputs:  make([]queuedInput, 0, r.opts.InputBuffer),
 		ackAt:   time.Now(),
 	}
@@ -164,22 +156,18 @@ func (r *room) freeSlot() int {
 	return len(r.players) - 1
 }
 
-// queueInput buffers an input for the next tick. A full buffer drops its
-// oldest input: for movement the newest command matters most, and the
-// client's sequence ack still moves past the dropped one.
-func (r *room) queueInput(p *player, m playerInput) {
-	r.hub.stats.inputsReceived.Add(1)
-	if m.seq <= p.queuedSeq {
-		r.hub.stats.inputsDropped.Add(1) // replayed or reordered
-		return
-	}
-	p.queuedSeq = m.seq
-	if len(p.inputs) >= r.opts.InputBuffer {
-		n := copy(p.inputs, p.inputs[len(p.inputs)-r.opts.InputBuffer+1:])
-		r.hub.stats.inputsDropped.Add(int64(len(p.inputs) - n))
-		p.inputs = p.inputs[:n]
-	}
-	p.inputs = append(p.inputs, queuedInput{seq: m.seq, in: m.input})
+// unseat marks p as leaving: Game.Leave runs at the next step. Its box
+// closes now, because nothing the client sends after its leave may count.
+func (r *room) unseat(p *player) {
+	p.leaving = true
+	r.closeBox(p)
+}
+
+// closeBox closes p's box, keeping the counts of what reached it before.
+func (r *room) closeBox(p *player) {
+	received, dropped := p.box.close()
+	r.counts.received += received
+	r.counts.dropped += dropped
 }
 
 // acknowledge moves the player's baseline. Zero asks for a full snapshot (the
@@ -201,6 +189,13 @@ func (r *room) reconfigure(c *actor.Context, o RoomOptions) {
 	}
 	if o.History != r.opts.History {
 		r.w.SetHistory(o.History)
+	}
+	if o.InputBuffer != r.opts.InputBuffer {
+		for _, p := range r.players {
+			if p != nil {
+				p.box.setLimit(o.InputBuffer)
+			}
+		}
 	}
 	r.opts = o
 	r.log.Info("room reconfigured", "tick_rate", o.TickRate, "send_rate", o.SendRate, "max_players", o.MaxPlayers)

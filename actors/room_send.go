@@ -23,8 +23,15 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 	if r.count == 0 {
 		return
 	}
-	acks := make([]uint32, len(r.players)) // shared, read-only, by every frame of this send
+	// Shared, read-only, by every frame of this send, and reused by the
+	// next: sinks read a frame's acks only inside deliver, on this
+	// goroutine, and copy the player's entry into its own header.
+	if cap(r.acks) < len(r.players) {
+		r.acks = make([]uint32, len(r.players))
+	}
+	acks := r.acks[:len(r.players)]
 	for slot, p := range r.players {
+		acks[slot] = 0
 		if p != nil {
 			acks[slot] = p.lastSeq
 		}
@@ -37,7 +44,7 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 		if now.Sub(p.ackAt) > r.opts.AckTimeout {
 			r.hub.stats.slowKicked.Add(1)
 			c.Send(p.session, kicked{room: c.PID(), code: netcode.CodeSlowConsumer, msg: "no tick acknowledged for " + r.opts.AckTimeout.String()})
-			p.leaving = true
+			r.unseat(p)
 			continue
 		}
 		p.sink.deliver(r.frameFor(c.PID(), p.ack, serverTime, acks))

@@ -21,10 +21,12 @@ func (r *room) tick(c *actor.Context) {
 	// Deferred so that a panicking game (recovered by the middleware) does
 	// not stop the clock.
 	defer func() {
+		r.counts.flush(&r.hub.stats)
 		took := time.Since(now)
 		r.hub.obs.TickDuration(took)
 		r.schedule(c, max(r.step-r.acc-took, 0))
 	}()
+	r.takeAcks()
 	r.acc += now.Sub(r.last)
 	r.last = now
 	steps := 0
@@ -56,6 +58,26 @@ func (r *room) schedule(c *actor.Context, d time.Duration) {
 	r.timer = time.AfterFunc(d, func() { e.Send(pid, roomTick{}) })
 }
 
+// takeAcks applies the acks that reached the boxes since the last tick. It
+// runs first, whether or not the tick steps, so a send builds each frame
+// from the client's newest baseline; and before r.last moves, so a moved
+// baseline is stamped with the tick the ack arrived after, as when acks
+// came as messages.
+func (r *room) takeAcks() {
+	for _, p := range r.players {
+		if p == nil || !p.joined || p.leaving {
+			continue
+		}
+		reset, tick := p.box.takeAck()
+		if reset {
+			r.acknowledge(p, 0)
+		}
+		if tick != 0 {
+			r.acknowledge(p, tick)
+		}
+	}
+}
+
 // simulate runs one step: leaves, joins and inputs that arrived since the
 // last step, then the game. All world changes happen after Advance, so every
 // delta to this tick sees them.
@@ -73,11 +95,14 @@ func (r *room) simulate(c *actor.Context) {
 				continue
 			}
 		}
-		// Empty the queue before the game sees it: an input that makes the
-		// game panic must not be applied again at every tick.
-		queued := p.inputs
-		p.inputs = p.inputs[:0]
-		r.hub.stats.inputsApplied.Add(int64(len(queued)))
+		// Empty the box before the game sees its inputs: an input that
+		// makes the game panic must not be applied again at every tick. The
+		// box gets back the buffer of the last step, so nothing allocates.
+		queued, received, dropped := p.box.take(p.inputs)
+		p.inputs = queued
+		r.counts.received += received
+		r.counts.dropped += dropped
+		r.counts.applied += int64(len(queued))
 		for _, q := range queued {
 			p.lastSeq = q.seq
 			r.game.Input(r.w, p.id, q.in)
@@ -111,7 +136,7 @@ func (r *room) join(c *actor.Context, slot int, p *player) bool {
 	if err != nil { // a game whose schemas cannot be encoded is a bug
 		r.log.Error("encode welcome", "err", err)
 	}
-	c.Send(p.session, joined{room: c.PID(), slot: slot, welcome: welcome})
+	c.Send(p.session, joined{room: c.PID(), slot: slot, welcome: welcome, box: p.box})
 	return true
 }
 
@@ -123,6 +148,7 @@ func (r *room) release(c *actor.Context, slot int, p *player) {
 }
 
 func (r *room) free(c *actor.Context, slot int) {
+	r.closeBox(r.players[slot])
 	r.players[slot] = nil
 	r.count--
 	if r.count == 0 {

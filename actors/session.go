@@ -38,37 +38,33 @@ type session struct {
 	closing bool        // the link is gone; stop once no answer is pending
 	timer   *time.Timer // joinWait after closing while joining
 	sink    *stateSink  // where rooms deliver this player's state frames
+	box     *inputBox   // the seat's inputs and acks, while inRoom
 	in      netcode.Input
 
-	// route is shared with the link's receiver, which sends inputs straight
-	// to the room while the session is seated. Only Receive stores it.
-	route *atomic.Pointer[route]
+	// route is shared with the link's receiver, which pushes inputs and
+	// acks straight into the seat's box while the session is seated. Only
+	// Receive stores it.
+	route *atomic.Pointer[inputBox]
 }
 
-// route is where a seated session's inputs go.
-type route struct {
-	room, session *actor.PID
-	slot          int
-}
-
-// seat records the session as seated in room at slot, or (room nil) as
-// seated nowhere, and tells the receiver and the state sink; welcome is
-// queued on the link at the moment the sink switches rooms.
-func (s *session) seat(c *actor.Context, room *actor.PID, slot int, welcome []byte) {
+// seat records the session as seated in room at slot with box, or (room
+// nil) as seated nowhere, and tells the receiver and the state sink; welcome
+// is queued on the link at the moment the sink switches rooms.
+func (s *session) seat(room *actor.PID, slot int, box *inputBox, welcome []byte) {
 	if room == nil {
-		s.state, s.room = idle, nil
+		s.state, s.room, s.box = idle, nil, nil
 		s.route.Store(nil)
 		s.sink.seat(nil, 0, nil)
 		return
 	}
-	s.state, s.room, s.slot = inRoom, room, slot
-	s.route.Store(&route{room: room, session: c.PID(), slot: slot})
+	s.state, s.room, s.slot, s.box = inRoom, room, slot, box
+	s.route.Store(box)
 	s.sink.seat(room, slot, welcome)
 }
 
 type joinTimeout struct{}
 
-func newSession(h *Hub, id string, l transports.Link, rt *atomic.Pointer[route]) actor.Producer {
+func newSession(h *Hub, id string, l transports.Link, rt *atomic.Pointer[inputBox]) actor.Producer {
 	return func() actor.Receiver {
 		return &session{
 			hub:   h,
@@ -93,7 +89,7 @@ func (s *session) Receive(c *actor.Context) {
 		s.stopIfDone(c)
 	case kicked:
 		if s.state == inRoom && m.room == s.room {
-			s.seat(c, nil, 0, nil)
+			s.seat(nil, 0, nil, nil)
 			s.reply(m.code, m.msg)
 		}
 	case linkClosed:
@@ -119,13 +115,15 @@ func (s *session) handleFrame(c *actor.Context, frame []byte) {
 		return
 	}
 	// Inputs are most of the traffic: decode them without allocating first.
+	// Only those the receiver read before the route was published (or
+	// after it went) come this way; they join the receiver's in the box.
 	err := netcode.DecodeInput(frame, &s.in)
 	if err == nil {
 		if s.state != inRoom {
 			s.reply(netcode.CodeNotJoined, "input before join")
 			return
 		}
-		c.Send(s.room, playerInput{session: c.PID(), slot: s.slot, seq: s.in.Seq, ack: s.in.Ack, input: s.in.Input})
+		s.box.push(s.in.Seq, s.in.Ack, s.in.Input)
 		return
 	}
 	if !errors.Is(err, netcode.ErrUnexpectedKind) {
@@ -145,7 +143,7 @@ func (s *session) handleFrame(c *actor.Context, frame []byte) {
 			s.reply(netcode.CodeNotJoined, "ack before join")
 			return
 		}
-		c.Send(s.room, playerAck{session: c.PID(), slot: s.slot, tick: m.Tick})
+		s.box.acknowledge(m.Tick)
 	case *netcode.Ping:
 		s.send(&netcode.Pong{ClientTime: m.ClientTime, ServerTime: s.hub.ServerTime()})
 	case *netcode.Leave:
@@ -154,7 +152,7 @@ func (s *session) handleFrame(c *actor.Context, frame []byte) {
 			return
 		}
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.seat(c, nil, 0, nil)
+		s.seat(nil, 0, nil, nil)
 	}
 }
 
@@ -180,7 +178,7 @@ func (s *session) onJoined(c *actor.Context, m joined) {
 		s.stopIfDone(c)
 		return
 	}
-	s.seat(c, m.room, m.slot, m.welcome)
+	s.seat(m.room, m.slot, m.box, m.welcome)
 }
 
 func (s *session) onLinkClosed(c *actor.Context, err error) {
@@ -188,7 +186,7 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 	s.closing = true
 	if s.state == inRoom {
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.seat(c, nil, 0, nil)
+		s.seat(nil, 0, nil, nil)
 	}
 	if s.state == joining {
 		// The lobby or a room owes us an answer; a seat may be granted.

@@ -1,0 +1,179 @@
+package actors
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
+)
+
+// peek reports what waits in the box for the room, without taking it.
+func (b *inputBox) peek() (inputs int, reset bool, ack uint32, closed bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.queue), b.ackReset, b.ack, b.closed
+}
+
+// seatedBox returns the box the client's receiver pushes into; nil when the
+// session is seated nowhere.
+func (c *testClient) seatedBox() *inputBox { return c.recv.(*receiver).route.Load() }
+
+// nextState waits one tick (20 Hz, one send per tick) and returns the state
+// it sent.
+func (c *testClient) nextState() *netcode.State {
+	c.t.Helper()
+	n := len(c.states())
+	time.Sleep(50 * time.Millisecond)
+	synctest.Wait()
+	s := c.states()
+	if len(s) != n+1 {
+		c.t.Fatalf("%d state frames in one tick, want 1", len(s)-n)
+	}
+	return s[n]
+}
+
+// A seated client's input goes into its seat's box, not through any actor,
+// and the room applies it at its next tick: that tick's state acknowledges
+// its seq.
+func TestSeatedInputIsAppliedAtTheNextTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		c := connect(t, h)
+		c.join("r")
+		c.run(200*time.Millisecond, 50*time.Millisecond)
+		box := c.seatedBox()
+		if box == nil {
+			t.Fatal("a welcomed session published no route")
+		}
+		before := h.Stats()
+		for range 3 {
+			c.input(world.MaxAxis)
+			synctest.Wait()
+			if n, _, _, _ := box.peek(); n != 1 {
+				t.Fatalf("box holds %d inputs after the push, want 1", n)
+			}
+			if got, want := c.nextState().InputAck, c.seq; got != want {
+				t.Errorf("input ack at the next tick = %d, want %d", got, want)
+			}
+			if n, _, _, _ := box.peek(); n != 0 {
+				t.Errorf("box holds %d inputs after the tick, want 0", n)
+			}
+		}
+		st := h.Stats()
+		if got := st.InputsReceived - before.InputsReceived; got != 3 {
+			t.Errorf("inputs received = %d, want 3", got)
+		}
+		if got := st.InputsApplied - before.InputsApplied; got != 3 {
+			t.Errorf("inputs applied = %d, want 3", got)
+		}
+		if got := st.InputsDropped - before.InputsDropped; got != 0 {
+			t.Errorf("inputs dropped = %d, want 0", got)
+		}
+		closeAll(c)
+	})
+}
+
+// An ack-only frame of a seated client moves its baseline through the box:
+// the next state is a diff from the acknowledged tick, and an ack of tick 0
+// asks for a full snapshot.
+func TestAckFramesMoveTheBaseline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		c := connect(t, h)
+		c.join("r")
+		c.run(200*time.Millisecond, 50*time.Millisecond)
+		box := c.seatedBox()
+
+		tick := c.lastTick()
+		c.send(&netcode.Ack{Tick: tick})
+		synctest.Wait()
+		if _, reset, ack, _ := box.peek(); reset || ack != tick {
+			t.Fatalf("box ack = %d (reset %v), want %d", ack, reset, tick)
+		}
+		if s := c.nextState(); s.Delta.Base != tick {
+			t.Errorf("state after ack %d has baseline %d", tick, s.Delta.Base)
+		}
+
+		c.send(&netcode.Ack{Tick: 0})
+		if s := c.nextState(); !s.Delta.Full() {
+			t.Errorf("state after ack 0 is a diff from %d, want a full snapshot", s.Delta.Base)
+		}
+		// An input's ack counts the same way.
+		tick = c.lastTick()
+		c.input(0)
+		if s := c.nextState(); s.Delta.Base != tick || s.InputAck != c.seq {
+			t.Errorf("state after input acking %d: baseline %d input ack %d, want %d and %d",
+				tick, s.Delta.Base, s.InputAck, tick, c.seq)
+		}
+		closeAll(c)
+	})
+}
+
+// An input the receiver handed to the session (it read the route before the
+// session published it) reaches the same box.
+func TestInputThroughTheSessionReachesTheBox(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		c := connect(t, h)
+		c.join("r")
+		c.run(200*time.Millisecond, 50*time.Millisecond)
+		c.seq++
+		frame, err := netcode.AppendMessage(nil, &netcode.Input{Seq: c.seq, Ack: c.lastTick()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.engine.Send(c.recv.(*receiver).pid, inbound{frame: frame})
+		synctest.Wait()
+		if n, _, _, _ := c.seatedBox().peek(); n != 1 {
+			t.Fatalf("box holds %d inputs, want the session's 1", n)
+		}
+		if got, want := c.nextState().InputAck, c.seq; got != want {
+			t.Errorf("input ack = %d, want %d", got, want)
+		}
+		closeAll(c)
+	})
+}
+
+// After a leave the room closes the seat's box: a reader still holding the
+// old route pushes into nothing, and nothing is counted.
+func TestStaleRouteAfterLeavePushesIntoNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		c := connect(t, h)
+		c.join("r")
+		c.run(200*time.Millisecond, 50*time.Millisecond)
+		box := c.seatedBox()
+		c.send(&netcode.Leave{})
+		synctest.Wait()
+		if c.seatedBox() != nil {
+			t.Fatal("route still published after the leave")
+		}
+		if _, _, _, closed := box.peek(); !closed {
+			t.Fatal("the room did not close the box of a seat it freed")
+		}
+		before := h.Stats()
+		for seq := uint32(100); seq < 200; seq++ {
+			box.push(seq, 1, world.Input{})
+			box.acknowledge(seq)
+		}
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		if n, _, ack, _ := box.peek(); n != 0 || ack != 0 {
+			t.Errorf("closed box holds %d inputs and ack %d", n, ack)
+		}
+		st := h.Stats()
+		if st.InputsReceived != before.InputsReceived || st.InputsDropped != before.InputsDropped {
+			t.Errorf("pushes into a closed box counted: received %d → %d, dropped %d → %d",
+				before.InputsReceived, st.InputsReceived, before.InputsDropped, st.InputsDropped)
+		}
+		// Rejoining gets a fresh box.
+		c.join("r")
+		c.run(200*time.Millisecond, 50*time.Millisecond)
+		if nb := c.seatedBox(); nb == nil || nb == box {
+			t.Errorf("box after rejoin = %p, want a new one (old %p)", nb, box)
+		}
+		closeAll(c)
+	})
+}
