@@ -41,7 +41,9 @@ type Options struct {
 // must be safe for concurrent use and cheap.
 type Observer interface {
 	// TickDuration is the wall time one tick message took: the simulation
-	// steps it ran plus the send, if any.
+	// steps it ran plus the send, if any. The send includes the socket
+	// writes of frames that transports write directly to idle WebSocket
+	// links (one non-blocking writev each), so it grows with the players.
 	TickDuration(d time.Duration)
 }
 

@@ -172,9 +172,12 @@
 // still open gets the close record. Link.Close keeps the buffered control
 // records, drops the state record, and queues a close record; the session ends
 // once a response carrying it has been written, or SessionTimeout later if no
-// request comes. Server.Close does the same with CloseGoingAway but ends
-// sessions without an open downlink request at once. An ended session's sid
-// gets 404 unknown_session.
+// request comes. Server.Close does the same with CloseGoingAway, and while it
+// waits (up to Options.CloseDrain, or until every session has ended) it keeps
+// answering the requests of existing sessions, so a client between two polls
+// gets the close record from its next one; new handshakes and probes get 503
+// shutting_down. Sessions still open after the drain end without their close
+// record. An ended session's sid gets 404 unknown_session.
 //
 // A session with no downlink request open (and no probe, see below) for
 // SessionTimeout expires: it closes with TimeoutCloseCode, counted in
@@ -243,5 +246,6 @@
 //	413 frame_too_large    one uplink frame over ReadLimit
 //	415 bad_content_type   uplink not application/octet-stream
 //	503 too_many_sessions  MaxSessions sessions alive
-//	503 shutting_down      the server is closing
+//	503 shutting_down      the server is closing (requests of existing
+//	                       sessions still get in during CloseDrain)
 package transports

@@ -185,6 +185,10 @@ func (s *Server) forgetSession(ss *httpSession) {
 		delete(s.sessions, ss.sid)
 	}
 	s.stats.httpSessions.Add(-1)
+	if s.draining != nil && len(s.sessions) == 0 {
+		close(s.draining)
+		s.draining = nil
+	}
 	s.mu.Unlock()
 }
 

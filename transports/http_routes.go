@@ -17,7 +17,14 @@ import (
 // Every request holds a count in the Server's WaitGroup while it runs, so
 // Close waits for held polls and streams, which it ends first.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if !s.enter() {
+	rest := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, s.httpPath), "/")
+	// While Close drains the sessions, their requests still get in (to fetch
+	// the close record); new sessions do not.
+	admit := s.enterSession
+	if rest == "" {
+		admit = s.enter
+	}
+	if !admit() {
 		s.fail(w, errShuttingDown, "server shutting down")
 		return
 	}
@@ -30,7 +37,6 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		preflight(w)
 		return
 	}
-	rest := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, s.httpPath), "/")
 	if rest == "" {
 		if r.Method != http.MethodPost {
 			s.fail(w, errBadMethod, r.Method+" not allowed here", http.MethodPost, http.MethodOptions)

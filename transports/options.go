@@ -98,6 +98,14 @@ type Options struct {
 	// MaxBody is the largest uplink POST body, in bytes. Default 65536.
 	MaxBody int
 
+	// CloseDrain is how long Server.Close waits for HTTP clients that are
+	// between two requests to come back for their close record (CloseGoingAway),
+	// so that they learn why the session ended as WebSocket clients do. A
+	// long-polling client is back within a round trip; a polling one within
+	// its interval. Sessions still waiting after CloseDrain just end.
+	// Default 1s.
+	CloseDrain time.Duration
+
 	// MaxSessions is the most live HTTP sessions (upgraded ones included); one
 	// more handshake gets 503 too_many_sessions. Default 10000.
 	MaxSessions int
@@ -119,6 +127,7 @@ const (
 	DefaultUpgradeTimeout    = 10 * time.Second
 	DefaultMaxBody           = 64 << 10
 	DefaultMaxSessions       = 10000
+	DefaultCloseDrain        = time.Second
 )
 
 // withDefaults returns o with every zero (or negative) field replaced by its
@@ -171,6 +180,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = DefaultMaxSessions
+	}
+	if o.CloseDrain <= 0 {
+		o.CloseDrain = DefaultCloseDrain
 	}
 	origins := make([]string, 0, len(o.AllowedOrigins))
 	for _, s := range o.AllowedOrigins {

@@ -46,6 +46,7 @@ type Server struct {
 	links     map[*wsLink]struct{}
 	sessions  map[string]*httpSession // HTTP sessions by sid, from handshake to end
 	closing   bool
+	draining  chan struct{} // while Close waits for HTTP clients' next requests; closed when the last session ends
 	closed    chan struct{} // closed once Close has begun and s.wg has drained
 }
 
@@ -183,21 +184,23 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 // again, for instance with a new deadline, to wait for the same shutdown.
 //
 // HTTP sessions are ended first: a held poll or stream gets the buffered
-// control frames and a close record with CloseGoingAway, the others end at
-// once. That is also what lets Shutdown finish, since it waits for held
-// requests.
+// control frames and a close record with CloseGoingAway at once, a client
+// between two requests gets them from its next request within CloseDrain
+// (see drainSessions). Ending them is also what lets Shutdown finish, since
+// it waits for held requests.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.closing
 	s.closing = true
-	hs, serveDone := s.hs, s.serveDone
+	if first && len(s.sessions) > 0 {
+		s.draining = make(chan struct{})
+	}
+	hs, serveDone, drained := s.hs, s.serveDone, s.draining
 	s.mu.Unlock()
 
 	var err error
 	if first {
-		for _, ss := range s.liveSessions() {
-			ss.closeNow(CloseGoingAway, "server going away")
-		}
+		s.drainSessions(ctx, drained)
 		if hs != nil {
 			if e := hs.Shutdown(ctx); e != nil {
 				err = fmt.Errorf("transports: close: %w", e)
@@ -224,6 +227,45 @@ func (s *Server) Close(ctx context.Context) error {
 		}
 		return fmt.Errorf("transports: close: %w", ctx.Err())
 	}
+}
+
+// drainSessions ends every HTTP session with CloseGoingAway. A held downlink
+// request gets the close record at once; a client between two requests gets
+// it from its next one, for which the server keeps serving the session's
+// requests (and only those) for up to CloseDrain. What is still open after
+// that ends without telling its client.
+func (s *Server) drainSessions(ctx context.Context, drained <-chan struct{}) {
+	for _, ss := range s.liveSessions() {
+		ss.Close(CloseGoingAway, "server going away")
+	}
+	if drained != nil {
+		t := time.NewTimer(s.options().CloseDrain)
+		select {
+		case <-drained:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		s.mu.Lock()
+		s.draining = nil
+		s.mu.Unlock()
+	}
+	for _, ss := range s.liveSessions() {
+		ss.closeNow(CloseGoingAway, "server going away")
+	}
+}
+
+// enterSession admits a request to an existing HTTP session: like enter, and
+// also while Close drains the sessions. The sessions still being drained hold
+// s.wg above zero, so the Add cannot race Close's Wait.
+func (s *Server) enterSession() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing && s.draining == nil {
+		return false
+	}
+	s.wg.Add(1)
+	return true
 }
 
 // enter admits an upgrade request unless the server is closing. Admitted

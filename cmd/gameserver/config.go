@@ -75,6 +75,7 @@ type HTTPConfig struct {
 	UpgradeTimeout    time.Duration `toml:"upgrade_timeout"`     // probe-to-upgrade bound for a move to WebSocket
 	MaxBody           int           `toml:"max_body"`            // bytes per uplink POST body
 	MaxSessions       int           `toml:"max_sessions"`        // live HTTP sessions
+	CloseDrain        time.Duration `toml:"close_drain"`         // at shutdown, wait this long for clients between requests
 }
 
 // RoomConfig is the [room] section: the simulation loop of every room.
@@ -137,6 +138,7 @@ func DefaultConfig() Config {
 			UpgradeTimeout:    10 * time.Second,
 			MaxBody:           65536,
 			MaxSessions:       10000,
+			CloseDrain:        time.Second,
 		},
 		Room: RoomConfig{
 			TickRate:     20,

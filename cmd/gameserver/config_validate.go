@@ -95,6 +95,7 @@ func (c Config) problems() []*ConfigError {
 	v.positive("http.poll_timeout", h.PollTimeout)
 	v.positive("http.stream_max_duration", h.StreamMaxDuration)
 	v.positive("http.upgrade_timeout", h.UpgradeTimeout)
+	v.positive("http.close_drain", h.CloseDrain)
 	// A session must outlive the wait between two polls, or long-polling
 	// clients would expire while their request is merely being answered.
 	if h.SessionTimeout <= 0 {

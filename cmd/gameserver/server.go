@@ -184,6 +184,7 @@ func transportOptions(c Config, log *slog.Logger) transports.Options {
 		UpgradeTimeout:    h.UpgradeTimeout,
 		MaxBody:           h.MaxBody,
 		MaxSessions:       h.MaxSessions,
+		CloseDrain:        h.CloseDrain,
 
 		Path:             ws.Path,
 		ReadLimit:        ws.ReadLimit,
