@@ -25,6 +25,8 @@ type Client struct {
 	bg        sync.WaitGroup // the upgrade goroutine
 	closeOnce sync.Once
 
+	head headState // TrackOnly decoding scratch; used by deliver only, which never runs twice at once
+
 	sendMu sync.Mutex // orders sends; held across the switch of an upgrade
 	out    conn       // where frames go; guarded by sendMu
 

@@ -11,6 +11,10 @@ import (
 // its single reader goroutine, in order; an upgrade hands the reading over
 // without overlap, so deliver never runs twice at once. frame is not kept.
 func (c *Client) deliver(frame []byte) {
+	if c.opts.TrackOnly && netcode.DecodeStateHead(frame, &c.head.h) == nil {
+		c.deliverHead(len(frame))
+		return
+	}
 	m, err := netcode.DecodeServer(frame)
 	c.mu.Lock()
 	c.stats.Frames++
@@ -41,17 +45,51 @@ func (c *Client) deliver(frame []byte) {
 	}
 }
 
+// headState is a TrackOnly client's decoded state head and the State that
+// OnFrame sees for it, both reused for every state frame: decoding the
+// entities, and allocating for them, cost a load tester's bot more than
+// everything else it does with a state.
+type headState struct {
+	h netcode.StateHead
+	m netcode.State
+}
+
+// deliverHead handles a state frame of n bytes whose head is in c.head.h
+// (Options.TrackOnly). Its entities are neither decoded nor checked.
+func (c *Client) deliverHead(n int) {
+	h := &c.head.h
+	c.mu.Lock()
+	c.stats.Frames++
+	c.stats.Bytes += int64(n)
+	if h.Base == 0 {
+		c.stats.Snapshots++
+	} else {
+		c.stats.Diffs++
+	}
+	ack, tick := c.track(h.Tick, h.InputAck)
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	if ack {
+		frame, _ := netcode.AppendMessage(nil, &netcode.Ack{Tick: tick})
+		_ = c.sendFrame(frame)
+	}
+	if f := c.opts.OnFrame; f != nil {
+		c.head.m = netcode.State{ServerTime: h.ServerTime, InputAck: h.InputAck, Delta: world.Delta{Tick: h.Tick, Base: h.Base}}
+		f(&c.head.m)
+	}
+}
+
 // track records a state's tick and input ack without applying it
 // (Options.TrackOnly); c.mu is held.
-func (c *Client) track(m *netcode.State) (bool, uint32) {
-	if m.Delta.Tick <= c.mirror.current.Tick {
+func (c *Client) track(tick, inputAck uint32) (bool, uint32) {
+	if tick <= c.mirror.current.Tick {
 		return false, 0
 	}
-	c.mirror.current = world.State{Tick: m.Delta.Tick}
-	c.inputAck = max(c.inputAck, m.InputAck)
+	c.mirror.current = world.State{Tick: tick}
+	c.inputAck = max(c.inputAck, inputAck)
 	auto := !c.opts.ManualAck && !c.inputSent
 	c.inputSent = false
-	return auto, m.Delta.Tick
+	return auto, tick
 }
 
 // onState applies a state frame and reports whether to acknowledge a tick
@@ -64,7 +102,7 @@ func (c *Client) onState(m *netcode.State) (bool, uint32) {
 		c.stats.Diffs++
 	}
 	if c.opts.TrackOnly {
-		return c.track(m)
+		return c.track(m.Delta.Tick, m.InputAck)
 	}
 	applied, err := c.mirror.apply(&m.Delta)
 	var nb errNoBaseline

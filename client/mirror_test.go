@@ -1,6 +1,7 @@
 package client
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/tickroom/tickroom/netcode"
@@ -144,13 +145,24 @@ func TestMirrorManualAck(t *testing.T) {
 // TrackOnly follows ticks and input acks without applying states, so even a
 // diff whose baseline was never received moves it forward.
 func TestTrackOnly(t *testing.T) {
-	c, f := newFakeClient(t, Options{TrackOnly: true})
+	var seen [][2]uint32 // tick, base of each state OnFrame got
+	c, f := newFakeClient(t, Options{TrackOnly: true, OnFrame: func(m netcode.Message) {
+		if s, ok := m.(*netcode.State); ok {
+			seen = append(seen, [2]uint32{s.Delta.Tick, s.Delta.Base})
+		}
+	}})
 	welcome(t, c)
 	s1, s2, s3 := counterState(1, 1), counterState(2, 2), counterState(3, 3)
 	c.deliver(stateFrame(t, world.State{}, s1))
 	c.deliver(stateFrame(t, s2, s3)) // baseline 2 was never received
 	c.deliver(stateFrame(t, s1, s2)) // older than the newest: ignored
 	wantAcks(t, f, 1, 3)
+	if want := [][2]uint32{{1, 0}, {3, 2}, {2, 1}}; !slices.Equal(seen, want) {
+		t.Errorf("OnFrame saw states (tick, base) %v, want %v", seen, want)
+	}
+	if st := c.Stats(); st.Snapshots != 1 || st.Diffs != 2 || st.Frames != 4 {
+		t.Errorf("stats %+v, want 1 snapshot, 2 diffs, 4 frames (with the welcome)", st)
+	}
 	if st := c.State(); st.Tick != 3 || len(st.Entities) != 0 {
 		t.Errorf("State() = %+v, want tick 3 and no entities", st)
 	}

@@ -31,7 +31,10 @@ type Options struct {
 	// TrackOnly keeps only the newest tick and input ack instead of applying
 	// every state to a mirror: for load generators, which must cost far less
 	// than the server they measure. State then carries a tick and no
-	// entities, and diffs are not checked against their baselines.
+	// entities, and diffs are not checked against their baselines; state
+	// frames are decoded only as far as their head (netcode.DecodeStateHead),
+	// and the *netcode.State that OnFrame gets for one is reused for the next:
+	// it must not be kept.
 	TrackOnly bool
 	// HandshakeTimeout bounds the TCP connect and WebSocket upgrade, the HTTP
 	// handshake, the upgrade probe, and each POST; default 5s. In automatic
