@@ -1,14 +1,14 @@
 package client
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // pollConn is the downlink of the long-polling transport (GET ?ack=N, held by
@@ -53,7 +53,7 @@ func (s *streamConn) fetch(ctx context.Context) (int, error) {
 	var silent atomic.Bool
 	watchdog := time.AfterFunc(idle, func() { silent.Store(true); cancel() })
 	defer watchdog.Stop()
-	resp, err := h.s.get(ctx, "stream", "/stream", h.seq.Load(), false)
+	resp, err := h.s.get(ctx, "stream", "/"+httpwire.StreamSegment, h.seq.Load(), false)
 	if err != nil {
 		return 0, err
 	}
@@ -70,84 +70,52 @@ func (s *streamConn) fetch(ctx context.Context) (int, error) {
 // until they are acknowledged and closes a session that has too many.
 const streamAckEvery = 16
 
-// readRecords reads downlink records (uvarint seq, uvarint len, len bytes)
-// until the body ends, delivering each frame it has not delivered before.
+// readRecords reads downlink records until the body ends, delivering each
+// frame it has not delivered before. Frames over ReadLimit end the request.
 // onRecord, if set, is called for every record, keepalives included. A close
 // record comes back as a *CloseError. It returns how many frames it delivered.
 func (h *httpConn) readRecords(body io.Reader, onRecord func()) (int, error) {
-	br := bufio.NewReader(body)
+	d := httpwire.NewDecoder(body, h.c.opts.ReadLimit)
 	n := 0
 	for {
-		seq, err := readUvarint(br)
+		r, err := d.Next()
 		if errors.Is(err, io.EOF) {
 			return n, nil // a clean end, between records
 		}
 		if err != nil {
 			return n, recordErr(err)
 		}
-		size, err := readUvarint(br)
-		if err != nil {
-			return n, recordErr(err)
-		}
-		if size > uint64(h.c.opts.ReadLimit) {
-			return n, errBadRecord{fmt.Sprintf("%d-byte record over the read limit", size)}
-		}
-		payload := make([]byte, size)
-		if _, err := io.ReadFull(br, payload); err != nil {
-			return n, recordErr(err)
-		}
 		if onRecord != nil {
 			onRecord()
 		}
-		if seq == 0 {
-			switch {
-			case size == 0: // keepalive
-				continue
-			case size == 1:
-				return n, errBadRecord{"1-byte close record"}
+		if r.Seq == 0 {
+			if code, reason, ok := r.Close(); ok {
+				return n, &CloseError{Code: code, Reason: reason}
 			}
-			return n, &CloseError{Code: binary.BigEndian.Uint16(payload), Reason: string(payload[2:])}
+			continue // keepalive
 		}
-		if seq <= h.seq.Load() {
+		if r.Seq <= h.seq.Load() {
 			continue // already delivered
 		}
-		h.c.deliver(payload)
-		h.seq.Store(seq)
+		h.c.deliver(r.Payload) // which keeps no reference: the decoder reuses it
+		h.seq.Store(r.Seq)
 		n++
-		if h.kind == TransportStream && seq-h.up.acked.Load() >= streamAckEvery {
+		if h.kind == TransportStream && r.Seq-h.up.acked.Load() >= streamAckEvery {
 			h.up.requestAck()
 		}
 	}
 }
 
-// recordErr maps a read error inside a record: a body cut short is a
-// network failure, retried.
+// recordErr maps a read error inside a body. One that breaks the record
+// format is not retried (the server would send the same bytes again); a body
+// cut short is a network failure, retried. Others, a cancellation say, pass
+// unchanged.
 func recordErr(err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+	switch {
+	case errors.Is(err, httpwire.ErrBadRecord):
+		return fmt.Errorf("client: downlink: %w", err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("client: downlink body cut short: %w", io.ErrUnexpectedEOF)
 	}
 	return err
-}
-
-// readUvarint is binary.ReadUvarint with a typed overflow error and
-// io.ErrUnexpectedEOF for a varint cut short.
-func readUvarint(br io.ByteReader) (uint64, error) {
-	var x uint64
-	for i := 0; i < binary.MaxVarintLen64; i++ {
-		b, err := br.ReadByte()
-		if err != nil {
-			if i > 0 && errors.Is(err, io.EOF) {
-				return 0, io.ErrUnexpectedEOF
-			}
-			return 0, err
-		}
-		if b < 0x80 {
-			if i == binary.MaxVarintLen64-1 && b > 1 {
-				break
-			}
-			return x | uint64(b)<<(7*i), nil
-		}
-		x |= uint64(b&0x7f) << (7 * i)
-	}
-	return 0, errBadRecord{"varint overflows 64 bits"}
 }

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // endpoints are the two URLs a client may use: the WebSocket endpoint and the
@@ -66,7 +68,7 @@ func (e endpoints) withSID(sid string) string {
 		return e.ws
 	}
 	q := u.Query()
-	q.Set("sid", sid)
+	q.Set(httpwire.ParamSID, sid)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

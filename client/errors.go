@@ -46,9 +46,3 @@ func (e *HTTPError) Error() string {
 func (e *HTTPError) retryable() bool {
 	return e.Status == 409 || e.Status == 408 || e.Status == 429 || e.Status >= 500
 }
-
-// errBadRecord is a downlink body that does not follow the record format. It
-// is not retried: the server would send the same bytes again.
-type errBadRecord struct{ msg string }
-
-func (e errBadRecord) Error() string { return "client: bad downlink record: " + e.msg }

@@ -3,6 +3,7 @@ package client
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // fakeServer is a small implementation of the HTTP transport spec (no
@@ -93,20 +95,20 @@ func (f *fakeServer) session(w http.ResponseWriter, r *http.Request) *fakeSessio
 func writeErr(w http.ResponseWriter, status int, code string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"code": code, "message": code})
+	_ = json.NewEncoder(w).Encode(httpwire.ErrorBody{Code: code, Message: code})
 }
 
 func (f *fakeServer) handshake(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.nextID++
-	id := strconv.FormatInt(int64(0xabc000+f.nextID), 16)
+	id := fmt.Sprintf("%032x", 0xabc000+f.nextID)
 	f.sessions[id] = &fakeSession{id: id, wake: make(chan struct{})}
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"sid": id, "transports": []string{"longpoll", "stream", "poll"}, "upgrades": []string{},
-		"pingInterval": f.keepalive.Milliseconds(), "pingTimeout": 1000, "pollTimeout": f.pollTimeout.Milliseconds(),
-		"streamMaxDuration": f.streamMax.Milliseconds(), "maxPayload": 4096, "maxBody": 256,
+	_ = json.NewEncoder(w).Encode(httpwire.Handshake{
+		SID: id, Transports: []string{"longpoll", "stream", "poll"}, Upgrades: []string{},
+		PingInterval: f.keepalive.Milliseconds(), PingTimeout: 1000, PollTimeout: f.pollTimeout.Milliseconds(),
+		StreamMaxDuration: f.streamMax.Milliseconds(), MaxPayload: 4096, MaxBody: 256,
 	})
 }
 
@@ -138,13 +140,11 @@ func (s *fakeSession) take(ack uint64) ([]fakeRecord, chan struct{}) {
 }
 
 func appendRecord(b []byte, r fakeRecord) []byte {
-	b = binary.AppendUvarint(b, r.seq)
-	b = binary.AppendUvarint(b, uint64(len(r.payload)))
-	return append(b, r.payload...)
+	return httpwire.AppendRecord(b, r.seq, r.payload, nil)
 }
 
 func (f *fakeServer) ack(w http.ResponseWriter, r *http.Request) (uint64, bool) {
-	ack, err := strconv.ParseUint(r.URL.Query().Get("ack"), 10, 64)
+	ack, err := strconv.ParseUint(r.URL.Query().Get(httpwire.ParamAck), 10, 64)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, "bad_request")
 		return 0, false
@@ -176,7 +176,7 @@ func (f *fakeServer) poll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recs, wake := s.take(ack)
-	if len(recs) == 0 && r.URL.Query().Get("wait") != "0" {
+	if len(recs) == 0 && r.URL.Query().Get(httpwire.ParamWait) != "0" {
 		select {
 		case <-wake:
 		case <-time.After(f.pollTimeout):
@@ -195,7 +195,7 @@ func (f *fakeServer) poll(w http.ResponseWriter, r *http.Request) {
 		f.cutPolls--
 	}
 	f.mu.Unlock()
-	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Type", httpwire.ContentType)
 	if cut {
 		// Promise more than is sent: the client sees the body end early.
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -215,7 +215,7 @@ func (f *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Type", httpwire.ContentType)
 	w.WriteHeader(http.StatusOK)
 	fl := w.(http.Flusher)
 	fl.Flush()
@@ -249,7 +249,7 @@ func (f *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-wake:
 		case <-time.After(f.keepalive):
-			if _, err := w.Write([]byte{0, 0}); err != nil {
+			if _, err := w.Write(httpwire.AppendKeepalive(nil)); err != nil {
 				return
 			}
 			fl.Flush()
@@ -266,25 +266,20 @@ func (f *fakeServer) post(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	if r.Header.Get("Content-Type") != "application/octet-stream" {
+	if r.Header.Get("Content-Type") != httpwire.ContentType {
 		writeErr(w, http.StatusUnsupportedMediaType, "bad_content_type")
 		return
 	}
-	k, err := strconv.ParseUint(r.URL.Query().Get("seq"), 10, 64)
+	k, err := strconv.ParseUint(r.URL.Query().Get(httpwire.ParamSeq), 10, 64)
 	if err != nil || k == 0 {
 		writeErr(w, http.StatusBadRequest, "bad_request")
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	var frames [][]byte
-	for len(body) > 0 {
-		n, l := binary.Uvarint(body)
-		if l <= 0 || uint64(len(body)-l) < n {
-			writeErr(w, http.StatusBadRequest, "truncated_frame")
-			return
-		}
-		frames = append(frames, body[l:l+int(n)])
-		body = body[l+int(n):]
+	frames, _, err := httpwire.ParseUplink(body, 4096, nil)
+	if err != nil {
+		writeErr(w, http.StatusBadRequest, "truncated_frame")
+		return
 	}
 	s.mu.Lock()
 	dup := k <= s.lastK

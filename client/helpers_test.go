@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"sync"
 	"testing"
 
@@ -84,5 +83,3 @@ func stateFrame(t *testing.T, base, to world.State) []byte {
 	d.Tick, d.Base = to.Tick, base.Tick
 	return encode(t, &netcode.State{Delta: d})
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

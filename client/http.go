@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // httpSession is one session of the HTTP transports: the server's answer to
@@ -29,24 +31,11 @@ type httpSession struct {
 	maxBody           int
 }
 
-// handshakeReply is the JSON body of a handshake answer.
-type handshakeReply struct {
-	SID               string   `json:"sid"`
-	Transports        []string `json:"transports"`
-	Upgrades          []string `json:"upgrades"`
-	PingInterval      int64    `json:"pingInterval"`
-	PingTimeout       int64    `json:"pingTimeout"`
-	PollTimeout       int64    `json:"pollTimeout"`
-	StreamMaxDuration int64    `json:"streamMaxDuration"`
-	MaxPayload        int      `json:"maxPayload"`
-	MaxBody           int      `json:"maxBody"`
-}
-
 // handshake opens an HTTP session whose downlink will be kind.
 func handshake(ctx context.Context, hc *http.Client, base string, header http.Header, kind string, timeout time.Duration) (*httpSession, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"?transport="+url.QueryEscape(kind), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"?"+httpwire.ParamTransport+"="+url.QueryEscape(kind), nil)
 	if err != nil {
 		return nil, fmt.Errorf("client: handshake: %w", err)
 	}
@@ -59,11 +48,13 @@ func handshake(ctx context.Context, hc *http.Client, base string, header http.He
 	if resp.StatusCode != http.StatusOK {
 		return nil, httpError("handshake", resp)
 	}
-	var r handshakeReply
+	var r httpwire.Handshake
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&r); err != nil {
 		return nil, fmt.Errorf("client: handshake: bad reply: %w", err)
 	}
-	if !validSID(r.SID) {
+	// The server's own check: a sid of another form would change the
+	// meaning of the URLs it goes into, or be refused by the server later.
+	if !httpwire.ValidSID(r.SID) {
 		return nil, fmt.Errorf("client: handshake: bad session id %q", r.SID)
 	}
 	ms := func(v int64, def time.Duration) time.Duration {
@@ -91,20 +82,6 @@ func handshake(ctx context.Context, hc *http.Client, base string, header http.He
 	return s, nil
 }
 
-// validSID accepts what the spec's ids look like (hex), so that an id never
-// changes the meaning of a URL.
-func validSID(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-			return false
-		}
-	}
-	return true
-}
-
 func (s *httpSession) canUpgrade() bool {
 	for _, u := range s.upgrades {
 		if u == TransportWebSocket {
@@ -117,9 +94,9 @@ func (s *httpSession) canUpgrade() bool {
 // get starts a downlink request: GET {base}/{sid}{suffix}?ack=N[&wait=0]. A
 // non-200 answer is returned as an *HTTPError, its body consumed.
 func (s *httpSession) get(ctx context.Context, op, suffix string, ack uint64, noWait bool) (*http.Response, error) {
-	u := s.base + "/" + s.sid + suffix + "?ack=" + strconv.FormatUint(ack, 10)
+	u := s.base + "/" + s.sid + suffix + "?" + httpwire.ParamAck + "=" + strconv.FormatUint(ack, 10)
 	if noWait {
-		u += "&wait=0"
+		u += "&" + httpwire.ParamWait + "=0"
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -139,13 +116,14 @@ func (s *httpSession) get(ctx context.Context, op, suffix string, ack uint64, no
 
 // post sends one uplink batch.
 func (s *httpSession) post(ctx context.Context, k, ack uint64, body []byte) error {
-	u := s.base + "/" + s.sid + "?seq=" + strconv.FormatUint(k, 10) + "&ack=" + strconv.FormatUint(ack, 10)
+	u := s.base + "/" + s.sid + "?" + httpwire.ParamSeq + "=" + strconv.FormatUint(k, 10) +
+		"&" + httpwire.ParamAck + "=" + strconv.FormatUint(ack, 10)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("client: post: %w", err)
 	}
 	setHeaders(req, s.header)
-	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Content-Type", httpwire.ContentType)
 	resp, err := s.hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("client: post: %w", err)
@@ -190,10 +168,7 @@ func setHeaders(req *http.Request, h http.Header) {
 // httpError reads the spec's JSON error body.
 func httpError(op string, resp *http.Response) error {
 	e := &HTTPError{Op: op, Status: resp.StatusCode}
-	var body struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
+	var body httpwire.ErrorBody
 	if json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&body) == nil {
 		e.Code, e.Message = body.Code, body.Message
 	}

@@ -335,22 +335,3 @@ func TestBatchRespectsMaxBody(t *testing.T) {
 		t.Fatalf("oversized frame: batch = %d bytes, %d frames; want it alone", len(body), n)
 	}
 }
-
-func TestReadUvarint(t *testing.T) {
-	for _, tc := range []struct {
-		in   []byte
-		want uint64
-		err  bool
-	}{
-		{in: []byte{0}, want: 0},
-		{in: []byte{0x80, 1}, want: 128},
-		{in: []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1}, want: 1<<64 - 1},
-		{in: []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2}, err: true},
-		{in: []byte{0x80}, err: true},
-	} {
-		got, err := readUvarint(bytesReader(tc.in))
-		if (err != nil) != tc.err || (!tc.err && got != tc.want) {
-			t.Errorf("readUvarint(%x) = %d, %v", tc.in, got, err)
-		}
-	}
-}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // maxFetchFailures is how many downlink requests in a row may fail (network
@@ -171,8 +173,7 @@ func retryable(err error) bool {
 	if errors.As(err, &he) {
 		return he.retryable()
 	}
-	var br errBadRecord
-	return !errors.As(err, &br)
+	return !errors.Is(err, httpwire.ErrBadRecord)
 }
 
 // abortGrace is how long a downlink request in flight may go on after the

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // upgrade tries once to move HTTP session h to a WebSocket, following the
@@ -70,7 +72,7 @@ func (c *Client) tryUpgrade(ctx context.Context, h *httpConn) error {
 	// write fails the WebSocket is gone, and with it the client: OnClose
 	// reports it.
 	w.live.Store(true)
-	_ = w.sendText("upgrade " + strconv.FormatUint(n, 10))
+	_ = w.sendText(httpwire.UpgradePrefix + strconv.FormatUint(n, 10))
 
 	// Frames queued for the uplink go first, so that none sent later over
 	// the WebSocket overtakes them; sends wait meanwhile.
@@ -94,7 +96,7 @@ func (c *Client) tryUpgrade(ctx context.Context, h *httpConn) error {
 
 // probe exchanges "probe" on the new WebSocket.
 func (c *Client) probe(ctx context.Context, w *wsConn, h *httpConn) error {
-	if err := w.sendText("probe"); err != nil {
+	if err := w.sendText(httpwire.ProbeMessage); err != nil {
 		return fmt.Errorf("client: upgrade: %w", err)
 	}
 	t := time.NewTimer(c.opts.HandshakeTimeout)

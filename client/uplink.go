@@ -2,11 +2,12 @@ package client
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // uplink carries an HTTP session's client frames: POST {base}/{sid}?seq=K,
@@ -169,19 +170,17 @@ func retryPost(err error) bool {
 	return !errors.As(err, &he) || he.retryable()
 }
 
-// batch encodes frames from the front of q as uplink records (uvarint
-// length, bytes) into one body of at most maxBody bytes, or just the first
-// frame if that alone is larger, and returns how many it took.
+// batch encodes frames from the front of q as one uplink body of at most
+// maxBody bytes, or just the first frame if that alone is larger, and
+// returns how many it took.
 func batch(q [][]byte, maxBody int) ([]byte, int) {
 	var body []byte
 	n := 0
 	for _, f := range q {
-		size := uvarintLen(uint64(len(f))) + len(f)
-		if n > 0 && len(body)+size > maxBody {
+		if n > 0 && len(body)+httpwire.UplinkSize(len(f)) > maxBody {
 			break
 		}
-		body = binary.AppendUvarint(body, uint64(len(f)))
-		body = append(body, f...)
+		body = httpwire.AppendUplink(body, f)
 		n++
 	}
 	return body, n
@@ -224,12 +223,4 @@ func (u *uplink) stop() {
 		close(u.quit)
 	})
 	<-u.exited
-}
-
-func uvarintLen(x uint64) int {
-	n := 1
-	for ; x >= 0x80; x >>= 7 {
-		n++
-	}
-	return n
 }

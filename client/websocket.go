@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lxzan/gws"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // wsConn is a connection over one WebSocket, dialled directly or opened as
@@ -159,7 +160,7 @@ func (w *wsConn) OnPing(conn *gws.Conn, payload []byte) {
 func (w *wsConn) OnMessage(_ *gws.Conn, msg *gws.Message) {
 	defer msg.Close()
 	if msg.Opcode == gws.OpcodeText {
-		if msg.Data.String() == "probe" {
+		if msg.Data.String() == httpwire.ProbeMessage {
 			w.probeOnce.Do(func() { close(w.probed) })
 		}
 		return

@@ -113,12 +113,16 @@
 // AppendUvarint writes it). Frames have seq 1, 2, 3, … increasing within and
 // across the responses of a session, with gaps where a state frame was
 // superseded before the client acknowledged it. seq 0 is the transport's own:
-// with length 0 a keepalive (streams only); with length 2 or more the close
+// with length 0 a keepalive (streams only); with length 2 to 125 the close
 // record, a 2-byte big-endian close code then the UTF-8 reason (cut to 123
-// bytes, as in a WebSocket close frame). The close record is always the last
-// record a session sends.
+// bytes, as in a WebSocket close frame); any other length is malformed. The
+// close record is always the last record a session sends.
 //
 // An uplink (POST) body is a sequence of uvarint length, bytes: no seq.
+//
+// Package transports/httpwire implements these formats, the JSON bodies
+// below, the sid's form and the names of the query parameters once, for
+// this package and for the Go client alike.
 //
 // # Downlink and acknowledgement
 //

@@ -1,6 +1,6 @@
 package transports
 
-import "encoding/binary"
+import "github.com/tickroom/tickroom/transports/httpwire"
 
 // record is one frame of an HTTP session's downlink with its sequence number.
 // The slot keeps the head inline, as in the WebSocket queue, so buffering a
@@ -140,33 +140,11 @@ func (b *outBuffer) clear() {
 	b.dropState()
 }
 
-// appendRecord appends one downlink record: uvarint seq, uvarint length, then
-// head and body.
-func appendRecord(dst []byte, seq uint64, head, body []byte) []byte {
-	dst = binary.AppendUvarint(dst, seq)
-	dst = binary.AppendUvarint(dst, uint64(len(head)+len(body)))
-	dst = append(dst, head...)
-	return append(dst, body...)
-}
-
-// appendCloseRecord appends the close record: seq 0, then the same payload
-// as a WebSocket close frame (2-byte code, reason cut to fit 125 bytes), so a
-// client sees the same code and reason on every transport.
-func appendCloseRecord(dst []byte, code uint16, reason string) []byte {
-	var p [125]byte
-	n := closePayload(p[:], code, reason)
-	return appendRecord(dst, 0, p[:n], nil)
-}
-
-// keepaliveRecord is seq 0 with an empty payload, written on a silent stream.
-var keepaliveRecord = []byte{0, 0}
-
-// recordsSize is how many bytes appendRecord needs for recs.
+// recordsSize is how many bytes httpwire.AppendRecord needs at most for recs.
 func recordsSize(recs []record) int {
 	n := 0
 	for i := range recs {
-		l := int(recs[i].headLen) + len(recs[i].body)
-		n += 2*binary.MaxVarintLen64 + l
+		n += httpwire.RecordOverhead + int(recs[i].headLen) + len(recs[i].body)
 	}
 	return n
 }

@@ -3,7 +3,10 @@ package transports
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // contents lists a buffer's records past n as "seq:class:head".
@@ -108,13 +111,27 @@ func TestOutBufferMoveTo(t *testing.T) {
 	}
 }
 
-func TestRecordEncoding(t *testing.T) {
-	b := appendRecord(nil, 300, []byte("he"), []byte("llo"))
-	if want := []byte{0xac, 0x02, 5, 'h', 'e', 'l', 'l', 'o'}; !slices.Equal(b, want) {
-		t.Errorf("appendRecord = %x, want %x", b, want)
+// A stream encodes into a buffer it keeps from write to write, so encoding
+// records, and the close record with a reason to cut and a code to map,
+// costs nothing once the buffer has grown.
+func TestDownViewEncodeAllocatesNothing(t *testing.T) {
+	b := newOutBuffer(4)
+	b.push(ClassControl, []byte("head"), make([]byte, 300), 4)
+	b.push(ClassState, []byte("s"), make([]byte, 900), 4)
+	var recs [16]record
+	v := downView{
+		recs:     b.after(0, recs[:0]),
+		closeRec: &CloseError{Code: 1005, Reason: strings.Repeat("r", 200)},
 	}
-	b = appendCloseRecord(nil, 4007, "slow")
-	if want := []byte{0, 6, 0x0f, 0xa7, 's', 'l', 'o', 'w'}; !slices.Equal(b, want) {
-		t.Errorf("appendCloseRecord = %x, want %x", b, want)
+	buf := make([]byte, 0, recordsSize(v.recs)+httpwire.MaxCloseRecord)
+	if allocs := testing.AllocsPerRun(100, func() { buf = v.encode(buf[:0]) }); allocs != 0 {
+		t.Errorf("%v allocations per encode", allocs)
+	}
+	recsOut, err := httpwire.ParseRecords(buf, 1000, nil)
+	if err != nil || len(recsOut) != 3 {
+		t.Fatalf("encoded %d records, %v", len(recsOut), err)
+	}
+	if code, reason, _ := recsOut[2].Close(); code != CloseInternal || len(reason) != httpwire.MaxCloseReason {
+		t.Errorf("close record %d with a %d-byte reason, want %d and %d bytes", code, len(reason), CloseInternal, httpwire.MaxCloseReason)
 	}
 }

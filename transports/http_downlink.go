@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // A downlink request is a GET (long-poll or poll) or a stream. One may be open
@@ -94,14 +96,15 @@ func (ss *httpSession) take(after uint64, dst []record) downView {
 	return v
 }
 
-// encode appends v's records, and its close record, to dst.
+// encode appends v's records, and its close record, to dst. The close
+// record carries the code a WebSocket close frame would.
 func (v *downView) encode(dst []byte) []byte {
 	for i := range v.recs {
 		r := &v.recs[i]
-		dst = appendRecord(dst, r.seq, r.head[:r.headLen], r.body)
+		dst = httpwire.AppendRecord(dst, r.seq, r.head[:r.headLen], r.body)
 	}
 	if v.closeRec != nil {
-		dst = appendCloseRecord(dst, v.closeRec.Code, v.closeRec.Reason)
+		dst = httpwire.AppendCloseRecord(dst, wireCloseCode(v.closeRec.Code), v.closeRec.Reason)
 	}
 	return dst
 }
@@ -117,7 +120,7 @@ func (v *downView) release() {
 // downlinkHeaders are the headers of every downlink response.
 func downlinkHeaders(h http.Header) {
 	noCache(h)
-	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Type", httpwire.ContentType)
 }
 
 // writeDeadline bounds the next write of a response, as WriteTimeout bounds a
@@ -129,7 +132,7 @@ func writeDeadline(rc *http.ResponseController, o *Options) {
 // parseAck reads the ack query parameter, which every downlink request must
 // carry.
 func parseAck(r *http.Request) (uint64, bool) {
-	return parseUintParam(r.URL.Query().Get("ack"))
+	return parseUintParam(r.URL.Query().Get(httpwire.ParamAck))
 }
 
 // parseUintParam parses a decimal query parameter. Empty is invalid.

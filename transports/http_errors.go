@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // httpErr is one row of the HTTP transports' error table (see the package
@@ -62,10 +64,7 @@ func (s *Server) fail(w http.ResponseWriter, e httpErr, message string, allow ..
 	if len(allow) > 0 {
 		h.Set("Allow", strings.Join(allow, ", "))
 	}
-	body, _ := json.Marshal(struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}{e.code(), message})
+	body, _ := json.Marshal(httpwire.ErrorBody{Code: e.code(), Message: message})
 	w.WriteHeader(e.status())
 	_, _ = w.Write(append(body, '\n'))
 }

@@ -137,29 +137,3 @@ func TestUplinkRetryIsIgnored(t *testing.T) {
 	default:
 	}
 }
-
-func TestParseUplink(t *testing.T) {
-	tests := []struct {
-		body     []byte
-		frames   []string
-		oversize int
-		ok       bool
-	}{
-		{nil, nil, 0, true},
-		{uplink([]byte("a"), []byte(""), []byte("bc")), []string{"a", "", "bc"}, 0, true},
-		{uplink([]byte("a"), []byte("toolong")), []string{"a"}, 7, true},
-		{[]byte{3, 'a'}, nil, 0, false},
-		{[]byte{0xff}, nil, 0, false},
-		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, nil, 0, false}, // overflows uint64
-	}
-	for _, tt := range tests {
-		frames, oversize, ok := parseUplink(tt.body, 4, nil)
-		var got []string
-		for _, f := range frames {
-			got = append(got, string(f))
-		}
-		if fmt.Sprint(got) != fmt.Sprint(tt.frames) || oversize != tt.oversize || ok != tt.ok {
-			t.Errorf("parseUplink(%x) = %q, %d, %v; want %q, %d, %v", tt.body, got, oversize, ok, tt.frames, tt.oversize, tt.ok)
-		}
-	}
-}

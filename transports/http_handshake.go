@@ -5,26 +5,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
-)
 
-// handshakeReply is the JSON body of a successful handshake: the session id
-// and everything a client needs to pace itself. Durations are milliseconds.
-type handshakeReply struct {
-	SID               string   `json:"sid"`
-	Transports        []string `json:"transports"`
-	Upgrades          []string `json:"upgrades"`
-	PingInterval      int64    `json:"pingInterval"`
-	PingTimeout       int64    `json:"pingTimeout"`
-	PollTimeout       int64    `json:"pollTimeout"`
-	StreamMaxDuration int64    `json:"streamMaxDuration"`
-	MaxPayload        int      `json:"maxPayload"`
-	MaxBody           int      `json:"maxBody"`
-}
+	"github.com/tickroom/tickroom/transports/httpwire"
+)
 
 // serveHandshake answers POST {HTTPPath}[?transport=longpoll|stream|poll]: it
 // creates a session, hands it to Handler.Accept as a Link, and returns its id.
 func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Options) {
-	kind, e, ok := handshakeKind(r.URL.Query().Get("transport"), o)
+	kind, e, ok := handshakeKind(r.URL.Query().Get(httpwire.ParamTransport), o)
 	if !ok {
 		s.fail(w, e, "transport must be longpoll, stream or poll, and enabled")
 		return
@@ -53,7 +41,7 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 	}
 	o.Logger.Debug("transports: session opened", "link", ss.id, "session", ss.short(), "remote", ss.remote, "transport", kind.String())
 
-	body, _ := json.Marshal(handshakeReply{
+	body, _ := json.Marshal(httpwire.Handshake{
 		SID:               ss.sid,
 		Transports:        enabledTransports(o),
 		Upgrades:          enabledUpgrades(o),
@@ -114,26 +102,12 @@ func enabledUpgrades(o *Options) []string {
 	return []string{"websocket"}
 }
 
-// newSID returns 128 random bits as 32 lowercase hex digits: unguessable,
-// since the sid is all that authorizes a request on the session.
+// newSID returns 128 random bits as httpwire.SIDLen lowercase hex digits:
+// unguessable, since the sid is all that authorizes a request on the session.
 func newSID() string {
-	var b [16]byte
+	var b [httpwire.SIDLen / 2]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b[:])
-}
-
-// validSID reports whether s has the form of a sid, so that malformed ids
-// never reach the table.
-func validSID(s string) bool {
-	if len(s) != 32 {
-		return false
-	}
-	for i := range len(s) {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // reserveSession counts a new session against MaxSessions before Accept runs,
@@ -169,8 +143,9 @@ func (s *Server) publishSession(ss *httpSession) bool {
 }
 
 // session looks a sid up; nil when it is malformed, unknown or ended.
+// Malformed ids never reach the table.
 func (s *Server) session(sid string) *httpSession {
-	if !validSID(sid) {
+	if !httpwire.ValidSID(sid) {
 		return nil
 	}
 	s.mu.Lock()

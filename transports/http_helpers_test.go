@@ -1,7 +1,6 @@
 package transports
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // httpClient is a minimal HTTP-transport client for tests: it speaks the wire
@@ -24,7 +25,7 @@ type httpClient struct {
 	hc    *http.Client
 	base  string
 	sid   string
-	hs    handshakeReply
+	hs    httpwire.Handshake
 	ack   uint64 // highest seq received so far
 	batch uint64 // last uplink batch counter used
 }
@@ -60,7 +61,7 @@ type answer struct {
 
 // errCode is the JSON error code of an error answer.
 func (a answer) errCode() string {
-	var e struct{ Code, Message string }
+	var e httpwire.ErrorBody
 	_ = json.Unmarshal(a.body, &e)
 	return e.Code
 }
@@ -68,37 +69,34 @@ func (a answer) errCode() string {
 // records parses a downlink body.
 func (a answer) records(t testing.TB) []rec {
 	t.Helper()
-	recs, err := readRecords(bufio.NewReader(bytes.NewReader(a.body)), nil)
+	recs, err := readRecords(bytes.NewReader(a.body), nil)
 	if err != nil {
 		t.Fatalf("parsing downlink body %x: %v", a.body, err)
 	}
 	return recs
 }
 
+// maxTestRecord bounds the frames the tests read: far above any they send.
+const maxTestRecord = 64 << 20
+
 // readRecords reads records until EOF, sending each to ch when ch is non-nil
 // and collecting them otherwise.
-func readRecords(br *bufio.Reader, ch chan<- rec) ([]rec, error) {
+func readRecords(r io.Reader, ch chan<- rec) ([]rec, error) {
 	var out []rec
+	d := httpwire.NewDecoder(r, maxTestRecord)
 	for {
-		seq, err := binary.ReadUvarint(br)
+		wr, err := d.Next()
 		if err == io.EOF {
 			return out, nil
 		}
 		if err != nil {
 			return out, err
 		}
-		n, err := binary.ReadUvarint(br)
-		if err != nil {
-			return out, fmt.Errorf("record %d: length: %w", seq, err)
-		}
-		data := make([]byte, n)
-		if _, err := io.ReadFull(br, data); err != nil {
-			return out, fmt.Errorf("record %d: %w", seq, err)
-		}
+		r := rec{wr.Seq, bytes.Clone(wr.Payload)} // the decoder reuses its buffer
 		if ch != nil {
-			ch <- rec{seq, data}
+			ch <- r
 		} else {
-			out = append(out, rec{seq, data})
+			out = append(out, r)
 		}
 	}
 }
@@ -179,16 +177,9 @@ func (c *httpClient) get(wait bool) []rec {
 }
 
 // uplink encodes frames as an uplink body.
-func uplink(frames ...[]byte) []byte {
-	var b []byte
-	for _, f := range frames {
-		b = binary.AppendUvarint(b, uint64(len(f)))
-		b = append(b, f...)
-	}
-	return b
-}
+func uplink(frames ...[]byte) []byte { return httpwire.AppendUplink(nil, frames...) }
 
-var octetStream = http.Header{"Content-Type": {"application/octet-stream"}}
+var octetStream = http.Header{"Content-Type": {httpwire.ContentType}}
 
 // postRaw sends one uplink request with the given query and body.
 func (c *httpClient) postRaw(query string, body []byte, header http.Header) answer {
@@ -230,7 +221,7 @@ func (c *httpClient) openStream(ack uint64) *stream {
 	go func() {
 		defer close(st.done)
 		defer close(st.recs)
-		_, st.err = readRecords(bufio.NewReader(resp.Body), st.recs)
+		_, st.err = readRecords(resp.Body, st.recs)
 	}()
 	c.t.Cleanup(st.close)
 	return st

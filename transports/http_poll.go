@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // servePoll answers GET {HTTPPath}/{sid}?ack=N[&wait=0]: a long-poll, held
@@ -13,7 +15,7 @@ import (
 // old ack.
 func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
 	kind := kindLongPoll
-	switch r.URL.Query().Get("wait") {
+	switch r.URL.Query().Get(httpwire.ParamWait) {
 	case "":
 	case "0":
 		kind = kindPoll
@@ -63,7 +65,7 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 // writePoll writes one poll response. When it carries the close record, the
 // session ends once it has been written.
 func (s *Server) writePoll(w http.ResponseWriter, ss *httpSession, v *downView, o *Options) {
-	body := v.encode(make([]byte, 0, recordsSize(v.recs)+16+125))
+	body := v.encode(make([]byte, 0, recordsSize(v.recs)+httpwire.MaxCloseRecord))
 	v.release()
 	h := w.Header()
 	downlinkHeaders(h)

@@ -1,12 +1,13 @@
 package transports
 
 import (
-	"encoding/binary"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // bodyReadTimeout bounds the read of an uplink body, so a client that sends
@@ -19,20 +20,20 @@ const bodyReadTimeout = 10 * time.Second
 // resend it without the session having seen half of it. K makes a retry of a
 // batch whose response was lost harmless.
 func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/octet-stream" {
-		s.fail(w, errBadContentType, "Content-Type must be application/octet-stream")
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != httpwire.ContentType {
+		s.fail(w, errBadContentType, "Content-Type must be "+httpwire.ContentType)
 		return
 	}
 	q := r.URL.Query()
-	k, ok := parseUintParam(q.Get("seq"))
+	k, ok := parseUintParam(q.Get(httpwire.ParamSeq))
 	if !ok || k == 0 {
 		s.fail(w, errBadRequest, "seq must be a batch counter from 1")
 		return
 	}
 	var ack uint64
-	hasAck := q.Has("ack")
+	hasAck := q.Has(httpwire.ParamAck)
 	if hasAck {
-		if ack, ok = parseUintParam(q.Get("ack")); !ok {
+		if ack, ok = parseUintParam(q.Get(httpwire.ParamAck)); !ok {
 			s.fail(w, errBadRequest, "ack must be a decimal sequence number")
 			return
 		}
@@ -56,8 +57,8 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 		}
 		return
 	}
-	frames, oversize, ok := parseUplink(body, s.readLimit, nil)
-	if !ok {
+	frames, oversize, err := httpwire.ParseUplink(body, s.readLimit, nil)
+	if err != nil {
 		s.fail(w, errTruncatedFrame, "malformed length or record cut short")
 		return
 	}
@@ -79,33 +80,6 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 	}
 	noCache(w.Header())
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// parseUplink splits an uplink body (uvarint length, bytes; repeated) into
-// frames that alias body. ok is false for a malformed varint or a record that
-// runs past the end. oversize is the size of the first frame over limit, if
-// any; such frames are left out.
-func parseUplink(body []byte, limit int, dst [][]byte) (frames [][]byte, oversize int, ok bool) {
-	for len(body) > 0 {
-		n, k := binary.Uvarint(body)
-		if k <= 0 {
-			return nil, 0, false
-		}
-		body = body[k:]
-		if n > uint64(len(body)) {
-			return nil, 0, false
-		}
-		f := body[:n:n]
-		body = body[n:]
-		if len(f) > limit {
-			if oversize == 0 {
-				oversize = len(f)
-			}
-			continue
-		}
-		dst = append(dst, f)
-	}
-	return dst, oversize, true
 }
 
 // serveDelete answers DELETE {HTTPPath}/{sid}: the client is leaving. A

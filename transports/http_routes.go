@@ -3,6 +3,8 @@ package transports
 import (
 	"net/http"
 	"strings"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // serveHTTP is the http.Handler for HTTPPath and everything below it:
@@ -59,7 +61,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, errBadMethod, r.Method+" not allowed here",
 				http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodOptions)
 		}
-	case "stream":
+	case httpwire.StreamSegment:
 		if r.Method != http.MethodGet {
 			s.fail(w, errBadMethod, r.Method+" not allowed here", http.MethodGet, http.MethodOptions)
 			return

@@ -3,6 +3,8 @@ package transports
 import (
 	"net/http"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // serveStream answers GET {HTTPPath}/{sid}/stream?ack=N: one chunked response
@@ -81,7 +83,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sid string,
 		case <-ss.wake:
 		case <-keepalive.C:
 			writeDeadline(rc, o)
-			if _, err := w.Write(keepaliveRecord); err != nil || rc.Flush() != nil {
+			buf = httpwire.AppendKeepalive(buf[:0])
+			if _, err := w.Write(buf); err != nil || rc.Flush() != nil {
 				return
 			}
 			keepalive.Reset(o.PingInterval)

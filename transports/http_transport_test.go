@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 func TestHandshakeReply(t *testing.T) {
@@ -20,14 +22,14 @@ func TestHandshakeReply(t *testing.T) {
 		t.Fatalf("handshake: %d %q %s", a.status, a.header.Get("Content-Type"), a.body)
 	}
 	c.handshake("")
-	want := handshakeReply{
+	want := httpwire.Handshake{
 		SID: c.sid, Transports: []string{"websocket", "longpoll", "stream", "poll"}, Upgrades: []string{"websocket"},
 		PingInterval: 3000, PingTimeout: 4000, PollTimeout: 5000, StreamMaxDuration: 6000, MaxPayload: 1000, MaxBody: 2000,
 	}
 	if got := c.hs; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("handshake reply\n got %+v\nwant %+v", got, want)
 	}
-	if !validSID(c.sid) {
+	if !httpwire.ValidSID(c.sid) {
 		t.Errorf("sid %q is not 32 lowercase hex digits", c.sid)
 	}
 	h.next(t)

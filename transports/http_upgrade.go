@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lxzan/gws"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // The upgrade moves an HTTP session's downlink to a WebSocket without losing,
@@ -30,7 +31,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, o *Options
 		s.fail(w, errOriginNotAllowed, "origin not allowed")
 		return
 	}
-	ss := s.session(r.URL.Query().Get("sid"))
+	ss := s.session(r.URL.Query().Get(httpwire.ParamSID))
 	if ss == nil {
 		s.fail(w, errUnknownSession, "unknown session")
 		return
@@ -126,11 +127,11 @@ func (ss *httpSession) probeMessage(l *wsLink, op gws.Opcode, b []byte) {
 		return
 	}
 	msg := string(b)
-	if msg == "probe" {
+	if msg == httpwire.ProbeMessage {
 		ss.probed(l)
 		return
 	}
-	arg, ok := strings.CutPrefix(msg, "upgrade ")
+	arg, ok := strings.CutPrefix(msg, httpwire.UpgradePrefix)
 	if !ok {
 		l.Close(ClosePolicy, "expected probe or upgrade")
 		return

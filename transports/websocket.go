@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/lxzan/gws"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // events is the gws.Event of a Server: it routes each callback to its link.
@@ -119,7 +120,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, errTransportDisabled, "websocket is disabled")
 		return
 	}
-	if r.URL.Query().Has("sid") {
+	if r.URL.Query().Has(httpwire.ParamSID) {
 		s.serveUpgrade(w, r, o)
 		return
 	}

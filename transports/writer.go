@@ -5,9 +5,9 @@ import (
 	"errors"
 	"os"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lxzan/gws"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // writerState belongs to a link's writer goroutine. Keeping the frame being
@@ -20,7 +20,7 @@ type writerState struct {
 	bufs     [2][]byte
 	pong     [125]byte
 	pongLen  int
-	closeMsg [125]byte
+	closeMsg [httpwire.MaxClosePayload]byte
 	closeLen int
 	linger   bool
 	deadline time.Time // for the next write
@@ -95,7 +95,7 @@ func (l *wsLink) writeLoop() {
 			}
 		case doProbe:
 			_ = l.conn.SetWriteDeadline(l.w.deadline)
-			if !l.wrote(l.conn.WriteString("probe")) {
+			if !l.wrote(l.conn.WriteString(httpwire.ProbeMessage)) {
 				return
 			}
 		case doClose:
@@ -227,21 +227,22 @@ func (l *wsLink) writeClose() {
 	}
 }
 
-// closePayload writes a close frame's payload (code, then reason truncated to
-// fit 125 bytes on a UTF-8 boundary) into p and returns its length. A code that
-// may not be sent on the wire (RFC 6455 7.4) becomes CloseInternal.
+// closePayload writes a close frame's payload into p, which holds
+// httpwire.MaxClosePayload bytes, and returns its length: the code as
+// wireCloseCode sends it, then the reason cut as the HTTP transports' close
+// record cuts it, so a client reads the same close on every transport.
 func closePayload(p []byte, code uint16, reason string) int {
+	binary.BigEndian.PutUint16(p, wireCloseCode(code))
+	return 2 + copy(p[2:], httpwire.TruncateReason(reason))
+}
+
+// wireCloseCode is code, or CloseInternal for a code that may not be sent on
+// the wire (RFC 6455 7.4).
+func wireCloseCode(code uint16) uint16 {
 	if !sendableCode(code) {
-		code = CloseInternal
+		return CloseInternal
 	}
-	binary.BigEndian.PutUint16(p, code)
-	if len(reason) > len(p)-2 {
-		reason = reason[:len(p)-2]
-		for len(reason) > 0 && !utf8.ValidString(reason) {
-			reason = reason[:len(reason)-1]
-		}
-	}
-	return 2 + copy(p[2:], reason)
+	return code
 }
 
 func sendableCode(c uint16) bool {

@@ -50,10 +50,21 @@ var depRules = []struct {
 	{"transports", "github.com/anthdm/hollywood/...", false, "transports call a Handler; actors implement it"},
 	{"transports", "github.com/BurntSushi/toml/...", false, "packages never see TOML; cmd/gameserver maps config onto options"},
 
+	// transports' rules cover httpwire too; these say it again for httpwire
+	// alone, which both sides import, so it stays bytes even if transports
+	// ever gets more room.
+	{"transports/httpwire", "github.com/lxzan/gws", false, "httpwire is the HTTP transports' byte format; the client imports it"},
+	{"transports/httpwire", modulePath + "/netcode/...", false, "httpwire is the HTTP transports' byte format, frames are opaque"},
+	{"transports/httpwire", modulePath + "/world/...", false, "httpwire is the HTTP transports' byte format, frames are opaque"},
+	{"transports/httpwire", "github.com/anthdm/hollywood/...", false, "httpwire is the HTTP transports' byte format; the client imports it"},
+
 	{"actors", "github.com/BurntSushi/toml/...", false, "packages never see TOML; cmd/gameserver maps config onto options"},
 	{"actors", "os/signal", false, "only cmd/gameserver installs signal handlers"},
 
 	{"client", modulePath + "/actors/...", false, "the Go client speaks the wire protocol like any other client"},
+	// Exactly transports, without "/...": transports/httpwire, the format
+	// both sides share, is allowed.
+	{"client", modulePath + "/transports", false, "the client shares the HTTP transports' format (transports/httpwire), not the server's code"},
 
 	{"loadtest", modulePath + "/actors/...", false, "load tests measure the server from outside, as its clients see it"},
 }
