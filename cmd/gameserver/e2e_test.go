@@ -153,6 +153,60 @@ func TestEndToEndGracefulShutdown(t *testing.T) {
 	s.logs.waitFor(t, time.Second, func(l logLine) bool { return l.Msg == "shut down" })
 }
 
+// SIGTERM ends a client on every transport with 1001 going away: the
+// WebSocket one by a close frame, a held long-poll or stream by the close
+// record at once, and a client between two requests by the close record of
+// its next request, which the server still serves for http.close_drain. The
+// polling client is that last case nearly all the time: a poll is answered at
+// once and the client then waits PollInterval, here a fifth of the drain, so
+// it is bound to come back in time. Before the drain, its session ended at
+// SIGTERM and its next poll got 503, then a refused connection: no 1001.
+func TestEndToEndGracefulShutdownEveryTransport(t *testing.T) {
+	const (
+		closeDrain   = time.Second
+		pollInterval = closeDrain / 5
+	)
+	s := startServer(t, testConfig("")+"[http]\nclose_drain = \""+closeDrain.String()+"\"\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	kinds := []string{client.TransportWebSocket, client.TransportLongPoll, client.TransportStream, client.TransportPoll}
+	clients := make(map[string]*client.Client)
+	for _, tr := range kinds {
+		c, err := client.Dial(ctx, "http://"+s.addr, client.Options{
+			Name: tr, Transport: tr, NoUpgrade: true, PollInterval: pollInterval,
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", tr, err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		if _, err := c.Join(ctx, "bye-all", ""); err != nil {
+			t.Fatalf("%s join: %v", tr, err)
+		}
+		if got := c.Transport(); got != tr {
+			t.Fatalf("transport = %q, want %q", got, tr)
+		}
+		clients[tr] = c
+	}
+	for _, tr := range kinds {
+		waitFor(t, ctx, clients[tr], func(world.State) bool { return true })
+	}
+
+	s.stop()
+	for _, tr := range kinds {
+		c := clients[tr]
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+			t.Fatalf("%s client not closed after shutdown", tr)
+		}
+		if got, want := c.CloseCode(), uint16(netcode.CodeGoingAway); got != want {
+			t.Errorf("%s: close code = %d (err %v), want %d going away", tr, got, c.Err(), want)
+		}
+	}
+	s.logs.waitFor(t, time.Second, func(l logLine) bool { return l.Msg == "shut down" })
+}
+
 // A bad config file stops the server before it listens, naming the key.
 func TestEndToEndBadConfigRefusesToStart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.toml")
