@@ -1,10 +1,16 @@
 package transports
 
 import (
+	"bufio"
 	"encoding/binary"
+	"errors"
 	"net"
+	"net/http"
+	"sync"
 	"syscall"
 	"unsafe"
+
+	"github.com/lxzan/gws"
 )
 
 // A frame sent to a link whose writer goroutine is idle is written at once
@@ -15,45 +21,132 @@ import (
 // second per player. The write never blocks: when the socket buffer is full
 // it writes nothing, and the frame takes the queue and the writer goroutine
 // as before, with its write deadline and slow-consumer close. A write the
-// kernel cuts short leaves its tail for the writer goroutine, which sends it
-// before anything else.
+// kernel cuts short leaves its tail in the link's writeGate, and whoever
+// writes next sends it first.
 //
 // The direct path is used only while the writer is idle, its queue is empty
-// and nothing else is owed (a pong, a probe answer); all of that is decided
-// under the link's lock, which the write holds, so frames keep their order.
-// gws writes on its own only while its reader is failing or answering a close
-// frame; such a connection is ending anyway.
-type directWriter struct {
-	raw  syscall.RawConn // nil: the connection is not a plain socket; always queue
-	hdr  [10]byte
-	iov  [3]syscall.Iovec
-	rest []byte // unwritten tail of a frame, for the writer; guarded by the link's lock
-	cut  int    // frames written in part, for tests; guarded by the link's lock
+// and nothing else is owed (a pong, a probe answer); that is decided under
+// the link's lock, which the write holds, so frames keep their order. gws
+// also writes on its own, from its reader goroutine (the close frame it
+// echoes or sends on a read error), and may block there on a full socket:
+// the writeGate is how the direct path neither waits for such a write nor
+// lets it land inside a frame cut short.
+
+// writeGate is the net.Conn that gws reads and writes through. Every write
+// to the socket, whoever makes it, passes its lock and first sends the tail
+// of a frame the direct path left unfinished. The direct path only tries the
+// lock: a gate held by someone else means a write is under way, possibly
+// blocked, and the frame goes to the queue instead.
+type writeGate struct {
+	net.Conn
+	raw  syscall.RawConn // nil: not a plain socket, so no direct writes
+	mu   sync.Mutex
+	rest []byte // unwritten tail of a frame written in part; guarded by mu
 }
 
-func newDirectWriter(c net.Conn) directWriter {
-	sc, ok := c.(syscall.Conn)
+// restKeep is the largest tail buffer kept for reuse; a tail of a huge frame
+// should not pin its memory for the life of the link.
+const restKeep = 64 << 10
+
+func newWriteGate(c net.Conn) *writeGate {
+	g := &writeGate{Conn: c}
+	if sc, ok := c.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			g.raw = raw
+		}
+	}
+	return g
+}
+
+// Write sends the pending tail, if any, then p.
+func (g *writeGate) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err := g.flushLocked(); err != nil {
+		return 0, err
+	}
+	return g.Conn.Write(p)
+}
+
+// flush sends the pending tail, if any.
+func (g *writeGate) flush() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.flushLocked()
+}
+
+func (g *writeGate) flushLocked() error {
+	if len(g.rest) == 0 {
+		return nil
+	}
+	_, err := g.Conn.Write(g.rest)
+	// Sent or not, the tail is done: a failed write ends the connection.
+	g.rest = g.rest[:0]
+	if cap(g.rest) > restKeep {
+		g.rest = nil
+	}
+	return err
+}
+
+// CloseWrite half-closes the socket (see wsLink.writeClose).
+func (g *writeGate) CloseWrite() error {
+	if cw, ok := g.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+// upgrade hijacks the request's connection, puts a writeGate in front of it
+// and completes the WebSocket handshake, as gws's own Upgrade would. On
+// failure the client has been answered and the connection closed.
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*gws.Conn, *writeGate, error) {
+	hj, ok := w.(http.Hijacker)
 	if !ok {
-		return directWriter{}
+		http.Error(w, "transports: connection cannot be upgraded", http.StatusInternalServerError)
+		return nil, nil, errors.New("transports: response writer is not a Hijacker")
 	}
-	raw, err := sc.SyscallConn()
+	nc, _, err := hj.Hijack()
 	if err != nil {
-		return directWriter{}
+		return nil, nil, err
 	}
-	return directWriter{raw: raw}
+	// A client may not send frames before our answer (RFC 6455 4.1), so
+	// nothing net/http has buffered is kept; gws's Upgrade does the same.
+	g := newWriteGate(nc)
+	conn, err := s.upgrader.UpgradeFromConn(g, bufio.NewReaderSize(g, readBufferSize), r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, g, nil
+}
+
+// directWriter is the link's scratch for direct writes; guarded by the
+// link's lock.
+type directWriter struct {
+	hdr  [10]byte
+	iov  [3]syscall.Iovec
+	cut  int  // frames written in part, for tests
+	tail bool // a frame was written in part since the writer last claimed
 }
 
 // canDirectLocked reports whether a frame sent now may be written by the
 // caller. l.mu is held.
 func (l *wsLink) canDirectLocked() bool {
-	return l.direct.raw != nil && l.idle && l.q.len() == 0 && !l.pongPending && !l.probeReply && !l.closing
+	return l.gate.raw != nil && l.idle && l.q.len() == 0 && !l.pongPending && !l.probeReply && !l.closing
 }
 
 // writeDirectLocked writes head+body as one binary message without blocking
 // and reports whether the frame was taken: written whole, or in part with the
-// tail left for the writer (which it then wakes). false means nothing was
-// written and the frame must be queued. l.mu is held.
+// tail left in the gate for the writer (which it then wakes). false means
+// nothing was written and the frame must be queued. l.mu is held.
 func (l *wsLink) writeDirectLocked(head, body []byte) bool {
+	g := l.gate
+	if !g.mu.TryLock() {
+		return false // gws is writing (and may be blocked): queue
+	}
+	defer g.mu.Unlock()
+	if len(g.rest) > 0 {
+		return false // not while the writer owes a tail
+	}
 	d := &l.direct
 	hdr := appendFrameHeader(d.hdr[:0], len(head)+len(body))
 	parts := [3][]byte{hdr, head, body}
@@ -67,32 +160,33 @@ func (l *wsLink) writeDirectLocked(head, body []byte) bool {
 	}
 	var written uintptr
 	var errno syscall.Errno
-	err := d.raw.Write(func(fd uintptr) bool {
+	// Holding the gate, we are the only writer: RawWrite's fd lock is free.
+	err := g.raw.Write(func(fd uintptr) bool {
 		written, _, errno = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&d.iov[0])), uintptr(cnt))
 		return true // never wait for the socket: the queue is for that
 	})
 	clear(d.iov[:]) // do not keep bodies alive
 	if err != nil || errno != 0 || written == 0 {
-		// A full buffer (EAGAIN) or a failing socket: the writer's blocking
-		// write either waits or reports the error with its usual handling.
+		// A full buffer (EAGAIN), a passed write deadline or a failing
+		// socket: the writer's blocking write waits, or reports the error
+		// with its usual handling.
 		return false
 	}
 	n := int(written)
-	total := len(hdr) + len(head) + len(body)
-	if n == total {
+	if n == len(hdr)+len(head)+len(body) {
 		return true
 	}
 	d.cut++
-	d.rest = d.rest[:0]
+	d.tail = true
 	for _, p := range parts {
 		if n >= len(p) {
 			n -= len(p)
 			continue
 		}
-		d.rest = append(d.rest, p[n:]...)
+		g.rest = append(g.rest, p[n:]...)
 		n = 0
 	}
-	l.idle = false // the writer owes the tail before anything else
+	l.idle = false // the writer sends the tail before anything else
 	return true
 }
 
@@ -111,10 +205,12 @@ func appendFrameHeader(dst []byte, n int) []byte {
 }
 
 // claimWriter marks the writer busy, so no frame is written directly while
-// it works, and hands it the tail of a frame written in part, if any.
-func (l *wsLink) claimWriter() {
+// it works, and reports whether a direct write left a tail since the last
+// claim.
+func (l *wsLink) claimWriter() (tail bool) {
 	l.mu.Lock()
 	l.idle = false
-	l.w.rest, l.direct.rest = l.direct.rest, l.w.rest[:0]
+	tail, l.direct.tail = l.direct.tail, false
 	l.mu.Unlock()
+	return tail
 }

@@ -47,14 +47,14 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, o *Options
 		s.fail(w, e, msg)
 		return
 	}
-	conn, err := s.upgrader.Upgrade(w, r)
+	conn, gate, err := s.upgrade(w, r)
 	if err != nil {
 		ss.releaseProbe()
 		o.Logger.Debug("transports: upgrade failed", "session", ss.short(), "remote", r.RemoteAddr, "err", err)
 		return
 	}
 	// The link's queue gets the buffer's capacity, so the whole backlog fits.
-	l := newWSLink(s, conn, ss.buf.capacity())
+	l := newWSLink(s, conn, gate, ss.buf.capacity())
 	conn.Session().(*linkSession).link = l
 	l.upgrading = ss
 	l.recv = probeReceiver{ss: ss, l: l}

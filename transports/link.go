@@ -91,6 +91,7 @@ type wsLink struct {
 	probeReply    bool // the writer owes a probe the text message "probe"
 	idle          bool // the writer is waiting for work: Send may write directly
 	direct        directWriter
+	gate          *writeGate // every write to the socket goes through it
 
 	// Owned by the writer goroutine.
 	w writerState
@@ -101,7 +102,7 @@ var _ Link = (*wsLink)(nil)
 // newWSLink wraps conn. queueCap is the most ClassControl frames its queue
 // can ever hold: Options.SendQueue for a new link, the session's buffer
 // capacity for the upgrade of an HTTP session.
-func newWSLink(s *Server, conn *gws.Conn, queueCap int) *wsLink {
+func newWSLink(s *Server, conn *gws.Conn, gate *writeGate, queueCap int) *wsLink {
 	l := &wsLink{
 		id:         s.nextID.Add(1),
 		remote:     conn.RemoteAddr().String(),
@@ -111,7 +112,7 @@ func newWSLink(s *Server, conn *gws.Conn, queueCap int) *wsLink {
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
 		q:          newSendQueue(queueCap),
-		direct:     newDirectWriter(conn.NetConn()),
+		gate:       gate,
 	}
 	l.lastSeen.Store(time.Now().UnixNano())
 	return l

@@ -14,6 +14,10 @@ import (
 	"github.com/lxzan/gws"
 )
 
+// readBufferSize is gws's read buffer per connection. upgrade makes the
+// first one itself; gws pools it at close with the ones it makes.
+const readBufferSize = 4 << 10
+
 // readHeaderTimeout bounds how long a client may take to send its HTTP request
 // headers, so half-open connections cannot pile up before the upgrade.
 const readHeaderTimeout = 10 * time.Second
@@ -70,6 +74,7 @@ func NewServer(opts Options, h Handler) *Server {
 		ParallelEnabled:    false, // frames of one link reach its Receiver in order
 		ReadMaxPayloadSize: 4 * o.ReadLimit,
 		PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
+		ReadBufferSize:     readBufferSize,
 		NewSession:         func() gws.SessionStorage { return &linkSession{} },
 	})
 	s.mux.HandleFunc(o.Path, s.serveWebSocket)

@@ -130,13 +130,13 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "transports: origin not allowed", http.StatusForbidden)
 		return
 	}
-	conn, err := s.upgrader.Upgrade(w, r)
+	conn, gate, err := s.upgrade(w, r)
 	if err != nil {
 		// gws has already answered 400 and closed the connection.
 		o.Logger.Debug("transports: upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	l := newWSLink(s, conn, o.SendQueue)
+	l := newWSLink(s, conn, gate, o.SendQueue)
 	conn.Session().(*linkSession).link = l
 	s.stats.accepted.Add(1)
 	s.track(l)

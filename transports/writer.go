@@ -15,8 +15,7 @@ import (
 // appended instead of overwriting bytes that are on their way out.
 type writerState struct {
 	cur      slot
-	rest     []byte // tail of a frame written in part by Send, written first
-	hbFired  bool   // the heartbeat timer fired while waiting
+	hbFired  bool // the heartbeat timer fired while waiting
 	bufs     [2][]byte
 	pong     [125]byte
 	pongLen  int
@@ -52,13 +51,12 @@ func (l *wsLink) writeLoop() {
 
 	for {
 		// Nothing may be written directly from here on, until next says
-		// doWait; the tail of a frame cut short goes before anything else.
-		l.claimWriter()
-		if len(l.w.rest) > 0 {
+		// doWait; the tail of a frame cut short goes before anything else
+		// (any write through the gate would send it first; this one is for
+		// when nothing else is queued).
+		if l.claimWriter() {
 			_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.options().WriteTimeout))
-			_, err := l.conn.NetConn().Write(l.w.rest)
-			l.w.rest = l.w.rest[:0]
-			if !l.wrote(err) {
+			if !l.wrote(l.gate.flush()) {
 				return
 			}
 		}
