@@ -177,3 +177,36 @@ func TestStaleRouteAfterLeavePushesIntoNothing(t *testing.T) {
 		closeAll(c)
 	})
 }
+
+// A player's first snapshot goes out in the same send as its welcome: the
+// room seats the player's sink when it runs Game.Join, so the send of that
+// tick already reaches it.
+func TestWelcomeAndFirstSnapshotInOneTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		a := connect(t, h)
+		a.join("r")
+		a.run(200*time.Millisecond, 50*time.Millisecond)
+
+		b := connect(t, h)
+		b.join("r")
+		for range 10 {
+			time.Sleep(50 * time.Millisecond)
+			synctest.Wait()
+			if b.welcome() != nil {
+				break
+			}
+		}
+		msgs := b.link.messages(t)
+		if len(msgs) != 2 {
+			t.Fatalf("after the tick that seated it the client got %d frames %v, want the welcome and a snapshot", len(msgs), msgs)
+		}
+		if _, ok := msgs[0].(*netcode.Welcome); !ok {
+			t.Errorf("first frame %#v, want the welcome", msgs[0])
+		}
+		if s, ok := msgs[1].(*netcode.State); !ok || !s.Delta.Full() {
+			t.Errorf("second frame %#v, want a full snapshot", msgs[1])
+		}
+		closeAll(a, b)
+	})
+}

@@ -52,11 +52,10 @@ type (
 		code netcode.Code
 		msg  string
 	}
-	joined struct {
-		room    *actor.PID
-		slot    int
-		welcome []byte    // encoded welcome frame
-		box     *inputBox // where the seat's inputs and acks go
+	joined struct { // the room has seated the player's sink and queued the welcome
+		room *actor.PID
+		slot int
+		box  *inputBox // where the seat's inputs and acks go
 	}
 	kicked struct { // the room dropped the player
 		room *actor.PID // sessions ignore kicks from a room they already left

@@ -111,7 +111,8 @@ func (r *room) simulate(c *actor.Context) {
 	r.game.Step(r.w, r.step)
 }
 
-// join runs Game.Join for a newly admitted player and welcomes its session.
+// join runs Game.Join for a newly admitted player, queues the welcome on its
+// link and tells its session.
 func (r *room) join(c *actor.Context, slot int, p *player) bool {
 	ent, err := r.game.Join(r.w, p.id, p.name)
 	if err != nil {
@@ -136,7 +137,12 @@ func (r *room) join(c *actor.Context, slot int, p *player) bool {
 	if err != nil { // a game whose schemas cannot be encoded is a bug
 		r.log.Error("encode welcome", "err", err)
 	}
-	c.Send(p.session, joined{room: c.PID(), slot: slot, welcome: welcome, box: p.box})
+	// The room, not the session, points the sink at itself, now: the send
+	// of this very tick then reaches the player with the welcome in front of
+	// it. Left to the session's answer to joined, the seat would start a send
+	// later, and the first snapshot with it.
+	p.sink.seat(c.PID(), slot, welcome)
+	c.Send(p.session, joined{room: c.PID(), slot: slot, box: p.box})
 	return true
 }
 

@@ -47,19 +47,21 @@ type session struct {
 	route *atomic.Pointer[inputBox]
 }
 
-// seat records the session as seated in room at slot with box, or (room
-// nil) as seated nowhere, and tells the receiver and the state sink; welcome
-// is queued on the link at the moment the sink switches rooms.
-func (s *session) seat(room *actor.PID, slot int, box *inputBox, welcome []byte) {
-	if room == nil {
-		s.state, s.room, s.box = idle, nil, nil
-		s.route.Store(nil)
-		s.sink.seat(nil, 0, nil)
-		return
-	}
+// seat records the session as seated in room at slot with box, and tells the
+// receiver; the room has already pointed the state sink at itself (see
+// room.join).
+func (s *session) seat(room *actor.PID, slot int, box *inputBox) {
 	s.state, s.room, s.slot, s.box = inRoom, room, slot, box
 	s.route.Store(box)
-	s.sink.seat(room, slot, welcome)
+}
+
+// unseat records the session as seated nowhere and stops the receiver's
+// inputs and the room's frames: after this no frame of the room left can
+// reach the link.
+func (s *session) unseat() {
+	s.state, s.room, s.box = idle, nil, nil
+	s.route.Store(nil)
+	s.sink.seat(nil, 0, nil)
 }
 
 type joinTimeout struct{}
@@ -89,7 +91,7 @@ func (s *session) Receive(c *actor.Context) {
 		s.stopIfDone(c)
 	case kicked:
 		if s.state == inRoom && m.room == s.room {
-			s.seat(nil, 0, nil, nil)
+			s.unseat()
 			s.reply(m.code, m.msg)
 		}
 	case linkClosed:
@@ -152,7 +154,7 @@ func (s *session) handleFrame(c *actor.Context, frame []byte) {
 			return
 		}
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.seat(nil, 0, nil, nil)
+		s.unseat()
 	}
 }
 
@@ -173,12 +175,13 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 func (s *session) onJoined(c *actor.Context, m joined) {
 	if s.closing {
 		// Too late: give the seat back.
+		s.sink.seat(nil, 0, nil)
 		c.Send(m.room, playerLeave{session: c.PID(), slot: m.slot})
 		s.state = idle
 		s.stopIfDone(c)
 		return
 	}
-	s.seat(m.room, m.slot, m.box, m.welcome)
+	s.seat(m.room, m.slot, m.box)
 }
 
 func (s *session) onLinkClosed(c *actor.Context, err error) {
@@ -186,7 +189,7 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 	s.closing = true
 	if s.state == inRoom {
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.seat(nil, 0, nil, nil)
+		s.unseat()
 	}
 	if s.state == joining {
 		// The lobby or a room owes us an answer; a seat may be granted.

@@ -12,10 +12,12 @@ import (
 // stateSink is where a room hands one player's state frames. The room calls
 // deliver on its own goroutine, so a state frame costs no actor message and
 // no session goroutine: at 20 Hz per player those dominated the session's
-// work. The session decides, under mu, which room's frames the link takes
-// now; the welcome of a new room is queued under the same lock, so no frame
-// of the room just left can follow it and no frame of the new room can
-// precede it.
+// work. Under mu the sink knows which room's frames the link takes now: the
+// room that seats the player points it at itself, queueing the welcome
+// under the same lock, and the session points it at nobody when the player
+// leaves or is dropped. So no frame of a room left can follow the welcome of
+// the next, and no frame of a room can precede its welcome. A session only
+// joins a room when it is seated nowhere, so the two never race to point it.
 type stateSink struct {
 	hub  *Hub
 	link transports.Link
