@@ -2,14 +2,18 @@
 // wires the world, netcode and transports packages together.
 //
 // Three kinds of actor do the work. A session actor owns one client link: it
-// decodes the client's control frames, asks the lobby for a room and decides
-// which room's state frames its link takes. The lobby joins or
+// decodes the client's control frames, asks the lobby for a room, and stops
+// its link taking a room's state frames when the player leaves or is
+// dropped (the room starts them, with the welcome, when it seats the
+// player). The lobby joins or
 // creates rooms by name and game mode, enforces capacity and disposes of rooms
 // that stayed empty. A room actor owns a world: it ticks at the configured rate
 // on real elapsed time (with bounded catch-up and counted overruns), applies
 // the inputs buffered per player, and at the send rate encodes one diff body
 // per distinct client baseline, which it hands to each player's state sink
-// on its own goroutine: no actor message per player per send.
+// on its own goroutine: no actor message per player per send. Transports may
+// write such a frame to the socket right there (see transports), so a send
+// costs the room about a write syscall per player.
 //
 // The rules from hollywood v1.0.5 that shape this package: inboxes are
 // unbounded, so every queue that a client can fill is bounded here (inputs per
