@@ -302,6 +302,17 @@ func (c *Client) InputAck() uint32 {
 	return c.inputAck
 }
 
+// sendInterval is the time between two state sends of the client's room, from
+// its welcome; 0 before one.
+func (c *Client) sendInterval() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.welcome == nil || c.welcome.SendRate <= 0 {
+		return 0
+	}
+	return time.Second / time.Duration(c.welcome.SendRate)
+}
+
 // Errors returns the error frames received so far.
 func (c *Client) Errors() []netcode.Error {
 	c.mu.Lock()

@@ -27,8 +27,11 @@
 //     the server ends it periodically and the client re-opens it with its
 //     latest ack. Acknowledgements also ride on the uplink POSTs (an empty POST
 //     when the client has received many records and sent nothing).
-//   - "poll": GETs the server answers at once; after an empty answer the
-//     client waits Options.PollInterval.
+//   - "poll": GETs the server answers at once. In a room the client aims
+//     each GET at just after the room's next send (one send interval after
+//     the last answer with frames, less its round trip), so it gets every
+//     state at about one request each instead of beating against the send
+//     rate; empty answers in a row back off to Options.PollInterval.
 //
 // On the HTTP transports the client's frames go up in POSTs numbered 1, 2,
 // 3, …, one at a time; frames sent while one is in flight wait in a bounded

@@ -106,6 +106,7 @@ func (h *httpConn) runDownlink(pause <-chan struct{}, done chan struct{}) {
 // downlink is paused or closed (nil).
 func (h *httpConn) downlink(pause <-chan struct{}) error {
 	failures := 0
+	var aim pollAim
 	for {
 		ctx, cancel := context.WithCancel(h.ctx)
 		h.mu.Lock()
@@ -118,7 +119,9 @@ func (h *httpConn) downlink(pause <-chan struct{}) error {
 			cancel()
 			return abortErr
 		}
+		start := time.Now()
 		n, err := h.down.fetch(ctx)
+		took := time.Since(start)
 		cancel()
 		var ce *CloseError
 		if errors.As(err, &ce) {
@@ -130,8 +133,10 @@ func (h *httpConn) downlink(pause <-chan struct{}) error {
 		switch {
 		case err == nil:
 			failures = 0
-			if n == 0 && h.kind == TransportPoll {
-				h.sleep(pause, h.c.opts.PollInterval)
+			if h.kind == TransportPoll {
+				if d := aim.next(n, took, h.c.sendInterval(), h.c.opts.PollInterval); d > 0 {
+					h.sleep(pause, d)
+				}
 			}
 			continue
 		case h.ctx.Err() != nil || isClosed(pause):

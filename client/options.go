@@ -60,8 +60,11 @@ type Options struct {
 	// WSPath is the WebSocket endpoint's path; default "/ws". Dial uses it when
 	// given an http:// URL and for the upgrade probe.
 	WSPath string
-	// PollInterval is how long the poll transport waits after an empty answer
-	// before it asks again; default 50ms.
+	// PollInterval is the longest the poll transport waits after an empty
+	// answer before it asks again; default 50ms. Once a room has welcomed the
+	// client, polls are aimed at just after the room's sends instead (see
+	// pollAim), and PollInterval bounds the back-off of empty answers in a
+	// row.
 	PollInterval time.Duration
 	// SendQueue bounds the frames an HTTP transport holds while a POST is in
 	// flight; a send beyond it fails with ErrQueueFull. Default 256.
