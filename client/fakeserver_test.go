@@ -39,8 +39,12 @@ type fakeServer struct {
 	// of a record.
 	cutPolls int
 	deletes  int
-	posts    []postLog
-	acks     []uint64 // ack of every downlink request, in order
+	// shuttingDown makes every session request fail with 503 shutting_down,
+	// as the real server does once its drain is over.
+	shuttingDown bool
+	refused      int // session requests refused that way
+	posts        []postLog
+	acks         []uint64 // ack of every downlink request, in order
 }
 
 type postLog struct {
@@ -85,7 +89,15 @@ func newFakeServer(t *testing.T) *fakeServer {
 func (f *fakeServer) session(w http.ResponseWriter, r *http.Request) *fakeSession {
 	f.mu.Lock()
 	s := f.sessions[r.PathValue("sid")]
+	down := f.shuttingDown
+	if down {
+		f.refused++
+	}
 	f.mu.Unlock()
+	if down {
+		writeErr(w, http.StatusServiceUnavailable, "shutting_down")
+		return nil
+	}
 	if s == nil {
 		writeErr(w, http.StatusNotFound, "unknown_session")
 	}

@@ -335,3 +335,32 @@ func TestBatchRespectsMaxBody(t *testing.T) {
 		t.Fatalf("oversized frame: batch = %d bytes, %d frames; want it alone", len(body), n)
 	}
 }
+
+// A client that comes back after the server's shutdown drain gets 503
+// shutting_down: that ends the connection at once, as the close record
+// would have, instead of being retried like other 5xx answers.
+func TestFakeHTTPShuttingDownIsGoingAway(t *testing.T) {
+	for _, kind := range []string{TransportLongPoll, TransportStream, TransportPoll} {
+		t.Run(kind, func(t *testing.T) {
+			f := newFakeServer(t)
+			f.pollTimeout = 50 * time.Millisecond // long-polls come back soon
+			c := dialT(t, f.srv.URL, Options{Transport: kind, NoUpgrade: true})
+			f.mu.Lock()
+			f.shuttingDown = true
+			f.mu.Unlock()
+			select {
+			case <-c.Done():
+			case <-testCtx(t, 10*time.Second).Done():
+				t.Fatal("connection not closed")
+			}
+			if got := c.CloseCode(); got != uint16(netcode.CodeGoingAway) {
+				t.Fatalf("CloseCode() = %d (%v), want %d", got, c.Err(), netcode.CodeGoingAway)
+			}
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if f.refused > 2 {
+				t.Errorf("%d requests refused with shutting_down, want the first to end the connection", f.refused)
+			}
+		})
+	}
+}

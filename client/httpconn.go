@@ -127,6 +127,9 @@ func (h *httpConn) downlink(pause <-chan struct{}) error {
 		if errors.As(err, &ce) {
 			return ce // the server's word beats our own failures
 		}
+		if ce := goingAway(err); ce != nil {
+			return ce
+		}
 		if e := h.aborted(); e != nil {
 			return e
 		}
