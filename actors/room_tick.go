@@ -140,9 +140,11 @@ func (r *room) join(c *actor.Context, slot int, p *player) bool {
 	// The room, not the session, points the sink at itself, now: the send
 	// of this very tick then reaches the player with the welcome in front of
 	// it. Left to the session's answer to joined, the seat would start a send
-	// later, and the first snapshot with it.
-	p.sink.seat(c.PID(), slot, welcome)
+	// later, and the first snapshot with it. joined goes first: the welcome
+	// may be on the wire at once, and whatever the client answers to it
+	// (an input, a leave) must find the session already seated.
 	c.Send(p.session, joined{room: c.PID(), slot: slot, box: p.box})
+	p.sink.seat(c.PID(), slot, welcome)
 	return true
 }
 

@@ -103,6 +103,7 @@ func (s *session) Receive(c *actor.Context) {
 	case actor.Started:
 		s.log.Debug("session started")
 	case actor.Stopped:
+		s.sink.close()
 		if s.timer != nil {
 			s.timer.Stop()
 		}
@@ -174,8 +175,7 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 
 func (s *session) onJoined(c *actor.Context, m joined) {
 	if s.closing {
-		// Too late: give the seat back.
-		s.sink.seat(nil, 0, nil)
+		// Too late: give the seat back (the sink is closed already).
 		c.Send(m.room, playerLeave{session: c.PID(), slot: m.slot})
 		s.state = idle
 		s.stopIfDone(c)
@@ -187,6 +187,7 @@ func (s *session) onJoined(c *actor.Context, m joined) {
 func (s *session) onLinkClosed(c *actor.Context, err error) {
 	s.log.Debug("link closed", "err", err)
 	s.closing = true
+	s.sink.close()
 	if s.state == inRoom {
 		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
 		s.unseat()

@@ -22,10 +22,11 @@ type stateSink struct {
 	hub  *Hub
 	link transports.Link
 
-	mu   sync.Mutex
-	room *actor.PID // the room whose frames go out; nil: none
-	slot int        // this player's index in that room's acks
-	head []byte     // reused state header; the link copies it
+	mu     sync.Mutex
+	closed bool       // the link is gone: no room may seat the sink again
+	room   *actor.PID // the room whose frames go out; nil: none
+	slot   int        // this player's index in that room's acks
+	head   []byte     // reused state header; the link copies it
 }
 
 func newStateSink(h *Hub, l transports.Link) *stateSink {
@@ -37,10 +38,23 @@ func newStateSink(h *Hub, l transports.Link) *stateSink {
 func (k *stateSink) seat(room *actor.PID, slot int, welcome []byte) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.closed {
+		return
+	}
 	k.room, k.slot = room, slot
 	if welcome != nil {
 		_ = k.link.Send(transports.ClassControl, nil, welcome)
 	}
+}
+
+// close stops the sink for good once the session's link is gone. A room
+// that seats the player after that (its join raced the close, or ran after
+// the session stopped waiting for it) would otherwise write the welcome and
+// every state to a dead link until its ack timeout.
+func (k *stateSink) close() {
+	k.mu.Lock()
+	k.closed, k.room = true, nil
+	k.mu.Unlock()
 }
 
 // deliver queues f for the client if it comes from the sink's room: the

@@ -96,6 +96,13 @@ func (c Config) problems() []*ConfigError {
 	v.positive("http.stream_max_duration", h.StreamMaxDuration)
 	v.positive("http.upgrade_timeout", h.UpgradeTimeout)
 	v.positive("http.close_drain", h.CloseDrain)
+	// The drain comes first in a shutdown; one as long as the whole
+	// shutdown would leave WebSocket clients no time for their close frame.
+	// (A shutdown_timeout below a microsecond is a bare number, reported as
+	// such by ParseConfig, or already refused above.)
+	if h.CloseDrain > 0 && c.Server.ShutdownTimeout >= time.Microsecond && h.CloseDrain >= c.Server.ShutdownTimeout/2 {
+		v.add("http.close_drain", h.CloseDrain, "must be less than half of server.shutdown_timeout (%v)", c.Server.ShutdownTimeout)
+	}
 	// A session must outlive the wait between two polls, or long-polling
 	// clients would expire while their request is merely being answered.
 	if h.SessionTimeout <= 0 {

@@ -1,0 +1,109 @@
+package actors
+
+import (
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
+)
+
+// replyLink models a WebSocket link whose welcome goes out by a direct write
+// and a client that answers it at once, from inside the room's call that
+// queues the welcome. Whatever the client answers must find its session
+// seated: room.join sends joined before it seats the sink.
+type replyLink struct {
+	*fakeLink
+	once   sync.Once
+	onWelc func()
+}
+
+func (l *replyLink) Send(class transports.Class, head, body []byte) error {
+	err := l.fakeLink.Send(class, head, body)
+	if class == transports.ClassControl {
+		if m, e := netcode.DecodeServer(append(append([]byte(nil), head...), body...)); e == nil {
+			if _, ok := m.(*netcode.Welcome); ok && l.onWelc != nil {
+				l.once.Do(l.onWelc)
+			}
+		}
+	}
+	return err
+}
+
+func connectReply(t *testing.T, h *Hub, reply func(r transports.Receiver)) *testClient {
+	l := &replyLink{fakeLink: newFakeLink()}
+	r, err := h.Accept(l, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.onWelc = func() { reply(r) }
+	return &testClient{t: t, link: l.fakeLink, recv: r}
+}
+
+func frameOf(t *testing.T, m netcode.Message) []byte {
+	f, err := netcode.AppendMessage(nil, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// An input sent as soon as the welcome arrives is applied, not refused with
+// not_joined.
+func TestInputRightAfterWelcomeIsApplied(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		c := connectReply(t, h, func(r transports.Receiver) {
+			r.OnFrame(frameOf(t, &netcode.Input{Seq: 1, Input: world.Input{Axes: [4]int16{world.MaxAxis}}}))
+		})
+		c.join("r")
+		c.run(300*time.Millisecond, 50*time.Millisecond)
+		if codes := c.errorCodes(); len(codes) != 0 {
+			t.Errorf("client got errors %v after answering its welcome with an input", codes)
+		}
+		if st := h.Stats(); st.InputsReceived != 1 {
+			t.Errorf("inputs received = %d, want 1", st.InputsReceived)
+		}
+		closeAll(c)
+	})
+}
+
+// A leave sent as soon as the welcome arrives takes effect: the room stops
+// sending the player state.
+func TestLeaveRightAfterWelcomeIsHonoured(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		c := connectReply(t, h, func(r transports.Receiver) {
+			r.OnFrame(frameOf(t, &netcode.Leave{}))
+		})
+		c.join("r")
+		time.Sleep(200 * time.Millisecond)
+		synctest.Wait()
+		n := len(c.states())
+		c.run(500*time.Millisecond, 50*time.Millisecond)
+		if got := len(c.states()); got != n {
+			t.Errorf("after its leave the client still got %d state frames (errors %v); route %p", got-n, c.errorCodes(), c.seatedBox())
+		}
+		closeAll(c)
+	})
+}
+
+// A sink whose link is gone cannot be seated again: a room that runs
+// Game.Join after the session gave up (its link closed while it waited)
+// writes nothing to the dead link.
+func TestClosedSinkIsNeverSeated(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		l := newFakeLink()
+		k := newStateSink(h, l)
+		k.close()
+		k.seat(h.lobby, 0, frameOf(t, &netcode.Welcome{Version: netcode.ProtocolVersion, Room: "r", Mode: "arena"}))
+		k.deliver(&stateFrame{room: h.lobby, tick: 1, acks: []uint32{0}})
+		if msgs := l.messages(t); len(msgs) != 0 {
+			t.Errorf("a closed sink sent %v", msgs)
+		}
+	})
+}
