@@ -188,11 +188,12 @@ func (s *Server) Stats() Stats { return s.stats.snapshot() }
 // goroutines end soon after, and ctx's error is returned. Close may be called
 // again, for instance with a new deadline, to wait for the same shutdown.
 //
-// HTTP sessions are ended first: a held poll or stream gets the buffered
-// control frames and a close record with CloseGoingAway at once, a client
-// between two requests gets them from its next request within CloseDrain
-// (see drainSessions). Ending them is also what lets Shutdown finish, since
-// it waits for held requests.
+// WebSocket links start their close handshakes first; then the HTTP
+// sessions are ended: a held poll or stream gets the buffered control frames
+// and a close record with CloseGoingAway at once, a client between two
+// requests gets them from its next request within CloseDrain (see
+// drainSessions). Ending them is also what lets net/http's Shutdown finish,
+// since it waits for held requests.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	first := !s.closing
@@ -205,6 +206,12 @@ func (s *Server) Close(ctx context.Context) error {
 
 	var err error
 	if first {
+		// WebSocket links first: their close handshakes run in their own
+		// goroutines while the HTTP sessions drain. A link still being
+		// upgraded is closed by track as soon as it registers.
+		for _, l := range s.liveLinks() {
+			l.Close(CloseGoingAway, "server going away")
+		}
 		s.drainSessions(ctx, drained)
 		if hs != nil {
 			if e := hs.Shutdown(ctx); e != nil {
@@ -212,9 +219,6 @@ func (s *Server) Close(ctx context.Context) error {
 				_ = hs.Close()
 			}
 			<-serveDone
-		}
-		for _, l := range s.liveLinks() {
-			l.Close(CloseGoingAway, "server going away")
 		}
 		// No Add can follow: closing is set, and enter holds the count above zero
 		// for every handler that got in before.
