@@ -56,12 +56,27 @@ func main() {
 	}
 	switch c.role {
 	case "server":
-		serve(c)
+		ln, err := net.Listen("tcp", c.addr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		r := serve(c, ln)
+		fmt.Printf("floor server: %.0f%% of a core over %v, %.0f frames/s of %d bytes\n", r.cpu, c.measure, r.framesPerSec, c.size)
 	case "client":
-		drive(c)
+		r, err := drive(c)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("floor client: %d connections, %.2f frames/s per connection\n", c.clients, r)
 	default:
 		log.Fatal("floor: -role must be server or client")
 	}
+}
+
+// serverResult is what the server measured over its window.
+type serverResult struct {
+	cpu          float64 // percent of one core
+	framesPerSec float64 // frames written, all connections together
 }
 
 // conns is the server's set of open connections.
@@ -79,21 +94,19 @@ func (h *conns) OnClose(c *gws.Conn, _ error) {
 }
 func (h *conns) OnMessage(_ *gws.Conn, m *gws.Message) { m.Close() }
 
-func serve(c config) {
+// serve broadcasts on ln until its window is measured and the clients have
+// left (or 10 s more have passed), then closes everything it opened.
+func serve(c config, ln net.Listener) serverResult {
 	h := &conns{set: make(map[*gws.Conn]struct{})}
 	up := gws.NewUpgrader(h, &gws.ServerOption{})
 	var readers sync.WaitGroup
-	srv := &http.Server{Addr: c.addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, err := up.Upgrade(w, r)
 		if err != nil {
 			return
 		}
 		readers.Go(conn.ReadLoop)
 	})}
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		log.Fatal(err)
-	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -106,6 +119,7 @@ func serve(c config) {
 	var start time.Time
 	var cpu0 time.Duration
 	var sent, sent0 int
+	var res serverResult
 	reported := false
 	for now := range tick.C {
 		h.mu.Lock()
@@ -128,8 +142,7 @@ func serve(c config) {
 		case !reported && el >= c.warmup+c.measure:
 			reported = true
 			cpu := processCPU() - cpu0
-			fmt.Printf("floor server: %.0f%% of a core over %v, %.0f frames/s of %d bytes\n",
-				100*cpu.Seconds()/c.measure.Seconds(), c.measure, float64(sent-sent0)/c.measure.Seconds(), c.size)
+			res = serverResult{cpu: 100 * cpu.Seconds() / c.measure.Seconds(), framesPerSec: float64(sent-sent0) / c.measure.Seconds()}
 		case reported && (n == 0 || el >= c.warmup+c.measure+10*time.Second):
 			_ = ln.Close()
 			<-served
@@ -139,9 +152,10 @@ func serve(c config) {
 			}
 			h.mu.Unlock()
 			readers.Wait()
-			return
+			return res
 		}
 	}
+	return res
 }
 
 // counter is the client's event handler: it counts frames.
@@ -152,14 +166,20 @@ type counter struct {
 
 func (h *counter) OnMessage(_ *gws.Conn, m *gws.Message) { h.frames.Add(1); m.Close() }
 
-func drive(c config) {
+// drive connects the clients, sends inputs through the window and returns
+// the frames each connection received per second in it.
+func drive(c config) (float64, error) {
 	var frames atomic.Int64
 	var readers sync.WaitGroup
 	cs := make([]*gws.Conn, 0, c.clients)
 	for range c.clients {
 		conn, _, err := gws.NewClient(&counter{frames: &frames}, &gws.ClientOption{Addr: "ws://" + c.addr + "/"})
 		if err != nil {
-			log.Fatalf("floor: dial: %v", err)
+			for _, conn := range cs {
+				_ = conn.NetConn().Close()
+			}
+			readers.Wait()
+			return 0, fmt.Errorf("floor: dial: %w", err)
 		}
 		readers.Go(conn.ReadLoop)
 		cs = append(cs, conn)
@@ -179,8 +199,7 @@ func drive(c config) {
 		time.Sleep(c.warmup)
 		got0 = frames.Load()
 		time.Sleep(c.measure)
-		report(c, frames.Load()-got0)
-		return
+		return perConn(c, frames.Load()-got0), nil
 	}
 	// One input every period, round robin over the connections: each one
 	// sends inputRate a second at its own phase, as players do.
@@ -201,12 +220,11 @@ func drive(c config) {
 			time.Sleep(d)
 		}
 	}
-	report(c, frames.Load()-got0)
+	return perConn(c, frames.Load()-got0), nil
 }
 
-func report(c config, frames int64) {
-	fmt.Printf("floor client: %d connections, %.2f frames/s per connection\n",
-		c.clients, float64(frames)/c.measure.Seconds()/float64(c.clients))
+func perConn(c config, frames int64) float64 {
+	return float64(frames) / c.measure.Seconds() / float64(c.clients)
 }
 
 func processCPU() time.Duration {
