@@ -37,6 +37,9 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 		}
 	}
 	serverTime := r.hub.ServerTime()
+	// Counted here and added to the hub's shared counters once per send:
+	// every room of every core would otherwise contend on them per frame.
+	var frames, full, bytes int64
 	for _, p := range r.players {
 		if p == nil || !p.joined || p.leaving {
 			continue
@@ -47,7 +50,19 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 			r.unseat(p)
 			continue
 		}
-		p.sink.deliver(r.frameFor(c.PID(), p.ack, serverTime, acks))
+		f := r.frameFor(c.PID(), p.ack, serverTime, acks)
+		if n := p.sink.deliver(f); n > 0 {
+			frames++
+			bytes += int64(n)
+			if f.base == 0 {
+				full++
+			}
+		}
+	}
+	if frames > 0 {
+		r.hub.stats.stateFrames.Add(frames)
+		r.hub.stats.stateBytes.Add(bytes)
+		r.hub.stats.fullFrames.Add(full)
 	}
 	clear(r.groups) // let the frames go once the sessions are done with them
 	r.groups = r.groups[:0]

@@ -59,20 +59,17 @@ func (k *stateSink) close() {
 
 // deliver queues f for the client if it comes from the sink's room: the
 // player's own small header in front of the body shared with every player
-// of the same baseline.
-func (k *stateSink) deliver(f *stateFrame) {
+// of the same baseline. It returns the bytes queued, 0 when nothing was.
+func (k *stateSink) deliver(f *stateFrame) int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if f.room != k.room || k.slot >= len(f.acks) {
-		return
+		return 0
 	}
 	d := world.Delta{Tick: f.tick, Base: f.base}
 	k.head = netcode.AppendStateHead(k.head[:0], &d, f.serverTime, f.acks[k.slot])
-	if err := k.link.Send(transports.ClassState, k.head, f.body); err == nil {
-		k.hub.stats.stateFrames.Add(1)
-		k.hub.stats.stateBytes.Add(int64(len(k.head) + len(f.body)))
-		if f.base == 0 {
-			k.hub.stats.fullFrames.Add(1)
-		}
+	if k.link.Send(transports.ClassState, k.head, f.body) != nil {
+		return 0
 	}
+	return len(k.head) + len(f.body)
 }
