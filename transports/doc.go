@@ -23,11 +23,20 @@
 // reader. Routing writes through one goroutine means a slow socket blocks only
 // that goroutine, and that a write deadline set for one write never trips another.
 //
+// One exception keeps the common case cheap: a frame sent while the writer is
+// idle, with nothing queued or owed, is written by the caller of Send itself
+// with one non-blocking writev (Stats.DirectWrites), which spares a goroutine
+// wake-up per frame. It never blocks: a full socket takes nothing and the frame
+// is queued as below; a write the kernel cuts short leaves its tail to be sent
+// before anything else. Every write to the socket, gws's own included, passes one
+// lock (the link's write gate), which the direct path only tries, so it neither
+// waits for a blocked write nor lets one land inside a frame (direct.go).
+//
 // # Send queue and drop policy
 //
 // Link.Send never blocks. It copies the frame's head into a preallocated slot and
-// keeps a reference to its body; the writer writes head+body as one binary
-// WebSocket message. The queue is one FIFO holding at most Options.SendQueue
+// keeps a reference to its body; the writer (or the sender, directly, as above)
+// writes head+body as one binary WebSocket message. The queue is one FIFO holding at most Options.SendQueue
 // ClassControl frames plus at most one ClassState frame:
 //
 //   - ClassControl frames are never dropped. When a link already holds SendQueue
