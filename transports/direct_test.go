@@ -20,12 +20,7 @@ func TestDirectWritesToIdleLink(t *testing.T) {
 	// at every Send and every frame should be written by Send itself.
 	const n = 50
 	for i := range n {
-		waitFor(t, "idle writer", func() bool {
-			l := rc.link.(*wsLink)
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			return l.idle
-		})
+		waitIdle(t, rc.link.(*wsLink))
 		if err := rc.link.Send(ClassState, seqHead(i), []byte("body")); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
@@ -49,11 +44,7 @@ func TestDirectWritesCutShort(t *testing.T) {
 	c := dial(t, s, dialOptions{noRead: true})
 	rc := h.next(t)
 	l := rc.link.(*wsLink)
-	waitFor(t, "idle writer", func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return l.idle
-	})
+	waitIdle(t, l)
 
 	// Odd sizes around 40 KiB: 12 MiB in all, more than loopback buffers hold,
 	// and rarely a multiple of what the kernel accepts in one write.
@@ -93,11 +84,7 @@ func TestDirectWriteNeverWaitsForGate(t *testing.T) {
 	c := dial(t, s, dialOptions{})
 	rc := h.next(t)
 	l := rc.link.(*wsLink)
-	waitFor(t, "idle writer", func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return l.idle
-	})
+	waitIdle(t, l)
 
 	l.gate.mu.Lock() // as gws's reader blocked in a write would hold it
 	sent := make(chan error, 1)
@@ -130,11 +117,7 @@ func TestCutFrameTailPrecedesGwsWrite(t *testing.T) {
 	c := dial(t, s, dialOptions{noRead: true})
 	rc := h.next(t)
 	l := rc.link.(*wsLink)
-	waitFor(t, "idle writer", func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		return l.idle
-	})
+	waitIdle(t, l)
 
 	// Write 40 kB frames directly until the kernel cuts one short, keeping
 	// l.mu so that the link's writer cannot send the tail: only gws's write
@@ -198,4 +181,15 @@ func TestCutFrameTailPrecedesGwsWrite(t *testing.T) {
 	if last != byte(gws.OpcodeCloseConnection) {
 		t.Errorf("stream of %d frames ends with opcode %#x, want the close frame", frames, last)
 	}
+}
+
+// waitIdle waits until the link's writer is waiting for work, which is when
+// Send may write directly.
+func waitIdle(t *testing.T, l *wsLink) {
+	t.Helper()
+	waitFor(t, "idle writer", func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.idle
+	})
 }
