@@ -36,12 +36,18 @@ func (c *Client) deliver(frame []byte) {
 	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
+	c.acknowledge(ack, tick)
+	if f := c.opts.OnFrame; f != nil {
+		f(m)
+	}
+}
+
+// acknowledge sends an explicit ack of tick when onState or track asked for
+// one. c.mu is not held.
+func (c *Client) acknowledge(ack bool, tick uint32) {
 	if ack {
 		frame, _ := netcode.AppendMessage(nil, &netcode.Ack{Tick: tick})
 		_ = c.sendFrame(frame)
-	}
-	if f := c.opts.OnFrame; f != nil {
-		f(m)
 	}
 }
 
@@ -69,10 +75,7 @@ func (c *Client) deliverHead(n int) {
 	ack, tick := c.track(h.Tick, h.InputAck)
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	if ack {
-		frame, _ := netcode.AppendMessage(nil, &netcode.Ack{Tick: tick})
-		_ = c.sendFrame(frame)
-	}
+	c.acknowledge(ack, tick)
 	if f := c.opts.OnFrame; f != nil {
 		c.head.m = netcode.State{ServerTime: h.ServerTime, InputAck: h.InputAck, Delta: world.Delta{Tick: h.Tick, Base: h.Base}}
 		f(&c.head.m)
