@@ -120,7 +120,7 @@ func (v *downView) release() {
 // downlinkHeaders are the headers of every downlink response.
 func downlinkHeaders(h http.Header) {
 	noCache(h)
-	h.Set("Content-Type", httpwire.ContentType)
+	h["Content-Type"] = hdrOctets
 }
 
 // writeDeadline bounds the next write of a response, as WriteTimeout bounds a
@@ -132,7 +132,8 @@ func writeDeadline(rc *http.ResponseController, o *Options) {
 // parseAck reads the ack query parameter, which every downlink request must
 // carry.
 func parseAck(r *http.Request) (uint64, bool) {
-	return parseUintParam(r.URL.Query().Get(httpwire.ParamAck))
+	v, _ := queryValue(r, httpwire.ParamAck)
+	return parseUintParam(v)
 }
 
 // parseUintParam parses a decimal query parameter. Empty is invalid.

@@ -72,8 +72,19 @@ func (s *Server) fail(w http.ResponseWriter, e httpErr, message string, allow ..
 // noCache sets the headers that keep browsers and proxies from caching or
 // sniffing a transport response: a cached poll would replay old frames.
 func noCache(h http.Header) {
-	h.Set("Cache-Control", "no-store, no-cache, must-revalidate, max-age=0")
-	h.Set("Pragma", "no-cache")
-	h.Set("Expires", "0")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Cache-Control"] = hdrNoStore
+	h["Pragma"] = hdrNoCache
+	h["Expires"] = hdrZero
+	h["X-Content-Type-Options"] = hdrNoSniff
 }
+
+// Header values set on every transport response, shared rather than
+// allocated per response. Each slice has len == cap, so an Add to the same
+// key appends to a copy and the shared value never changes.
+var (
+	hdrNoStore = []string{"no-store, no-cache, must-revalidate, max-age=0"}
+	hdrNoCache = []string{"no-cache"}
+	hdrZero    = []string{"0"}
+	hdrNoSniff = []string{"nosniff"}
+	hdrOctets  = []string{httpwire.ContentType}
+)

@@ -15,7 +15,7 @@ import (
 // old ack.
 func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
 	kind := kindLongPoll
-	switch r.URL.Query().Get(httpwire.ParamWait) {
+	switch wait, _ := queryValue(r, httpwire.ParamWait); wait {
 	case "":
 	case "0":
 		kind = kindPoll

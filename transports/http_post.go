@@ -20,20 +20,20 @@ const bodyReadTimeout = 10 * time.Second
 // resend it without the session having seen half of it. K makes a retry of a
 // batch whose response was lost harmless.
 func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != httpwire.ContentType {
+	if !isOctets(r.Header.Get("Content-Type")) {
 		s.fail(w, errBadContentType, "Content-Type must be "+httpwire.ContentType)
 		return
 	}
-	q := r.URL.Query()
-	k, ok := parseUintParam(q.Get(httpwire.ParamSeq))
+	seq, _ := queryValue(r, httpwire.ParamSeq)
+	k, ok := parseUintParam(seq)
 	if !ok || k == 0 {
 		s.fail(w, errBadRequest, "seq must be a batch counter from 1")
 		return
 	}
 	var ack uint64
-	hasAck := q.Has(httpwire.ParamAck)
+	ackParam, hasAck := queryValue(r, httpwire.ParamAck)
 	if hasAck {
-		if ack, ok = parseUintParam(q.Get(httpwire.ParamAck)); !ok {
+		if ack, ok = parseUintParam(ackParam); !ok {
 			s.fail(w, errBadRequest, "ack must be a decimal sequence number")
 			return
 		}
@@ -93,4 +93,15 @@ func (s *Server) serveDelete(w http.ResponseWriter, sid string) {
 	ss.closeNow(CloseNormal, "client closed")
 	noCache(w.Header())
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// isOctets reports whether a Content-Type is application/octet-stream, with
+// or without parameters; the exact string, which clients send, is checked
+// before the parser, which allocates.
+func isOctets(ct string) bool {
+	if ct == httpwire.ContentType {
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && mt == httpwire.ContentType
 }
