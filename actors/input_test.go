@@ -210,3 +210,37 @@ func TestWelcomeAndFirstSnapshotInOneTick(t *testing.T) {
 		closeAll(a, b)
 	})
 }
+
+// An ack of a tick from before the player joined (one its previous room
+// sent, still on its way when it switched rooms) is not taken as a baseline.
+func TestAckFromBeforeTheJoinIsIgnored(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		a := connect(t, h)
+		a.join("r")
+		a.run(300*time.Millisecond, 50*time.Millisecond)
+
+		b := connect(t, h)
+		b.join("r")
+		for range 10 {
+			time.Sleep(50 * time.Millisecond)
+			synctest.Wait()
+			if len(b.states()) > 0 {
+				break
+			}
+		}
+		first := b.lastTick()
+		if first < 3 {
+			t.Fatalf("joined at tick %d, want a room that ran a few ticks first", first)
+		}
+		b.send(&netcode.Ack{Tick: first - 2}) // from the previous room
+		if s := b.nextState(); !s.Delta.Full() {
+			t.Errorf("after an ack of tick %d from before the join (at %d) the room sent a diff from %d, want a snapshot", first-2, first, s.Delta.Base)
+		}
+		b.send(&netcode.Ack{Tick: b.lastTick()})
+		if s := b.nextState(); s.Delta.Full() {
+			t.Error("after a real ack the room still sends snapshots")
+		}
+		closeAll(a, b)
+	})
+}
