@@ -89,10 +89,17 @@ func (r *room) Receive(c *actor.Context) {
 	case actor.Stopped:
 		r.timer.Stop() // a pending tick would only become a dead letter
 		for _, p := range r.players {
-			if p != nil {
-				r.closeBox(p)
+			switch {
+			case p == nil:
+				continue
+			case p.joined:
 				c.Send(p.session, kicked{room: c.PID(), code: netcode.CodeRoomClosed, msg: "room closed"})
+			default:
+				// Admitted, not yet welcomed: its session is still joining,
+				// and a kick is for sessions in a room.
+				c.Send(p.session, joinRefused{code: netcode.CodeRoomClosed, msg: "room closed"})
 			}
+			r.closeBox(p)
 		}
 		r.counts.flush(&r.hub.stats)
 		r.hub.stats.rooms.Add(-1)

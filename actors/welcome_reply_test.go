@@ -107,3 +107,24 @@ func TestClosedSinkIsNeverSeated(t *testing.T) {
 		}
 	})
 }
+
+// A room that stops while a player is admitted but not yet welcomed refuses
+// the join: the session, still joining, would ignore a kick and wait for a
+// welcome that never comes.
+func TestRoomStoppingBeforeTheWelcomeRefusesTheJoin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		c := connect(t, h)
+		c.join("r")
+		synctest.Wait() // admitted; the room's first tick has not run
+		if c.welcome() != nil {
+			t.Fatal("welcomed before the room's first tick")
+		}
+		h.engine.Poison(h.lobby.Child("room/1"))
+		synctest.Wait()
+		if got := c.errorCodes(); len(got) != 1 || got[0] != netcode.CodeRoomClosed {
+			t.Errorf("client got errors %v, want room_closed", got)
+		}
+		closeAll(c)
+	})
+}
