@@ -66,6 +66,13 @@ func (l *lobby) Receive(c *actor.Context) {
 			l.remove(e)
 			c.Engine().Poison(e.pid)
 		}
+	case roomStopped:
+		// A room the lobby did not dispose of (today none: only the lobby
+		// stops rooms) must not keep its name, or joins would go to a dead
+		// letter.
+		if e := l.rooms[m.key]; e != nil && e.pid == m.room {
+			l.remove(e)
+		}
 	case reconfigure:
 		l.opts = m.opts
 		for _, e := range l.order {

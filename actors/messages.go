@@ -44,6 +44,10 @@ type (
 		room *actor.PID
 		key  string
 	}
+	roomStopped struct { // the room has stopped, whoever stopped it
+		room *actor.PID
+		key  string
+	}
 )
 
 // session ← lobby or room

@@ -101,6 +101,7 @@ func (r *room) Receive(c *actor.Context) {
 			}
 			r.closeBox(p)
 		}
+		c.Send(c.Parent(), roomStopped{room: c.PID(), key: r.key})
 		r.counts.flush(&r.hub.stats)
 		r.hub.stats.rooms.Add(-1)
 		r.log.Info("room stopped")

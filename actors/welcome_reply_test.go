@@ -125,6 +125,14 @@ func TestRoomStoppingBeforeTheWelcomeRefusesTheJoin(t *testing.T) {
 		if got := c.errorCodes(); len(got) != 1 || got[0] != netcode.CodeRoomClosed {
 			t.Errorf("client got errors %v, want room_closed", got)
 		}
+		// The session is free to join again, and the lobby, told of the
+		// stop, makes a new room rather than sending it to the dead one.
+		c.join("r")
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		if c.welcome() == nil {
+			t.Error("no welcome after joining again")
+		}
 		closeAll(c)
 	})
 }
