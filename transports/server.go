@@ -206,11 +206,17 @@ func (s *Server) Close(ctx context.Context) error {
 
 	var err error
 	if first {
-		// WebSocket links first: their close handshakes run in their own
-		// goroutines while the HTTP sessions drain. A link still being
-		// upgraded is closed by track as soon as it registers.
+		// HTTP sessions first, then the WebSocket links, whose close
+		// handshakes run in their own goroutines while the sessions drain.
+		// A session's open probe is left to the session: an "upgrade N"
+		// racing Close then still carries the buffered frames and the
+		// close code over to the WebSocket. A link still being upgraded is
+		// closed by track as soon as it registers.
+		probes := s.closeSessions()
 		for _, l := range s.liveLinks() {
-			l.Close(CloseGoingAway, "server going away")
+			if !probes[l] {
+				l.Close(CloseGoingAway, "server going away")
+			}
 		}
 		s.drainSessions(ctx, drained)
 		if hs != nil {
@@ -238,15 +244,27 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 }
 
-// drainSessions ends every HTTP session with CloseGoingAway. A held downlink
-// request gets the close record at once; a client between two requests gets
-// it from its next one, for which the server keeps serving the session's
-// requests (and only those) for up to CloseDrain. What is still open after
-// that ends without telling its client.
-func (s *Server) drainSessions(ctx context.Context, drained <-chan struct{}) {
+// closeSessions closes every HTTP session with CloseGoingAway (which does
+// not wait) and returns their open probes.
+func (s *Server) closeSessions() map[*wsLink]bool {
+	probes := make(map[*wsLink]bool)
 	for _, ss := range s.liveSessions() {
 		ss.Close(CloseGoingAway, "server going away")
+		ss.mu.Lock()
+		if ss.isProbe(ss.ws) {
+			probes[ss.ws] = true
+		}
+		ss.mu.Unlock()
 	}
+	return probes
+}
+
+// drainSessions waits for the sessions closeSessions closed to end. A held
+// downlink request got the close record at once; a client between two
+// requests gets it from its next one, for which the server keeps serving the
+// session's requests (and only those) for up to CloseDrain. What is still
+// open after that ends without telling its client.
+func (s *Server) drainSessions(ctx context.Context, drained <-chan struct{}) {
 	if drained != nil {
 		t := time.NewTimer(s.options().CloseDrain)
 		select {
