@@ -364,3 +364,41 @@ func TestFakeHTTPShuttingDownIsGoingAway(t *testing.T) {
 		})
 	}
 }
+
+// A POST refused with 503 shutting_down ends the connection with 1001 too:
+// the batch was not refused by a server that carries on, so it must not be
+// dropped as if it were, leaving the connection up until its held poll
+// returns.
+func TestFakeHTTPPostShuttingDownIsGoingAway(t *testing.T) {
+	f := newFakeServer(t)
+	f.pollTimeout = time.Minute // the held poll would keep the connection up
+	c := dialT(t, f.srv.URL, Options{Transport: TransportLongPoll, NoUpgrade: true})
+	ctx := testCtx(t, 10*time.Second)
+	for { // until the long-poll is held, so only the POST sees the shutdown
+		f.mu.Lock()
+		held := len(f.acks) > 0
+		if held {
+			f.shuttingDown = true
+		}
+		f.mu.Unlock()
+		if held {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("no long-poll")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if err := c.send(&netcode.Ping{ClientTime: 1}); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("a POST refused with shutting_down left the connection up")
+	}
+	if got := c.CloseCode(); got != uint16(netcode.CodeGoingAway) {
+		t.Errorf("CloseCode() = %d (%v), want %d", got, c.Err(), netcode.CodeGoingAway)
+	}
+}

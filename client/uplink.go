@@ -133,7 +133,9 @@ func (u *uplink) postOne() bool {
 		err = u.post(k, body)
 	}
 	var he *HTTPError
-	if err != nil && errors.As(err, &he) && !he.retryable() {
+	if ce := goingAway(err); ce != nil {
+		err = ce // the server is gone, not refusing this batch
+	} else if err != nil && errors.As(err, &he) && !he.retryable() {
 		err = nil // refused, not lost: see the type's comment
 	}
 	if u.ctx.Err() != nil {
