@@ -55,7 +55,7 @@ type player struct {
 	lastSeq uint32        // highest seq applied: the client's input ack
 	ack     uint32        // last tick the client acknowledged: its baseline
 	ackAt   time.Time
-	since   uint32 // the tick Game.Join ran at: the oldest state the client can have
+	since   uint32 // the tick of the first state sent to the player (0: none yet): the oldest it can have
 }
 
 func newRoom(h *Hub, key, name, mode string, g world.Game, o RoomOptions) actor.Producer {
@@ -181,14 +181,14 @@ func (r *room) closeBox(p *player) {
 
 // acknowledge moves the player's baseline. Zero asks for a full snapshot (the
 // client lost its baseline); a tick from the future is ignored, and so is one
-// from before the player joined: that is an ack of the client's previous
-// room, still on its way when it switched, and as a baseline it would cost
-// the client a lost baseline and a snapshot.
+// older than the first state the player was sent: that is an ack of the
+// client's previous room, still on its way when it switched, and as a
+// baseline it would cost the client a lost baseline and a snapshot.
 func (r *room) acknowledge(p *player, tick uint32) {
 	switch {
 	case tick == 0:
 		p.ack = 0
-	case tick > p.ack && tick >= p.since && tick <= r.w.Tick():
+	case tick > p.ack && p.since != 0 && tick >= p.since && tick <= r.w.Tick():
 		p.ack = tick
 		p.ackAt = r.last
 	}

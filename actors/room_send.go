@@ -51,6 +51,9 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 			continue
 		}
 		f := r.frameFor(c.PID(), p.ack, serverTime, acks)
+		if p.since == 0 {
+			p.since = f.tick // the oldest state this client can have
+		}
 		if n := p.sink.deliver(f); n > 0 {
 			frames++
 			bytes += int64(n)

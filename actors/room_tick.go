@@ -121,7 +121,7 @@ func (r *room) join(c *actor.Context, slot int, p *player) bool {
 		r.free(c, slot)
 		return false
 	}
-	p.joined, p.entity, p.since = true, ent, r.w.Tick()
+	p.joined, p.entity = true, ent
 	welcome, err := netcode.AppendMessage(nil, &netcode.Welcome{
 		Version:    netcode.ProtocolVersion,
 		Session:    p.sid,
