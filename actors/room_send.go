@@ -63,7 +63,7 @@ func (r *room) broadcast(c *actor.Context, now time.Time) {
 		}
 	}
 	if frames > 0 {
-		r.hub.stats.stateFrames.Add(frames)
+		r.hub.stats.diffFrames.Add(frames - full)
 		r.hub.stats.stateBytes.Add(bytes)
 		r.hub.stats.fullFrames.Add(full)
 	}

@@ -12,8 +12,9 @@ type Stats struct {
 	Ticks        int64 // simulation steps run, all rooms
 	TicksLate    int64 // tick messages that had to run more than one step
 	TickOverruns int64 // times a room dropped simulation time it could not catch up
-	StateFrames  int64 // state frames handed to links
+	StateFrames  int64 // state frames handed to links: DiffFrames + FullFrames
 	StateBytes   int64 // their bytes
+	DiffFrames   int64 // of which diffs
 	FullFrames   int64 // of which full snapshots
 
 	InputsReceived int64 // inputs that reached a room
@@ -29,21 +30,25 @@ type Stats struct {
 type counters struct {
 	sessions, rooms                             atomic.Int64
 	ticks, ticksLate, tickOverruns              atomic.Int64
-	stateFrames, stateBytes, fullFrames         atomic.Int64
+	diffFrames, fullFrames, stateBytes          atomic.Int64
 	inputsReceived                              atomic.Int64
 	inputsApplied, inputsDropped, framesLimited atomic.Int64
 	badFrames, slowKicked, roomFull, panics     atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
-	return Stats{
+	s := Stats{
 		Sessions: c.sessions.Load(), Rooms: c.rooms.Load(),
 		Ticks: c.ticks.Load(), TicksLate: c.ticksLate.Load(), TickOverruns: c.tickOverruns.Load(),
-		StateFrames: c.stateFrames.Load(), StateBytes: c.stateBytes.Load(), FullFrames: c.fullFrames.Load(),
+		// Each kind is a counter of its own, so that each only grows in a
+		// snapshot; their sum does too.
+		DiffFrames: c.diffFrames.Load(), FullFrames: c.fullFrames.Load(), StateBytes: c.stateBytes.Load(),
 		InputsReceived: c.inputsReceived.Load(), InputsApplied: c.inputsApplied.Load(), InputsDropped: c.inputsDropped.Load(),
 		FramesLimited: c.framesLimited.Load(), BadFrames: c.badFrames.Load(),
 		SlowKicked: c.slowKicked.Load(), RoomFullRefuse: c.roomFull.Load(), Panics: c.panics.Load(),
 	}
+	s.StateFrames = s.DiffFrames + s.FullFrames
+	return s
 }
 
 // inputCounts are the input counters a room gathers from its seats' boxes;

@@ -94,7 +94,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descTicks, float64(h.Ticks))
 	counter(descLate, float64(h.TicksLate))
 	counter(descOverrun, float64(h.TickOverruns))
-	counter(descFrames, float64(h.StateFrames-h.FullFrames), "diff")
+	counter(descFrames, float64(h.DiffFrames), "diff")
 	counter(descFrames, float64(h.FullFrames), "snapshot")
 	counter(descBytes, float64(h.StateBytes))
 	counter(descDropped, float64(t.StaleDropped), "stale_state")
