@@ -110,7 +110,7 @@ func (*linkSession) Range(func(string, any) bool) {}
 // upgrade of an HTTP session (serveUpgrade).
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if !s.enter() {
-		http.Error(w, "transports: server shutting down", http.StatusServiceUnavailable)
+		s.fail(w, errShuttingDown, "server shutting down")
 		return
 	}
 	defer s.wg.Done()
