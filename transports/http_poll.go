@@ -31,7 +31,12 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 	if !ok {
 		return
 	}
-	defer ss.closeDownlink()
+	open := true // writePoll lets go of the downlink itself
+	defer func() {
+		if open {
+			ss.closeDownlink()
+		}
+	}()
 
 	var timeout <-chan time.Time
 	if kind == kindLongPoll {
@@ -49,6 +54,7 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 			s.fail(w, errUpgraded, "session moved to WebSocket")
 			return
 		case v.finished, len(v.recs) > 0, v.closeRec != nil, v.probing, timeout == nil:
+			open = false
 			s.writePoll(w, ss, &v, o)
 			return
 		}
@@ -62,11 +68,17 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 	}
 }
 
-// writePoll writes one poll response. When it carries the close record, the
-// session ends once it has been written.
+// writePoll writes one poll response and closes the downlink request. When
+// the response carries the close record, the session ends once it has been
+// written.
 func (s *Server) writePoll(w http.ResponseWriter, ss *httpSession, v *downView, o *Options) {
 	body := v.encode(make([]byte, 0, recordsSize(v.recs)+httpwire.MaxCloseRecord))
 	v.release()
+	// The downlink is free before the response goes out: a client that has
+	// read it may send its next GET at once (over another connection, say),
+	// and that one is not a second concurrent downlink. If this write fails,
+	// the records stay unacknowledged and the next GET gets them again.
+	ss.closeDownlink()
 	h := w.Header()
 	downlinkHeaders(h)
 	h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -193,24 +193,23 @@ func (ss *httpSession) upgrade(l *wsLink, n uint64) string {
 	}
 	ss.buf.ack(n)
 	ss.buf.moveTo(&l.q)
+	if ss.closing {
+		// Close was called on HTTP; the WebSocket delivers the frames and
+		// the code. Begun under both locks, so that no Send can slip in
+		// between the moved frames and the close (Send after Close is
+		// ErrClosed on either side of the switch).
+		l.beginCloseLocked(ss.cause.Code, ss.cause.Reason, true, ss.srv.options())
+	}
 	l.mu.Unlock()
 	ss.up = upDone
 	ss.kind.Store(uint32(kindWebSocket))
 	ss.upgradeTimer.stop(&ss.srv.wg)
-	var cause *CloseError
-	if ss.closing {
-		cause = ss.cause
-	}
 	ss.mu.Unlock()
 
 	ss.srv.stats.upgrades.Add(1)
 	ss.srv.options().Logger.Debug("transports: session upgraded", "link", ss.id, "session", ss.short(), "ack", n)
 	l.signal()
 	ss.signal() // ends a stream still open
-	if cause != nil {
-		// Close was called on HTTP; the WebSocket delivers the frames and the code.
-		l.Close(cause.Code, cause.Reason)
-	}
 	return ""
 }
 
