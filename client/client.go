@@ -228,12 +228,27 @@ func refusesJoin(c netcode.Code) bool {
 // SendInput sends one input, acknowledging the newest state, and returns its
 // sequence number.
 func (c *Client) SendInput(in world.Input) (uint32, error) {
+	// Numbered and sent under sendMu, so that concurrent calls put their
+	// inputs on the wire in seq order: the room drops an input whose seq is
+	// not above the last one it queued.
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
 	c.mu.Lock()
 	c.seq++
-	c.inputSent = true
-	m := &netcode.Input{Seq: c.seq, Ack: c.mirror.current.Tick, Input: in}
+	m := netcode.Input{Seq: c.seq, Ack: c.mirror.current.Tick, Input: in}
 	c.mu.Unlock()
-	return m.Seq, c.send(m)
+	frame, err := netcode.AppendMessage(nil, &m)
+	if err != nil {
+		return m.Seq, fmt.Errorf("client: encode input: %w", err)
+	}
+	if err := c.out.send(frame); err != nil {
+		return m.Seq, err
+	}
+	// The input carries the ack: no explicit one is needed for this state.
+	c.mu.Lock()
+	c.inputSent = true
+	c.mu.Unlock()
+	return m.Seq, nil
 }
 
 // Ack acknowledges the newest state (or asks for a full snapshot when the
