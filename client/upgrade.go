@@ -75,15 +75,19 @@ func (c *Client) tryUpgrade(ctx context.Context, h *httpConn) error {
 	_ = w.sendText(httpwire.UpgradePrefix + strconv.FormatUint(n, 10))
 
 	// Frames queued for the uplink go first, so that none sent later over
-	// the WebSocket overtakes them; sends wait meanwhile.
+	// the WebSocket overtakes them; sends wait meanwhile. This runs to the
+	// end even when Close cancels the upgrade now: the switch is made, and
+	// Close promises to post what is queued, as it does without an upgrade.
+	rctx, cancel := context.WithTimeout(context.Background(), c.opts.HandshakeTimeout)
 	c.sendMu.Lock()
-	err = h.retire(ctx)
+	err = h.retire(rctx)
 	c.out = w
 	c.sendMu.Unlock()
+	cancel()
 	c.mu.Lock()
 	c.transport = TransportWebSocket
 	c.mu.Unlock()
-	if err != nil && ctx.Err() == nil {
+	if err != nil {
 		// A batch could not be posted: frames are lost, which the
 		// transport promises never happens. End the client.
 		err = fmt.Errorf("client: upgrade: posting queued frames: %w", err)
