@@ -36,6 +36,12 @@ type Options struct {
 	// and the *netcode.State that OnFrame gets for one is reused for the next:
 	// it must not be kept.
 	TrackOnly bool
+	// IdleTimeout is how long a WebSocket may stay silent (no frame, no
+	// ping) before the client takes it for dead, as on a half-open TCP
+	// connection that would otherwise never end; default 35s. The server
+	// pings every websocket.ping_interval (10s by default) and sends states
+	// far more often: keep this well above that interval.
+	IdleTimeout time.Duration
 	// HandshakeTimeout bounds the TCP connect and WebSocket upgrade, the HTTP
 	// handshake, the upgrade probe, and each POST; default 5s. In automatic
 	// mode it bounds the whole WebSocket attempt before the fallback.
@@ -84,6 +90,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.HandshakeTimeout <= 0 {
 		o.HandshakeTimeout = 5 * time.Second
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 35 * time.Second
 	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 1 << 20

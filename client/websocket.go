@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,6 +32,7 @@ type wsConn struct {
 
 	doneCh chan struct{} // closed when the connection has ended
 	exited chan struct{} // closed when the reader goroutine has returned
+	armed  time.Time     // when the read deadline was last pushed; reader goroutine only
 	mu     sync.Mutex
 	endErr error
 }
@@ -99,6 +101,7 @@ func dialWebSocket(ctx context.Context, c *Client, rawURL string, live bool) (*w
 
 // start runs the reader goroutine; close waits for it.
 func (w *wsConn) start() {
+	w.heard()
 	go func() {
 		defer close(w.exited)
 		w.ws.ReadLoop()
@@ -141,6 +144,8 @@ func (w *wsConn) OnClose(_ *gws.Conn, err error) {
 		err = &CloseError{Code: ce.Code, Reason: string(ce.Reason)}
 	case err == nil:
 		err = ErrClosed
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = fmt.Errorf("client: websocket: nothing heard for %v: %w", w.c.opts.IdleTimeout, err)
 	default:
 		err = fmt.Errorf("client: websocket: %w", err)
 	}
@@ -154,11 +159,26 @@ func (w *wsConn) OnClose(_ *gws.Conn, err error) {
 }
 
 func (w *wsConn) OnPing(conn *gws.Conn, payload []byte) {
+	w.heard()
 	_ = conn.WritePong(payload)
+}
+
+func (w *wsConn) OnPong(*gws.Conn, []byte) { w.heard() }
+
+// heard pushes the read deadline IdleTimeout ahead: something arrived. It
+// moves the deadline at most a few times per timeout rather than per frame,
+// which at 20 states a second would be a timer update each.
+func (w *wsConn) heard() {
+	idle := w.c.opts.IdleTimeout
+	if now := time.Now(); now.Sub(w.armed) >= idle/8 {
+		w.armed = now
+		_ = w.ws.SetReadDeadline(now.Add(idle))
+	}
 }
 
 func (w *wsConn) OnMessage(_ *gws.Conn, msg *gws.Message) {
 	defer msg.Close()
+	w.heard()
 	if msg.Opcode == gws.OpcodeText {
 		if msg.Data.String() == httpwire.ProbeMessage {
 			w.probeOnce.Do(func() { close(w.probed) })
