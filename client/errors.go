@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // ErrClosed is returned by calls on a client whose connection has ended, and
@@ -45,22 +46,18 @@ func (e *HTTPError) Error() string {
 // retryable reports whether the same request may succeed if made again. A
 // server that is shutting down will not come back for this session.
 func (e *HTTPError) retryable() bool {
-	if e.Code == codeShuttingDown {
+	if e.Code == httpwire.CodeShuttingDown {
 		return false
 	}
 	return e.Status == 409 || e.Status == 408 || e.Status == 429 || e.Status >= 500
 }
-
-// codeShuttingDown is the HTTP error code of a server that is closing: its
-// drain (which hands out the 1001 close record) is over.
-const codeShuttingDown = "shutting_down"
 
 // goingAway turns a request refused because the server is shutting down
 // into the close a client between requests would have read during the
 // drain: 1001.
 func goingAway(err error) *CloseError {
 	var he *HTTPError
-	if errors.As(err, &he) && he.Code == codeShuttingDown {
+	if errors.As(err, &he) && he.Code == httpwire.CodeShuttingDown {
 		return &CloseError{Code: uint16(netcode.CodeGoingAway), Reason: "server shutting down"}
 	}
 	return nil

@@ -48,7 +48,7 @@ var httpErrTable = [numHTTPErrs]struct {
 	errFrameTooLarge:     {http.StatusRequestEntityTooLarge, "frame_too_large"},
 	errBadContentType:    {http.StatusUnsupportedMediaType, "bad_content_type"},
 	errTooManySessions:   {http.StatusServiceUnavailable, "too_many_sessions"},
-	errShuttingDown:      {http.StatusServiceUnavailable, "shutting_down"},
+	errShuttingDown:      {http.StatusServiceUnavailable, httpwire.CodeShuttingDown},
 }
 
 func (e httpErr) status() int  { return httpErrTable[e].status }

@@ -53,6 +53,11 @@ const (
 	StreamSegment  = "stream"    // {base}/{sid}/stream is the stream
 )
 
+// CodeShuttingDown is the ErrorBody code of a request refused because the
+// server is closing and its drain is over: the session will not come back,
+// so a client ends rather than retries.
+const CodeShuttingDown = "shutting_down"
+
 // ContentType is the media type of every downlink response and uplink body.
 const ContentType = "application/octet-stream"
 
