@@ -135,7 +135,9 @@ func TestInputBoxAcksMatchOneByOne(t *testing.T) {
 	seqsOfAcks := [][]uint32{{5, 6, 8}, {8, 0}, {8, 0, 4, 6}, {0}, {3, 0, 0, 2}, {9, 7}}
 	for _, acks := range seqsOfAcks {
 		for _, start := range []uint32{0, 4, 8} {
-			one := player{ack: start}
+			// since 1: the player has had states from tick 1 on, so every
+			// ack in range counts (since 0 would ignore them all).
+			one := player{ack: start, since: 1}
 			r := &room{w: world.New(world.NewArena().Schemas(), world.Options{})}
 			for range 10 {
 				r.w.Advance()
@@ -143,7 +145,7 @@ func TestInputBoxAcksMatchOneByOne(t *testing.T) {
 			for _, a := range acks {
 				r.acknowledge(&one, a)
 			}
-			boxed := player{ack: start}
+			boxed := player{ack: start, since: 1}
 			b := newInputBox(8)
 			for _, a := range acks {
 				b.acknowledge(a)
