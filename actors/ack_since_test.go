@@ -29,14 +29,7 @@ func TestAckBeforeTheFirstStateIsIgnored(t *testing.T) {
 			b := connect(t, h)
 			cs = append(cs, b)
 			b.join("r")
-			for range 10 {
-				time.Sleep(50 * time.Millisecond)
-				synctest.Wait()
-				a.send(&netcode.Ack{Tick: a.lastTick()})
-				if len(b.states()) > 0 {
-					break
-				}
-			}
+			tickUntil(func() bool { return len(b.states()) > 0 }, func() { a.send(&netcode.Ack{Tick: a.lastTick()}) })
 			first := b.states()[0]
 			if !first.Delta.Full() {
 				t.Fatalf("first state not full")

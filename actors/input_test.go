@@ -20,6 +20,21 @@ func (b *inputBox) peek() (inputs int, reset bool, ack uint32, closed bool) {
 // session is seated nowhere.
 func (c *testClient) seatedBox() *inputBox { return c.recv.(*receiver).route.Load() }
 
+// tickUntil lets rooms tick, one 50 ms tick at a time and at most 10, until
+// done holds; each, if set, runs after every tick (to keep a client acking).
+func tickUntil(done func() bool, each func()) {
+	for range 10 {
+		time.Sleep(50 * time.Millisecond)
+		synctest.Wait()
+		if each != nil {
+			each()
+		}
+		if done() {
+			return
+		}
+	}
+}
+
 // nextState waits one tick (20 Hz, one send per tick) and returns the state
 // it sent.
 func (c *testClient) nextState() *netcode.State {
@@ -190,13 +205,7 @@ func TestWelcomeAndFirstSnapshotInOneTick(t *testing.T) {
 
 		b := connect(t, h)
 		b.join("r")
-		for range 10 {
-			time.Sleep(50 * time.Millisecond)
-			synctest.Wait()
-			if b.welcome() != nil {
-				break
-			}
-		}
+		tickUntil(func() bool { return b.welcome() != nil }, nil)
 		msgs := b.link.messages(t)
 		if len(msgs) != 2 {
 			t.Fatalf("after the tick that seated it the client got %d frames %v, want the welcome and a snapshot", len(msgs), msgs)
@@ -222,13 +231,7 @@ func TestAckFromBeforeTheJoinIsIgnored(t *testing.T) {
 
 		b := connect(t, h)
 		b.join("r")
-		for range 10 {
-			time.Sleep(50 * time.Millisecond)
-			synctest.Wait()
-			if len(b.states()) > 0 {
-				break
-			}
-		}
+		tickUntil(func() bool { return len(b.states()) > 0 }, nil)
 		first := b.lastTick()
 		if first < 3 {
 			t.Fatalf("joined at tick %d, want a room that ran a few ticks first", first)
