@@ -54,3 +54,18 @@ func TestAppendControlNoAlloc(t *testing.T) {
 		t.Errorf("AppendMessage(input, pong): %v allocations, want 0", allocs)
 	}
 }
+
+func TestDecodeAckNoAlloc(t *testing.T) {
+	frame := mustAppend(t, &netcode.Ack{Tick: 1 << 20})
+	allocs := testing.AllocsPerRun(100, func() {
+		if tick, err := netcode.DecodeAck(frame); err != nil || tick != 1<<20 {
+			t.Fatalf("DecodeAck = %d, %v", tick, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("DecodeAck: %v allocations, want 0", allocs)
+	}
+	if _, err := netcode.DecodeAck(mustAppend(t, &netcode.Leave{})); err != netcode.ErrUnexpectedKind {
+		t.Errorf("DecodeAck(leave) = %v, want ErrUnexpectedKind itself", err)
+	}
+}

@@ -133,6 +133,22 @@ func DecodeInput(frame []byte, in *Input) error {
 	return decodeInput(&r, n, in)
 }
 
+// DecodeAck decodes an ack frame without allocating and returns its tick: a
+// seated client that sends no inputs acknowledges every state this way. For
+// any other known kind it returns ErrUnexpectedKind itself, unwrapped and
+// without allocating, as DecodeInput does.
+func DecodeAck(frame []byte) (uint32, error) {
+	r := reader{b: frame}
+	n, err := r.head()
+	if err != nil {
+		return 0, err
+	}
+	if r.kind != KindAck {
+		return 0, ErrUnexpectedKind
+	}
+	return r.oneU32(n, "ack")
+}
+
 // head reads the array header and the kind, leaving the kind in r.kind, and
 // returns the element count including the kind.
 func (r *reader) head() (int, error) {

@@ -100,3 +100,24 @@ func FuzzDecodeInput(f *testing.F) {
 		checkStable(t, &in, netcode.DecodeClient)
 	})
 }
+
+func FuzzDecodeAck(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		tick, err := netcode.DecodeAck(frame)
+		m, cerr := netcode.DecodeClient(frame)
+		a, isAck := m.(*netcode.Ack)
+		if err != nil {
+			if err != netcode.ErrUnexpectedKind {
+				checkErr(t, err)
+			}
+			if cerr == nil && isAck {
+				t.Fatalf("DecodeAck failed (%v) where DecodeClient decoded %#v", err, m)
+			}
+			return
+		}
+		if cerr != nil || !isAck || a.Tick != tick {
+			t.Fatalf("DecodeAck = %d, DecodeClient = %#v, %v", tick, m, cerr)
+		}
+	})
+}
