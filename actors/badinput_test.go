@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/world"
 )
@@ -142,19 +143,13 @@ func TestBadInputAffectsOnlyTheSender(t *testing.T) {
 
 // panicky is a game whose Step panics when a player presses button 1: a bug
 // in game code must not take the room, or the server, down.
-type panicky struct{ *world.Arena }
+type panicky struct{ *arena.Game }
 
 func (p panicky) Input(w *world.World, id world.PlayerID, in world.Input) {
 	if in.Buttons == 1 {
 		panic("game bug")
 	}
-	p.Arena.Input(w, id, in)
-}
-
-func init() {
-	if err := world.RegisterMode("panicky", func() world.Game { return panicky{world.NewArena()} }); err != nil {
-		panic(err)
-	}
+	p.Game.Input(w, id, in)
 }
 
 func TestRoomSurvivesGamePanic(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
 	"github.com/tickroom/tickroom/world"
@@ -161,3 +162,13 @@ func (c *testClient) lastTick() uint32 {
 
 // quietLogger keeps test output to failures.
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// testModes are the game modes test hubs serve: the arena, and arenas with
+// a bug planted (see panicky and sleepy).
+func testModes() map[string]Mode {
+	return map[string]Mode{
+		"arena":   {NewGame: func() world.Game { return arena.New() }},
+		"panicky": {NewGame: func() world.Game { return panicky{arena.New()} }},
+		"sleepy":  {NewGame: func() world.Game { return &sleepy{Game: arena.New()} }},
+	}
+}

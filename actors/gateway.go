@@ -1,13 +1,12 @@
 package actors
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
@@ -32,17 +31,17 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	id := newSessionID()
 	h.stats.sessions.Add(1)
 	h.links.Store(id, l)
-	rt := new(atomic.Pointer[inputBox])
-	pid := h.engine.Spawn(newSession(h, id, l, rt), "session", actor.WithID(id),
+	st := new(atomic.Pointer[seat])
+	pid := h.engine.Spawn(newSession(h, id, l, st), "session", actor.WithID(id),
 		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
 	so := h.opts.Load().Session
 	return &receiver{
-		hub:   h,
-		pid:   pid,
-		link:  l,
-		route: rt,
-		lim:   rate.NewLimiter(rate.Limit(so.InputRate), so.InputBurst),
-		opts:  so,
+		hub:  h,
+		pid:  pid,
+		link: l,
+		seat: st,
+		lim:  rate.NewLimiter(rate.Limit(so.InputRate), so.InputBurst),
+		opts: so,
 	}, nil
 }
 
@@ -55,15 +54,19 @@ func newSessionID() string {
 }
 
 // receiver runs on the link's reader goroutine. It does only what must
-// happen before a frame costs the actors anything: the size check, the rate
-// limit, and either the push of a seated player's input or ack into its box
-// or a copy of the bytes for the session.
+// happen before a frame costs the actors anything: the rate limit, and one
+// dispatch on the frame's kind. A seated player's inputs and acks go
+// straight into its seat; pings are answered here; every other frame goes,
+// decoded, to the session; a frame that cannot be decoded is answered here
+// with its code. Once it has decided to close the link it reads nothing
+// more.
 type receiver struct {
-	hub   *Hub
-	pid   *actor.PID
-	link  transports.Link
-	route *atomic.Pointer[inputBox] // set by the session while it is seated
-	in    netcode.Input             // decode scratch, reader goroutine only
+	hub  *Hub
+	pid  *actor.PID
+	link transports.Link
+	seat *atomic.Pointer[seat] // the session's seat, stored by the session only
+	in   netcode.Input         // decode scratch, reader goroutine only
+	done bool                  // the link is being closed: ignore what follows
 
 	lim        *rate.Limiter
 	opts       SessionOptions // the options lim was built from
@@ -75,6 +78,9 @@ type receiver struct {
 var _ transports.Receiver = (*receiver)(nil)
 
 func (r *receiver) OnFrame(frame []byte) {
+	if r.done {
+		return
+	}
 	if so := r.hub.opts.Load().Session; so != r.opts { // reloaded
 		r.opts = so
 		r.lim.SetLimit(rate.Limit(so.InputRate))
@@ -84,37 +90,61 @@ func (r *receiver) OnFrame(frame []byte) {
 		r.limited()
 		return
 	}
-	if box := r.route.Load(); box != nil && r.toBox(box, frame) {
+	kind, err := netcode.PeekKind(frame)
+	if err != nil {
+		r.refuse(err)
 		return
 	}
-	r.hub.engine.Send(r.pid, inbound{frame: bytes.Clone(frame)})
+	switch kind {
+	case netcode.KindInput:
+		if err := netcode.DecodeInput(frame, &r.in); err != nil {
+			r.refuse(err)
+		} else if st := r.seat.Load(); st != nil {
+			st.push(r.in.Seq, r.in.Ack, r.in.Input)
+		} else {
+			in := r.in
+			r.hub.engine.Send(r.pid, &in)
+		}
+	case netcode.KindAck:
+		if tick, err := netcode.DecodeAck(frame); err != nil {
+			r.refuse(err)
+		} else if st := r.seat.Load(); st != nil {
+			st.acknowledge(tick)
+		} else {
+			r.hub.engine.Send(r.pid, &netcode.Ack{Tick: tick})
+		}
+	default:
+		m, err := netcode.DecodeClient(frame)
+		if err != nil {
+			r.refuse(err)
+			return
+		}
+		if p, ok := m.(*netcode.Ping); ok {
+			r.pong(p.ClientTime)
+			return
+		}
+		r.hub.engine.Send(r.pid, m)
+	}
 }
 
-// toBox pushes an input or an ack of a seated player into its seat's box and
-// reports whether the frame was one. Inputs and acks are most of the
-// traffic: in the box they cost a lock, where a message to the room cost a
-// hollywood send, often a goroutine for the room's idle inbox, and the
-// dispatch. The room closes the box when it frees the seat, so a route that
-// went stale a moment ago pushes into nothing. Anything else, including a
-// bad frame, goes to the session, which answers it.
-func (r *receiver) toBox(box *inputBox, frame []byte) bool {
-	err := netcode.DecodeInput(frame, &r.in)
+// pong answers a ping at once: it needs nothing but the server clock.
+func (r *receiver) pong(clientTime uint64) {
+	var buf [32]byte
+	frame, err := netcode.AppendMessage(buf[:0], &netcode.Pong{ClientTime: clientTime, ServerTime: r.hub.ServerTime()})
 	if err == nil {
-		box.push(r.in.Seq, r.in.Ack, r.in.Input)
-		return true
+		_ = r.link.Send(transports.ClassControl, frame, nil) // the head is copied
 	}
-	if !errors.Is(err, netcode.ErrUnexpectedKind) { // a bad frame
-		return false
+}
+
+// refuse answers a frame that cannot be taken with its code: malformed
+// frames and wrong versions close the link, unknown kinds are ignored.
+func (r *receiver) refuse(err error) {
+	code := netcode.CodeOf(err)
+	if code == netcode.CodeBadFrame {
+		r.hub.stats.badFrames.Add(1)
 	}
-	// Seated, the rest is nearly all acks (from clients that send no
-	// inputs): reading a rare ping's or leave's head twice is cheaper than
-	// a copy and a message per ack.
-	tick, err := netcode.DecodeAck(frame)
-	if err != nil {
-		return false // another kind, or a bad ack: the session answers it
-	}
-	box.acknowledge(tick)
-	return true
+	r.done = code.Closes()
+	sendError(r.link, code, err.Error(), r.done)
 }
 
 // limited drops a frame over the rate: the client hears about it at most once
@@ -130,6 +160,7 @@ func (r *receiver) limited() {
 	r.lastReject = now
 	r.rejected++
 	if r.rejected >= r.opts.MaxRejected {
+		r.done = true
 		sendError(r.link, netcode.CodeRateLimited, "too many frames over the rate limit", true)
 		return
 	}
@@ -140,7 +171,10 @@ func (r *receiver) limited() {
 }
 
 func (r *receiver) OnTooLarge(size int) {
-	sendError(r.link, netcode.CodeTooLarge, "frame over the size limit", true)
+	if !r.done {
+		r.done = true
+		sendError(r.link, netcode.CodeTooLarge, "frame over the size limit", true)
+	}
 }
 
 func (r *receiver) OnClose(err error) {
@@ -148,13 +182,25 @@ func (r *receiver) OnClose(err error) {
 }
 
 // sendError writes an error frame and, when close is set, closes the link
-// with the same code right after it.
+// with the same code right after it. A message over the protocol's limit is
+// cut, so that the frame always goes out.
 func sendError(l transports.Link, code netcode.Code, msg string, close bool) {
-	frame, err := netcode.AppendMessage(nil, &netcode.Error{Code: code, Message: msg})
+	frame, err := netcode.AppendMessage(nil, &netcode.Error{Code: code, Message: cutUTF8(msg, netcode.MaxErrorLen)})
 	if err == nil {
 		_ = l.Send(transports.ClassControl, nil, frame)
 	}
 	if close {
 		l.Close(uint16(code), msg)
 	}
+}
+
+// cutUTF8 returns s cut to at most n bytes at a character boundary.
+func cutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

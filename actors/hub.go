@@ -35,9 +35,13 @@ type Hub struct {
 
 var _ transports.Handler = (*Hub)(nil)
 
-// NewHub starts an engine with the lobby and an event logger.
+// NewHub starts an engine with the lobby and an event logger. It fails
+// when o names no game modes or a default mode that is not one of them.
 func NewHub(o Options) (*Hub, error) {
-	o = o.withDefaults()
+	o, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
 	e, err := actor.NewEngine(actor.NewEngineConfig())
 	if err != nil {
 		return nil, fmt.Errorf("new actor engine: %w", err)
@@ -47,17 +51,32 @@ func NewHub(o Options) (*Hub, error) {
 	h.mw = recoverer(h.log, &h.stats.panics)
 	h.events = e.Spawn(func() actor.Receiver { return &eventLogger{log: h.log} }, "events",
 		actor.WithID("log"), actor.WithMiddleware(h.mw))
-	h.lobby = e.Spawn(newLobby(h, o.Room, o.DefaultMode), "lobby",
+	h.lobby = e.Spawn(newLobby(h, o), "lobby",
 		actor.WithID("main"), actor.WithMiddleware(h.mw))
 	return h, nil
 }
 
-// Reconfigure applies new options: session limits at once, room options at
-// each room's next tick. Rooms already running keep their game mode.
-func (h *Hub) Reconfigure(o Options) {
-	o = o.withDefaults()
+// Reconfigure applies new options: session limits at once, room options
+// and the modes' reloaded settings at each room's next tick. The modes
+// themselves are fixed: o must name the same ones, and their NewGame makes
+// the games of rooms created from now on.
+func (h *Hub) Reconfigure(o Options) error {
+	o, err := o.withDefaults()
+	if err != nil {
+		return err
+	}
+	old := h.opts.Load()
+	if len(o.Modes) != len(old.Modes) {
+		return errors.New("actors: reconfigure: the game modes cannot change")
+	}
+	for name := range old.Modes {
+		if _, ok := o.Modes[name]; !ok {
+			return fmt.Errorf("actors: reconfigure: mode %q is gone; the game modes cannot change", name)
+		}
+	}
 	h.opts.Store(&o)
-	h.engine.Send(h.lobby, reconfigure{opts: o.Room})
+	h.engine.Send(h.lobby, reconfigure{opts: o})
+	return nil
 }
 
 // SessionsByTransport counts live sessions by the transport their link uses

@@ -9,16 +9,16 @@ import (
 	"github.com/tickroom/tickroom/world"
 )
 
-// peek reports what waits in the box for the room, without taking it.
-func (b *inputBox) peek() (inputs int, reset bool, ack uint32, closed bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.queue), b.ackReset, b.ack, b.closed
+// peek reports what waits in the seat for the room, without taking it.
+func (s *seat) peek() (inputs int, reset bool, ack uint32, state seatState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue), s.ackReset, s.ackTick, s.state
 }
 
-// seatedBox returns the box the client's receiver pushes into; nil when the
+// seated returns the seat the client's receiver pushes into; nil when the
 // session is seated nowhere.
-func (c *testClient) seatedBox() *inputBox { return c.recv.(*receiver).route.Load() }
+func (c *testClient) seated() *seat { return c.recv.(*receiver).seat.Load() }
 
 // tickUntil lets rooms tick, one 50 ms tick at a time and at most 10, until
 // done holds; each, if set, runs after every tick (to keep a client acking).
@@ -49,7 +49,7 @@ func (c *testClient) nextState() *netcode.State {
 	return s[n]
 }
 
-// A seated client's input goes into its seat's box, not through any actor,
+// A seated client's input goes into its seat, not through any actor,
 // and the room applies it at its next tick: that tick's state acknowledges
 // its seq.
 func TestSeatedInputIsAppliedAtTheNextTick(t *testing.T) {
@@ -58,9 +58,9 @@ func TestSeatedInputIsAppliedAtTheNextTick(t *testing.T) {
 		c := connect(t, h)
 		c.join("r")
 		c.run(200*time.Millisecond, 50*time.Millisecond)
-		box := c.seatedBox()
+		box := c.seated()
 		if box == nil {
-			t.Fatal("a welcomed session published no route")
+			t.Fatal("a welcomed session holds no seat")
 		}
 		before := h.Stats()
 		for range 3 {
@@ -90,7 +90,7 @@ func TestSeatedInputIsAppliedAtTheNextTick(t *testing.T) {
 	})
 }
 
-// An ack-only frame of a seated client moves its baseline through the box:
+// An ack-only frame of a seated client moves its baseline through the seat:
 // the next state is a diff from the acknowledged tick, and an ack of tick 0
 // asks for a full snapshot.
 func TestAckFramesMoveTheBaseline(t *testing.T) {
@@ -99,7 +99,7 @@ func TestAckFramesMoveTheBaseline(t *testing.T) {
 		c := connect(t, h)
 		c.join("r")
 		c.run(200*time.Millisecond, 50*time.Millisecond)
-		box := c.seatedBox()
+		box := c.seated()
 
 		tick := c.lastTick()
 		c.send(&netcode.Ack{Tick: tick})
@@ -126,23 +126,19 @@ func TestAckFramesMoveTheBaseline(t *testing.T) {
 	})
 }
 
-// An input the receiver handed to the session (it read the route before the
-// session published it) reaches the same box.
-func TestInputThroughTheSessionReachesTheBox(t *testing.T) {
+// An input the receiver handed to the session (it read the seat before the
+// session stored it) reaches the same seat.
+func TestInputThroughTheSessionReachesTheSeat(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newTestHub(t, Options{})
 		c := connect(t, h)
 		c.join("r")
 		c.run(200*time.Millisecond, 50*time.Millisecond)
 		c.seq++
-		frame, err := netcode.AppendMessage(nil, &netcode.Input{Seq: c.seq, Ack: c.lastTick()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.engine.Send(c.recv.(*receiver).pid, inbound{frame: frame})
+		h.engine.Send(c.recv.(*receiver).pid, &netcode.Input{Seq: c.seq, Ack: c.lastTick()})
 		synctest.Wait()
-		if n, _, _, _ := c.seatedBox().peek(); n != 1 {
-			t.Fatalf("box holds %d inputs, want the session's 1", n)
+		if n, _, _, _ := c.seated().peek(); n != 1 {
+			t.Fatalf("seat holds %d inputs, want the session's 1", n)
 		}
 		if got, want := c.nextState().InputAck, c.seq; got != want {
 			t.Errorf("input ack = %d, want %d", got, want)
@@ -151,22 +147,27 @@ func TestInputThroughTheSessionReachesTheBox(t *testing.T) {
 	})
 }
 
-// After a leave the room closes the seat's box: a reader still holding the
-// old route pushes into nothing, and nothing is counted.
-func TestStaleRouteAfterLeavePushesIntoNothing(t *testing.T) {
+// After a leave the seat takes nothing: a reader still holding it pushes
+// into nothing, nothing is counted, and the room closes it.
+func TestSeatAfterLeaveTakesNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newTestHub(t, Options{})
 		c := connect(t, h)
 		c.join("r")
 		c.run(200*time.Millisecond, 50*time.Millisecond)
-		box := c.seatedBox()
+		box := c.seated()
 		c.send(&netcode.Leave{})
 		synctest.Wait()
-		if c.seatedBox() != nil {
-			t.Fatal("route still published after the leave")
+		if c.seated() != nil {
+			t.Fatal("session still holds the seat after the leave")
 		}
-		if _, _, _, closed := box.peek(); !closed {
-			t.Fatal("the room did not close the box of a seat it freed")
+		if _, _, _, state := box.peek(); state != seatLeaving {
+			t.Fatalf("seat is %v after the leave, want leaving", state)
+		}
+		time.Sleep(50 * time.Millisecond)
+		synctest.Wait()
+		if _, _, _, state := box.peek(); state != seatClosed {
+			t.Fatalf("seat is %v a step after the leave, want closed", state)
 		}
 		before := h.Stats()
 		for seq := uint32(100); seq < 200; seq++ {
@@ -176,26 +177,26 @@ func TestStaleRouteAfterLeavePushesIntoNothing(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		synctest.Wait()
 		if n, _, ack, _ := box.peek(); n != 0 || ack != 0 {
-			t.Errorf("closed box holds %d inputs and ack %d", n, ack)
+			t.Errorf("closed seat holds %d inputs and ack %d", n, ack)
 		}
 		st := h.Stats()
 		if st.InputsReceived != before.InputsReceived || st.InputsDropped != before.InputsDropped {
-			t.Errorf("pushes into a closed box counted: received %d → %d, dropped %d → %d",
+			t.Errorf("pushes into a closed seat counted: received %d → %d, dropped %d → %d",
 				before.InputsReceived, st.InputsReceived, before.InputsDropped, st.InputsDropped)
 		}
-		// Rejoining gets a fresh box.
+		// Rejoining gets a fresh seat.
 		c.join("r")
 		c.run(200*time.Millisecond, 50*time.Millisecond)
-		if nb := c.seatedBox(); nb == nil || nb == box {
-			t.Errorf("box after rejoin = %p, want a new one (old %p)", nb, box)
+		if nb := c.seated(); nb == nil || nb == box {
+			t.Errorf("seat after rejoin = %p, want a new one (old %p)", nb, box)
 		}
 		closeAll(c)
 	})
 }
 
 // A player's first snapshot goes out in the same send as its welcome: the
-// room seats the player's sink when it runs Game.Join, so the send of that
-// tick already reaches it.
+// room welcomes the seat when it runs Game.Join, so the send of that tick
+// already reaches it.
 func TestWelcomeAndFirstSnapshotInOneTick(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newTestHub(t, Options{})

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strconv"
 
@@ -20,14 +21,13 @@ const roomInbox = 64
 // a room that reports itself idle is stopped only if no join is on its way
 // to it.
 type lobby struct {
-	hub         *Hub
-	opts        RoomOptions
-	defaultMode string
-	rooms       map[string]*roomEntry // by key
-	order       []*roomEntry          // creation order, for matchmaking
-	nextID      int                   // actor ids of rooms
-	nextAuto    map[string]int        // per mode, for names of matchmade rooms
-	checked     map[string]error      // per mode, whether its schemas fit the wire
+	hub      *Hub
+	opts     Options
+	rooms    map[string]*roomEntry // by key
+	order    []*roomEntry          // creation order, for matchmaking
+	nextID   int                   // actor ids of rooms
+	nextAuto map[string]int        // per mode, for names of matchmade rooms
+	checked  map[string]error      // per mode, whether its schemas fit the wire
 }
 
 type roomEntry struct {
@@ -35,17 +35,17 @@ type roomEntry struct {
 	pid             *actor.PID
 	players         int // as last reported by the room
 	pending         int // admits sent and not yet answered
+	maxPlayers      int // the mode's, when the room was created or last reconfigured
 }
 
-func newLobby(h *Hub, o RoomOptions, defaultMode string) actor.Producer {
+func newLobby(h *Hub, o Options) actor.Producer {
 	return func() actor.Receiver {
 		return &lobby{
-			hub:         h,
-			opts:        o,
-			defaultMode: defaultMode,
-			rooms:       make(map[string]*roomEntry),
-			nextAuto:    make(map[string]int),
-			checked:     make(map[string]error),
+			hub:      h,
+			opts:     o,
+			rooms:    make(map[string]*roomEntry),
+			nextAuto: make(map[string]int),
+			checked:  make(map[string]error),
 		}
 	}
 }
@@ -76,7 +76,9 @@ func (l *lobby) Receive(c *actor.Context) {
 	case reconfigure:
 		l.opts = m.opts
 		for _, e := range l.order {
-			c.Send(e.pid, m)
+			ro := l.opts.roomOptions(e.mode)
+			e.maxPlayers = ro.MaxPlayers
+			c.Send(e.pid, reconfigureRoom{opts: ro, settings: l.opts.Modes[e.mode].Reload})
 		}
 	}
 }
@@ -84,9 +86,9 @@ func (l *lobby) Receive(c *actor.Context) {
 func (l *lobby) join(c *actor.Context, m joinRequest) {
 	mode := m.mode
 	if mode == "" {
-		mode = l.defaultMode
+		mode = l.opts.DefaultMode
 	}
-	if !world.HasMode(mode) {
+	if _, ok := l.opts.Modes[mode]; !ok {
 		c.Send(m.session, joinRefused{code: netcode.CodeUnknownMode, msg: fmt.Sprintf("unknown game mode %q", mode)})
 		return
 	}
@@ -101,23 +103,19 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 			c.Send(m.session, joinRefused{code: netcode.CodeTooManyRooms, msg: "the server has no room for another room"})
 			return
 		}
-		if err := l.schemasFit(mode); err != nil {
+		var err error
+		if e, err = l.create(c, mode, m.room); err != nil {
 			c.Send(m.session, joinRefused{code: netcode.CodeJoinRefused, msg: "this game mode cannot be served"})
 			return
 		}
-		name := m.room
-		if name == "" {
-			name = l.autoName(mode)
-		}
-		e = l.create(c, mode, name)
 	}
-	if e.players+e.pending >= l.opts.MaxPlayers {
+	if e.players+e.pending >= e.maxPlayers {
 		l.hub.stats.roomFull.Add(1)
 		c.Send(m.session, joinRefused{code: netcode.CodeRoomFull, msg: fmt.Sprintf("room %q is full", e.name)})
 		return
 	}
 	e.pending++
-	c.Send(e.pid, admit{session: m.session, sink: m.sink, sid: m.sid, name: m.name})
+	c.Send(e.pid, admit{req: m})
 }
 
 // autoName names a matchmade room, skipping names players chose themselves.
@@ -131,43 +129,57 @@ func (l *lobby) autoName(mode string) string {
 	}
 }
 
-// schemasFit checks once per mode that the game's schemas can go on the wire;
-// a registered game whose welcome cannot be encoded must not seat anyone.
-func (l *lobby) schemasFit(mode string) error {
-	if err, ok := l.checked[mode]; ok {
-		return err
+// newGame makes a game of mode and checks, once per mode, that its schemas
+// can go on the wire: a game whose welcome cannot be encoded must not seat
+// anyone. A constructor that panics refuses the join instead of leaving it
+// unanswered.
+func (l *lobby) newGame(mode string) (g world.Game, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			l.hub.stats.panics.Add(1)
+			err = fmt.Errorf("new game panicked: %v", p)
+			l.hub.log.Error("game mode cannot be served", "mode", mode, "err", err, "stack", string(debug.Stack()))
+		}
+	}()
+	g = l.opts.Modes[mode].NewGame()
+	err, checked := l.checked[mode]
+	if !checked {
+		if err = netcode.CheckSchemas(g.Schemas()); err != nil {
+			l.hub.log.Error("game mode cannot be served", "mode", mode, "err", err)
+		}
+		l.checked[mode] = err
 	}
-	g, err := world.NewGame(mode)
-	if err == nil {
-		err = netcode.CheckSchemas(g.Schemas())
-	}
-	if err != nil {
-		l.hub.log.Error("game mode cannot be served", "mode", mode, "err", err)
-	}
-	l.checked[mode] = err
-	return err
+	return g, err
 }
 
 // matchmake picks the oldest room of the mode with a free seat, so players
 // fill rooms instead of spreading thin.
 func (l *lobby) matchmake(mode string) *roomEntry {
 	for _, e := range l.order {
-		if e.mode == mode && e.players+e.pending < l.opts.MaxPlayers {
+		if e.mode == mode && e.players+e.pending < e.maxPlayers {
 			return e
 		}
 	}
 	return nil
 }
 
-func (l *lobby) create(c *actor.Context, mode, name string) *roomEntry {
-	game, _ := world.NewGame(mode) // the mode was checked by the caller
+// create starts a room of mode called name (empty: a name of its own).
+func (l *lobby) create(c *actor.Context, mode, name string) (*roomEntry, error) {
+	game, err := l.newGame(mode)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = l.autoName(mode)
+	}
+	ro := l.opts.roomOptions(mode)
 	l.nextID++
-	e := &roomEntry{key: roomKey(mode, name), name: name, mode: mode}
-	e.pid = c.SpawnChild(newRoom(l.hub, e.key, name, mode, game, l.opts), "room",
+	e := &roomEntry{key: roomKey(mode, name), name: name, mode: mode, maxPlayers: ro.MaxPlayers}
+	e.pid = c.SpawnChild(newRoom(l.hub, e.key, name, mode, game, ro), "room",
 		actor.WithID(strconv.Itoa(l.nextID)), actor.WithInboxSize(roomInbox), actor.WithMiddleware(l.hub.mw))
 	l.rooms[e.key] = e
 	l.order = append(l.order, e)
-	return e
+	return e, nil
 }
 
 func (l *lobby) remove(e *roomEntry) {

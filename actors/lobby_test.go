@@ -6,6 +6,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/world"
 )
@@ -45,7 +46,7 @@ func TestMatchmadeRoomNameDoesNotCollide(t *testing.T) {
 
 func TestMaxRooms(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newTestHub(t, Options{Room: RoomOptions{MaxRooms: 2}})
+		h := newTestHub(t, Options{MaxRooms: 2})
 		a, b, c := connect(t, h), connect(t, h), connect(t, h)
 		a.join("one")
 		b.join("two")
@@ -70,7 +71,7 @@ func TestMaxRooms(t *testing.T) {
 // sleepy is an arena whose Step stalls once when a player presses button 2,
 // as a room under a long GC pause or a heavy step would.
 type sleepy struct {
-	*world.Arena
+	*arena.Game
 	stall bool
 }
 
@@ -78,7 +79,7 @@ func (s *sleepy) Input(w *world.World, id world.PlayerID, in world.Input) {
 	if in.Buttons == 2 {
 		s.stall = true
 	}
-	s.Arena.Input(w, id, in)
+	s.Game.Input(w, id, in)
 }
 
 func (s *sleepy) Step(w *world.World, dt time.Duration) {
@@ -86,13 +87,7 @@ func (s *sleepy) Step(w *world.World, dt time.Duration) {
 		s.stall = false
 		time.Sleep(400 * time.Millisecond)
 	}
-	s.Arena.Step(w, dt)
-}
-
-func init() {
-	if err := world.RegisterMode("sleepy", func() world.Game { return &sleepy{Arena: world.NewArena()} }); err != nil {
-		panic(err)
-	}
+	s.Game.Step(w, dt)
 }
 
 // Frames a room sends before it handles a player's leave may arrive after

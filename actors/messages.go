@@ -3,34 +3,30 @@ package actors
 import (
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
 )
 
 // Messages between the actors. They are immutable once sent: local sends share
 // the value.
 
-// session ← gateway (the link's reader goroutine)
-type (
-	inbound    struct{ frame []byte } // a copied client frame that passed the rate limit
-	linkClosed struct{ err error }
-)
+// session ← receiver (the link's reader goroutine): the decoded client
+// frames that are not a seated player's inputs or acks, as *netcode.Join,
+// *netcode.Input, *netcode.Ack and *netcode.Leave, and the end of the link.
+type linkClosed struct{ err error }
 
 // lobby ← session
 type joinRequest struct {
 	session *actor.PID
-	sink    *stateSink // where the room delivers state frames
-	sid     string     // the session id the client knows
+	link    transports.Link // where the seat sends the player's frames
+	sid     string          // the session id the client knows
 	room    string
 	mode    string
 	name    string
 }
 
 // room ← lobby
-type admit struct {
-	session *actor.PID
-	sink    *stateSink
-	sid     string
-	name    string
-}
+type admit struct{ req joinRequest }
 
 // lobby ← room
 type (
@@ -52,44 +48,43 @@ type (
 
 // session ← lobby or room
 type (
+	// joinRefused refuses a join before any seat exists (from the lobby,
+	// or from a full room).
 	joinRefused struct {
 		code netcode.Code
 		msg  string
 	}
-	joined struct { // the room has seated the player's sink and queued the welcome
-		room *actor.PID
-		slot int
-		box  *inputBox // where the seat's inputs and acks go
-	}
-	kicked struct { // the room dropped the player
-		room *actor.PID // sessions ignore kicks from a room they already left
+	// admitted hands the session its seat; the welcome follows at the
+	// room's next step.
+	admitted struct{ seat *seat }
+	// seatEnded says the room ended the seat: the game refused the join,
+	// the room kicked the player or stopped. A session no longer holding
+	// that seat ignores it.
+	seatEnded struct {
+		seat *seat
 		code netcode.Code
 		msg  string
 	}
 )
 
-// room ← session. Inputs and acks are no messages: they go into the
-// seat's inputBox.
-type playerLeave struct {
-	session *actor.PID
-	slot    int
-}
-
 // roomTick is the room's own timer message.
 type roomTick struct{}
 
-// reconfigure carries new options to the lobby, which passes them to rooms.
-type reconfigure struct{ opts RoomOptions }
+// reconfigure carries new options to the lobby, which passes each room its
+// mode's part as a reconfigureRoom.
+type reconfigure struct{ opts Options }
 
-// stateFrame is one send of one room for every client with the same baseline
-// (handed to each player's stateSink, not sent as a message):
-// the shared encoded body plus what each client's small header needs. A room
-// allocates one per distinct baseline per send and never touches it again,
-// except acks: sinks read it only inside deliver, so the room reuses it.
+type reconfigureRoom struct {
+	opts     RoomOptions
+	settings func(world.Game) // applies the mode's reloaded settings to a running game; nil: none
+}
+
+// stateFrame is one send of one room for every client with the same
+// baseline (handed to each seat, not sent as a message): the shared encoded
+// body plus what each client's small header needs. A room allocates one per
+// distinct baseline per send and never touches it again.
 type stateFrame struct {
-	room       *actor.PID // sinks drop frames of a room their session already left
 	tick, base uint32
 	serverTime uint32
-	body       []byte   // retained by the links until written: never reused
-	acks       []uint32 // last input seq applied, by player slot; valid only during the send
+	body       []byte // retained by the links until written: never reused
 }

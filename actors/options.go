@@ -1,39 +1,82 @@
 package actors
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/tickroom/tickroom/world"
 )
 
-// RoomOptions tune every room. The zero value of a field means its default.
-// They can change at run time (Hub.Reconfigure): rooms apply them at their
-// next tick.
+// Defaults of the options, the one place they are written in code; the
+// server package's config and server.toml repeat them, with a test that
+// they agree.
+const (
+	DefaultTickRate     = 20
+	DefaultMaxPlayers   = 16
+	DefaultMaxRooms     = 10000
+	DefaultEmptyTimeout = 30 * time.Second
+	DefaultMaxCatchUp   = 5
+	DefaultHistory      = world.DefaultHistory
+	DefaultInputBuffer  = 8
+	DefaultAckTimeout   = 10 * time.Second
+
+	DefaultInputRate   = 60
+	DefaultInputBurst  = 30
+	DefaultMaxRejected = 100
+)
+
+// RoomOptions tune rooms. The zero value of a field means its default (or,
+// in Mode.Room, Options.Room's value). They can change at run time
+// (Hub.Reconfigure): rooms apply them at their next tick.
 type RoomOptions struct {
-	TickRate     int           // simulation ticks per second; default 20
+	TickRate     int           // simulation ticks per second; default DefaultTickRate
 	SendRate     int           // state sends per second, at most TickRate; default TickRate
-	MaxPlayers   int           // seats per room; default 16
-	MaxRooms     int           // live rooms; a join that would create one more is refused; default 10000
-	EmptyTimeout time.Duration // an empty room disposes itself after this; default 30s (negative: at once)
-	MaxCatchUp   int           // most steps one tick message may run when the room is late; default 5
-	History      int           // ticks of changes kept for diffs; default 64
-	InputBuffer  int           // inputs buffered per player between ticks, oldest dropped; default 8
-	AckTimeout   time.Duration // a player that acknowledges no tick for this long is dropped as a slow consumer; default 10s
+	MaxPlayers   int           // seats per room; default DefaultMaxPlayers
+	EmptyTimeout time.Duration // an empty room disposes itself after this; default DefaultEmptyTimeout (negative: at once)
+	MaxCatchUp   int           // most steps one tick message may run when the room is late; default DefaultMaxCatchUp
+	History      int           // ticks of changes kept for diffs; default DefaultHistory
+	InputBuffer  int           // inputs buffered per player between ticks, oldest dropped; default DefaultInputBuffer
+	AckTimeout   time.Duration // a player that acknowledges no tick for this long is dropped as a slow consumer; default DefaultAckTimeout
 }
 
 // SessionOptions tune every session's inbound traffic.
 type SessionOptions struct {
-	InputRate   float64 // frames per second a client may send; default 60
-	InputBurst  int     // frames a client may send at once; default 30
-	MaxRejected int     // frames dropped by the rate limit before the session is closed; default 100
+	InputRate   float64 // frames per second a client may send; default DefaultInputRate
+	InputBurst  int     // frames a client may send at once; default DefaultInputBurst
+	MaxRejected int     // frames dropped by the rate limit before the session is closed; default DefaultMaxRejected
+}
+
+// Mode is a game mode a hub serves: how to make its game, and how its
+// rooms run when that differs from the rest.
+type Mode struct {
+	// NewGame returns the game of a new room. The lobby calls it on its own
+	// goroutine, so it must be quick.
+	NewGame func() world.Game
+	// Room tunes the mode's rooms; a zero field takes Options.Room's value.
+	Room RoomOptions
+	// Reload, when set, gives a running game the mode's reloaded settings:
+	// Hub.Reconfigure hands it to every room of the mode, which calls it on
+	// its own goroutine between two ticks.
+	Reload func(world.Game)
 }
 
 // Options configure a Hub.
 type Options struct {
-	Room        RoomOptions
-	Session     SessionOptions
-	DefaultMode string // game mode for joins that name none; default "arena"
-	Logger      *slog.Logger
-	Observer    Observer // receives timings; default none
+	// Modes are the game modes served, by name; at least one.
+	Modes map[string]Mode
+	// DefaultMode is the mode of joins that name none. It must be one of
+	// Modes; it may be empty when there is only one mode.
+	DefaultMode string
+	// Room tunes the rooms of every mode unless the mode says otherwise.
+	Room RoomOptions
+	// MaxRooms bounds the live rooms of all modes together; a join that
+	// would create one more is refused. Default DefaultMaxRooms.
+	MaxRooms int
+	Session  SessionOptions
+	Logger   *slog.Logger
+	Observer Observer // receives timings; default none
 }
 
 // Observer receives the measurements that counters cannot carry, such as a
@@ -51,55 +94,81 @@ type noObserver struct{}
 
 func (noObserver) TickDuration(time.Duration) {}
 
+// inherit fills o's zero fields from base.
+func (o RoomOptions) inherit(base RoomOptions) RoomOptions {
+	pick := func(v *int, b int) {
+		if *v == 0 {
+			*v = b
+		}
+	}
+	pick(&o.TickRate, base.TickRate)
+	pick(&o.SendRate, base.SendRate) // withDefaults caps it at the tick rate
+	pick(&o.MaxPlayers, base.MaxPlayers)
+	pick(&o.MaxCatchUp, base.MaxCatchUp)
+	pick(&o.History, base.History)
+	pick(&o.InputBuffer, base.InputBuffer)
+	if o.EmptyTimeout == 0 {
+		o.EmptyTimeout = base.EmptyTimeout
+	}
+	if o.AckTimeout == 0 {
+		o.AckTimeout = base.AckTimeout
+	}
+	return o
+}
+
 func (o RoomOptions) withDefaults() RoomOptions {
 	if o.TickRate <= 0 {
-		o.TickRate = 20
+		o.TickRate = DefaultTickRate
 	}
 	if o.SendRate <= 0 || o.SendRate > o.TickRate {
 		o.SendRate = o.TickRate
 	}
 	if o.MaxPlayers <= 0 {
-		o.MaxPlayers = 16
-	}
-	if o.MaxRooms <= 0 {
-		o.MaxRooms = 10000
+		o.MaxPlayers = DefaultMaxPlayers
 	}
 	if o.EmptyTimeout == 0 {
-		o.EmptyTimeout = 30 * time.Second
+		o.EmptyTimeout = DefaultEmptyTimeout
 	}
 	if o.MaxCatchUp <= 0 {
-		o.MaxCatchUp = 5
+		o.MaxCatchUp = DefaultMaxCatchUp
 	}
 	if o.History <= 0 {
-		o.History = 64
+		o.History = DefaultHistory
 	}
 	if o.InputBuffer <= 0 {
-		o.InputBuffer = 8
+		o.InputBuffer = DefaultInputBuffer
 	}
 	if o.AckTimeout <= 0 {
-		o.AckTimeout = 10 * time.Second
+		o.AckTimeout = DefaultAckTimeout
 	}
 	return o
 }
 
 func (o SessionOptions) withDefaults() SessionOptions {
 	if o.InputRate <= 0 {
-		o.InputRate = 60
+		o.InputRate = DefaultInputRate
 	}
 	if o.InputBurst <= 0 {
-		o.InputBurst = 30
+		o.InputBurst = DefaultInputBurst
 	}
 	if o.MaxRejected <= 0 {
-		o.MaxRejected = 100
+		o.MaxRejected = DefaultMaxRejected
 	}
 	return o
 }
 
-func (o Options) withDefaults() Options {
+// roomOptions returns the options of mode's rooms. o must have been through
+// withDefaults.
+func (o *Options) roomOptions(mode string) RoomOptions {
+	return o.Modes[mode].Room.inherit(o.Room).withDefaults()
+}
+
+// withDefaults fills the defaults in and checks what has none.
+func (o Options) withDefaults() (Options, error) {
 	o.Room = o.Room.withDefaults()
 	o.Session = o.Session.withDefaults()
-	if o.DefaultMode == "" {
-		o.DefaultMode = "arena"
+	if o.MaxRooms <= 0 {
+		o.MaxRooms = DefaultMaxRooms
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -107,5 +176,21 @@ func (o Options) withDefaults() Options {
 	if o.Observer == nil {
 		o.Observer = noObserver{}
 	}
-	return o
+	if len(o.Modes) == 0 {
+		return o, errors.New("actors: no game modes")
+	}
+	for name, m := range o.Modes {
+		if name == "" || m.NewGame == nil {
+			return o, fmt.Errorf("actors: mode %q: empty name or no NewGame", name)
+		}
+	}
+	if o.DefaultMode == "" && len(o.Modes) == 1 {
+		for name := range o.Modes {
+			o.DefaultMode = name
+		}
+	}
+	if _, ok := o.Modes[o.DefaultMode]; !ok {
+		return o, fmt.Errorf("actors: default mode %q is not one of the modes", o.DefaultMode)
+	}
+	return o, nil
 }

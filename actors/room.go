@@ -11,8 +11,8 @@ import (
 )
 
 // room is the actor that owns one world. Everything below is owned by
-// Receive; nothing is shared except the stateFrames it hands to sinks and
-// each seat's inputBox, which has its own lock.
+// Receive; the seats are shared with their sessions and links, under each
+// seat's own lock (see seat).
 type room struct {
 	hub             *Hub
 	key, name, mode string
@@ -27,35 +27,16 @@ type room struct {
 	acc     time.Duration // real time not yet simulated
 	sendAcc int           // send-rate accumulator, in units of 1/TickRate sends
 
-	players    []*player // by slot; nil is a free seat
-	count      int       // occupied seats, joined or not
+	seats      []*seat // by slot; nil is a free slot
+	count      int     // occupied slots, welcomed or not
 	nextPlayer world.PlayerID
 	emptySince time.Time
 	idleSent   bool
 
 	delta              world.Delta // reused for every DeltaSince
 	groups             []sendGroup // reused per send
-	acks               []uint32    // reused per send: last input seq applied, by slot
-	counts             inputCounts // taken from the boxes, added to the hub's stats per tick
+	counts             inputCounts // taken from the seats, added to the hub's stats per tick
 	fullHint, diffHint int         // last body sizes, to size the next buffers
-}
-
-// player is one seat of a room.
-type player struct {
-	session *actor.PID
-	sink    *stateSink
-	sid     string
-	id      world.PlayerID
-	name    string
-	entity  world.EntityID
-	joined  bool          // Game.Join ran
-	leaving bool          // Game.Leave runs at the next tick
-	box     *inputBox     // where the client's inputs and acks wait for the room
-	inputs  []queuedInput // the box's other buffer: the inputs of the last step
-	lastSeq uint32        // highest seq applied: the client's input ack
-	ack     uint32        // last tick the client acknowledged: its baseline
-	ackAt   time.Time
-	since   uint32 // the tick of the first state sent to the player (0: none yet): the oldest it can have
 }
 
 func newRoom(h *Hub, key, name, mode string, g world.Game, o RoomOptions) actor.Producer {
@@ -76,35 +57,14 @@ func (r *room) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
 	case roomTick:
 		r.tick(c)
-	case playerLeave:
-		if p := r.seat(m.session, m.slot); p != nil {
-			r.unseat(p)
-		}
 	case admit:
-		r.admit(c, m)
-	case reconfigure:
-		r.reconfigure(c, m.opts)
+		r.admit(c, m.req)
+	case reconfigureRoom:
+		r.reconfigure(m)
 	case actor.Started:
 		r.start(c)
 	case actor.Stopped:
-		r.timer.Stop() // a pending tick would only become a dead letter
-		for _, p := range r.players {
-			switch {
-			case p == nil:
-				continue
-			case p.joined:
-				c.Send(p.session, kicked{room: c.PID(), code: netcode.CodeRoomClosed, msg: "room closed"})
-			default:
-				// Admitted, not yet welcomed: its session is still joining,
-				// and a kick is for sessions in a room.
-				c.Send(p.session, joinRefused{code: netcode.CodeRoomClosed, msg: "room closed"})
-			}
-			r.closeBox(p)
-		}
-		c.Send(c.Parent(), roomStopped{room: c.PID(), key: r.key})
-		r.counts.flush(&r.hub.stats)
-		r.hub.stats.rooms.Add(-1)
-		r.log.Info("room stopped")
+		r.stop(c)
 	}
 }
 
@@ -119,82 +79,92 @@ func (r *room) start(c *actor.Context) {
 	r.log.Info("room started", "tick_rate", r.opts.TickRate, "send_rate", r.opts.SendRate)
 }
 
-// seat returns the player in slot if it still belongs to session: a leave
-// from a session that left, or from a stale slot, is ignored.
-func (r *room) seat(session *actor.PID, slot int) *player {
-	if slot < 0 || slot >= len(r.players) {
-		return nil
+// stop closes every seat: a welcomed player is told the room closed, one
+// still joining that its join failed, and the lobby that the room is gone.
+func (r *room) stop(c *actor.Context) {
+	r.timer.Stop() // a pending tick would only become a dead letter
+	for _, s := range r.seats {
+		if s == nil {
+			continue
+		}
+		if prev := r.closeSeat(s); prev <= seatWelcomed {
+			c.Send(s.session, seatEnded{seat: s, code: netcode.CodeRoomClosed, msg: "room closed"})
+		}
 	}
-	if p := r.players[slot]; p != nil && p.session == session && !p.leaving {
-		return p
-	}
-	return nil
+	c.Send(c.Parent(), roomStopped{room: c.PID(), key: r.key})
+	r.counts.flush(&r.hub.stats)
+	r.hub.stats.rooms.Add(-1)
+	r.log.Info("room stopped")
 }
 
-func (r *room) admit(c *actor.Context, m admit) {
+// admit creates a seat for the player, or refuses when the room is full,
+// and tells the session at once: it must hold the seat before the welcome
+// (next step) reaches the client, which may answer the welcome at once.
+func (r *room) admit(c *actor.Context, j joinRequest) {
 	r.idleSent = false
 	if r.count >= r.opts.MaxPlayers {
 		r.hub.stats.roomFull.Add(1)
-		c.Send(m.session, joinRefused{code: netcode.CodeRoomFull, msg: "room " + r.name + " is full"})
+		c.Send(j.session, joinRefused{code: netcode.CodeRoomFull, msg: "room " + r.name + " is full"})
 		c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count, settled: 1})
 		return
 	}
 	slot := r.freeSlot()
 	r.nextPlayer++
-	r.players[slot] = &player{
-		session: m.session,
-		sink:    m.sink,
-		sid:     m.sid,
-		id:      r.nextPlayer,
-		name:    m.name,
-		box:     newInputBox(r.opts.InputBuffer),
-		inputs:  make([]queuedInput, 0, r.opts.InputBuffer),
-		ackAt:   time.Now(),
-	}
+	s := newSeat(j, r.nextPlayer, slot, r.opts.InputBuffer, time.Now())
+	r.seats[slot] = s
 	r.count++
+	c.Send(j.session, admitted{seat: s})
 	c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count, settled: 1})
 }
 
 func (r *room) freeSlot() int {
-	for i, p := range r.players {
-		if p == nil {
+	for i, s := range r.seats {
+		if s == nil {
 			return i
 		}
 	}
-	r.players = append(r.players, nil)
-	return len(r.players) - 1
+	r.seats = append(r.seats, nil)
+	return len(r.seats) - 1
 }
 
-// unseat marks p as leaving: Game.Leave runs at the next step. Its box
-// closes now, because nothing the client sends after its leave may count.
-func (r *room) unseat(p *player) {
-	p.leaving = true
-	r.closeBox(p)
-}
-
-// closeBox closes p's box, keeping the counts of what reached it before.
-func (r *room) closeBox(p *player) {
-	received, dropped := p.box.close()
+// closeSeat closes s, keeping the counts of what reached it before.
+func (r *room) closeSeat(s *seat) seatState {
+	prev, received, dropped := s.close()
 	r.counts.received += received
 	r.counts.dropped += dropped
+	return prev
 }
 
-// acknowledge moves the player's baseline. Zero asks for a full snapshot (the
+// kick makes a player leave and tells its session why, and reports whether
+// it did: a player that left on its own at the same moment wins, and
+// nothing is sent.
+func (r *room) kick(c *actor.Context, s *seat, code netcode.Code, msg string) bool {
+	if !s.leave(leftByKick) {
+		return false
+	}
+	c.Send(s.session, seatEnded{seat: s, code: code, msg: msg})
+	return true
+}
+
+// acknowledge moves the seat's baseline. Zero asks for a full snapshot (the
 // client lost its baseline); a tick from the future is ignored, and so is one
 // older than the first state the player was sent: that is an ack of the
 // client's previous room, still on its way when it switched, and as a
 // baseline it would cost the client a lost baseline and a snapshot.
-func (r *room) acknowledge(p *player, tick uint32) {
+func (r *room) acknowledge(s *seat, tick uint32) {
 	switch {
 	case tick == 0:
-		p.ack = 0
-	case tick > p.ack && p.since != 0 && tick >= p.since && tick <= r.w.Tick():
-		p.ack = tick
-		p.ackAt = r.last
+		s.base = 0
+	case tick > s.base && s.since != 0 && tick >= s.since && tick <= r.w.Tick():
+		s.base = tick
+		s.ackAt = r.last
 	}
 }
 
-func (r *room) reconfigure(c *actor.Context, o RoomOptions) {
+// reconfigure applies reloaded options and the mode's reloaded settings.
+// It runs between two ticks: the next one uses them.
+func (r *room) reconfigure(m reconfigureRoom) {
+	o := m.opts
 	if o.TickRate != r.opts.TickRate {
 		// The pending tick keeps its time; every later one uses the new step.
 		r.step = time.Second / time.Duration(o.TickRate)
@@ -203,12 +173,15 @@ func (r *room) reconfigure(c *actor.Context, o RoomOptions) {
 		r.w.SetHistory(o.History)
 	}
 	if o.InputBuffer != r.opts.InputBuffer {
-		for _, p := range r.players {
-			if p != nil {
-				p.box.setLimit(o.InputBuffer)
+		for _, s := range r.seats {
+			if s != nil {
+				s.setLimit(o.InputBuffer)
 			}
 		}
 	}
 	r.opts = o
+	if m.settings != nil {
+		m.settings(r.game)
+	}
 	r.log.Info("room reconfigured", "tick_rate", o.TickRate, "send_rate", o.SendRate, "max_players", o.MaxPlayers)
 }

@@ -17,6 +17,9 @@ import (
 func newTestHub(t *testing.T, o Options) *Hub {
 	t.Helper()
 	o.Logger = quietLogger()
+	if o.Modes == nil {
+		o.Modes, o.DefaultMode = testModes(), "arena"
+	}
 	h, err := NewHub(o)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +67,9 @@ func TestRoomTicksAtConfiguredRate(t *testing.T) {
 
 		o := *h.opts.Load()
 		o.Room.TickRate, o.Room.SendRate = 40, 40
-		h.Reconfigure(o)
+		if err := h.Reconfigure(o); err != nil {
+			t.Fatal(err)
+		}
 		c.run(time.Second, 25*time.Millisecond)
 		first = c.lastTick()
 		c.run(2*time.Second, 25*time.Millisecond)

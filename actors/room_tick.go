@@ -5,7 +5,6 @@ import (
 
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
-	"github.com/tickroom/tickroom/world"
 )
 
 // tick runs the simulation for the real time that passed since the last tick
@@ -58,22 +57,21 @@ func (r *room) schedule(c *actor.Context, d time.Duration) {
 	r.timer = time.AfterFunc(d, func() { e.Send(pid, roomTick{}) })
 }
 
-// takeAcks applies the acks that reached the boxes since the last tick. It
+// takeAcks applies the acks that reached the seats since the last tick. It
 // runs first, whether or not the tick steps, so a send builds each frame
 // from the client's newest baseline; and before r.last moves, so a moved
-// baseline is stamped with the tick the ack arrived after, as when acks
-// came as messages.
+// baseline is stamped with the tick the ack arrived after.
 func (r *room) takeAcks() {
-	for _, p := range r.players {
-		if p == nil || !p.joined || p.leaving {
+	for _, s := range r.seats {
+		if s == nil || !s.joined {
 			continue
 		}
-		reset, tick := p.box.takeAck()
+		reset, tick := s.takeAck()
 		if reset {
-			r.acknowledge(p, 0)
+			r.acknowledge(s, 0)
 		}
 		if tick != 0 {
-			r.acknowledge(p, tick)
+			r.acknowledge(s, tick)
 		}
 	}
 }
@@ -83,49 +81,52 @@ func (r *room) takeAcks() {
 // delta to this tick sees them.
 func (r *room) simulate(c *actor.Context) {
 	r.w.Advance()
-	for slot, p := range r.players {
+	for slot, s := range r.seats {
+		if s == nil {
+			continue
+		}
+		// Empty the queue before the game sees its inputs: an input that
+		// makes the game panic must not be applied again at every tick.
+		queued, received, dropped, state := s.take()
+		r.counts.received += received
+		r.counts.dropped += dropped
 		switch {
-		case p == nil:
+		case state >= seatLeaving:
+			r.release(c, slot, s)
 			continue
-		case p.leaving:
-			r.release(c, slot, p)
-			continue
-		case !p.joined:
-			if !r.join(c, slot, p) {
+		case !s.joined:
+			if !r.join(c, s) {
 				continue
 			}
 		}
-		// Empty the box before the game sees its inputs: an input that
-		// makes the game panic must not be applied again at every tick. The
-		// box gets back the buffer of the last step, so nothing allocates.
-		queued, received, dropped := p.box.take(p.inputs)
-		p.inputs = queued
-		r.counts.received += received
-		r.counts.dropped += dropped
 		r.counts.applied += int64(len(queued))
 		for _, q := range queued {
-			p.lastSeq = q.seq
-			r.game.Input(r.w, p.id, q.in)
+			s.lastSeq = q.seq
+			r.game.Input(r.w, s.player, q.in)
 		}
 	}
 	r.game.Step(r.w, r.step)
 }
 
-// join runs Game.Join for a newly admitted player, queues the welcome on its
-// link and tells its session.
-func (r *room) join(c *actor.Context, slot int, p *player) bool {
-	ent, err := r.game.Join(r.w, p.id, p.name)
+// join runs Game.Join for a newly admitted player and welcomes it: the
+// welcome goes out under the seat's lock, so the send of this very tick
+// reaches the player right behind it. A player that left while Game.Join
+// ran is released at the next step, Game.Leave included.
+func (r *room) join(c *actor.Context, s *seat) bool {
+	ent, err := r.game.Join(r.w, s.player, s.name)
 	if err != nil {
-		r.log.Warn("game refused join", "player", p.id, "err", err)
-		c.Send(p.session, joinRefused{code: netcode.CodeJoinRefused, msg: "the game refused the join"})
-		r.free(c, slot)
+		r.log.Warn("game refused join", "player", s.player, "err", err)
+		if r.closeSeat(s) <= seatWelcomed {
+			c.Send(s.session, seatEnded{seat: s, code: netcode.CodeJoinRefused, msg: "the game refused the join"})
+		}
+		r.free(c, s.slot)
 		return false
 	}
-	p.joined, p.entity = true, ent
+	s.joined, s.entity = true, ent
 	welcome, err := netcode.AppendMessage(nil, &netcode.Welcome{
 		Version:    netcode.ProtocolVersion,
-		Session:    p.sid,
-		Player:     uint32(p.id),
+		Session:    s.sid,
+		Player:     uint32(s.player),
 		Entity:     uint32(ent),
 		Room:       r.name,
 		Mode:       r.mode,
@@ -134,30 +135,24 @@ func (r *room) join(c *actor.Context, slot int, p *player) bool {
 		ServerTime: r.hub.ServerTime(),
 		Schemas:    r.game.Schemas(),
 	})
-	if err != nil { // a game whose schemas cannot be encoded is a bug
+	if err != nil { // the lobby checked the schemas: a bug
 		r.log.Error("encode welcome", "err", err)
 	}
-	// The room, not the session, points the sink at itself, now: the send
-	// of this very tick then reaches the player with the welcome in front of
-	// it. Left to the session's answer to joined, the seat would start a send
-	// later, and the first snapshot with it. joined goes first: the welcome
-	// may be on the wire at once, and whatever the client answers to it
-	// (an input, a leave) must find the session already seated.
-	c.Send(p.session, joined{room: c.PID(), slot: slot, box: p.box})
-	p.sink.seat(c.PID(), slot, welcome)
-	return true
+	return s.welcome(welcome)
 }
 
-func (r *room) release(c *actor.Context, slot int, p *player) {
-	if p.joined {
-		r.game.Leave(r.w, p.id)
+// release frees the slot of a seat that left, after Game.Leave if the game
+// had the player.
+func (r *room) release(c *actor.Context, slot int, s *seat) {
+	if s.joined {
+		r.game.Leave(r.w, s.player)
 	}
+	r.closeSeat(s)
 	r.free(c, slot)
 }
 
 func (r *room) free(c *actor.Context, slot int) {
-	r.closeBox(r.players[slot])
-	r.players[slot] = nil
+	r.seats[slot] = nil
 	r.count--
 	if r.count == 0 {
 		r.emptySince = r.last
@@ -176,6 +171,3 @@ func (r *room) checkIdle(c *actor.Context, now time.Time) {
 	r.idleSent = true
 	c.Send(c.Parent(), roomIdle{room: c.PID(), key: r.key})
 }
-
-// Compile-time check that the arena satisfies the interface rooms use.
-var _ world.Game = (*world.Arena)(nil)

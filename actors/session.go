@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -15,15 +14,9 @@ import (
 // to its join before it stops anyway.
 const joinWait = 5 * time.Second
 
-type sessionState uint8
-
-const (
-	idle    sessionState = iota // connected, in no room
-	joining                     // asked the lobby, waiting for joined or joinRefused
-	inRoom                      // welcomed by a room
-)
-
-// session is the actor for one client link.
+// session is the actor for one client link. It joins and leaves rooms for
+// the client; while the client is in a room it holds the room's seat, which
+// says everything about that membership (see seat).
 type session struct {
 	// Static after construction.
 	hub  *Hub
@@ -31,79 +24,74 @@ type session struct {
 	link transports.Link
 	log  *slog.Logger
 
+	// seat is the player's seat, nil when in no room. Only Receive stores
+	// it; the link's receiver reads it to push inputs and acks straight
+	// into the seat.
+	seat *atomic.Pointer[seat]
+
 	// Owned by Receive.
-	state   sessionState
-	room    *actor.PID
-	slot    int
-	closing bool        // the link is gone; stop once no answer is pending
-	timer   *time.Timer // joinWait after closing while joining
-	sink    *stateSink  // where rooms deliver this player's state frames
-	box     *inputBox   // the seat's inputs and acks, while inRoom
-	in      netcode.Input
-
-	// route is shared with the link's receiver, which pushes inputs and
-	// acks straight into the seat's box while the session is seated. Only
-	// Receive stores it.
-	route *atomic.Pointer[inputBox]
-}
-
-// seat records the session as seated in room at slot with box, and tells the
-// receiver; the room has already pointed the state sink at itself (see
-// room.join).
-func (s *session) seat(room *actor.PID, slot int, box *inputBox) {
-	s.state, s.room, s.slot, s.box = inRoom, room, slot, box
-	s.route.Store(box)
-}
-
-// unseat records the session as seated nowhere and stops the receiver's
-// inputs and the room's frames: after this no frame of the room left can
-// reach the link.
-func (s *session) unseat() {
-	s.state, s.room, s.box = idle, nil, nil
-	s.route.Store(nil)
-	s.sink.seat(nil, 0, nil)
+	joining     bool        // asked the lobby, waiting for admitted or a refusal
+	leaveOnSeat bool        // the client left while joining: give the seat back on arrival
+	closing     bool        // the link is gone; stop once no answer is pending
+	timer       *time.Timer // joinWait after closing while joining
 }
 
 type joinTimeout struct{}
 
-func newSession(h *Hub, id string, l transports.Link, rt *atomic.Pointer[inputBox]) actor.Producer {
+func newSession(h *Hub, id string, l transports.Link, st *atomic.Pointer[seat]) actor.Producer {
 	return func() actor.Receiver {
 		return &session{
-			hub:   h,
-			id:    id,
-			link:  l,
-			route: rt,
-			sink:  newStateSink(h, l),
-			log:   h.log.With("session", id[:8], "remote", l.RemoteAddr()),
+			hub:  h,
+			id:   id,
+			link: l,
+			seat: st,
+			log:  h.log.With("session", id[:8], "remote", l.RemoteAddr()),
 		}
 	}
 }
 
 func (s *session) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
-	case inbound:
-		s.handleFrame(c, m.frame)
-	case joined:
-		s.onJoined(c, m)
+	case *netcode.Join:
+		s.onJoin(c, m)
+	case *netcode.Input:
+		// Read before the seat was known here; the receiver sends the
+		// rest straight to the seat.
+		if st := s.seat.Load(); st != nil {
+			st.push(m.Seq, m.Ack, m.Input)
+		} else {
+			s.reply(netcode.CodeNotJoined, "input before join")
+		}
+	case *netcode.Ack:
+		if st := s.seat.Load(); st != nil {
+			st.acknowledge(m.Tick)
+		} else {
+			s.reply(netcode.CodeNotJoined, "ack before join")
+		}
+	case *netcode.Leave:
+		s.onLeave()
+	case admitted:
+		s.onAdmitted(c, m.seat)
 	case joinRefused:
-		s.state = idle
-		s.reply(m.code, m.msg)
-		s.stopIfDone(c)
-	case kicked:
-		if s.state == inRoom && m.room == s.room {
-			s.unseat()
+		if s.joining {
+			s.joining = false
+			s.reply(m.code, m.msg)
+			s.stopIfDone(c)
+		}
+	case seatEnded:
+		if s.seat.Load() == m.seat {
+			s.seat.Store(nil)
 			s.reply(m.code, m.msg)
 		}
 	case linkClosed:
 		s.onLinkClosed(c, m.err)
 	case joinTimeout:
 		s.log.Warn("no answer to join after link closed", "after", joinWait)
-		s.state = idle
+		s.joining = false
 		s.stopIfDone(c)
 	case actor.Started:
 		s.log.Debug("session started")
 	case actor.Stopped:
-		s.sink.close()
 		if s.timer != nil {
 			s.timer.Stop()
 		}
@@ -113,86 +101,55 @@ func (s *session) Receive(c *actor.Context) {
 	}
 }
 
-func (s *session) handleFrame(c *actor.Context, frame []byte) {
-	if s.closing {
-		return
-	}
-	// Inputs are most of the traffic: decode them without allocating first.
-	// Only those the receiver read before the route was published (or
-	// after it went) come this way; they join the receiver's in the box.
-	err := netcode.DecodeInput(frame, &s.in)
-	if err == nil {
-		if s.state != inRoom {
-			s.reply(netcode.CodeNotJoined, "input before join")
-			return
-		}
-		s.box.push(s.in.Seq, s.in.Ack, s.in.Input)
-		return
-	}
-	if !errors.Is(err, netcode.ErrUnexpectedKind) {
-		s.badFrame(err)
-		return
-	}
-	msg, err := netcode.DecodeClient(frame)
-	if err != nil {
-		s.badFrame(err)
-		return
-	}
-	switch m := msg.(type) {
-	case *netcode.Join:
-		s.onJoin(c, m)
-	case *netcode.Ack:
-		if s.state != inRoom {
-			s.reply(netcode.CodeNotJoined, "ack before join")
-			return
-		}
-		s.box.acknowledge(m.Tick)
-	case *netcode.Ping:
-		s.send(&netcode.Pong{ClientTime: m.ClientTime, ServerTime: s.hub.ServerTime()})
-	case *netcode.Leave:
-		if s.state != inRoom {
-			s.reply(netcode.CodeNotJoined, "leave before join")
-			return
-		}
-		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.unseat()
-	}
-}
-
-func (s *session) badFrame(err error) {
-	s.hub.stats.badFrames.Add(1)
-	s.reply(netcode.CodeOf(err), err.Error())
-}
-
 func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
-	if s.state != idle {
+	if s.joining || s.seat.Load() != nil {
 		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
 		return
 	}
-	s.state = joining
-	c.Send(s.hub.lobby, joinRequest{session: c.PID(), sink: s.sink, sid: s.id, room: m.Room, mode: m.Mode, name: m.Name})
+	s.joining, s.leaveOnSeat = true, false
+	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, room: m.Room, mode: m.Mode, name: m.Name})
 }
 
-func (s *session) onJoined(c *actor.Context, m joined) {
-	if s.closing {
-		// Too late: give the seat back (the sink is closed already).
-		c.Send(m.room, playerLeave{session: c.PID(), slot: m.slot})
-		s.state = idle
-		s.stopIfDone(c)
+// onAdmitted takes the seat a room made for the player, or gives it back
+// at once when the player left (or its link went) while it was on its way.
+func (s *session) onAdmitted(c *actor.Context, st *seat) {
+	if !s.joining {
+		st.leave(leftByDrop) // not ours any more: a join timed out
 		return
 	}
-	s.seat(m.room, m.slot, m.box)
+	s.joining = false
+	switch {
+	case s.closing:
+		st.leave(leftByDrop)
+		s.stopIfDone(c)
+	case s.leaveOnSeat:
+		st.leave(leftByPlayer)
+	default:
+		s.seat.Store(st)
+	}
+}
+
+func (s *session) onLeave() {
+	if st := s.seat.Load(); st != nil {
+		st.leave(leftByPlayer)
+		s.seat.Store(nil)
+		return
+	}
+	if s.joining {
+		s.leaveOnSeat = true
+		return
+	}
+	s.reply(netcode.CodeNotJoined, "leave before join")
 }
 
 func (s *session) onLinkClosed(c *actor.Context, err error) {
 	s.log.Debug("link closed", "err", err)
 	s.closing = true
-	s.sink.close()
-	if s.state == inRoom {
-		c.Send(s.room, playerLeave{session: c.PID(), slot: s.slot})
-		s.unseat()
+	if st := s.seat.Load(); st != nil {
+		st.leave(leftByDrop)
+		s.seat.Store(nil)
 	}
-	if s.state == joining {
+	if s.joining {
 		// The lobby or a room owes us an answer; a seat may be granted.
 		e, pid := c.Engine(), c.PID()
 		s.timer = time.AfterFunc(joinWait, func() { e.Send(pid, joinTimeout{}) })
@@ -202,7 +159,7 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 
 // stopIfDone stops the actor once the link is gone and no join is pending.
 func (s *session) stopIfDone(c *actor.Context) {
-	if s.closing && s.state == idle {
+	if s.closing && !s.joining {
 		c.Engine().Poison(c.PID())
 	}
 }
@@ -213,13 +170,4 @@ func (s *session) reply(code netcode.Code, msg string) {
 		return
 	}
 	sendError(s.link, code, msg, code.Closes())
-}
-
-func (s *session) send(m netcode.Message) {
-	frame, err := netcode.AppendMessage(nil, m)
-	if err != nil {
-		s.log.Error("encode", "kind", m.Kind(), "err", err)
-		return
-	}
-	_ = s.link.Send(transports.ClassControl, nil, frame)
 }

@@ -12,9 +12,10 @@ import (
 )
 
 // replyLink models a WebSocket link whose welcome goes out by a direct write
-// and a client that answers it at once, from inside the room's call that
-// queues the welcome. Whatever the client answers must find its session
-// seated: room.join sends joined before it seats the sink.
+// and a client that answers it at once, while the room's call that queues
+// the welcome has not returned yet. Whatever the client answers must find its session
+// seated: the room hands the session its seat at admission, a step before
+// the welcome.
 type replyLink struct {
 	*fakeLink
 	once   sync.Once
@@ -26,7 +27,9 @@ func (l *replyLink) Send(class transports.Class, head, body []byte) error {
 	if class == transports.ClassControl {
 		if m, e := netcode.DecodeServer(append(append([]byte(nil), head...), body...)); e == nil {
 			if _, ok := m.(*netcode.Welcome); ok && l.onWelc != nil {
-				l.once.Do(l.onWelc)
+				// The client's answer comes from the link's reader, another
+				// goroutine, while the room may still be sending.
+				l.once.Do(func() { go l.onWelc() })
 			}
 		}
 	}
@@ -85,26 +88,35 @@ func TestLeaveRightAfterWelcomeIsHonoured(t *testing.T) {
 		n := len(c.states())
 		c.run(500*time.Millisecond, 50*time.Millisecond)
 		if got := len(c.states()); got != n {
-			t.Errorf("after its leave the client still got %d state frames (errors %v); route %p", got-n, c.errorCodes(), c.seatedBox())
+			t.Errorf("after its leave the client still got %d state frames (errors %v); seat %p", got-n, c.errorCodes(), c.seated())
 		}
 		closeAll(c)
 	})
 }
 
-// A sink whose link is gone cannot be seated again: a room that runs
-// Game.Join after the session gave up (its link closed while it waited)
-// writes nothing to the dead link.
-func TestClosedSinkIsNeverSeated(t *testing.T) {
+// A seat whose link is gone leaves by itself: a room that runs Game.Join
+// after the session gave up (its link closed while it waited) finds the
+// welcome refused, and frees the seat at its next step without waiting for
+// the ack timeout.
+func TestSeatOnAClosedLinkLeaves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newTestHub(t, Options{})
-		l := newFakeLink()
-		k := newStateSink(h, l)
-		k.close()
-		k.seat(h.lobby, 0, frameOf(t, &netcode.Welcome{Version: netcode.ProtocolVersion, Room: "r", Mode: "arena"}))
-		k.deliver(&stateFrame{room: h.lobby, tick: 1, acks: []uint32{0}})
-		if msgs := l.messages(t); len(msgs) != 0 {
-			t.Errorf("a closed sink sent %v", msgs)
+		c := connect(t, h)
+		c.join("r")
+		synctest.Wait() // admitted; no welcome yet
+		st := c.seated()
+		if st == nil {
+			t.Fatal("no seat after admission")
 		}
+		c.link.Close(1000, "gone") // the link only: the session does not know
+		tickUntil(func() bool { _, _, _, s := st.peek(); return s == seatClosed }, nil)
+		if _, _, _, state := st.peek(); state != seatClosed {
+			t.Fatalf("seat on a closed link is %v, want closed by the room", state)
+		}
+		if msgs := c.link.messages(t); len(msgs) != 0 {
+			t.Errorf("frames reached a closed link: %v", msgs)
+		}
+		closeAll(c)
 	})
 }
 

@@ -40,7 +40,7 @@ func (p *pollConn) fetch(ctx context.Context) (int, error) {
 // a chunked response whose records are delivered as they arrive. The server
 // ends it after streamMaxDuration and the loop opens the next one with the
 // latest ack. The server sends a keepalive record every pingInterval of
-// silence, so a stream silent for pingInterval+pingTimeout is dead.
+// silence, so a stream silent for pingTimeout is dead.
 type streamConn struct {
 	h *httpConn
 }
@@ -49,7 +49,7 @@ func (s *streamConn) fetch(ctx context.Context) (int, error) {
 	h := s.h
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	idle := h.s.pingInterval + h.s.pingTimeout
+	idle := max(h.s.pingTimeout, 2*h.s.pingInterval)
 	var silent atomic.Bool
 	watchdog := time.AfterFunc(idle, func() { silent.Store(true); cancel() })
 	defer watchdog.Stop()

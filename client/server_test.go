@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
 	"github.com/tickroom/tickroom/world"
@@ -32,6 +33,7 @@ func startServer(t *testing.T, o transports.Options) *testServer {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	hub, err := actors.NewHub(actors.Options{
+		Modes:   map[string]actors.Mode{"arena": {NewGame: func() world.Game { return arena.New() }}},
 		Logger:  log,
 		Room:    actors.RoomOptions{TickRate: tickRate, SendRate: tickRate},
 		Session: actors.SessionOptions{InputRate: 2000, InputBurst: 1000},
@@ -93,7 +95,7 @@ func position(st world.State, id world.EntityID) (x, y int64, ok bool) {
 	if !ok {
 		return 0, 0, false
 	}
-	return e.Values[world.FieldX].I, e.Values[world.FieldY].I, true
+	return e.Values[arena.FieldX].I, e.Values[arena.FieldY].I, true
 }
 
 // waitMoved waits until c sees entity id move by at least dist quanta along
@@ -105,7 +107,7 @@ func waitMoved(t testing.TB, ctx context.Context, c *Client, id world.EntityID, 
 		t.Fatalf("%s client never saw entity %d: %v", c.Transport(), id, err)
 	}
 	x0, y0, _ := position(st, id)
-	const edge = int64(world.ArenaSize * 10) // in quanta of 0.1
+	const edge = int64(arena.Size * 10) // in quanta of 0.1
 	_, err = c.WaitState(ctx, func(st world.State) bool {
 		x, y, ok := position(st, id)
 		if !ok {

@@ -12,7 +12,9 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
 )
 
 // TestMain fails the package if a run leaves a goroutine behind: every
@@ -39,6 +41,7 @@ func startServer(t *testing.T, roomSize int) *testServer {
 	})
 	reg.MustRegister(ticks, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	hub, err := actors.NewHub(actors.Options{
+		Modes:    map[string]actors.Mode{"arena": {NewGame: func() world.Game { return arena.New() }}},
 		Logger:   log,
 		Room:     actors.RoomOptions{TickRate: 20, SendRate: 20, MaxPlayers: roomSize},
 		Observer: tickObserver{ticks},

@@ -69,3 +69,14 @@ func TestDecodeAckNoAlloc(t *testing.T) {
 		t.Errorf("DecodeAck(leave) = %v, want ErrUnexpectedKind itself", err)
 	}
 }
+
+func TestPeekKindNoAllocs(t *testing.T) {
+	frame, err := netcode.AppendMessage(nil, &netcode.Input{Seq: 9, Ack: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k netcode.Kind
+	if n := testing.AllocsPerRun(100, func() { k, _ = netcode.PeekKind(frame) }); n != 0 || k != netcode.KindInput {
+		t.Errorf("PeekKind: %v allocs, kind %s; want 0 and input", n, k)
+	}
+}

@@ -13,7 +13,7 @@ const sendHz = 20
 
 // warm runs enough ticks that the world's journal slots and the pickups have
 // reached their steady state.
-func warm(a *arena) {
+func warm(a *arenaRun) {
 	for range 3 * world.DefaultHistory {
 		a.tick()
 	}

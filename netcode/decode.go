@@ -7,6 +7,20 @@ import (
 	"unicode/utf8"
 )
 
+// PeekKind returns the kind of frame without decoding the rest and without
+// allocating unless the frame is bad: receivers dispatch on it once and call
+// the one decoder for that kind (DecodeInput, DecodeAck, DecodeClient, …).
+// A frame that is not an array starting with a kind yields ErrMalformed, an
+// unknown kind ErrUnknownKind. It says nothing of direction: a server kind
+// from a client is for the decoder to refuse.
+func PeekKind(frame []byte) (Kind, error) {
+	r := reader{b: frame}
+	if _, err := r.head(); err != nil {
+		return 0, err
+	}
+	return r.kind, nil
+}
+
 // DecodeClient decodes a frame a client sent: a join, input, ack, ping or
 // leave, as a pointer. A server kind yields ErrUnexpectedKind, an unknown kind
 // ErrUnknownKind. A join with another version yields the *Join, holding only
@@ -118,9 +132,8 @@ func decodeServer(frame []byte) (Message, error) {
 
 // DecodeInput decodes an input frame into in without allocating: inputs are
 // most of what clients send. For any other known kind it returns
-// ErrUnexpectedKind itself, unwrapped and without allocating, so a caller can
-// try DecodeInput first and fall back to DecodeClient. On error *in is left
-// unchanged.
+// ErrUnexpectedKind itself, unwrapped and without allocating. On error *in is
+// left unchanged.
 func DecodeInput(frame []byte, in *Input) error {
 	r := reader{b: frame}
 	n, err := r.head()
@@ -135,8 +148,8 @@ func DecodeInput(frame []byte, in *Input) error {
 
 // DecodeAck decodes an ack frame without allocating and returns its tick: a
 // seated client that sends no inputs acknowledges every state this way. For
-// any other known kind it returns ErrUnexpectedKind itself, unwrapped and
-// without allocating, as DecodeInput does.
+// any other known kind it returns ErrUnexpectedKind itself, as DecodeInput
+// does.
 func DecodeAck(frame []byte) (uint32, error) {
 	r := reader{b: frame}
 	n, err := r.head()

@@ -121,3 +121,27 @@ func FuzzDecodeAck(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPeekKind: every frame a decoder accepts has the kind PeekKind reads,
+// and a frame PeekKind refuses no decoder accepts.
+func FuzzPeekKind(f *testing.F) {
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		k, err := netcode.PeekKind(frame)
+		for _, dec := range []func([]byte) (netcode.Message, error){netcode.DecodeClient, netcode.DecodeServer} {
+			m, derr := dec(frame)
+			if m == nil {
+				continue
+			}
+			if err != nil {
+				t.Fatalf("PeekKind refused (%v) a frame that decodes to %#v (%v)", err, m, derr)
+			}
+			if m.Kind() != k {
+				t.Fatalf("PeekKind = %s, decoded %s", k, m.Kind())
+			}
+		}
+		if err != nil {
+			checkErr(t, err)
+		}
+	})
+}

@@ -19,9 +19,9 @@ var (
 	ErrUnknownKind = errors.New("netcode: unknown kind")
 
 	// ErrUnexpectedKind reports a known kind sent in the wrong direction,
-	// such as a welcome from a client. DecodeInput returns it unwrapped for
-	// every non-input kind, without allocating, so callers can fall back to
-	// DecodeClient cheaply.
+	// such as a welcome from a client, or a kind that a decoder for one kind
+	// (DecodeInput, DecodeAck, DecodeStateHead) was not given; those return
+	// it unwrapped and without allocating.
 	ErrUnexpectedKind = errors.New("netcode: unexpected kind")
 
 	// ErrVersionMismatch reports a join (or welcome) whose version is not

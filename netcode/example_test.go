@@ -3,6 +3,7 @@ package netcode_test
 import (
 	"fmt"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/world"
 )
@@ -11,7 +12,7 @@ import (
 // body of a diff once and a head per client; the client decodes the frame
 // and applies it to the state it kept for the diff's baseline.
 func Example() {
-	g := world.NewArena()
+	g := arena.New()
 	w := world.New(g.Schemas(), world.Options{Seed: 1})
 	g.Init(w)
 	w.Advance()

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/world"
 )
@@ -26,22 +27,22 @@ func samples() []sample {
 		{"welcome", &netcode.Welcome{
 			Version: netcode.ProtocolVersion, Session: "s-4f2a9c", Player: 3, Entity: 17,
 			Room: "lobby-7", Mode: "arena", TickRate: 20, SendRate: 20, ServerTime: 123456,
-			Schemas: world.NewArena().Schemas(),
+			Schemas: arena.New().Schemas(),
 		}},
 		{"input", &netcode.Input{Seq: 300, Ack: 1200, Input: world.Input{Buttons: 5, Axes: [4]int16{1000, -707}}}},
 		{"ack", &netcode.Ack{Tick: 1201}},
 		{"snapshot", &netcode.State{ServerTime: 60000, InputAck: 42, Delta: world.Delta{
 			Tick: 1200,
 			Added: []world.EntityState{
-				{ID: 1, Type: world.ArenaPlayer, Values: []world.Value{{I: 5003}, {I: 250}, {I: 7}, {S: "ada"}}},
-				{ID: 4, Type: world.ArenaPlayer, Values: []world.Value{{I: 10000}, {I: 0}, {I: 0}, {}}},
-				{ID: 9, Type: world.ArenaPickup, Values: []world.Value{{I: 120}, {I: 9000}, {I: 4}}},
+				{ID: 1, Type: arena.Player, Values: []world.Value{{I: 5003}, {I: 250}, {I: 7}, {S: "ada"}}},
+				{ID: 4, Type: arena.Player, Values: []world.Value{{I: 10000}, {I: 0}, {I: 0}, {}}},
+				{ID: 9, Type: arena.Pickup, Values: []world.Value{{I: 120}, {I: 9000}, {I: 4}}},
 			},
 		}}},
 		{"diff", &netcode.State{ServerTime: 60050, InputAck: 43, Delta: world.Delta{
 			Tick: 1201, Base: 1198,
 			Added: []world.EntityState{
-				{ID: 12, Type: world.ArenaPickup, Values: []world.Value{{I: 3141}, {I: 5926}, {I: 5}}},
+				{ID: 12, Type: arena.Pickup, Values: []world.Value{{I: 3141}, {I: 5926}, {I: 5}}},
 			},
 			Changed: []world.Change{
 				{ID: 1, Mask: 0b0011, Values: []world.Value{{I: 35}, {I: -35}}},
@@ -102,20 +103,20 @@ func normDelta(d *world.Delta) world.Delta {
 	return out
 }
 
-// arena is a world running the arena game with players who move all the
+// arenaRun is a world running the arena game with players who move all the
 // time, in varied directions that change every couple of seconds.
-type arena struct {
+type arenaRun struct {
 	w       *world.World
-	g       *world.Arena
+	g       *arena.Game
 	players []world.PlayerID
 }
 
-func newArena(tb testing.TB, players int) *arena {
+func newArena(tb testing.TB, players int) *arenaRun {
 	tb.Helper()
-	g := world.NewArena()
+	g := arena.New()
 	w := world.New(g.Schemas(), world.Options{Seed: 7})
 	g.Init(w)
-	a := &arena{w: w, g: g}
+	a := &arenaRun{w: w, g: g}
 	w.Advance()
 	for i := range players {
 		a.join(tb, i)
@@ -123,7 +124,7 @@ func newArena(tb testing.TB, players int) *arena {
 	return a
 }
 
-func (a *arena) join(tb testing.TB, i int) {
+func (a *arenaRun) join(tb testing.TB, i int) {
 	tb.Helper()
 	p := world.PlayerID(i + 1)
 	if _, err := a.g.Join(a.w, p, fmt.Sprintf("player-%d", p)); err != nil {
@@ -132,7 +133,7 @@ func (a *arena) join(tb testing.TB, i int) {
 	a.players = append(a.players, p)
 }
 
-func (a *arena) leave(i int) {
+func (a *arenaRun) leave(i int) {
 	a.g.Leave(a.w, a.players[i])
 	a.players = slices.Delete(a.players, i, i+1)
 }
@@ -152,7 +153,7 @@ func steer(i int, t uint32) world.Input {
 }
 
 // tick runs one room tick: advance, inputs, step.
-func (a *arena) tick() {
+func (a *arenaRun) tick() {
 	a.w.Advance()
 	for i, p := range a.players {
 		a.g.Input(a.w, p, steer(i, a.w.Tick()))

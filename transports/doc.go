@@ -54,8 +54,8 @@
 // # Heartbeat
 //
 // The writer pings every Options.PingInterval. Anything that arrives (a message, a
-// ping, a pong) counts as life; when nothing has arrived for PingInterval +
-// PingTimeout the link is closed with Options.TimeoutCloseCode
+// ping, a pong) counts as life; when nothing has arrived for PingTimeout the
+// link is closed with Options.TimeoutCloseCode
 // (Stats.TimeoutClosed). The writer owns this check, rather than a read deadline,
 // so the close frame carries our code instead of gws's generic one.
 //
@@ -111,7 +111,13 @@
 //	 "pollTimeout":25000,"streamMaxDuration":30000,"maxPayload":4096,"maxBody":65536}
 //
 // transports lists the enabled transports only; upgrades is ["websocket"], or []
-// when WebSocket is disabled. Durations are whole milliseconds. maxPayload is
+// when WebSocket is disabled. Durations are whole milliseconds. pingInterval
+// is how often the server shows it is alive on a quiet downlink (a keepalive
+// record on a stream, a ping on a WebSocket); pingTimeout is the silence,
+// always longer than pingInterval, after which either side may take the
+// other for dead: the server closes a WebSocket it has heard nothing from
+// for that long, and a client should give up on a stream or WebSocket that
+// brought nothing for that long. maxPayload is
 // ReadLimit, the largest client frame; maxBody is MaxBody, the largest POST
 // body. With MaxSessions sessions alive the answer is 503 too_many_sessions.
 //

@@ -96,7 +96,7 @@ func TestUpgradeRequestErrors(t *testing.T) {
 func TestUpgradedSessionHeartbeat(t *testing.T) {
 	const code = 4011
 	h := newTestHandler()
-	s := newTestServer(t, Options{PingInterval: 20 * time.Millisecond, PingTimeout: 60 * time.Millisecond,
+	s := newTestServer(t, Options{PingInterval: 20 * time.Millisecond, PingTimeout: 80 * time.Millisecond,
 		TimeoutCloseCode: code, SessionTimeout: time.Minute}, h)
 	c := newHTTPClient(t, s).handshake("")
 	rc := h.next(t)

@@ -33,9 +33,11 @@ type Options struct {
 	// PingInterval is how often the server pings each client. Default 10s.
 	PingInterval time.Duration
 
-	// PingTimeout is how long a link may stay silent after PingInterval: a link
-	// from which nothing (message, ping or pong) has arrived for
-	// PingInterval+PingTimeout is closed with TimeoutCloseCode. Default 20s.
+	// PingTimeout is how long a link may stay silent: a link from which
+	// nothing (message, ping or pong) has arrived for PingTimeout is closed
+	// with TimeoutCloseCode. It must be longer than PingInterval, so that a
+	// healthy client has a ping to answer first; a shorter one becomes twice
+	// PingInterval. Default 20s.
 	PingTimeout time.Duration
 
 	// AllowedOrigins lists the browser origins that may connect, as
@@ -153,6 +155,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PingTimeout <= 0 {
 		o.PingTimeout = DefaultPingTimeout
+	}
+	if o.PingTimeout <= o.PingInterval {
+		o.PingTimeout = 2 * o.PingInterval
 	}
 	if o.SlowCloseCode == 0 {
 		o.SlowCloseCode = ClosePolicy

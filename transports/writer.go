@@ -176,7 +176,7 @@ func (l *wsLink) wrote(err error) bool {
 func (l *wsLink) heartbeat(hb *time.Timer) bool {
 	o := l.srv.options()
 	now := time.Now()
-	idle := o.PingInterval + o.PingTimeout
+	idle := o.PingTimeout
 	last := time.Unix(0, l.lastSeen.Load())
 	if now.Sub(last) >= idle {
 		l.mu.Lock()

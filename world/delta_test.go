@@ -296,21 +296,20 @@ func TestDeltaSinceFollowsChanges(t *testing.T) {
 // setters: once the journal and the Delta have grown, a tick and its delta
 // allocate nothing.
 func TestDeltaSinceSteadyNoAllocs(t *testing.T) {
-	a := world.NewArena()
-	w := world.New(a.Schemas(), world.Options{})
+	w := world.New(testSchemas, world.Options{})
 	w.Advance()
 	var es []*world.Entity
 	for range 16 {
-		es = append(es, w.Spawn(world.ArenaPlayer))
+		es = append(es, w.Spawn(shipType))
 	}
 	var d world.Delta
 	tick := func() {
 		w.Advance()
 		for i, e := range es {
-			e.SetFloat(world.FieldX, float64((int(w.Tick())*(i+1))%1000))
-			e.SetFloat(world.FieldY, float64((int(w.Tick())+i)%1000))
+			e.SetFloat(shipX, float64((int(w.Tick())*(i+1))%1000))
+			e.SetInt(shipHP, int64((int(w.Tick())+i)%1000))
 			if w.Tick()%10 == 0 {
-				e.SetInt(world.FieldScore, e.Int(world.FieldScore)+1)
+				e.SetBool(shipAlive, !e.Bool(shipAlive))
 			}
 		}
 		w.DeltaSince(w.Tick()-1, &d)

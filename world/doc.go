@@ -1,6 +1,9 @@
-// Package world holds game state as plain data: entities with typed fields,
-// per-field change tracking, fixed-step simulation through the Game interface,
-// and deltas between ticks.
+// Package world is Tickroom's engine: game state as plain data (entities
+// with typed fields), per-field change tracking, fixed-step simulation
+// through the Game interface a game implements, deltas between ticks, and
+// the helpers nearly every game needs (Axis, Stick, Clamp, Countdown,
+// Entity.AddFloat). Games live in their own packages (games/arena is the
+// demo) and servers register them by name; world knows none of them.
 //
 // The package does no I/O and never reads the clock: a room passes the tick
 // duration to Step and the world counts ticks itself. Given the same seed and

@@ -19,7 +19,8 @@ type Entity struct {
 	created uint32 // tick it was spawned in
 	removed bool
 	vals    []Value
-	stamp   []uint32 // tick in which each field was last journaled
+	stamp   []uint32  // tick in which each field was last journaled
+	frac    []float64 // per Float field, the part below one quantum that AddFloat carries; nil until used
 
 	// Scratch space for DeltaSince, valid while gen matches the world's.
 	gen     uint32
@@ -57,6 +58,13 @@ func (e *Entity) String(f int) string { return e.vals[f].S }
 
 // SetInt sets field f (Int, or the quantized value of a Float).
 func (e *Entity) SetInt(f int, v int64) {
+	if e.frac != nil {
+		e.frac[f] = 0 // a value set outright has no remainder to carry
+	}
+	e.setInt(f, v)
+}
+
+func (e *Entity) setInt(f int, v int64) {
 	if e.vals[f].I != v {
 		e.touch(f)
 		e.vals[f].I = v
@@ -66,6 +74,33 @@ func (e *Entity) SetInt(f int, v int64) {
 // SetFloat quantizes v to the field's quantum and stores it.
 func (e *Entity) SetFloat(f int, v float64) {
 	e.SetInt(f, Quantize(v, e.w.schemas[e.typ].Fields[f].Quantum))
+}
+
+// AddFloat adds d, in the field's units, to Float field f. Unlike
+// SetFloat(f, Float(f)+d), which rounds at every call, it carries the part of
+// d that is below one quantum to the next call: 30 steps of 3.33 units a
+// second add up to 100, where rounding each would give 99. Setting the field
+// outright drops what was carried.
+func (e *Entity) AddFloat(f int, d float64) {
+	e.AddFloatClamped(f, d, math.Inf(-1), math.Inf(1))
+}
+
+// AddFloatClamped is AddFloat with the result kept within [lo, hi] (see
+// Clamp); reaching a bound drops what was carried.
+func (e *Entity) AddFloatClamped(f int, d, lo, hi float64) {
+	q := e.w.schemas[e.typ].Fields[f].Quantum
+	if e.frac == nil {
+		e.frac = make([]float64, len(e.vals))
+	}
+	exact := (float64(e.vals[f].I)+e.frac[f])*q + d
+	v := Clamp(exact, lo, hi)
+	n := Quantize(v, q)
+	if v == exact {
+		e.frac[f] = v/q - float64(n)
+	} else {
+		e.frac[f] = 0
+	}
+	e.setInt(f, n)
 }
 
 // SetBool sets Bool field f.

@@ -1,12 +1,6 @@
 package world
 
-import (
-	"errors"
-	"fmt"
-	"slices"
-	"sync"
-	"time"
-)
+import "time"
 
 // PlayerID names a player within one room.
 type PlayerID uint32
@@ -41,62 +35,4 @@ type Game interface {
 	Input(w *World, p PlayerID, in Input)
 	// Step advances the simulation by dt.
 	Step(w *World, dt time.Duration)
-}
-
-// ErrUnknownMode reports a game mode that is not registered.
-var ErrUnknownMode = errors.New("unknown game mode")
-
-// registry maps game mode names to constructors. It is guarded because
-// servers look modes up from many rooms while tests register their own.
-var registry = struct {
-	sync.RWMutex
-	modes map[string]func() Game
-}{modes: map[string]func() Game{
-	"arena": func() Game { return NewArena() },
-}}
-
-// Modes returns the registered game mode names, sorted.
-func Modes() []string {
-	registry.RLock()
-	defer registry.RUnlock()
-	names := make([]string, 0, len(registry.modes))
-	for n := range registry.modes {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
-
-// HasMode reports whether a game mode is registered.
-func HasMode(mode string) bool {
-	registry.RLock()
-	defer registry.RUnlock()
-	_, ok := registry.modes[mode]
-	return ok
-}
-
-// NewGame returns a new game of the named mode.
-func NewGame(mode string) (Game, error) {
-	registry.RLock()
-	f, ok := registry.modes[mode]
-	registry.RUnlock()
-	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownMode, mode)
-	}
-	return f(), nil
-}
-
-// RegisterMode adds a game mode, so a server built with Tickroom can host its
-// own games next to the arena. It fails for an empty or taken name.
-func RegisterMode(name string, newGame func() Game) error {
-	if name == "" || newGame == nil {
-		return errors.New("world: register mode: empty name or constructor")
-	}
-	registry.Lock()
-	defer registry.Unlock()
-	if _, taken := registry.modes[name]; taken {
-		return fmt.Errorf("world: register mode %q: name taken", name)
-	}
-	registry.modes[name] = newGame
-	return nil
 }

@@ -26,6 +26,14 @@ var testSchemas = []world.Schema{
 	{Name: "wide", Fields: wideFields()},
 }
 
+// Indexes of testSchemas' ship type and its fields.
+const (
+	shipType  = 0
+	shipHP    = 0
+	shipX     = 1
+	shipAlive = 2
+)
+
 func wideFields() []world.Field {
 	types := []world.FieldType{world.Int, world.Float, world.Bool, world.String}
 	fs := make([]world.Field, world.MaxFields)

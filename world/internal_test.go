@@ -1,109 +1,45 @@
 package world
 
-import (
-	"runtime"
-	"testing"
-	"time"
-)
+import "testing"
 
 // TestJournalFirstChangeOnly: a field's first change in a tick costs one
 // record, later writes in the same tick none, and writes in the spawn tick
 // none (they are part of the spawn).
 func TestJournalFirstChangeOnly(t *testing.T) {
 	t.Parallel()
-	w := New(arenaSchemas, Options{})
+	w := New(journalSchemas, Options{})
 	w.Advance()
-	e := w.Spawn(ArenaPlayer)
-	e.SetFloat(FieldX, 5)
-	e.SetString(FieldName, "ann")
+	e := w.Spawn(0)
+	e.SetFloat(fx, 5)
+	e.SetString(fname, "ann")
 	if got := len(w.journal.slot(1).recs); got != 1 {
 		t.Fatalf("spawn tick: %d records, want 1 (the spawn)", got)
 	}
 	w.Advance()
 	for i := range 5 {
-		e.SetInt(FieldX, int64(i+100))
+		e.SetInt(fx, int64(i+100))
 	}
-	e.SetInt(FieldScore, 0) // unchanged: no record
+	e.SetInt(fscore, 0) // unchanged: no record
 	if got := len(w.journal.slot(2).recs); got != 1 {
 		t.Fatalf("5 writes of one field: %d records, want 1", got)
 	}
-	e.SetString(FieldName, "bob")
-	e.SetString(FieldName, "ann")
+	e.SetString(fname, "bob")
+	e.SetString(fname, "ann")
 	recs := w.journal.slot(2).recs
 	if len(recs) != 2 || recs[0].old.I != 50 || recs[1].old.S != "ann" {
 		t.Fatalf("records %+v, want the old x (50) and the old name", recs)
 	}
 }
 
-// TestArenaStepNoAllocs runs the real arena Step with 16 moving players and
-// pickups switched off: a steady tick with its delta allocates nothing.
-func TestArenaStepNoAllocs(t *testing.T) {
-	a := NewArena()
-	w := New(a.Schemas(), Options{})
-	a.Init(w)
-	a.nextSpawn = 1 << 62 // no pickups
-	w.Advance()
-	for p := range PlayerID(16) {
-		if _, err := a.Join(w, p, "player"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var d Delta
-	dirs := [][2]int16{{MaxAxis, 0}, {0, MaxAxis}, {-MaxAxis, -MaxAxis}, {-MaxAxis, MaxAxis / 3}}
-	tick := func() {
-		w.Advance()
-		for p := range PlayerID(16) {
-			dir := dirs[(int(p)+int(w.Tick()/40))%len(dirs)]
-			a.Input(w, p, Input{Axes: [4]int16{dir[0], dir[1]}})
-		}
-		a.Step(w, 50*time.Millisecond)
-		w.DeltaSince(w.Tick()-1, &d)
-	}
-	for range 3 * w.History() {
-		tick()
-	}
-	if got := testing.AllocsPerRun(400, tick); got != 0 {
-		t.Errorf("allocs per steady arena tick without pickups = %v, want 0", got)
-	}
-	if len(d.Changed) == 0 {
-		t.Error("nobody moved")
-	}
-}
+// journalSchemas is one entity type with a float, an int and a string.
+var journalSchemas = []Schema{{Name: "mover", Fields: []Field{
+	{Name: "x", Type: Float, Quantum: 0.1},
+	{Name: "score", Type: Int},
+	{Name: "name", Type: String},
+}}}
 
-// TestArenaTickAllocs measures (and bounds) what a full arena tick, pickups
-// included, allocates on average: pickups are new entities.
-func TestArenaTickAllocs(t *testing.T) {
-	a := NewArena()
-	w := New(a.Schemas(), Options{Seed: 1})
-	a.Init(w)
-	w.Advance()
-	for p := range PlayerID(16) {
-		if _, err := a.Join(w, p, "player"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var d Delta
-	tick := func() {
-		w.Advance()
-		for p := range PlayerID(16) {
-			a.Input(w, p, Input{Axes: [4]int16{int16((int(p)*37+int(w.Tick()/40)*101)%2001 - 1000), MaxAxis / 2}})
-		}
-		a.Step(w, 50*time.Millisecond)
-		w.DeltaSince(w.Tick()-1, &d)
-	}
-	for range 1000 {
-		tick()
-	}
-	const n = 4000
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range n {
-		tick()
-	}
-	runtime.ReadMemStats(&after)
-	per := float64(after.Mallocs-before.Mallocs) / n
-	t.Logf("full arena tick, 16 players: %.2f allocs/tick (%.0f B/tick), a pickup spawns every 10 ticks", per, float64(after.TotalAlloc-before.TotalAlloc)/n)
-	if per > 1 {
-		t.Errorf("%.2f allocs per arena tick, want at most 1 (4 per pickup spawn, every 10th tick)", per)
-	}
-}
+const (
+	fx     = 0
+	fscore = 1
+	fname  = 2
+)

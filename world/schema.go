@@ -83,6 +83,27 @@ func (s Schema) Validate() error {
 	return nil
 }
 
+// FieldIndex returns the index of the field called name, or -1: clients and
+// tools that know a game only by its schemas find fields by name.
+func (s Schema) FieldIndex(name string) int {
+	for i, f := range s.Fields {
+		if f.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Float returns v, a value of Float field f, in the field's units: the
+// quantized integer times the quantum. Other numeric fields read as their
+// integer.
+func (f Field) Float(v Value) float64 {
+	if f.Type == Float {
+		return float64(v.I) * f.Quantum
+	}
+	return float64(v.I)
+}
+
 func (f Field) maxLen() int {
 	if f.MaxLen > 0 {
 		return f.MaxLen

@@ -96,24 +96,6 @@ func TestNewPanicsOnBadSchemas(t *testing.T) {
 	}
 }
 
-func TestModes(t *testing.T) {
-	t.Parallel()
-	if got, want := world.Modes(), []string{"arena"}; !slices.Equal(got, want) {
-		t.Errorf("Modes() = %v, want %v", got, want)
-	}
-	g, err := world.NewGame("arena")
-	if err != nil {
-		t.Fatalf("NewGame(arena): %v", err)
-	}
-	if _, ok := g.(*world.Arena); !ok {
-		t.Errorf("NewGame(arena) = %T, want *Arena", g)
-	}
-	var _ world.Game = world.NewArena()
-	if _, err := world.NewGame("chess"); !errors.Is(err, world.ErrUnknownMode) {
-		t.Errorf("NewGame(chess) error = %v, want ErrUnknownMode", err)
-	}
-}
-
 func TestEntityFields(t *testing.T) {
 	t.Parallel()
 	w := world.New(testSchemas, world.Options{})

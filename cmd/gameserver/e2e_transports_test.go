@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/client"
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/world"
 )
 
@@ -50,7 +51,7 @@ func TestEndToEndFourTransportsOneRoom(t *testing.T) {
 		return true
 	})
 	for _, p := range players {
-		start[p.entity] = field(t, st, p.entity, world.FieldX)
+		start[p.entity] = field(t, st, p.entity, arena.FieldX)
 	}
 	steerCtx, stop := context.WithCancel(ctx)
 	var waits []func()
@@ -74,7 +75,7 @@ func TestEndToEndFourTransportsOneRoom(t *testing.T) {
 				if !ok {
 					return false
 				}
-				if d := e.Values[world.FieldX].I - start[p.entity]; d < 200 && d > -200 {
+				if d := e.Values[arena.FieldX].I - start[p.entity]; d < 200 && d > -200 {
 					return false // under 20 units so far
 				}
 			}

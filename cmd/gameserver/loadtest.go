@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/loadtest"
 )
 
@@ -25,22 +26,18 @@ func runLoadtest(args []string) int {
 	})
 }
 
-// startEmbedded runs the real program in this process with the embedded
+// startEmbedded runs the real server in this process with the embedded
 // server.toml, changed only where a load test needs it: an ephemeral
 // loopback port, rooms of roomSize players and warnings-only logs. It
 // returns the server's base URL and its Close.
 func startEmbedded(roomSize int, stderr io.Writer) (string, func() error, error) {
-	cfg, err := LoadConfig("")
-	if err != nil {
-		return "", nil, err
-	}
+	cfg := tickroom.DefaultConfig()
 	cfg.Server.Addr = "127.0.0.1:0"
 	cfg.Room.MaxPlayers = roomSize
 	cfg.Log.Level = "warn"
-	m := NewMain(stderr)
-	m.Config = &cfg
-	if err := m.Run(); err != nil {
+	srv := newServer(tickroom.Options{Config: &cfg, Log: stderr})
+	if err := srv.Start(); err != nil {
 		return "", nil, err
 	}
-	return "http://" + m.Addr(), m.Close, nil
+	return srv.URL(), srv.Close, nil
 }

@@ -1,9 +1,10 @@
-package world_test
+package arena_test
 
 import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/world"
 )
 
@@ -37,7 +38,7 @@ func arenaScript(ticks int) script {
 // arenaTick runs one room tick in the order the Game interface prescribes.
 // Inputs go to players in id order, as a room would; inputs of players not
 // (or no longer) in the game are sent anyway and must be ignored.
-func (s script) tick(w *world.World, a *world.Arena) {
+func (s script) tick(w *world.World, a *arena.Game) {
 	w.Advance()
 	t := w.Tick()
 	for _, p := range s.joins[t] {
@@ -77,7 +78,7 @@ func TestArenaDeterministic(t *testing.T) {
 			differs++
 		}
 		for _, e := range s1.Entities {
-			scored = scored || (e.Type == world.ArenaPlayer && e.Values[world.FieldScore].I > 0)
+			scored = scored || (e.Type == arena.Player && e.Values[arena.FieldScore].I > 0)
 		}
 	}
 	if differs < ticks/2 {
@@ -100,7 +101,7 @@ func TestArenaMirror(t *testing.T) {
 	t.Parallel()
 	const ticks = 1500
 	s := arenaScript(ticks)
-	a := world.NewArena()
+	a := arena.New()
 	w := world.New(a.Schemas(), world.Options{Seed: 5, History: 8})
 	a.Init(w)
 	rng := rand.New(rand.NewPCG(1, 2))

@@ -1,4 +1,4 @@
-package main
+package tickroom
 
 // Reloadable returns next as it can be applied to a server running with c:
 // keys that are fixed once the server is up keep their value from c, and

@@ -1,9 +1,10 @@
-package world_test
+package arena_test
 
 import (
 	"fmt"
 	"testing"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/world"
 )
 
@@ -13,7 +14,7 @@ var benchSizes = []int{16, 64, 256}
 // direction every 40 ticks.
 type benchArena struct {
 	w *world.World
-	a *world.Arena
+	a *arena.Game
 	n int
 }
 
@@ -23,7 +24,7 @@ var benchDirs = [][2]int16{
 }
 
 func newBenchArena(b *testing.B, n int) *benchArena {
-	a := world.NewArena()
+	a := arena.New()
 	w := world.New(a.Schemas(), world.Options{Seed: 1})
 	a.Init(w)
 	w.Advance()

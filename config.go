@@ -1,4 +1,4 @@
-package main
+package tickroom
 
 import (
 	"cmp"
@@ -12,15 +12,18 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/tickroom/tickroom"
+	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/transports"
 )
 
 // Config is the whole of server.toml. It is the only place TOML is known:
-// main maps each section onto the options struct of the package it tunes, so
-// those packages stay free of configuration formats.
+// the server maps each section onto the options struct of the package it
+// tunes, so those packages stay free of configuration formats.
 //
 // server.toml at the repository root documents every key; DefaultConfig and
-// that file hold the same values, and a test keeps them equal.
+// that file hold the same values, and a test keeps them equal. The defaults
+// themselves are the options packages' (actors.DefaultTickRate, …), written
+// once.
 type Config struct {
 	Server    ServerConfig    `toml:"server"`
 	WebSocket WebSocketConfig `toml:"websocket"`
@@ -28,6 +31,23 @@ type Config struct {
 	Room      RoomConfig      `toml:"room"`
 	Session   SessionConfig   `toml:"session"`
 	Log       LogConfig       `toml:"log"`
+	// Modes are the [modes.NAME] tables: per-mode room settings and the
+	// game's own settings. A mode the file does not name has its defaults.
+	Modes map[string]ModeConfig `toml:"modes"`
+}
+
+// ModeConfig is one [modes.NAME] table. Its room keys override [room] for
+// the mode's rooms; zero means "as in [room]" (send_rate is then also capped
+// at the mode's tick_rate).
+type ModeConfig struct {
+	TickRate   int `toml:"tick_rate"`   // ticks per second
+	SendRate   int `toml:"send_rate"`   // state sends per second
+	MaxPlayers int `toml:"max_players"` // capacity of one room
+	// Settings are the game's own settings from [modes.NAME.settings],
+	// decoded strictly into the type the mode was defined with (see
+	// DefineWithSettings), over its defaults; nil for a mode defined
+	// without settings.
+	Settings any `toml:"-"`
 }
 
 // ServerConfig is the [server] section: the listener and process lifetime.
@@ -106,8 +126,10 @@ type LogConfig struct {
 	Format string `toml:"format"` // text or json
 }
 
-// DefaultConfig returns the defaults, the single source of them in code;
-// server.toml repeats them for operators to read.
+// DefaultConfig returns the defaults: those of the options packages, and
+// for the keys only the server has, their single source in code.
+// server.toml repeats them for operators to read. It has no modes: a
+// server's modes add their defaults when it loads a config.
 func DefaultConfig() Config {
 	return Config{
 		Server: ServerConfig{
@@ -120,42 +142,42 @@ func DefaultConfig() Config {
 		},
 		WebSocket: WebSocketConfig{
 			Enabled:      true,
-			Path:         "/ws",
-			ReadLimit:    4096,
-			SendQueue:    64,
-			WriteTimeout: 5 * time.Second,
-			PingInterval: 10 * time.Second,
-			PingTimeout:  20 * time.Second,
+			Path:         transports.DefaultPath,
+			ReadLimit:    transports.DefaultReadLimit,
+			SendQueue:    transports.DefaultSendQueue,
+			WriteTimeout: transports.DefaultWriteTimeout,
+			PingInterval: transports.DefaultPingInterval,
+			PingTimeout:  transports.DefaultPingTimeout,
 		},
 		HTTP: HTTPConfig{
-			Path:              "/rt",
+			Path:              transports.DefaultHTTPPath,
 			LongPoll:          true,
 			Stream:            true,
 			Poll:              true,
-			PollTimeout:       25 * time.Second,
-			StreamMaxDuration: 30 * time.Second,
-			SessionTimeout:    20 * time.Second,
-			UpgradeTimeout:    10 * time.Second,
-			MaxBody:           65536,
-			MaxSessions:       10000,
-			CloseDrain:        time.Second,
+			PollTimeout:       transports.DefaultPollTimeout,
+			StreamMaxDuration: transports.DefaultStreamMaxDuration,
+			SessionTimeout:    transports.DefaultSessionTimeout,
+			UpgradeTimeout:    transports.DefaultUpgradeTimeout,
+			MaxBody:           transports.DefaultMaxBody,
+			MaxSessions:       transports.DefaultMaxSessions,
+			CloseDrain:        transports.DefaultCloseDrain,
 		},
 		Room: RoomConfig{
-			TickRate:     20,
-			SendRate:     20,
-			MaxPlayers:   16,
-			MaxRooms:     10000,
-			EmptyTimeout: 30 * time.Second,
-			MaxCatchUp:   5,
-			History:      64,
-			InputBuffer:  8,
-			AckTimeout:   10 * time.Second,
-			DefaultMode:  "arena",
+			TickRate:     actors.DefaultTickRate,
+			SendRate:     actors.DefaultTickRate,
+			MaxPlayers:   actors.DefaultMaxPlayers,
+			MaxRooms:     actors.DefaultMaxRooms,
+			EmptyTimeout: actors.DefaultEmptyTimeout,
+			MaxCatchUp:   actors.DefaultMaxCatchUp,
+			History:      actors.DefaultHistory,
+			InputBuffer:  actors.DefaultInputBuffer,
+			AckTimeout:   actors.DefaultAckTimeout,
+			DefaultMode:  "",
 		},
 		Session: SessionConfig{
-			InputRate:   60,
-			InputBurst:  30,
-			MaxRejected: 100,
+			InputRate:   actors.DefaultInputRate,
+			InputBurst:  actors.DefaultInputBurst,
+			MaxRejected: actors.DefaultMaxRejected,
 		},
 		Log: LogConfig{
 			Level:  "info",
@@ -164,26 +186,28 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads and parses the config file at path. An empty path means
-// the server.toml embedded in the binary, so the server runs with no file.
-func LoadConfig(path string) (Config, error) {
+// loadConfig reads and parses the config file at path for the modes ms. An
+// empty path means the server.toml embedded in the binary, so the server
+// runs with no file.
+func loadConfig(path string, ms *modeSet) (Config, error) {
 	if path == "" {
-		return ParseConfig(tickroom.DefaultConfigTOML, "embedded server.toml")
+		return parseConfig(DefaultConfigTOML, "embedded server.toml", ms)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("load config: %w", err)
 	}
-	return ParseConfig(data, path)
+	return parseConfig(data, path, ms)
 }
 
-// ParseConfig parses a server.toml document over DefaultConfig, so a key left
-// out keeps its default. It is strict, because a typo must not silently fall
-// back to a default: unknown keys and sections, durations written as bare
-// integers and invalid values are all errors naming the key, and every such
-// problem is reported at once. name (a path, or "embedded server.toml")
-// prefixes the error.
-func ParseConfig(data []byte, name string) (Config, error) {
+// parseConfig parses a server.toml document over DefaultConfig, so a key
+// left out keeps its default, for the modes ms. It is strict, because a typo
+// must not silently fall back to a default: unknown keys and sections (a
+// [modes.NAME] of a mode the server does not define among them), durations
+// written as bare integers and invalid values are all errors naming the key,
+// in the game's settings too, and every such problem is reported at once.
+// name (a path, or "embedded server.toml") prefixes the error.
+func parseConfig(data []byte, name string, ms *modeSet) (Config, error) {
 	c := DefaultConfig()
 	md, err := toml.Decode(string(data), &c)
 	if err != nil {
@@ -191,13 +215,18 @@ func ParseConfig(data []byte, name string) (Config, error) {
 		// message names the key as `last key "room.tick_rate"`.
 		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
-	problems := unknownKeys(md)
+	c.Modes, err = ms.withDefaults(c.Modes)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	problems := ms.decodeSettings(data, &c, md)
+	problems = append(problems, unknownKeys(md, ms)...)
 	problems = append(problems, bareDurations(md, c)...)
 	reported := make(map[string]bool, len(problems))
 	for _, p := range problems {
 		reported[p.Key] = true
 	}
-	for _, p := range c.problems() {
+	for _, p := range c.problems(ms) {
 		if !reported[p.Key] { // one message per key is enough
 			problems = append(problems, p)
 		}
@@ -216,11 +245,15 @@ var (
 )
 
 // unknownKeys reports keys the decoder did not use. Keys inside an unknown
-// section are not reported again: the section is the typo.
-func unknownKeys(md toml.MetaData) []*ConfigError {
+// section are not reported again: the section is the typo. The games'
+// settings tables are left to decodeSettings.
+func unknownKeys(md toml.MetaData, ms *modeSet) []*ConfigError {
 	var problems []*ConfigError
 	skip := make(map[string]bool)
 	for _, k := range md.Undecoded() {
+		if ms.settingsKey(k) {
+			continue
+		}
 		if skip[k[:len(k)-1].String()] {
 			skip[k.String()] = true
 			continue

@@ -1,4 +1,4 @@
-package main
+package tickroom
 
 import (
 	"bytes"
@@ -13,36 +13,55 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickroom/tickroom"
+	"github.com/tickroom/tickroom/games/arena"
 )
+
+// testModes are the modes the config tests run with: the arena, defined
+// with its settings as the gameserver defines it.
+func testModes() *modeSet {
+	s := New(Options{})
+	DefineWithSettings(s, "arena", arena.DefaultSettings(), arena.NewWithSettings)
+	return &s.modes
+}
+
+func testParse(data []byte, name string) (Config, error) { return parseConfig(data, name, testModes()) }
+
+func testLoad(path string) (Config, error) { return loadConfig(path, testModes()) }
+
+// withTestModes returns c with the test modes' defaults, as loading adds
+// them.
+func withTestModes(c Config) Config {
+	c.Modes, _ = testModes().withDefaults(nil)
+	return c
+}
 
 // TestServerTOMLLoads checks that the documented default file, both on disk
 // and as embedded in the binary, is valid and is exactly DefaultConfig.
 func TestServerTOMLLoads(t *testing.T) {
 	t.Parallel()
-	onDisk, err := os.ReadFile("../../server.toml")
+	onDisk, err := os.ReadFile("server.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"../../server.toml": onDisk, "embedded": tickroom.DefaultConfigTOML} {
-		got, err := ParseConfig(data, name)
+	for name, data := range map[string][]byte{"server.toml": onDisk, "embedded": DefaultConfigTOML} {
+		got, err := testParse(data, name)
 		if err != nil {
-			t.Fatalf("ParseConfig(%s): %v", name, err)
+			t.Fatalf("testParse(%s): %v", name, err)
 		}
-		if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
-			t.Errorf("ParseConfig(%s) =\n%+v\nwant DefaultConfig() =\n%+v", name, got, want)
+		if want := withTestModes(DefaultConfig()); !reflect.DeepEqual(got, want) {
+			t.Errorf("testParse(%s) =\n%+v\nwant DefaultConfig() =\n%+v", name, got, want)
 		}
 	}
-	if err := DefaultConfig().Validate(); err != nil {
-		t.Errorf("DefaultConfig().Validate() = %v", err)
+	if err := joinProblems(withTestModes(DefaultConfig()).problems(testModes())); err != nil {
+		t.Errorf("DefaultConfig() has problems: %v", err)
 	}
 
-	got, err := LoadConfig("")
+	got, err := testLoad("")
 	if err != nil {
-		t.Fatalf(`LoadConfig("") = %v`, err)
+		t.Fatalf(`testLoad("") = %v`, err)
 	}
-	if want := DefaultConfig(); !reflect.DeepEqual(got, want) {
-		t.Errorf("LoadConfig(\"\") = %+v, want %+v", got, want)
+	if want := withTestModes(DefaultConfig()); !reflect.DeepEqual(got, want) {
+		t.Errorf("testLoad(\"\") = %+v, want %+v", got, want)
 	}
 }
 
@@ -60,7 +79,7 @@ var (
 // directly above it, failing on any line that is neither.
 func readServerTOML(t *testing.T) []documentedKey {
 	t.Helper()
-	data, err := os.ReadFile("../../server.toml")
+	data, err := os.ReadFile("server.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +169,7 @@ func changeEveryKey(c Config) Config {
 				f.SetBool(!f.Bool())
 			case reflect.Slice:
 				f.Set(reflect.Append(f, reflect.ValueOf("x")))
+			case reflect.Map: // modes: none in DefaultConfig
 			default:
 				panic("changeEveryKey: add a case for " + f.Type().String())
 			}
@@ -193,11 +213,11 @@ func TestReloadable(t *testing.T) {
 
 func TestParseConfigPartialFileKeepsDefaults(t *testing.T) {
 	t.Parallel()
-	got, err := ParseConfig([]byte("[room]\ntick_rate = 60\nempty_timeout = \"50ms\"\n"), "test.toml")
+	got, err := testParse([]byte("[room]\ntick_rate = 60\nempty_timeout = \"50ms\"\n"), "test.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := DefaultConfig()
+	want := withTestModes(DefaultConfig())
 	want.Room.TickRate = 60
 	want.Room.EmptyTimeout = 50 * time.Millisecond
 	if !reflect.DeepEqual(got, want) {
@@ -232,9 +252,9 @@ func problemKeys(err error) []string {
 
 func TestParseConfigRejectsUnknownKey(t *testing.T) {
 	t.Parallel()
-	_, err := ParseConfig([]byte("[room]\ntick_rat = 30\n"), "test.toml")
+	_, err := testParse([]byte("[room]\ntick_rat = 30\n"), "test.toml")
 	if got, want := problemKeys(err), []string{"room.tick_rat"}; !slices.Equal(got, want) {
-		t.Fatalf("ParseConfig(tick_rat) problems = %q, want %q (err %v)", got, want, err)
+		t.Fatalf("testParse(tick_rat) problems = %q, want %q (err %v)", got, want, err)
 	}
 	if !errors.Is(err, errUnknownKey) {
 		t.Errorf("errors.Is(%v, errUnknownKey) = false", err)
@@ -247,7 +267,7 @@ func TestParseConfigRejectsUnknownKey(t *testing.T) {
 func TestParseConfigRejectsUnknownSection(t *testing.T) {
 	t.Parallel()
 	// The keys inside the misspelt section are not reported one by one.
-	_, err := ParseConfig([]byte("[rooms]\ntick_rate = 30\nmax_players = 4\n[room.extra]\nx = 1\n"), "test.toml")
+	_, err := testParse([]byte("[rooms]\ntick_rate = 30\nmax_players = 4\n[room.extra]\nx = 1\n"), "test.toml")
 	if got, want := problemKeys(err), []string{"rooms", "room.extra"}; !slices.Equal(got, want) {
 		t.Fatalf("problems = %q, want %q (err %v)", got, want, err)
 	}
@@ -270,9 +290,9 @@ func TestParseConfigWrongTypeNamesKey(t *testing.T) {
 		{"room = 5", "room"},
 	}
 	for _, tt := range tests {
-		_, err := ParseConfig([]byte(tt.doc), "test.toml")
+		_, err := testParse([]byte(tt.doc), "test.toml")
 		if err == nil || !strings.Contains(err.Error(), `"`+tt.key+`"`) || !strings.HasPrefix(err.Error(), "test.toml: ") {
-			t.Errorf("ParseConfig(%q) = %v, want an error from test.toml naming %q", tt.doc, err, tt.key)
+			t.Errorf("testParse(%q) = %v, want an error from test.toml naming %q", tt.doc, err, tt.key)
 		}
 	}
 }
@@ -314,6 +334,10 @@ func TestParseConfigRejectsInvalidValues(t *testing.T) {
 		{`[room]` + "\n" + `input_buffer = 0`, "room.input_buffer"},
 		{`[room]` + "\n" + `input_buffer = 1025`, "room.input_buffer"},
 		{`[room]` + "\n" + `default_mode = "soccer"`, "room.default_mode"},
+		{`[modes.arena]` + "\n" + `tick_rate = 241`, "modes.arena.tick_rate"},
+		{`[modes.arena]` + "\n" + `send_rate = 21`, "modes.arena.send_rate"},
+		{`[modes.arena]` + "\n" + `tick_rate = 10` + "\n" + `send_rate = 11`, "modes.arena.send_rate"},
+		{`[modes.arena]` + "\n" + `max_players = 1025`, "modes.arena.max_players"},
 		{`[session]` + "\n" + `input_rate = 0`, "session.input_rate"},
 		{`[session]` + "\n" + `input_rate = 10001`, "session.input_rate"},
 		{`[session]` + "\n" + `input_burst = 0`, "session.input_burst"},
@@ -324,13 +348,13 @@ func TestParseConfigRejectsInvalidValues(t *testing.T) {
 		{`[log]` + "\n" + `format = "xml"`, "log.format"},
 	}
 	for _, tt := range tests {
-		_, err := ParseConfig([]byte(tt.doc), "test.toml")
+		_, err := testParse([]byte(tt.doc), "test.toml")
 		if got, want := problemKeys(err), []string{tt.key}; !slices.Equal(got, want) {
-			t.Errorf("ParseConfig(%q) problems = %q, want %q (err %v)", tt.doc, got, want, err)
+			t.Errorf("testParse(%q) problems = %q, want %q (err %v)", tt.doc, got, want, err)
 			continue
 		}
 		if !strings.HasPrefix(err.Error(), "test.toml: "+tt.key+" = ") {
-			t.Errorf("ParseConfig(%q) = %q, want it to start with the file, key and value", tt.doc, err)
+			t.Errorf("testParse(%q) = %q, want it to start with the file, key and value", tt.doc, err)
 		}
 	}
 }
@@ -344,9 +368,9 @@ func TestConfigErrorMessage(t *testing.T) {
 		{"[room]\nempty_timeout = 30", `t.toml: room.empty_timeout = 30: must be a string with a unit, like "30s"`},
 	}
 	for _, tt := range tests {
-		_, err := ParseConfig([]byte(tt.doc), "t.toml")
+		_, err := testParse([]byte(tt.doc), "t.toml")
 		if err == nil || err.Error() != tt.want {
-			t.Errorf("ParseConfig(%q) = %v, want %q", tt.doc, err, tt.want)
+			t.Errorf("testParse(%q) = %v, want %q", tt.doc, err, tt.want)
 		}
 	}
 }
@@ -371,7 +395,7 @@ format = "xml"
 [websocket]
 ping_interval = "1m"
 `
-	_, err := ParseConfig([]byte(doc), "test.toml")
+	_, err := testParse([]byte(doc), "test.toml")
 	got := problemKeys(err)
 	want := []string{
 		"server.adr", "server.allowed_origins[1]",
@@ -390,14 +414,15 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	c.Room.TickRate = 10
 	c.Room.SendRate = 20
 	c.Session.InputBurst = -1
-	got := problemKeys(c.Validate())
+	validate := func() error { return joinProblems(withTestModes(c).problems(testModes())) }
+	got := problemKeys(validate())
 	want := []string{"server.addr", "room.send_rate", "session.input_burst"}
 	if !slices.Equal(got, want) {
-		t.Errorf("Validate problems = %q, want %q", got, want)
+		t.Errorf("problems = %q, want %q", got, want)
 	}
 	var ce *ConfigError
-	if err := c.Validate(); !errors.As(err, &ce) || ce.Key != "server.addr" {
-		t.Errorf("errors.As(Validate(), *ConfigError) = %v, want server.addr first", ce)
+	if err := validate(); !errors.As(err, &ce) || ce.Key != "server.addr" {
+		t.Errorf("errors.As(problems, *ConfigError) = %v, want server.addr first", ce)
 	}
 }
 
@@ -407,7 +432,7 @@ func TestLoadConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte("[room]\nmax_players = 4\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadConfig(path)
+	got, err := testLoad(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,17 +443,17 @@ func TestLoadConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte("[room]\nmax_players = 0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadConfig(path); err == nil || !strings.HasPrefix(err.Error(), path+": room.max_players") {
-		t.Errorf("LoadConfig(invalid) = %v, want an error naming %s and the key", err, path)
+	if _, err := testLoad(path); err == nil || !strings.HasPrefix(err.Error(), path+": room.max_players") {
+		t.Errorf("testLoad(invalid) = %v, want an error naming %s and the key", err, path)
 	}
 }
 
 func TestLoadConfigMissingFile(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "missing.toml")
-	_, err := LoadConfig(path)
+	_, err := testLoad(path)
 	if err == nil || !strings.Contains(err.Error(), path) || !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("LoadConfig(missing) = %v, want a not-exist error naming %s", err, path)
+		t.Errorf("testLoad(missing) = %v, want a not-exist error naming %s", err, path)
 	}
 }
 

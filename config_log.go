@@ -1,4 +1,4 @@
-package main
+package tickroom
 
 import (
 	"io"
@@ -6,20 +6,31 @@ import (
 )
 
 // LogValue groups the config by section with the keys of server.toml, so
-// main can log the effective config once at startup and an operator can see
-// which defaults were in force.
+// the server can log the effective config once at startup and an operator
+// can see which defaults were in force.
 func (c Config) LogValue() slog.Value {
-	ls := leaves(c)
-	var sections []slog.Attr
+	return slog.GroupValue(groupAttrs(leaves(c), 0)...)
+}
+
+// groupAttrs turns leaves that share their first depth path elements into
+// nested groups, in order.
+func groupAttrs(ls []leaf, depth int) []slog.Attr {
+	var attrs []slog.Attr
 	for i := 0; i < len(ls); {
-		section := ls[i].path[0]
-		var keys []slog.Attr
-		for ; i < len(ls) && ls[i].path[0] == section; i++ {
-			keys = append(keys, slog.Any(ls[i].path[1], ls[i].value))
+		name := ls[i].path[depth]
+		if len(ls[i].path) == depth+1 {
+			attrs = append(attrs, slog.Any(name, ls[i].value))
+			i++
+			continue
 		}
-		sections = append(sections, slog.Attr{Key: section, Value: slog.GroupValue(keys...)})
+		j := i
+		for j < len(ls) && len(ls[j].path) > depth+1 && ls[j].path[depth] == name {
+			j++
+		}
+		attrs = append(attrs, slog.Attr{Key: name, Value: slog.GroupValue(groupAttrs(ls[i:j], depth+1)...)})
+		i = j
 	}
-	return slog.GroupValue(sections...)
+	return attrs
 }
 
 // SlogLevel returns the slog level named by Level. Validate guarantees the

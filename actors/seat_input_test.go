@@ -7,9 +7,16 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/world"
 )
+
+// newTestSeat returns an admitted seat on a fake link, as a room creates it.
+func newTestSeat(limit int) *seat {
+	return newSeat(joinRequest{link: newFakeLink(), sid: "test"}, 1, 0, limit, time.Now())
+}
 
 func seqs(q []queuedInput) []uint32 {
 	var out []uint32
@@ -19,12 +26,12 @@ func seqs(q []queuedInput) []uint32 {
 	return out
 }
 
-func TestInputBoxKeepsOrder(t *testing.T) {
-	b := newInputBox(8)
+func TestSeatInputKeepsOrder(t *testing.T) {
+	b := newTestSeat(8)
 	for seq := uint32(1); seq <= 3; seq++ {
 		b.push(seq, 0, world.Input{Buttons: seq * 10})
 	}
-	q, received, dropped := b.take(nil)
+	q, received, dropped, _ := b.take()
 	if got, want := seqs(q), []uint32{1, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("seqs = %v, want %v", got, want)
 	}
@@ -36,17 +43,17 @@ func TestInputBoxKeepsOrder(t *testing.T) {
 	if received != 3 || dropped != 0 {
 		t.Errorf("received, dropped = %d, %d, want 3, 0", received, dropped)
 	}
-	if q, received, _ := b.take(q); len(q) != 0 || received != 0 {
+	if q, received, _, _ := b.take(); len(q) != 0 || received != 0 {
 		t.Errorf("second take = %v (received %d), want nothing", seqs(q), received)
 	}
 }
 
-func TestInputBoxFullDropsOldest(t *testing.T) {
-	b := newInputBox(4)
+func TestSeatInputFullDropsOldest(t *testing.T) {
+	b := newTestSeat(4)
 	for seq := uint32(1); seq <= 10; seq++ {
 		b.push(seq, 0, world.Input{})
 	}
-	q, received, dropped := b.take(nil)
+	q, received, dropped, _ := b.take()
 	if got, want := seqs(q), []uint32{7, 8, 9, 10}; !slices.Equal(got, want) {
 		t.Errorf("seqs = %v, want the newest %v", got, want)
 	}
@@ -60,25 +67,25 @@ func TestInputBoxFullDropsOldest(t *testing.T) {
 	for seq := uint32(11); seq <= 13; seq++ {
 		b.push(seq, 0, world.Input{})
 	}
-	if q, _, dropped := b.take(q); !slices.Equal(seqs(q), []uint32{12, 13}) || dropped != 1 {
+	if q, _, dropped, _ := b.take(); !slices.Equal(seqs(q), []uint32{12, 13}) || dropped != 1 {
 		t.Errorf("after limit 2: seqs %v dropped %d, want [12 13] and 1", seqs(q), dropped)
 	}
 	b.setLimit(6)
 	for seq := uint32(14); seq <= 19; seq++ {
 		b.push(seq, 0, world.Input{})
 	}
-	if q, _, dropped := b.take(nil); len(q) != 6 || dropped != 0 {
+	if q, _, dropped, _ := b.take(); len(q) != 6 || dropped != 0 {
 		t.Errorf("after limit 6: seqs %v dropped %d, want 6 and 0", seqs(q), dropped)
 	}
 }
 
-func TestInputBoxDropsReplays(t *testing.T) {
-	b := newInputBox(8)
+func TestSeatInputDropsReplays(t *testing.T) {
+	b := newTestSeat(8)
 	b.push(5, 0, world.Input{})
 	b.push(5, 0, world.Input{}) // replay
 	b.push(3, 0, world.Input{}) // reordered
 	b.push(6, 0, world.Input{})
-	q, received, dropped := b.take(nil)
+	q, received, dropped, _ := b.take()
 	if got, want := seqs(q), []uint32{5, 6}; !slices.Equal(got, want) {
 		t.Errorf("seqs = %v, want %v", got, want)
 	}
@@ -87,12 +94,12 @@ func TestInputBoxDropsReplays(t *testing.T) {
 	}
 	// The highest seq survives a take: a replay after it is still one.
 	b.push(6, 0, world.Input{})
-	if q, _, dropped := b.take(q); len(q) != 0 || dropped != 1 {
+	if q, _, dropped, _ := b.take(); len(q) != 0 || dropped != 1 {
 		t.Errorf("replay after take: seqs %v dropped %d, want none and 1", seqs(q), dropped)
 	}
 }
 
-func TestInputBoxAcks(t *testing.T) {
+func TestSeatInputAcks(t *testing.T) {
 	type ack struct {
 		reset bool
 		tick  uint32
@@ -110,7 +117,7 @@ func TestInputBoxAcks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := newInputBox(8)
+			b := newTestSeat(8)
 			for i, a := range tc.acks {
 				if i%2 == 0 { // both ways in: with an input and alone
 					b.acknowledge(a)
@@ -129,75 +136,76 @@ func TestInputBoxAcks(t *testing.T) {
 	}
 }
 
-// The room's ack rules applied to what a box hands over give the same
+// The room's ack rules applied to what a seat hands over give the same
 // baseline as applying each ack as it came.
-func TestInputBoxAcksMatchOneByOne(t *testing.T) {
+func TestSeatInputAcksMatchOneByOne(t *testing.T) {
 	seqsOfAcks := [][]uint32{{5, 6, 8}, {8, 0}, {8, 0, 4, 6}, {0}, {3, 0, 0, 2}, {9, 7}}
 	for _, acks := range seqsOfAcks {
 		for _, start := range []uint32{0, 4, 8} {
 			// since 1: the player has had states from tick 1 on, so every
 			// ack in range counts (since 0 would ignore them all).
-			one := player{ack: start, since: 1}
-			r := &room{w: world.New(world.NewArena().Schemas(), world.Options{})}
+			one := seat{base: start, since: 1}
+			r := &room{w: world.New(arena.New().Schemas(), world.Options{})}
 			for range 10 {
 				r.w.Advance()
 			}
 			for _, a := range acks {
 				r.acknowledge(&one, a)
 			}
-			boxed := player{ack: start, since: 1}
-			b := newInputBox(8)
+			boxed := newTestSeat(8)
+			boxed.base, boxed.since = start, 1
+			b := boxed
 			for _, a := range acks {
 				b.acknowledge(a)
 			}
 			reset, tick := b.takeAck()
 			if reset {
-				r.acknowledge(&boxed, 0)
+				r.acknowledge(boxed, 0)
 			}
 			if tick != 0 {
-				r.acknowledge(&boxed, tick)
+				r.acknowledge(boxed, tick)
 			}
-			if boxed.ack != one.ack {
-				t.Errorf("acks %v from %d: boxed baseline %d, one by one %d", acks, start, boxed.ack, one.ack)
+			if boxed.base != one.base {
+				t.Errorf("acks %v from %d: seat baseline %d, one by one %d", acks, start, boxed.base, one.base)
 			}
 		}
 	}
 }
 
-func TestClosedInputBoxDropsEverything(t *testing.T) {
-	b := newInputBox(4)
+func TestClosedSeatTakesNothing(t *testing.T) {
+	b := newTestSeat(4)
 	b.push(1, 3, world.Input{})
 	b.push(1, 3, world.Input{}) // a replay, counted before the close
-	received, dropped := b.close()
-	if received != 2 || dropped != 1 {
-		t.Errorf("close returned %d, %d, want the untaken counts 2, 1", received, dropped)
+	prev, received, dropped := b.close()
+	if prev != seatAdmitted || received != 2 || dropped != 1 {
+		t.Errorf("close returned %v, %d, %d, want admitted and the untaken counts 2, 1", prev, received, dropped)
 	}
 	for seq := uint32(2); seq < 100; seq++ {
 		b.push(seq, seq, world.Input{})
 		b.acknowledge(seq)
 	}
-	if q, received, dropped := b.take(nil); len(q) != 0 || received != 0 || dropped != 0 {
+	if q, received, dropped, _ := b.take(); len(q) != 0 || received != 0 || dropped != 0 {
 		t.Errorf("take after close = %v, %d, %d, want nothing", seqs(q), received, dropped)
 	}
 	if reset, tick := b.takeAck(); reset || tick != 0 {
 		t.Errorf("takeAck after close = %v, %d, want nothing", reset, tick)
 	}
-	if received, dropped := b.close(); received != 0 || dropped != 0 {
-		t.Errorf("second close = %d, %d, want 0, 0", received, dropped)
+	if prev, received, dropped := b.close(); prev != seatClosed || received != 0 || dropped != 0 {
+		t.Errorf("second close = %v, %d, %d, want closed, 0, 0", prev, received, dropped)
 	}
 	if b.queue != nil {
-		t.Errorf("closed box holds a queue of cap %d", cap(b.queue))
+		t.Errorf("closed seat holds a queue of cap %d", cap(b.queue))
 	}
 }
 
-// Pushers (the reader, the session, a stale route) race the room's takes.
+// Pushers (the reader, the session) race the room's takes.
 // Every input pushed is either taken once or counted as dropped; what is
 // taken is in strictly increasing seq order; the newest input and the newest
 // ack are never lost; the two buffers are reused, never grown. With one
 // pusher, in order, the only drops are of the oldest: each take is a run of
 // consecutive seqs. With several, pushes race between taking a seq and
 // pushing it, so reorderings are dropped too.
-func TestInputBoxConcurrentPushAndTake(t *testing.T) {
+func TestSeatInputConcurrentPushAndTake(t *testing.T) {
 	for _, pushers := range []int{1, 8} {
 		t.Run(fmt.Sprintf("%d pushers", pushers), func(t *testing.T) {
 			testConcurrentPushAndTake(t, pushers)
@@ -207,7 +215,7 @@ func TestInputBoxConcurrentPushAndTake(t *testing.T) {
 
 func testConcurrentPushAndTake(t *testing.T, pushers int) {
 	const total, limit = 16000, 16
-	b := newInputBox(limit)
+	b := newTestSeat(limit)
 	var next atomic.Uint32
 	var wg sync.WaitGroup
 	for range pushers {
@@ -228,9 +236,8 @@ func testConcurrentPushAndTake(t *testing.T, pushers int) {
 	takes := 0
 	var received, dropped int64
 	var maxAck uint32
-	spare := make([]queuedInput, 0, limit) // as the room's player holds
 	drain := func() {
-		q, rx, dr := b.take(spare)
+		q, rx, dr, _ := b.take()
 		if len(q) > 0 {
 			takes++
 		}
@@ -251,7 +258,6 @@ func testConcurrentPushAndTake(t *testing.T, pushers int) {
 		if cap(q) > limit {
 			t.Fatalf("queue grew to cap %d, limit %d", cap(q), limit)
 		}
-		spare = q
 	}
 	for running := true; running; {
 		select {
@@ -285,9 +291,8 @@ func testConcurrentPushAndTake(t *testing.T, pushers int) {
 
 // Once both buffers have their capacity, a step's worth of pushes and the
 // room's take allocate nothing.
-func TestInputBoxDoesNotAllocate(t *testing.T) {
-	b := newInputBox(8)
-	spare := make([]queuedInput, 0, 8)
+func TestSeatInputDoesNotAllocate(t *testing.T) {
+	b := newTestSeat(8)
 	seq := uint32(0)
 	allocs := testing.AllocsPerRun(100, func() {
 		for range 12 { // more than fit: the oldest are dropped in place
@@ -295,7 +300,7 @@ func TestInputBoxDoesNotAllocate(t *testing.T) {
 			b.push(seq, seq, world.Input{})
 		}
 		b.acknowledge(seq)
-		spare, _, _ = b.take(spare)
+		b.take()
 		b.takeAck()
 	})
 	if allocs != 0 {

@@ -1,4 +1,4 @@
-package main
+package tickroom
 
 import (
 	"errors"
@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/tickroom/tickroom/world"
 )
 
 // ConfigError is one problem with one key of the config. Validate and
@@ -51,19 +49,10 @@ func tomlValue(v any) string {
 	}
 }
 
-// gameModes are the mode names default_mode may take: the modes the world
-// package registers.
-var gameModes = world.Modes()
-
 var logLevels = []string{"debug", "info", "warn", "error"}
 
-// Validate reports every invalid value in c, each as a *ConfigError, joined
-// with errors.Join. It returns nil for a usable config.
-func (c Config) Validate() error {
-	return joinProblems(c.problems())
-}
-
-func (c Config) problems() []*ConfigError {
+// problems reports every invalid value in c for a server with the modes ms.
+func (c Config) problems(ms *modeSet) []*ConfigError {
 	var v validator
 	v.addr("server.addr", c.Server.Addr)
 	v.positive("server.shutdown_timeout", c.Server.ShutdownTimeout)
@@ -133,7 +122,7 @@ func (c Config) problems() []*ConfigError {
 	v.between("room.history", r.History, 8, 1024)
 	v.between("room.input_buffer", r.InputBuffer, 1, 1024)
 	v.positive("room.ack_timeout", r.AckTimeout)
-	v.oneOf("room.default_mode", r.DefaultMode, gameModes)
+	ms.problems(&v, c)
 
 	s := c.Session
 	v.between("session.input_rate", s.InputRate, 1, 10000)

@@ -1,4 +1,4 @@
-package world_test
+package arena_test
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tickroom/tickroom/games/arena"
 	"github.com/tickroom/tickroom/world"
 )
 
@@ -17,15 +18,15 @@ const (
 	eps     = 1e-9
 )
 
-func newArena(seed uint64) (*world.World, *world.Arena) {
-	a := world.NewArena()
+func newArena(seed uint64) (*world.World, *arena.Game) {
+	a := arena.New()
 	w := world.New(a.Schemas(), world.Options{Seed: seed})
 	a.Init(w)
 	return w, a
 }
 
 // join adds player p in a new tick and returns its entity.
-func join(t *testing.T, w *world.World, a *world.Arena, p world.PlayerID) *world.Entity {
+func join(t *testing.T, w *world.World, a *arena.Game, p world.PlayerID) *world.Entity {
 	t.Helper()
 	w.Advance()
 	id, err := a.Join(w, p, "p")
@@ -36,14 +37,14 @@ func join(t *testing.T, w *world.World, a *world.Arena, p world.PlayerID) *world
 }
 
 func place(e *world.Entity, x, y float64) {
-	e.SetFloat(world.FieldX, x)
-	e.SetFloat(world.FieldY, y)
+	e.SetFloat(arena.FieldX, x)
+	e.SetFloat(arena.FieldY, y)
 }
 
 func pickups(w *world.World) []*world.Entity {
 	var ps []*world.Entity
 	for _, e := range w.Entities() {
-		if e.Type() == world.ArenaPickup {
+		if e.Type() == arena.Pickup {
 			ps = append(ps, e)
 		}
 	}
@@ -52,7 +53,7 @@ func pickups(w *world.World) []*world.Entity {
 
 func TestArenaMovement(t *testing.T) {
 	t.Parallel()
-	step := world.ArenaSpeed * dt.Seconds() // units per tick at full deflection
+	step := arena.DefaultSettings().Speed * dt.Seconds() // units per tick at full deflection
 	diag := step / math.Sqrt2
 	tests := []struct {
 		name   string
@@ -78,14 +79,16 @@ func TestArenaMovement(t *testing.T) {
 			w, a := newArena(1)
 			e := join(t, w, a, 1)
 			place(e, 500, 500)
-			for i := range 5 {
+			// The distance covered so far is always within half a quantum
+			// of the exact one: rounding never accumulates (AddFloat).
+			for i := 1; i <= 40; i++ {
 				w.Advance()
-				x0, y0 := e.Float(world.FieldX), e.Float(world.FieldY)
 				a.Input(w, 1, world.Input{Axes: [4]int16{tt.axes[0], tt.axes[1]}})
 				a.Step(w, dt)
-				dx, dy := e.Float(world.FieldX)-x0, e.Float(world.FieldY)-y0
-				if math.Abs(dx-tt.dx) > quantum/2+eps || math.Abs(dy-tt.dy) > quantum/2+eps {
-					t.Fatalf("tick %d: moved (%.4f, %.4f), want (%.4f, %.4f) within half a quantum", i, dx, dy, tt.dx, tt.dy)
+				dx, dy := e.Float(arena.FieldX)-500, e.Float(arena.FieldY)-500
+				wx, wy := float64(i)*tt.dx, float64(i)*tt.dy
+				if math.Abs(dx-wx) > quantum/2+eps || math.Abs(dy-wy) > quantum/2+eps {
+					t.Fatalf("after %d ticks: moved (%.4f, %.4f), want (%.4f, %.4f) within half a quantum", i, dx, dy, wx, wy)
 				}
 			}
 		})
@@ -97,7 +100,7 @@ func TestArenaMovement(t *testing.T) {
 func TestArenaDiagonalsNotFaster(t *testing.T) {
 	t.Parallel()
 	vals := []int16{math.MinInt16, -world.MaxAxis - 1, -world.MaxAxis, -700, -1, 0, 1, 700, world.MaxAxis, world.MaxAxis + 1, math.MaxInt16}
-	max := world.ArenaSpeed*dt.Seconds() + quantum/math.Sqrt2 + eps
+	max := arena.DefaultSettings().Speed*dt.Seconds() + quantum/math.Sqrt2 + eps
 	w, a := newArena(1)
 	e := join(t, w, a, 1)
 	for _, ax := range vals {
@@ -106,7 +109,7 @@ func TestArenaDiagonalsNotFaster(t *testing.T) {
 			place(e, 500, 500)
 			a.Input(w, 1, world.Input{Axes: [4]int16{ax, ay, math.MinInt16, math.MaxInt16}})
 			a.Step(w, dt)
-			if d := math.Hypot(e.Float(world.FieldX)-500, e.Float(world.FieldY)-500); d > max {
+			if d := math.Hypot(e.Float(arena.FieldX)-500, e.Float(arena.FieldY)-500); d > max {
 				t.Errorf("axes (%d, %d): moved %.4f in a tick, want at most %.4f", ax, ay, d, max)
 			}
 		}
@@ -121,9 +124,9 @@ func TestArenaStaysInField(t *testing.T) {
 		axes       [2]int16
 		wantX, wan float64
 	}{
-		{"bottom right", 998, 999.5, [2]int16{math.MaxInt16, math.MaxInt16}, world.ArenaSize, world.ArenaSize},
+		{"bottom right", 998, 999.5, [2]int16{math.MaxInt16, math.MaxInt16}, arena.Size, arena.Size},
 		{"top left", 1, 0.3, [2]int16{math.MinInt16, math.MinInt16}, 0, 0},
-		{"top right", 999, 2, [2]int16{world.MaxAxis, -world.MaxAxis}, world.ArenaSize, 0},
+		{"top right", 999, 2, [2]int16{world.MaxAxis, -world.MaxAxis}, arena.Size, 0},
 	}
 	for _, c := range corners {
 		t.Run(c.name, func(t *testing.T) {
@@ -136,7 +139,7 @@ func TestArenaStaysInField(t *testing.T) {
 				a.Input(w, 1, world.Input{Axes: [4]int16{c.axes[0], c.axes[1]}})
 				a.Step(w, dt)
 			}
-			if x, y := e.Float(world.FieldX), e.Float(world.FieldY); x != c.wantX || y != c.wan {
+			if x, y := e.Float(arena.FieldX), e.Float(arena.FieldY); x != c.wantX || y != c.wan {
 				t.Errorf("at (%v, %v), want (%v, %v)", x, y, c.wantX, c.wan)
 			}
 		})
@@ -156,7 +159,7 @@ func TestArenaStaysInField(t *testing.T) {
 		}
 		a.Step(w, dt)
 		for _, e := range w.Entities() {
-			if x, y := e.Int(world.FieldX), e.Int(world.FieldY); x < 0 || x > 10_000 || y < 0 || y > 10_000 {
+			if x, y := e.Int(arena.FieldX), e.Int(arena.FieldY); x < 0 || x > 10_000 || y < 0 || y > 10_000 {
 				t.Fatalf("tick %d: entity %d at (%d, %d) quanta, outside the field", w.Tick(), e.ID(), x, y)
 			}
 		}
@@ -187,10 +190,10 @@ func TestArenaPickupLifecycle(t *testing.T) {
 						if elapsed := time.Duration(s) * step; elapsed%(500*time.Millisecond) >= step {
 							t.Fatalf("step %d (%v): pickup spawned off the 500 ms beat", s, elapsed)
 						}
-						if v := e.Int(world.FieldValue); v < 1 || v > 5 {
+						if v := e.Int(arena.FieldValue); v < 1 || v > 5 {
 							t.Fatalf("pickup value %d, want 1..5", v)
 						}
-						if x, y := e.Float(world.FieldX), e.Float(world.FieldY); x < 0 || x > world.ArenaSize || y < 0 || y > world.ArenaSize {
+						if x, y := e.Float(arena.FieldX), e.Float(arena.FieldY); x < 0 || x > arena.Size || y < 0 || y > arena.Size {
 							t.Fatalf("pickup at (%v, %v), outside the field", x, y)
 						}
 					}
@@ -204,12 +207,12 @@ func TestArenaPickupLifecycle(t *testing.T) {
 						removed++
 					}
 				}
-				if len(ps) > world.ArenaMaxPickups {
-					t.Fatalf("step %d: %d pickups, want at most %d", s, len(ps), world.ArenaMaxPickups)
+				if len(ps) > arena.DefaultSettings().MaxPickups {
+					t.Fatalf("step %d: %d pickups, want at most %d", s, len(ps), arena.DefaultSettings().MaxPickups)
 				}
 				if step != 30*time.Millisecond {
 					elapsed := time.Duration(s) * step
-					if want := min(int(elapsed/(500*time.Millisecond)), world.ArenaMaxPickups); len(ps) != want {
+					if want := min(int(elapsed/(500*time.Millisecond)), arena.DefaultSettings().MaxPickups); len(ps) != want {
 						t.Fatalf("step %d (%v): %d pickups, want %d", s, elapsed, len(ps), want)
 					}
 				}
@@ -247,19 +250,19 @@ func TestArenaCollect(t *testing.T) {
 				a.Step(w, dt)
 			}
 			pk := pickups(w)[0]
-			value := pk.Int(world.FieldValue)
+			value := pk.Int(arena.FieldValue)
 			// Offsets point towards the middle so the player stays in the field.
 			sx, sy := 1.0, 1.0
-			if pk.Float(world.FieldX) > world.ArenaSize/2 {
+			if pk.Float(arena.FieldX) > arena.Size/2 {
 				sx = -1
 			}
-			if pk.Float(world.FieldY) > world.ArenaSize/2 {
+			if pk.Float(arena.FieldY) > arena.Size/2 {
 				sy = -1
 			}
 			w.Advance()
-			place(e, pk.Float(world.FieldX)+sx*tt.dx, pk.Float(world.FieldY)+sy*tt.dy)
+			place(e, pk.Float(arena.FieldX)+sx*tt.dx, pk.Float(arena.FieldY)+sy*tt.dy)
 			a.Step(w, dt) // the only pickup is pk: collection happens before the next spawn
-			score := e.Int(world.FieldScore)
+			score := e.Int(arena.FieldScore)
 			gone := w.Entity(pk.ID()) == nil
 			if tt.collect {
 				if score != value || !gone {
@@ -287,13 +290,13 @@ func TestArenaCollectLowestPlayer(t *testing.T) {
 	}
 	pk := pickups(w)[0]
 	w.Advance()
-	place(late, pk.Float(world.FieldX), pk.Float(world.FieldY))
-	place(early, pk.Float(world.FieldX), pk.Float(world.FieldY))
+	place(late, pk.Float(arena.FieldX), pk.Float(arena.FieldY))
+	place(early, pk.Float(arena.FieldX), pk.Float(arena.FieldY))
 	a.Step(w, dt)
-	if got, want := early.Int(world.FieldScore), pk.Int(world.FieldValue); got != want {
+	if got, want := early.Int(arena.FieldScore), pk.Int(arena.FieldValue); got != want {
 		t.Errorf("player 3 score = %d, want %d", got, want)
 	}
-	if got := late.Int(world.FieldScore); got != 0 {
+	if got := late.Int(arena.FieldScore); got != 0 {
 		t.Errorf("player 7 score = %d, want 0", got)
 	}
 }
@@ -315,7 +318,7 @@ func TestArenaJoinLeaveInput(t *testing.T) {
 		t.Errorf("duplicate Join or unknown Leave/Input changed the world:\n%v\nwant\n%v", after, before)
 	}
 	a.Step(w, dt)
-	if x, y := e.Float(world.FieldX), e.Float(world.FieldY); x != 100 || y != 100 {
+	if x, y := e.Float(arena.FieldX), e.Float(arena.FieldY); x != 100 || y != 100 {
 		t.Errorf("player 1 moved to (%v, %v) by another player's input", x, y)
 	}
 
@@ -351,7 +354,7 @@ func TestArenaNames(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Join(%q): %v", tt.name, err)
 		}
-		got := w.Entity(id).String(world.FieldName)
+		got := w.Entity(id).String(arena.FieldName)
 		if got != tt.want {
 			t.Errorf("Join(%q): name %q, want %q", tt.name, got, tt.want)
 		}

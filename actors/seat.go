@@ -1,0 +1,210 @@
+package actors
+
+import (
+	"sync"
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
+)
+
+// seatState is where a seat is in its life. It only moves forward:
+//
+//	admitted ──► welcomed ──► leaving ──► closed
+//	    │                        ▲           ▲
+//	    └────────────────────────┴───────────┘
+//
+// The room creates a seat admitted, welcomes it when Game.Join has run,
+// and closes it when it frees the slot or stops. Anyone may make an
+// admitted or welcomed seat leave (the session when the player leaves or its
+// link goes, the room when it kicks); the first to do so wins.
+type seatState uint8
+
+const (
+	seatAdmitted seatState = iota // the room took the player; Game.Join has not run, nothing goes out
+	seatWelcomed                  // Game.Join ran and the welcome went out: inputs in, states out
+	seatLeaving                   // left, dropped or kicked: nothing in or out; the room frees it at its next step
+	seatClosed                    // the room freed it; final
+)
+
+var seatStateNames = [...]string{"admitted", "welcomed", "leaving", "closed"}
+
+func (s seatState) String() string { return seatStateNames[s] }
+
+// leaveReason says why a seat is leaving; the room passes it on to the game.
+type leaveReason uint8
+
+const (
+	leftByPlayer   leaveReason = iota + 1 // the client sent leave
+	leftByDrop                            // the client's link closed
+	leftByKick                            // the room dropped the player (slow consumer, or the game)
+	leftByShutdown                        // the room stopped
+)
+
+// seat is one player's place in one room, and the only record of it: the
+// room creates it on admit, the session keeps it (once, in the atomic
+// pointer its link's receiver reads) and the receiver pushes the client's
+// inputs and acks into it; the room drains it at its steps and hands it the
+// state frames to send. One lock guards its state, its input queue, its ack
+// bookkeeping and the link it sends on, so a change of state stops both
+// directions at once: no input of a player that left can reach the game, and
+// no frame of a room can reach a client after its seat there stopped.
+//
+// The state machine is the single source of "is this player in this room":
+// the session, the receiver and the room each ask the seat, and none keeps a
+// copy. Lock order (actors/doc.go): seat, then the link's own locks.
+type seat struct {
+	// Static after the room creates it.
+	session *actor.PID
+	link    transports.Link
+	sid     string // the session id the client knows
+	player  world.PlayerID
+	name    string
+	slot    int // index in the room's seats
+
+	mu     sync.Mutex
+	state  seatState
+	reason leaveReason // why it left; set with seatLeaving
+
+	// The input queue: the link's reader goroutine pushes, the room takes
+	// at its steps, and the two swap buffers so that neither allocates once
+	// both have their capacity. The lock is held only to queue one input or
+	// to swap: inputs are most of a room's traffic and cost a lock here
+	// instead of an actor message.
+	limit int           // most inputs queued; a full queue drops its oldest
+	queue []queuedInput // pushed since the last take, oldest first
+	seq   uint32        // highest seq queued, to drop replays
+
+	// Acks are cumulative, so the seat keeps only their outcome: whether
+	// the client asked for a full snapshot (ack 0) and the highest tick it
+	// acknowledged after that. Applied in order by the room, that moves the
+	// baseline exactly as applying each ack would.
+	ackReset bool
+	ackTick  uint32
+
+	// Counted here, under the lock a push takes anyway, and added to the
+	// hub's shared counters by the room once per tick.
+	received, dropped int64
+
+	head []byte // the state header of the frame being sent; the link copies it
+
+	// Owned by the room's goroutine.
+	joined  bool           // Game.Join ran: Game.Leave must run too
+	entity  world.EntityID // the player's entity, once joined
+	spare   []queuedInput  // the queue's other buffer
+	lastSeq uint32         // highest seq applied: the client's input ack
+	base    uint32         // last tick the client acknowledged: its baseline
+	ackAt   time.Time      // when the baseline last moved
+	since   uint32         // tick of the first state sent (0: none yet): the oldest the client can have
+}
+
+type queuedInput struct {
+	seq uint32
+	in  world.Input
+}
+
+// newSeat returns an admitted seat for the session's link.
+func newSeat(j joinRequest, player world.PlayerID, slot, inputLimit int, now time.Time) *seat {
+	return &seat{
+		session: j.session,
+		link:    j.link,
+		sid:     j.sid,
+		player:  player,
+		name:    j.name,
+		slot:    slot,
+		limit:   inputLimit,
+		queue:   make([]queuedInput, 0, inputLimit),
+		spare:   make([]queuedInput, 0, inputLimit),
+		head:    make([]byte, 0, netcode.MaxStateHeadLen),
+		ackAt:   now,
+	}
+}
+
+// welcome moves an admitted seat to welcomed and sends the welcome frame,
+// under the lock, so that the first state cannot overtake it. It reports
+// false, sending nothing, when the seat is no longer admitted (the player
+// left while Game.Join ran).
+func (s *seat) welcome(frame []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != seatAdmitted {
+		return false
+	}
+	s.state = seatWelcomed
+	if frame != nil && s.link.Send(transports.ClassControl, nil, frame) != nil {
+		s.linkGoneLocked()
+	}
+	return true
+}
+
+// linkGoneLocked makes a seat whose link refused a frame leave: the link is
+// closed or closing, so nothing will ever reach the client again, and the
+// seat should not wait for its session (which may be gone too) or for the
+// ack timeout to learn it. s.mu is held.
+func (s *seat) linkGoneLocked() {
+	if s.state <= seatWelcomed {
+		s.state, s.reason = seatLeaving, leftByDrop
+		s.queue = s.queue[:0]
+	}
+}
+
+// leave stops the seat in both directions for reason and reports whether
+// this call did it: a seat leaves once, and whoever comes second (a kick
+// racing the player's own leave, say) learns that it has nothing to do.
+func (s *seat) leave(reason leaveReason) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state > seatWelcomed {
+		return false
+	}
+	s.state, s.reason = seatLeaving, reason
+	s.queue = s.queue[:0]
+	return true
+}
+
+// close ends the seat for good and returns the state it was in, with the
+// input counts not yet taken, so that inputs that reached it stay counted.
+func (s *seat) close() (prev seatState, received, dropped int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	prev = s.state
+	s.state = seatClosed
+	s.queue, s.spare = nil, nil
+	s.ackReset, s.ackTick = false, 0
+	received, dropped = s.received, s.dropped
+	s.received, s.dropped = 0, 0
+	return prev, received, dropped
+}
+
+// current returns the seat's state.
+func (s *seat) current() (seatState, leaveReason) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state, s.reason
+}
+
+// open reports, with s.mu held, whether the client's inputs still count:
+// from admission (a client may send inputs right behind its join) until the
+// seat leaves.
+func (s *seat) open() bool { return s.state <= seatWelcomed }
+
+// sendState hands the client its frame of this send: its own small header
+// in front of the body shared with every client on the same baseline. It
+// returns the bytes queued, 0 when the seat is not welcomed or the link
+// refused. Room goroutine only.
+func (s *seat) sendState(f *stateFrame) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != seatWelcomed {
+		return 0
+	}
+	d := world.Delta{Tick: f.tick, Base: f.base}
+	s.head = netcode.AppendStateHead(s.head[:0], &d, f.serverTime, s.lastSeq)
+	if s.link.Send(transports.ClassState, s.head, f.body) != nil {
+		s.linkGoneLocked()
+		return 0
+	}
+	return len(s.head) + len(f.body)
+}

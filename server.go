@@ -1,0 +1,285 @@
+package tickroom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
+)
+
+// Options configure a Server. The zero value serves with the embedded
+// server.toml and logs to standard error.
+type Options struct {
+	// ConfigPath is the server.toml to load at Start and on every Reload;
+	// "" means the one embedded in the binary.
+	ConfigPath string
+	// Config, when set, is used at Start instead of loading ConfigPath (as
+	// the load tester's embedded server does). Its Modes may be nil: the
+	// defined modes then run with their defaults.
+	Config *Config
+	// Log receives the server's log lines, formatted as server.toml's [log]
+	// says. Default os.Stderr.
+	Log io.Writer
+}
+
+// Server is a complete Tickroom game server: the game modes defined on it,
+// its config, the actors that run rooms and sessions, every transport, and
+// /metrics, /healthz and /readyz. Define modes, then Start (or Run, or
+// Main); Close ends it.
+type Server struct {
+	opts  Options
+	level slog.LevelVar
+
+	mu      sync.Mutex // guards everything below against concurrent Reloads and Closes
+	modes   modeSet
+	cfg     Config
+	log     *slog.Logger
+	hub     *actors.Hub
+	srv     *transports.Server
+	routes  []route
+	metrics *metrics
+	health  health
+}
+
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// New returns a server with no modes defined yet.
+func New(o Options) *Server {
+	if o.Log == nil {
+		o.Log = os.Stderr
+	}
+	return &Server{opts: o}
+}
+
+// Handle serves handler at pattern (as http.ServeMux patterns) next to the
+// game endpoints, for pages and APIs of the game's own. Call it before
+// Start.
+func (s *Server) Handle(pattern string, handler http.Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hub != nil {
+		panic(fmt.Sprintf("tickroom: Handle(%q) after the server started", pattern))
+	}
+	s.routes = append(s.routes, route{pattern, handler})
+}
+
+// Start loads the config and starts serving. It returns once the listener
+// is open (Addr then reports where), or with the config's problems, each
+// naming its key.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hub != nil {
+		return errors.New("tickroom: Start called twice")
+	}
+	cfg, err := s.initialConfig()
+	if err != nil {
+		return err
+	}
+	s.cfg = cfg
+	s.level.Set(cfg.Log.SlogLevel())
+	s.log = slog.New(cfg.Log.NewHandler(s.opts.Log, &s.level))
+	// hollywood logs through the default logger; give it ours.
+	slog.SetDefault(s.log)
+
+	s.metrics = newMetrics()
+	hub, err := actors.NewHub(s.actorOptions(cfg))
+	if err != nil {
+		return err
+	}
+	s.hub = hub
+	s.srv = transports.NewServer(transportOptions(cfg, s.log), s.hub)
+	s.srv.Handle("/healthz", http.HandlerFunc(s.health.healthz))
+	s.srv.Handle("/readyz", http.HandlerFunc(s.health.readyz))
+	if cfg.Server.Metrics {
+		s.metrics.watch(s.hub, s.srv)
+		s.srv.Handle("/metrics", s.metrics.handler())
+	}
+	for _, r := range s.routes {
+		s.srv.Handle(r.pattern, r.handler)
+	}
+	if err := s.srv.Open(cfg.Server.Addr); err != nil {
+		_ = s.hub.Shutdown(context.Background())
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+	}
+	s.log.Info("config", "config", cfg, "file", s.configName())
+	s.health.ready.Store(true)
+	s.log.Info("listening", "addr", s.srv.Addr().String(), "url", s.srv.HTTPURL(), "websocket", s.srv.URL(), "modes", s.modes.names())
+	return nil
+}
+
+func (s *Server) initialConfig() (Config, error) {
+	if s.opts.Config == nil {
+		return loadConfig(s.opts.ConfigPath, &s.modes)
+	}
+	c := *s.opts.Config
+	given := c.Modes
+	modes, err := s.modes.withDefaults(given)
+	if err != nil {
+		return Config{}, err
+	}
+	for name, mc := range given { // settings given over the defaults
+		if s.modes.get(name) == nil {
+			return Config{}, fmt.Errorf("modes.%s: %w; this server defines %s", name, errUnknownMode, strings.Join(s.modes.names(), ", "))
+		}
+		if mc.Settings != nil {
+			modes[name] = mc
+		}
+	}
+	c.Modes = modes
+	return c, joinProblems(c.problems(&s.modes))
+}
+
+// Addr returns the address the server listens on, once started.
+func (s *Server) Addr() string { return s.srv.Addr().String() }
+
+// URL returns the server's base URL ("http://host:port"), once started:
+// the Go client and the browser SDK dial it.
+func (s *Server) URL() string { return s.srv.HTTPURL() }
+
+// Config returns the config the server runs with now.
+func (s *Server) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
+
+// Reload re-reads the config file and applies what can change while
+// running: rates and limits at each room's next tick, the games' settings
+// to new rooms and to running games that take them. An invalid file is
+// reported and the running config is kept.
+func (s *Server) Reload() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next, err := loadConfig(s.opts.ConfigPath, &s.modes)
+	if err != nil {
+		s.log.Error("reload rejected, keeping the running config", "file", s.configName(), "err", err)
+		return err
+	}
+	next, restart := s.cfg.Reloadable(next)
+	if len(restart) > 0 {
+		s.log.Warn("reload: these keys change only on restart", "keys", restart)
+	}
+	if next.Log.Format != s.cfg.Log.Format {
+		s.log.Warn("reload: log.format changes only on restart")
+	}
+	if err := s.hub.Reconfigure(s.actorOptions(next)); err != nil {
+		s.log.Error("reload rejected, keeping the running config", "err", err)
+		return err
+	}
+	s.cfg = next
+	s.level.Set(next.Log.SlogLevel())
+	s.srv.SetOptions(transportOptions(next, s.log))
+	s.log.Info("config reloaded", "config", next)
+	return nil
+}
+
+// Close shuts down in order: stop accepting and tell every client the
+// server is going away, wait for the sessions, then stop the rooms. It is
+// bounded by server.shutdown_timeout.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	timeout, log, srv, hub := s.cfg.Server.ShutdownTimeout, s.log, s.srv, s.hub
+	s.mu.Unlock()
+	if hub == nil {
+		return errors.New("tickroom: Close before Start")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	s.health.ready.Store(false)
+	log.Info("shutting down", "timeout", timeout)
+	err := srv.Close(ctx)
+	if herr := hub.Shutdown(ctx); herr != nil && err == nil {
+		err = herr
+	}
+	if err != nil {
+		log.Error("shutdown incomplete", "err", err, "took", time.Since(start))
+		return err
+	}
+	log.Info("shut down", "took", time.Since(start))
+	return nil
+}
+
+func (s *Server) configName() string {
+	if s.opts.Config != nil {
+		return "given in Options"
+	}
+	if s.opts.ConfigPath == "" {
+		return "embedded server.toml"
+	}
+	return s.opts.ConfigPath
+}
+
+// actorOptions maps the config onto the actors package.
+func (s *Server) actorOptions(c Config) actors.Options {
+	empty := c.Room.EmptyTimeout
+	if empty == 0 {
+		empty = -1 // the config's "at once"; zero means "default" to actors
+	}
+	return actors.Options{
+		Modes:       s.modes.actorModes(c),
+		DefaultMode: s.modes.defaultMode(c),
+		Room: actors.RoomOptions{
+			TickRate:     c.Room.TickRate,
+			SendRate:     c.Room.SendRate,
+			MaxPlayers:   c.Room.MaxPlayers,
+			EmptyTimeout: empty,
+			MaxCatchUp:   c.Room.MaxCatchUp,
+			History:      c.Room.History,
+			InputBuffer:  c.Room.InputBuffer,
+			AckTimeout:   c.Room.AckTimeout,
+		},
+		MaxRooms: c.Room.MaxRooms,
+		Session: actors.SessionOptions{
+			InputRate:   float64(c.Session.InputRate),
+			InputBurst:  c.Session.InputBurst,
+			MaxRejected: c.Session.MaxRejected,
+		},
+		Logger:   s.log,
+		Observer: s.metrics,
+	}
+}
+
+// transportOptions maps the config onto the transports package.
+func transportOptions(c Config, log *slog.Logger) transports.Options {
+	ws, h := c.WebSocket, c.HTTP
+	return transports.Options{
+		HTTPPath:          h.Path,
+		DisableWebSocket:  !ws.Enabled,
+		DisableLongPoll:   !h.LongPoll,
+		DisableStream:     !h.Stream,
+		DisablePoll:       !h.Poll,
+		PollTimeout:       h.PollTimeout,
+		StreamMaxDuration: h.StreamMaxDuration,
+		SessionTimeout:    h.SessionTimeout,
+		UpgradeTimeout:    h.UpgradeTimeout,
+		MaxBody:           h.MaxBody,
+		MaxSessions:       h.MaxSessions,
+		CloseDrain:        h.CloseDrain,
+
+		Path:             ws.Path,
+		ReadLimit:        ws.ReadLimit,
+		SendQueue:        ws.SendQueue,
+		WriteTimeout:     ws.WriteTimeout,
+		PingInterval:     ws.PingInterval,
+		PingTimeout:      ws.PingTimeout,
+		AllowedOrigins:   c.Server.AllowedOrigins,
+		SlowCloseCode:    uint16(netcode.CodeSlowConsumer),
+		TimeoutCloseCode: uint16(netcode.CodeHeartbeatTimeout),
+		Logger:           log,
+	}
+}
