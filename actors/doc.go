@@ -1,36 +1,66 @@
 // Package actors runs Tickroom's rooms and sessions as hollywood actors and
 // wires the world, netcode and transports packages together.
 //
-// Three kinds of actor do the work. A session actor owns one client link: it
-// decodes the client's control frames, asks the lobby for a room, and stops
-// its link taking a room's state frames when the player leaves or is
-// dropped (the room starts them, with the welcome, when it seats the
-// player). The lobby joins or
-// creates rooms by name and game mode, enforces capacity and disposes of rooms
-// that stayed empty. A room actor owns a world: it ticks at the configured rate
-// on real elapsed time (with bounded catch-up and counted overruns), applies
-// the inputs buffered per player, and at the send rate encodes one diff body
-// per distinct client baseline, which it hands to each player's state sink
-// on its own goroutine: no actor message per player per send. Transports may
+// Three kinds of actor do the work. A session actor owns one client link:
+// it asks the lobby for a room and holds the player's seat while it is in
+// one. The lobby joins or creates rooms by name and game mode (the modes
+// come from Options: actors knows no game), enforces capacity and disposes
+// of rooms that stayed empty. A room actor owns a world: it ticks at its
+// mode's rate on real elapsed time (with bounded catch-up and counted
+// overruns), applies the inputs its seats hold, and at the send rate encodes
+// one diff body per distinct client baseline, which it hands to each seat on
+// its own goroutine: no actor message per player per send. Transports may
 // write such a frame to the socket right there (see transports), so a send
 // costs the room about a write syscall per player.
 //
-// The rules from hollywood v1.0.5 that shape this package: inboxes are
-// unbounded, so every queue that a client can fill is bounded here (inputs per
-// player, the transport's send queue, the per-session frame rate); a panic
-// restarts an actor without its state and may crash the process, so every actor
-// runs behind a recover middleware and no client input reaches game code
-// unvalidated; and there is no Request inside Receive, only messages and
-// replies. Rooms schedule their next tick with one timer at a time rather
-// than a repeater, so a slow room never queues ticks ahead of inputs.
+// # The seat
 //
-// Actor state lives inside Receive. A link's reader goroutine only applies
-// the rate limit and passes the frame on: an input or ack of a seated
-// session into its seat's input box, anything else, copied, to the session.
-// The room creates the box when it admits the player and hands it over in
-// its joined reply; the session publishes it atomically as the route. The
-// room drains the box at its ticks (acks before anything else, inputs at each
-// step) and closes it when it frees the seat, so a stale route pushes into
-// nothing. The box is bounded like the buffer it replaced: replays are
-// dropped, a full box drops its oldest input.
+// Whether a player is in a room is recorded in one place: the seat the room
+// creates when it admits the player (seat.go). It has one lock and one state
+// machine, admitted → welcomed → leaving → closed, and it owns the player's
+// input queue, its acknowledgements and the path its states take to the
+// link. The session stores the seat once, in an atomic pointer that the
+// link's reader goroutine (the receiver) also reads; the room keeps it in
+// its slot. Anyone may make a seat leave: the session when the player
+// leaves or its link goes, the room when it kicks the player, the seat
+// itself when its link refuses a frame. Leaving stops both directions at
+// once, under the seat's lock: no input of a player that left reaches the
+// game, no state of the room reaches the client. The room then frees the
+// slot at its next step (Game.Leave, then close). Only the room welcomes
+// and closes.
+//
+// # Lock order
+//
+// The hot paths cross packages without actor messages, so locks are taken
+// in one order only:
+//
+//	transports' per-link receiver lock (an HTTP session's recvMu, held while
+//	  it calls the Receiver)
+//	→ seat.mu
+//	→ the HTTP session's mu (its Link.Send)
+//	→ the WebSocket link's mu
+//	→ the link's write gate
+//
+// A Receiver call may take a seat's lock (it pushes inputs), a seat may call
+// Link.Send under its lock, and nothing below a seat ever calls back up into
+// actors while holding its own lock. TestLockOrderUnderLoad drives every
+// edge of this order at once on real sockets, under -race; a call that took
+// two of these locks the other way round would deadlock it.
+//
+// # hollywood
+//
+// The rules from hollywood v1.0.5 that shape this package: inboxes are
+// unbounded, so every queue that a client can fill is bounded here (inputs
+// per seat, the transport's send queue, the per-session frame rate); a panic
+// restarts an actor without its state and may crash the process, so every
+// actor runs behind a recover middleware and no client input reaches game
+// code unvalidated; and there is no Request inside Receive, only messages
+// and replies. Rooms schedule their next tick with one timer at a time
+// rather than a repeater, so a slow room never queues ticks ahead of inputs.
+//
+// Actor state lives inside Receive; the seats are the documented exception,
+// guarded by their locks. The receiver applies the rate limit and dispatches
+// each frame once on its kind (netcode.PeekKind): a seated player's inputs
+// and acks into its seat, pings answered at once, anything else decoded and
+// sent to the session.
 package actors
