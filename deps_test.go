@@ -67,7 +67,14 @@ var depRules = []struct {
 	{"client", modulePath + "/transports", false, "the client shares the HTTP transports' format (transports/httpwire), not the server's code"},
 
 	{"loadtest", modulePath + "/actors/...", false, "load tests measure the server from outside, as its clients see it"},
+
+	{"internal/metricname", modulePath + "/...", false, "metric names are a leaf: the server and loadtest both import it, so it may import neither"},
+	{"internal/metricname", thirdParty, false, "metric names are string constants; loadtest would reach whatever they imported"},
 }
+
+// thirdParty, as a rule's dep, matches every package outside the standard
+// library and this module.
+const thirdParty = "third-party"
 
 // clockFuncs are the time functions that read the clock or wait on it.
 var clockFuncs = map[string]bool{
@@ -114,8 +121,14 @@ func listModule(t *testing.T) []listedPackage {
 	return pkgs
 }
 
-// under reports whether path is pattern, or below it when pattern ends in "/...".
+// under reports whether path is pattern, or below it when pattern ends in
+// "/...", or outside the standard library and the module for thirdParty.
 func under(path, pattern string) bool {
+	if pattern == thirdParty {
+		// Only standard packages have no dot in their first element.
+		first, _, _ := strings.Cut(path, "/")
+		return strings.Contains(first, ".") && !under(path, modulePath+"/...")
+	}
 	if base, ok := strings.CutSuffix(pattern, "/..."); ok {
 		return path == base || strings.HasPrefix(path, base+"/")
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/internal/metricname"
 	"github.com/tickroom/tickroom/transports"
 )
 
@@ -25,7 +26,7 @@ func newMetrics() *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		ticks: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name: "tickroom_tick_duration_seconds",
+			Name: metricname.TickDuration,
 			Help: "Wall time of one room tick: the simulation steps it ran and the send, including the socket writes of frames written directly to idle WebSocket links.",
 			// 10µs to about 160ms: a healthy tick is tens of µs of simulation
 			// plus about 10-15µs per frame written directly, and a tick
@@ -52,19 +53,19 @@ func (m *metrics) handler() http.Handler {
 }
 
 var (
-	descSessions = prometheus.NewDesc("tickroom_sessions", "Connected sessions by transport.", []string{"transport"}, nil)
-	descRooms    = prometheus.NewDesc("tickroom_rooms", "Live rooms.", nil, nil)
-	descTicks    = prometheus.NewDesc("tickroom_ticks_total", "Simulation steps run by all rooms.", nil, nil)
-	descLate     = prometheus.NewDesc("tickroom_ticks_late_total", "Tick messages that had to run more than one step.", nil, nil)
-	descOverrun  = prometheus.NewDesc("tickroom_tick_overruns_total", "Times a room dropped simulation time it could not catch up.", nil, nil)
-	descFrames   = prometheus.NewDesc("tickroom_state_frames_total", "State frames sent, by kind.", []string{"kind"}, nil)
-	descBytes    = prometheus.NewDesc("tickroom_state_bytes_total", "Bytes of state frames sent.", nil, nil)
-	descDropped  = prometheus.NewDesc("tickroom_frames_dropped_total", "Frames dropped, by reason.", []string{"reason"}, nil)
-	descInputs   = prometheus.NewDesc("tickroom_inputs_total", "Inputs that reached rooms, by outcome.", []string{"outcome"}, nil)
-	descRejected = prometheus.NewDesc("tickroom_frames_rejected_total", "Client frames rejected before reaching a room, by reason.", []string{"reason"}, nil)
-	descClosed   = prometheus.NewDesc("tickroom_connections_closed_total", "Connections closed by the server, by reason.", []string{"reason"}, nil)
-	descPanics   = prometheus.NewDesc("tickroom_actor_panics_total", "Actor panics recovered.", nil, nil)
-	descDirect   = prometheus.NewDesc("tickroom_direct_writes_total", "WebSocket frames written by their sender (a room) on an idle link, without waking the link's writer goroutine.", nil, nil)
+	descSessions = prometheus.NewDesc(metricname.Sessions, "Connected sessions by transport.", []string{metricname.LabelTransport}, nil)
+	descRooms    = prometheus.NewDesc(metricname.Rooms, "Live rooms.", nil, nil)
+	descTicks    = prometheus.NewDesc(metricname.Ticks, "Simulation steps run by all rooms.", nil, nil)
+	descLate     = prometheus.NewDesc(metricname.TicksLate, "Tick messages that had to run more than one step.", nil, nil)
+	descOverrun  = prometheus.NewDesc(metricname.TickOverruns, "Times a room dropped simulation time it could not catch up.", nil, nil)
+	descFrames   = prometheus.NewDesc(metricname.StateFrames, "State frames sent, by kind.", []string{metricname.LabelKind}, nil)
+	descBytes    = prometheus.NewDesc(metricname.StateBytes, "Bytes of state frames sent.", nil, nil)
+	descDropped  = prometheus.NewDesc(metricname.FramesDropped, "Frames dropped, by reason.", []string{metricname.LabelReason}, nil)
+	descInputs   = prometheus.NewDesc(metricname.Inputs, "Inputs that reached rooms, by outcome.", []string{metricname.LabelOutcome}, nil)
+	descRejected = prometheus.NewDesc(metricname.FramesRejected, "Client frames rejected before reaching a room, by reason.", []string{metricname.LabelReason}, nil)
+	descClosed   = prometheus.NewDesc(metricname.ConnectionsClosed, "Connections closed by the server, by reason.", []string{metricname.LabelReason}, nil)
+	descPanics   = prometheus.NewDesc(metricname.ActorPanics, "Actor panics recovered.", nil, nil)
+	descDirect   = prometheus.NewDesc(metricname.DirectWrites, "WebSocket frames written by their sender (a room) on an idle link, without waking the link's writer goroutine.", nil, nil)
 )
 
 type statsCollector struct {

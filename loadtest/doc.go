@@ -23,8 +23,10 @@
 // and lasts -duration.
 //
 // A scenario file holds a run an operator keeps. Its keys are the flag names
-// with underscores, the mix is a table, and unknown keys are errors; flags
-// given on the command line override it:
+// with underscores and the mix is a table. It is as strict as server.toml:
+// unknown keys, values of the wrong type and durations without a unit
+// (duration = 30) are errors naming the key. Flags given on the command line
+// override it:
 //
 //	clients = 2000
 //	room_size = 16

@@ -1,9 +1,12 @@
 package loadtest
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/BurntSushi/toml"
 )
 
 // defineFlags binds the command-line flags to the fields of s.
@@ -54,9 +57,10 @@ func ParseArgs(args []string, stderr io.Writer) (Scenario, error) {
 		return Scenario{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	s := DefaultScenario()
+	var fileKeys toml.MetaData
 	if file != "" {
 		var err error
-		if s, err = LoadScenario(file, s); err != nil {
+		if s, fileKeys, err = loadScenario(file, s); err != nil {
 			return Scenario{}, err
 		}
 	}
@@ -74,7 +78,27 @@ func ParseArgs(args []string, stderr io.Writer) (Scenario, error) {
 		return Scenario{}, err
 	}
 	if err := s.Validate(); err != nil {
-		return Scenario{}, err
+		return Scenario{}, nameFileKeys(err, file, fileKeys, fs)
 	}
 	return s, nil
+}
+
+// nameFileKeys names each field in Validate's errors as the scenario file
+// wrote it, with the file's name, when the file set it and no flag
+// overrode it, so a value out of bounds is found where it was written. It
+// marks Validate's errors in place: they are fresh, no one else holds them.
+func nameFileKeys(err error, file string, md toml.MetaData, given *flag.FlagSet) error {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if file == "" || !ok {
+		return err
+	}
+	flagged := make(map[string]bool)
+	given.Visit(func(f *flag.Flag) { flagged[f.Name] = true })
+	for _, e := range joined.Unwrap() {
+		var fe *fieldError
+		if errors.As(e, &fe) && !flagged[fe.flag] && md.IsDefined(fe.key()) {
+			fe.file = file
+		}
+	}
+	return err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tickroom/tickroom/actors"
 	"github.com/tickroom/tickroom/games/arena"
+	"github.com/tickroom/tickroom/internal/metricname"
 	"github.com/tickroom/tickroom/transports"
 	"github.com/tickroom/tickroom/world"
 )
@@ -23,7 +24,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // testServer is a real server (actors.Hub behind a transports.Server) on
 // 127.0.0.1:0, with a /metrics endpoint serving the series the load tester
-// reads, under the names cmd/gameserver uses.
+// reads, under the names the server exports (internal/metricname).
 type testServer struct {
 	hub *actors.Hub
 	srv *transports.Server
@@ -35,7 +36,7 @@ func startServer(t *testing.T, roomSize int) *testServer {
 	log := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
 	ticks := prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "tickroom_tick_duration_seconds",
+		Name:    metricname.TickDuration,
 		Help:    "Wall time of one room tick.",
 		Buckets: prometheus.ExponentialBuckets(10e-6, 2, 15),
 	})
@@ -69,7 +70,7 @@ type tickObserver struct{ h prometheus.Histogram }
 
 func (o tickObserver) TickDuration(d time.Duration) { o.h.Observe(d.Seconds()) }
 
-var descSessions = prometheus.NewDesc("tickroom_sessions", "Connected sessions by transport.", []string{"transport"}, nil)
+var descSessions = prometheus.NewDesc(metricname.Sessions, "Connected sessions by transport.", []string{metricname.LabelTransport}, nil)
 
 type sessionsCollector struct{ hub *actors.Hub }
 

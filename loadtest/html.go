@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -80,7 +81,7 @@ func slowest(cs []ClientRecord, n int) []ClientRecord {
 			joined = append(joined, c)
 		}
 	}
-	slices.SortStableFunc(joined, func(a, b ClientRecord) int { return cmpFloat(a.UpdateRate, b.UpdateRate) })
+	slices.SortStableFunc(joined, func(a, b ClientRecord) int { return cmp.Compare(a.UpdateRate, b.UpdateRate) })
 	return joined[:min(n, len(joined))]
 }
 

@@ -42,12 +42,12 @@ func (m Mix) validate() error {
 	sum := 0.0
 	for i, p := range m.shares() {
 		if !(p >= 0 && p <= 100) {
-			return fmt.Errorf("mix: %s share %g is not between 0 and 100", transportNames[i], p)
+			return fmt.Errorf("%s share %g is not between 0 and 100", transportNames[i], p)
 		}
 		sum += p
 	}
 	if math.Abs(sum-100) > 0.01 {
-		return fmt.Errorf("mix: shares add up to %g, not 100", sum)
+		return fmt.Errorf("shares add up to %g, not 100", sum)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -94,60 +95,63 @@ func DefaultScenario() Scenario {
 	}
 }
 
-// Validate reports every field outside its bounds at once.
+// Validate reports every field outside its bounds at once, each named by
+// its flag.
 func (s Scenario) Validate() error {
 	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	bad := func(flag, format string, args ...any) {
+		errs = append(errs, &fieldError{flag: flag, err: fmt.Errorf(format, args...)})
+	}
 	if s.Clients < 1 || s.Clients > MaxClients {
-		bad("clients: %d is not between 1 and %d", s.Clients, MaxClients)
+		bad("clients", "%d is not between 1 and %d", s.Clients, MaxClients)
 	}
 	if s.RoomSize < 1 || s.RoomSize > maxRoomSize {
-		bad("room-size: %d is not between 1 and %d", s.RoomSize, maxRoomSize)
+		bad("room-size", "%d is not between 1 and %d", s.RoomSize, maxRoomSize)
 	}
 	if !(s.JoinRate > 0) || s.JoinRate > 100000 {
-		bad("join-rate: %g is not above 0 and at most 100000 clients per second", s.JoinRate)
+		bad("join-rate", "%g is not above 0 and at most 100000 clients per second", s.JoinRate)
 	}
 	if s.Duration.Duration <= 0 || s.Duration.Duration > MaxDuration {
-		bad("duration: %v is not above 0 and at most %v", s.Duration, MaxDuration)
+		bad("duration", "%v is not above 0 and at most %v", s.Duration, MaxDuration)
 	}
 	if s.Warmup.Duration < 0 || s.Warmup.Duration > maxWarmup {
-		bad("warmup: %v is not between 0 and %v", s.Warmup, maxWarmup)
+		bad("warmup", "%v is not between 0 and %v", s.Warmup, maxWarmup)
 	}
 	if !(s.InputRate >= 0) || s.InputRate > maxInput {
-		bad("input-rate: %g is not between 0 and %d per second", s.InputRate, maxInput)
+		bad("input-rate", "%g is not between 0 and %d per second", s.InputRate, maxInput)
 	}
 	if err := s.Mix.validate(); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, &fieldError{flag: "mix", err: err})
 	}
 	for _, d := range []struct {
-		name string
+		flag string
 		d    Duration
 	}{{"latency", s.Latency}, {"jitter", s.Jitter}, {"slow-delay", s.SlowDelay}} {
 		if d.d.Duration < 0 || d.d.Duration > maxDelay {
-			bad("%s: %v is not between 0 and %v", d.name, d.d, maxDelay)
+			bad(d.flag, "%v is not between 0 and %v", d.d, maxDelay)
 		}
 	}
-	percent := func(name string, p float64) {
+	percent := func(flag string, p float64) {
 		if !(p >= 0 && p <= 100) {
-			bad("%s: %g is not between 0 and 100", name, p)
+			bad(flag, "%g is not between 0 and 100", p)
 		}
 	}
 	percent("drop-percent", s.DropPercent)
 	percent("slow-percent", s.SlowPercent)
 	if s.DropPercent > 0 && s.DropEvery.Duration < 100*time.Millisecond {
-		bad("drop-every: %v must be at least 100ms when drop-percent is set", s.DropEvery)
+		bad("drop-every", "%v must be at least 100ms when drop-percent is set", s.DropEvery)
 	}
 	if s.SlowPercent > 0 && s.SlowDelay.Duration <= 0 {
-		bad("slow-delay: must be above 0 when slow-percent is set")
+		bad("slow-delay", "must be above 0 when slow-percent is set")
 	}
 	if s.MaxP99.Duration < 0 {
-		bad("max-p99: %v is negative", s.MaxP99)
+		bad("max-p99", "%v is negative", s.MaxP99)
 	}
 	if !(s.MinUpdateRate >= 0) || math.IsInf(s.MinUpdateRate, 0) {
-		bad("min-update-rate: %g is not a rate", s.MinUpdateRate)
+		bad("min-update-rate", "%g is not a rate", s.MinUpdateRate)
 	}
 	if s.MaxErrors < -1 {
-		bad("max-errors: %d is below -1 (off)", s.MaxErrors)
+		bad("max-errors", "%d is below -1 (off)", s.MaxErrors)
 	}
 	if s.URL != "" {
 		if err := checkTarget(s.URL, s.AllowRemote); err != nil {
@@ -156,6 +160,27 @@ func (s Scenario) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// fieldError is one field of a Scenario out of bounds. It names the field by
+// its flag; ParseArgs names it by its key instead when a scenario file set
+// it.
+type fieldError struct {
+	flag string
+	err  error
+	file string // the scenario file that set the field, if one did
+}
+
+func (e *fieldError) Error() string {
+	if e.file != "" {
+		return fmt.Sprintf("%s: %s: %v", e.file, e.key(), e.err)
+	}
+	return fmt.Sprintf("%s: %v", e.flag, e.err)
+}
+
+// key is the field's key in a scenario file: its flag with underscores.
+func (e *fieldError) key() string { return strings.ReplaceAll(e.flag, "-", "_") }
+
+func (e *fieldError) Unwrap() error { return e.err }
 
 // Duration is a time.Duration written as a string ("80ms") in TOML, JSON
 // and flags.

@@ -53,7 +53,7 @@ func TestParseArgsErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-scenario", unknown}, "unknown keys: client_count, mix.quic"},
+		{[]string{"-scenario", unknown}, "client_count: unknown key\nmix.quic: unknown key"},
 		{[]string{"-clients", "20001"}, "clients: 20001 is not between 1 and 20000"},
 		{[]string{"-duration", "2h"}, "duration: 2h0m0s is not above 0 and at most 1h0m0s"},
 		{[]string{"-drop-percent", "10"}, "drop-every"},

@@ -1,28 +1,29 @@
 package loadtest
 
 import (
-	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/tickroom/tickroom/internal/metricname"
 )
 
 // The server's /metrics, scraped every second: process CPU and memory,
-// sessions by transport and the tick-duration histogram. Only the few
-// series the report uses are parsed, from the Prometheus text format.
+// sessions by transport and the tick-duration histogram, read from the
+// Prometheus text format under the names in internal/metricname, which the
+// server exports them by.
 
 const (
-	metricCPU         = "process_cpu_seconds_total"
-	metricRSS         = "process_resident_memory_bytes"
-	metricSessions    = "tickroom_sessions"
-	metricTick        = "tickroom_tick_duration_seconds_bucket"
 	scrapeTimeout     = 800 * time.Millisecond // once a second
 	edgeScrapeTimeout = 3 * time.Second        // at the window's edges
 )
@@ -109,95 +110,82 @@ func (s *scraper) fetch(ctx context.Context) (metricsSample, error) {
 func (s *scraper) close() { s.hc.CloseIdleConnections() }
 
 // parseMetrics reads the series the report needs from a Prometheus text
-// exposition.
+// exposition. A malformed exposition is an error, and the scraper skips it
+// as it skips a timeout. Names are checked under UTF-8 validation, which
+// accepts every legacy name too, so a series the report does not read cannot
+// fail the scrape by its name alone.
 func parseMetrics(r io.Reader) (metricsSample, error) {
 	ms := metricsSample{cpu: math.NaN(), rss: math.NaN(), sessions: map[string]float64{}}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		name, labels, value, ok := parseSample(line)
-		if !ok {
-			continue
-		}
-		switch name {
-		case metricCPU:
-			ms.cpu = value
-		case metricRSS:
-			ms.rss = value
-		case metricSessions:
-			ms.sessions[labels["transport"]] = value
-		case metricTick:
-			le, err := strconv.ParseFloat(labels["le"], 64)
-			if err == nil {
-				ms.buckets = append(ms.buckets, bucket{le, value})
-			}
-		}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return ms, fmt.Errorf("parse metrics: %w", err)
 	}
-	slices.SortFunc(ms.buckets, func(a, b bucket) int { return cmpFloat(a.le, b.le) })
-	return ms, sc.Err()
+	ms.cpu = firstValue(fams[metricname.ProcessCPUSeconds])
+	ms.rss = firstValue(fams[metricname.ProcessResidentMemory])
+	for _, m := range fams[metricname.Sessions].GetMetric() {
+		ms.sessions[labelValue(m, metricname.LabelTransport)] = sampleValue(m)
+	}
+	ms.buckets = histogramBuckets(fams[metricname.TickDuration])
+	return ms, nil
 }
 
-func cmpFloat(a, b float64) int {
+// firstValue is the value of the family's first series, NaN if it has none.
+func firstValue(mf *dto.MetricFamily) float64 {
+	if len(mf.GetMetric()) == 0 {
+		return math.NaN()
+	}
+	return sampleValue(mf.GetMetric()[0])
+}
+
+// sampleValue is a gauge's, counter's or untyped series' value (a series
+// exported without a # TYPE line is untyped), NaN for other types.
+func sampleValue(m *dto.Metric) float64 {
 	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+	case m.GetGauge() != nil:
+		return m.GetGauge().GetValue()
+	case m.GetCounter() != nil:
+		return m.GetCounter().GetValue()
+	case m.GetUntyped() != nil:
+		return m.GetUntyped().GetValue()
 	}
-	return 0
+	return math.NaN()
 }
 
-// parseSample splits `name{a="x",b="y"} value [timestamp]`.
-func parseSample(line string) (name string, labels map[string]string, value float64, ok bool) {
-	rest := line
-	if i := strings.IndexAny(line, "{ "); i < 0 {
-		return "", nil, 0, false
-	} else if line[i] == '{' {
-		name = line[:i]
-		end := strings.LastIndexByte(line, '}')
-		if end < i {
-			return "", nil, 0, false
+func labelValue(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
 		}
-		labels = parseLabels(line[i+1 : end])
-		rest = line[end+1:]
-	} else {
-		name, rest = line[:i], line[i:]
 	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return "", nil, 0, false
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	return name, labels, v, err == nil
+	return ""
 }
 
-// parseLabels reads `a="x",b="y"`, with \" \\ and \n escapes in values.
-func parseLabels(s string) map[string]string {
-	out := map[string]string{}
-	for s != "" {
-		eq := strings.IndexByte(s, '=')
-		if eq < 0 || eq+1 >= len(s) || s[eq+1] != '"' {
-			return out
+// histogramBuckets returns the first series of a histogram family (one
+// declared by its # TYPE line, as client_golang writes it) as cumulative
+// buckets by ascending bound, ending with +Inf. The text format
+// writes the +Inf bucket, but it is implied by the count, so one left out is
+// added from it.
+func histogramBuckets(mf *dto.MetricFamily) []bucket {
+	if mf.GetType() != dto.MetricType_HISTOGRAM || len(mf.GetMetric()) == 0 {
+		return nil
+	}
+	h := mf.GetMetric()[0].GetHistogram()
+	var out []bucket
+	for _, b := range h.GetBucket() {
+		count := float64(b.GetCumulativeCount())
+		if b.CumulativeCountFloat != nil { // a float histogram
+			count = b.GetCumulativeCountFloat()
 		}
-		key := strings.TrimSpace(s[:eq])
-		var val strings.Builder
-		i := eq + 2
-		for ; i < len(s) && s[i] != '"'; i++ {
-			if s[i] == '\\' && i+1 < len(s) {
-				i++
-				if s[i] == 'n' {
-					val.WriteByte('\n')
-					continue
-				}
-			}
-			val.WriteByte(s[i])
+		out = append(out, bucket{b.GetUpperBound(), count})
+	}
+	slices.SortFunc(out, func(a, b bucket) int { return cmp.Compare(a.le, b.le) })
+	if len(out) == 0 || !math.IsInf(out[len(out)-1].le, 1) {
+		count := float64(h.GetSampleCount())
+		if h.SampleCountFloat != nil {
+			count = h.GetSampleCountFloat()
 		}
-		out[key] = val.String()
-		s = strings.TrimLeft(s[min(i+1, len(s)):], ", ")
+		out = append(out, bucket{math.Inf(1), count})
 	}
 	return out
 }

@@ -1,0 +1,37 @@
+package metricname
+
+// The tickroom_* series of the server's /metrics.
+const (
+	// TickDuration is the histogram of room tick wall times, in seconds.
+	TickDuration = "tickroom_tick_duration_seconds"
+	// Sessions is the gauge of connected sessions, by LabelTransport.
+	Sessions          = "tickroom_sessions"
+	Rooms             = "tickroom_rooms"
+	Ticks             = "tickroom_ticks_total"
+	TicksLate         = "tickroom_ticks_late_total"
+	TickOverruns      = "tickroom_tick_overruns_total"
+	StateFrames       = "tickroom_state_frames_total" // by LabelKind
+	StateBytes        = "tickroom_state_bytes_total"
+	FramesDropped     = "tickroom_frames_dropped_total"     // by LabelReason
+	Inputs            = "tickroom_inputs_total"             // by LabelOutcome
+	FramesRejected    = "tickroom_frames_rejected_total"    // by LabelReason
+	ConnectionsClosed = "tickroom_connections_closed_total" // by LabelReason
+	ActorPanics       = "tickroom_actor_panics_total"
+	DirectWrites      = "tickroom_direct_writes_total"
+)
+
+// The labels of the tickroom_* series.
+const (
+	LabelTransport = "transport"
+	LabelKind      = "kind"
+	LabelReason    = "reason"
+	LabelOutcome   = "outcome"
+)
+
+// The process_* series the load tester reads. client_golang's process
+// collector, which the server registers, names them; they are here so the
+// tester does not spell them itself.
+const (
+	ProcessCPUSeconds     = "process_cpu_seconds_total"
+	ProcessResidentMemory = "process_resident_memory_bytes"
+)
