@@ -55,7 +55,7 @@ func (g *counter) Init(w *world.World) {
 func (g *counter) Join(*world.World, world.PlayerID, string) (world.EntityID, error) {
 	return g.e.ID(), nil
 }
-func (g *counter) Leave(*world.World, world.PlayerID)             {}
+func (g *counter) Leave(*world.World, world.PlayerID)              {}
 func (g *counter) Input(*world.World, world.PlayerID, world.Input) {}
 func (g *counter) Step(w *world.World, _ time.Duration) {
 	g.e.SetInt(counterN, g.e.Int(counterN)+int64(g.s.Step))
