@@ -54,9 +54,11 @@ func TestServerCloseSendsGoingAway(t *testing.T) {
 	}
 }
 
-func TestLinkCloseAfterQueuedFrames(t *testing.T) {
+func TestLinkCloseAfterQueuedFrames(t *testing.T) { testLinkCloseAfterQueuedFrames(t, Options{}) }
+
+func testLinkCloseAfterQueuedFrames(t *testing.T, o Options) *Server {
 	h := newTestHandler()
-	s := newTestServer(t, Options{}, h)
+	s := newTestServer(t, o, h)
 	c := dial(t, s, dialOptions{})
 	rc := h.next(t)
 
@@ -89,6 +91,7 @@ func TestLinkCloseAfterQueuedFrames(t *testing.T) {
 	if got := rc.closes.Load(); got != 1 {
 		t.Errorf("OnClose called %d times", got)
 	}
+	return s
 }
 
 func TestClientCloseReported(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"github.com/lxzan/gws"
 )
@@ -31,6 +30,12 @@ import (
 // echoes or sends on a read error), and may block there on a full socket:
 // the writeGate is how the direct path neither waits for such a write nor
 // lets it land inside a frame cut short.
+//
+// This file is the portable part. The writev itself is a raw system call,
+// built only where it is known to work (direct_writev.go); everywhere else
+// (direct_fallback.go), and on any link whose Options.noDirectWrites was set,
+// the gate has no raw socket, so no frame is ever written directly and every
+// frame takes the queue and the writer, which gws frames and writes.
 
 // writeGate is the net.Conn that gws reads and writes through. Every write
 // to the socket, whoever makes it, passes its lock and first sends the tail
@@ -39,7 +44,7 @@ import (
 // blocked, and the frame goes to the queue instead.
 type writeGate struct {
 	net.Conn
-	raw  syscall.RawConn // nil: not a plain socket, so no direct writes
+	raw  syscall.RawConn // nil: no direct writes (not a plain socket, no writev here, or switched off)
 	mu   sync.Mutex
 	rest []byte // unwritten tail of a frame written in part; guarded by mu
 }
@@ -48,8 +53,13 @@ type writeGate struct {
 // should not pin its memory for the life of the link.
 const restKeep = 64 << 10
 
-func newWriteGate(c net.Conn) *writeGate {
+// newWriteGate wraps c. direct asks for direct writes, which the gate allows
+// only on a plain socket of a platform with writevSupported.
+func newWriteGate(c net.Conn, direct bool) *writeGate {
 	g := &writeGate{Conn: c}
+	if !direct || !writevSupported {
+		return g
+	}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			g.raw = raw
@@ -111,7 +121,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*gws.Conn, *wr
 	}
 	// A client may not send frames before our answer (RFC 6455 4.1), so
 	// nothing net/http has buffered is kept; gws's Upgrade does the same.
-	g := newWriteGate(nc)
+	g := newWriteGate(nc, !s.options().noDirectWrites)
 	conn, err := s.upgrader.UpgradeFromConn(g, bufio.NewReaderSize(g, readBufferSize), r)
 	if err != nil {
 		return nil, nil, err
@@ -123,9 +133,9 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*gws.Conn, *wr
 // link's lock.
 type directWriter struct {
 	hdr  [10]byte
-	iov  [3]syscall.Iovec
-	cut  int  // frames written in part, for tests
-	tail bool // a frame was written in part since the writer last claimed
+	iov  iovecs // the writev's scratch, platform-specific
+	cut  int    // frames written in part, for tests
+	tail bool   // a frame was written in part since the writer last claimed
 }
 
 // canDirectLocked reports whether a frame sent now may be written by the
@@ -150,29 +160,13 @@ func (l *wsLink) writeDirectLocked(head, body []byte) bool {
 	d := &l.direct
 	hdr := appendFrameHeader(d.hdr[:0], len(head)+len(body))
 	parts := [3][]byte{hdr, head, body}
-	cnt := 0
-	for _, p := range parts {
-		if len(p) > 0 {
-			d.iov[cnt] = syscall.Iovec{Base: &p[0]}
-			d.iov[cnt].SetLen(len(p))
-			cnt++
-		}
-	}
-	var written uintptr
-	var errno syscall.Errno
-	// Holding the gate, we are the only writer: RawWrite's fd lock is free.
-	err := g.raw.Write(func(fd uintptr) bool {
-		written, _, errno = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&d.iov[0])), uintptr(cnt))
-		return true // never wait for the socket: the queue is for that
-	})
-	clear(d.iov[:]) // do not keep bodies alive
-	if err != nil || errno != 0 || written == 0 {
+	n := g.writev(&d.iov, &parts)
+	if n == 0 {
 		// A full buffer (EAGAIN), a passed write deadline or a failing
 		// socket: the writer's blocking write waits, or reports the error
 		// with its usual handling.
 		return false
 	}
-	n := int(written)
 	if n == len(hdr)+len(head)+len(body) {
 		return true
 	}

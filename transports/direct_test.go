@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -11,15 +12,28 @@ import (
 )
 
 func TestDirectWritesToIdleLink(t *testing.T) {
+	requireWritev(t)
+	s := testSendsToIdleLink(t, Options{})
+	if d := s.Stats().DirectWrites; d != idleSends {
+		t.Errorf("DirectWrites = %d, want %d (every frame sent to an idle writer)", d, idleSends)
+	}
+}
+
+// idleSends is how many frames testSendsToIdleLink sends.
+const idleSends = 50
+
+// testSendsToIdleLink sends frames one at a time, each when the link's
+// writer is idle, which is when Send may write directly, and checks that
+// each arrives.
+func testSendsToIdleLink(t *testing.T, o Options) *Server {
 	h := newTestHandler()
-	s := newTestServer(t, Options{}, h)
+	s := newTestServer(t, o, h)
 	c := dial(t, s, dialOptions{})
 	rc := h.next(t)
 
 	// Each Send waits for the previous frame to arrive, so the writer is idle
-	// at every Send and every frame should be written by Send itself.
-	const n = 50
-	for i := range n {
+	// at every Send.
+	for i := range idleSends {
 		waitIdle(t, rc.link.(*wsLink))
 		if err := rc.link.Send(ClassState, seqHead(i), []byte("body")); err != nil {
 			t.Fatalf("Send %d: %v", i, err)
@@ -28,9 +42,7 @@ func TestDirectWritesToIdleLink(t *testing.T) {
 			t.Fatalf("frame %d arrived as %q", i, got)
 		}
 	}
-	if d := s.Stats().DirectWrites; d != n {
-		t.Errorf("DirectWrites = %d, want %d (every frame sent to an idle writer)", d, n)
-	}
+	return s
 }
 
 // TestDirectWritesCutShort fills the client's socket buffers with frames that
@@ -38,6 +50,7 @@ func TestDirectWritesToIdleLink(t *testing.T) {
 // then falls back to the queue; every frame must still arrive whole and in
 // order.
 func TestDirectWritesCutShort(t *testing.T) {
+	requireWritev(t)
 	h := newTestHandler()
 	const n = 300
 	s := newTestServer(t, Options{SendQueue: n}, h)
@@ -112,6 +125,7 @@ func TestDirectWriteNeverWaitsForGate(t *testing.T) {
 // tail, the tail must go first, so the close frame lands between frames and
 // not inside one.
 func TestCutFrameTailPrecedesGwsWrite(t *testing.T) {
+	requireWritev(t)
 	h := newTestHandler()
 	s := newTestServer(t, Options{SendQueue: 1000, PingInterval: time.Hour, PingTimeout: time.Hour}, h)
 	c := dial(t, s, dialOptions{noRead: true})
@@ -180,6 +194,14 @@ func TestCutFrameTailPrecedesGwsWrite(t *testing.T) {
 	}
 	if last != byte(gws.OpcodeCloseConnection) {
 		t.Errorf("stream of %d frames ends with opcode %#x, want the close frame", frames, last)
+	}
+}
+
+// requireWritev skips a test of the direct path where there is none.
+func requireWritev(t *testing.T) {
+	t.Helper()
+	if !writevSupported {
+		t.Skipf("no direct writes on %s", runtime.GOOS)
 	}
 }
 

@@ -32,6 +32,13 @@
 // lock (the link's write gate), which the direct path only tries, so it neither
 // waits for a blocked write nor lets one land inside a frame (direct.go).
 //
+// Direct writes exist on Linux only, where the raw writev they make is known
+// to work (direct_writev.go). On every other platform (Windows, macOS, the
+// BSDs, …) every frame is written by the link's writer goroutine through gws,
+// as any frame is when the writer is busy (direct_fallback.go): the same
+// order, drop policy, deadlines and closes, one goroutine wake-up per frame
+// more, and Stats.DirectWrites stays 0.
+//
 // # Send queue and drop policy
 //
 // Link.Send never blocks. It copies the frame's head into a preallocated slot and

@@ -39,9 +39,14 @@ func TestClientFramesArriveInOrderAndIntact(t *testing.T) {
 	}
 }
 
-func TestSendArrivesAsOneMessage(t *testing.T) {
+func TestSendArrivesAsOneMessage(t *testing.T) { testSendArrivesAsOneMessage(t, Options{}) }
+
+// testSendArrivesAsOneMessage runs TestSendArrivesAsOneMessage on a server
+// with o, which it returns for further checks (as do the other test* helpers
+// that TestPortableFallback reuses).
+func testSendArrivesAsOneMessage(t *testing.T, o Options) *Server {
 	h := newTestHandler()
-	s := newTestServer(t, Options{}, h)
+	s := newTestServer(t, o, h)
 	c := dial(t, s, dialOptions{})
 	rc := h.next(t)
 
@@ -67,11 +72,15 @@ func TestSendArrivesAsOneMessage(t *testing.T) {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	}
+	return s
 }
 
-func TestControlFramesKeepOrder(t *testing.T) {
+func TestControlFramesKeepOrder(t *testing.T) { testControlFramesKeepOrder(t, Options{}) }
+
+func testControlFramesKeepOrder(t *testing.T, o Options) *Server {
 	h := newTestHandler()
-	s := newTestServer(t, Options{SendQueue: 1000}, h)
+	o.SendQueue = 1000
+	s := newTestServer(t, o, h)
 	c := dial(t, s, dialOptions{})
 	rc := h.next(t)
 
@@ -87,6 +96,7 @@ func TestControlFramesKeepOrder(t *testing.T) {
 			t.Fatalf("message %d: got seq %d body %q", i, seqOf(got), got[4:])
 		}
 	}
+	return s
 }
 
 func TestSendErrors(t *testing.T) {

@@ -126,7 +126,8 @@ func newTestServer(t testing.TB, o Options, h Handler) *Server {
 type testClient struct {
 	conn     *gws.Conn
 	msgs     chan []byte
-	headOnly int // keep only this many leading bytes of each message (0: all)
+	ops      chan gws.Opcode // each message's opcode, before msgs gets it; nil unless dialOptions.opcodes
+	headOnly int             // keep only this many leading bytes of each message (0: all)
 	noPong   bool
 	discard  bool
 	received atomic.Int64
@@ -143,6 +144,7 @@ type dialOptions struct {
 	noPong   bool
 	noRead   bool // do not start the reader
 	discard  bool // count messages instead of recording them
+	opcodes  bool // record each message's opcode too (testClient.ops)
 }
 
 func dial(t testing.TB, s *Server, o dialOptions) *testClient {
@@ -166,6 +168,9 @@ func dialErr(s *Server, o dialOptions) (*testClient, *http.Response, error) {
 		discard:  o.discard,
 		closed:   make(chan error, 1),
 		loopDone: make(chan struct{}),
+	}
+	if o.opcodes {
+		c.ops = make(chan gws.Opcode, cap(c.msgs))
 	}
 	h := http.Header{}
 	if o.origin != "" {
@@ -216,6 +221,9 @@ func (c *testClient) OnMessage(_ *gws.Conn, m *gws.Message) {
 	c.received.Add(1)
 	if c.discard {
 		return
+	}
+	if c.ops != nil {
+		c.ops <- m.Opcode
 	}
 	b := m.Bytes()
 	if c.headOnly > 0 && len(b) > c.headOnly {

@@ -111,6 +111,14 @@ type Options struct {
 	// MaxSessions is the most live HTTP sessions (upgraded ones included); one
 	// more handshake gets 503 too_many_sessions. Default 10000.
 	MaxSessions int
+
+	// noDirectWrites makes new WebSocket links send every frame through
+	// their queue and writer, as on platforms without direct writes
+	// (direct_fallback.go), so that tests run that path on Linux too. It is
+	// unexported because operators gain nothing from it: the fallback only
+	// adds a goroutine wake-up per frame. It applies to links opened after
+	// it is set.
+	noDirectWrites bool
 }
 
 // Defaults, named so that tests and documentation agree with the code.

@@ -6,9 +6,11 @@ import (
 	"time"
 )
 
-func TestStateLatestWins(t *testing.T) {
+func TestStateLatestWins(t *testing.T) { testStateLatestWins(t, Options{}) }
+
+func testStateLatestWins(t *testing.T, o Options) *Server {
 	h := newTestHandler()
-	s := newTestServer(t, Options{}, h)
+	s := newTestServer(t, o, h)
 	c := dial(t, s, dialOptions{noRead: true, headOnly: 4})
 	rc := h.next(t)
 
@@ -45,13 +47,17 @@ func TestStateLatestWins(t *testing.T) {
 	if want := uint64(n - len(got)); dropped != want {
 		t.Errorf("Stats().StaleDropped = %d, want %d (sent %d, received %d)", dropped, want, n, len(got))
 	}
+	return s
 }
 
-func TestSlowClientDoesNotStallOthers(t *testing.T) {
+func TestSlowClientDoesNotStallOthers(t *testing.T) { testSlowClientDoesNotStallOthers(t, Options{}) }
+
+func testSlowClientDoesNotStallOthers(t *testing.T, o Options) *Server {
 	h := newTestHandler()
 	// With a one-minute WriteTimeout, anything the slow client could stall
 	// (a shared writer, a blocking Send) would stay stalled past waitTimeout.
-	s := newTestServer(t, Options{WriteTimeout: time.Minute}, h)
+	o.WriteTimeout = time.Minute
+	s := newTestServer(t, o, h)
 	fast := dial(t, s, dialOptions{headOnly: 4})
 	fastLink := h.next(t).link
 	dial(t, s, dialOptions{noRead: true})
@@ -100,12 +106,16 @@ func TestSlowClientDoesNotStallOthers(t *testing.T) {
 	if s.Stats().StaleDropped == 0 {
 		t.Error("Stats().StaleDropped = 0, want the slow client's stale frames dropped")
 	}
+	return s
 }
 
-func TestControlOverflowClosesSlowLink(t *testing.T) {
+func TestControlOverflowClosesSlowLink(t *testing.T) { testControlOverflowClosesSlowLink(t, Options{}) }
+
+func testControlOverflowClosesSlowLink(t *testing.T, o Options) *Server {
 	const code = 4008
 	h := newTestHandler()
-	s := newTestServer(t, Options{SendQueue: 8, SlowCloseCode: code}, h)
+	o.SendQueue, o.SlowCloseCode = 8, code
+	s := newTestServer(t, o, h)
 	c := dial(t, s, dialOptions{noRead: true, headOnly: 4})
 	rc := h.next(t)
 
@@ -141,6 +151,7 @@ func TestControlOverflowClosesSlowLink(t *testing.T) {
 	if got, _ := CloseStatus(rc.waitClosed(t)); got != code {
 		t.Errorf("OnClose code %d, want %d", got, code)
 	}
+	return s
 }
 
 func TestWriteTimeoutClosesSlowLink(t *testing.T) {

@@ -9,7 +9,7 @@ type Stats struct {
 	OriginRejected uint64 // requests refused with 403 by AllowedOrigins
 	TooLarge       uint64 // inbound messages above ReadLimit (both kinds, and in POST bodies)
 	StaleDropped   uint64 // ClassState frames replaced before being written
-	DirectWrites   uint64 // WebSocket frames written by the sender, without waking the link's writer
+	DirectWrites   uint64 // WebSocket frames written by the sender, without waking the link's writer (Linux only; 0 elsewhere)
 	SlowClosed     uint64 // links closed as slow consumers
 	TimeoutClosed  uint64 // links closed by the heartbeat
 
