@@ -495,3 +495,33 @@ func TestLogConfig(t *testing.T) {
 		t.Errorf("text handler at warn wrote %q for an info record", got)
 	}
 }
+
+// TestServerTOMLModesExample checks the commented [modes.arena] example at
+// the end of server.toml: uncommented, it loads, and it shows the defaults
+// (the room's and the arena's own), so it cannot drift from them.
+func TestServerTOMLModesExample(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("server.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, ok := strings.Cut(string(data), "# [modes.arena]\n")
+	if !ok {
+		t.Fatal("server.toml has no commented [modes.arena] example")
+	}
+	var doc strings.Builder
+	doc.WriteString("[modes.arena]\n")
+	for _, line := range strings.Split(example, "\n") {
+		line = strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ")
+		doc.WriteString(line + "\n")
+	}
+	c, err := testParse([]byte(doc.String()), "the example")
+	if err != nil {
+		t.Fatalf("the example does not load: %v\n%s", err, doc.String())
+	}
+	d := DefaultConfig().Room
+	want := ModeConfig{TickRate: d.TickRate, SendRate: d.SendRate, MaxPlayers: d.MaxPlayers, Settings: arena.DefaultSettings()}
+	if got := c.Modes["arena"]; got != want {
+		t.Errorf("the example sets %+v, want the defaults %+v", got, want)
+	}
+}

@@ -18,8 +18,8 @@ import (
 const modulePath = "github.com/tickroom/tickroom"
 
 // depRules is the "may not import" column of the layer table in DESIGN.md. A
-// rule covers its package and every package below it (world/arena counts as
-// world). dep names a package, or with "/..." a package and everything below
+// rule covers its package and every package below it (games/arena counts as
+// games). dep names a package, or with "/..." a package and everything below
 // it. A rule is checked against everything the package reaches, through any
 // number of imports, except when direct is set: then only the package's own
 // imports count, for standard packages that allowed ones reach anyway (fmt
@@ -38,17 +38,32 @@ var depRules = []struct {
 	{"world", "github.com/anthdm/hollywood/...", false, "world is plain data; rooms own it, it does not know actors"},
 	{"world", "github.com/lxzan/gws", false, "world knows nothing of connections"},
 	{"world", "github.com/vmihailenco/msgpack/v5/...", false, "the wire format is netcode's, so world refactors do not change the wire"},
-	{"world", "github.com/BurntSushi/toml/...", false, "packages never see TOML; cmd/gameserver maps config onto options"},
+	{"world", "github.com/BurntSushi/toml/...", false, "packages never see TOML; the server package maps config onto options"},
+	{"world", modulePath + "/games/...", false, "world is the engine; games build on it, never the other way"},
+
+	// Games are written against the public game API only, as a game
+	// developer's would be; that keeps the API honest.
+	{"games", modulePath + "/actors/...", false, "a game knows world, not the actors that run it"},
+	{"games", modulePath + "/transports/...", false, "a game knows world, not how frames travel"},
+	{"games", modulePath + "/netcode/...", false, "a game knows world, not the wire"},
+	{"games", "github.com/anthdm/hollywood/...", false, "a game knows world, not the actors that run it"},
+	{"games", "os", true, "a game does no I/O: its settings come through the server"},
+	{"games", "net", false, "a game does no I/O"},
+
+	// Examples show what a game developer writes: the server package and
+	// world, nothing below them.
+	{"examples", modulePath + "/actors/...", true, "an example uses the server package, as a game developer would"},
+	{"examples", modulePath + "/transports/...", true, "an example uses the server package, as a game developer would"},
 
 	{"netcode", "github.com/anthdm/hollywood/...", false, "netcode is the wire format only, testable with bytes"},
 	{"netcode", "github.com/lxzan/gws", false, "moving frames is the transports' job"},
 	{"netcode", "net/http", false, "netcode encodes and decodes; it does no I/O"},
-	{"netcode", "github.com/BurntSushi/toml/...", false, "packages never see TOML; cmd/gameserver maps config onto options"},
+	{"netcode", "github.com/BurntSushi/toml/...", false, "packages never see TOML; the server package maps config onto options"},
 
 	{"transports", modulePath + "/world/...", false, "transports move []byte frames and know nothing of games"},
 	{"transports", modulePath + "/netcode/...", false, "transports move []byte frames and know nothing of the protocol"},
 	{"transports", "github.com/anthdm/hollywood/...", false, "transports call a Handler; actors implement it"},
-	{"transports", "github.com/BurntSushi/toml/...", false, "packages never see TOML; cmd/gameserver maps config onto options"},
+	{"transports", "github.com/BurntSushi/toml/...", false, "packages never see TOML; the server package maps config onto options"},
 
 	// transports' rules cover httpwire too; these say it again for httpwire
 	// alone, which both sides import, so it stays bytes even if transports
@@ -58,8 +73,8 @@ var depRules = []struct {
 	{"transports/httpwire", modulePath + "/world/...", false, "httpwire is the HTTP transports' byte format, frames are opaque"},
 	{"transports/httpwire", "github.com/anthdm/hollywood/...", false, "httpwire is the HTTP transports' byte format; the client imports it"},
 
-	{"actors", "github.com/BurntSushi/toml/...", false, "packages never see TOML; cmd/gameserver maps config onto options"},
-	{"actors", "os/signal", false, "only cmd/gameserver installs signal handlers"},
+	{"actors", "github.com/BurntSushi/toml/...", false, "packages never see TOML; the server package maps config onto options"},
+	{"actors", "os/signal", false, "only the server package installs signal handlers"},
 
 	{"client", modulePath + "/actors/...", false, "the Go client speaks the wire protocol like any other client"},
 	// Exactly transports, without "/...": transports/httpwire, the format
@@ -168,13 +183,14 @@ func TestDeps(t *testing.T) {
 	}
 }
 
-// TestWorldReadsNoClock scans world's sources for clock reads, which an import
-// rule cannot catch: world needs package time for time.Duration. A room passes
-// the tick and its duration in; reading the clock would break replays.
+// TestWorldReadsNoClock scans the sources of world and of the games for
+// clock reads, which an import rule cannot catch: they need package time for
+// time.Duration. A room passes the tick and its duration in; reading the
+// clock would break replays.
 func TestWorldReadsNoClock(t *testing.T) {
 	t.Parallel()
 	for _, p := range listModule(t) {
-		if !under(p.ImportPath, modulePath+"/world/...") {
+		if !under(p.ImportPath, modulePath+"/world/...") && !under(p.ImportPath, modulePath+"/games/...") {
 			continue
 		}
 		for _, name := range p.GoFiles {
@@ -186,7 +202,7 @@ func TestWorldReadsNoClock(t *testing.T) {
 				continue
 			}
 			for _, call := range clockCalls(f) {
-				t.Errorf("%s: world reads the clock with time.%s; take the tick and its duration as arguments",
+				t.Errorf("%s: reads the clock with time.%s; take the tick and its duration as arguments",
 					fset.Position(call.Pos()), call.Name)
 			}
 		}
