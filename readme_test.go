@@ -24,7 +24,10 @@ func TestReadmeGameBuilds(t *testing.T) {
 		t.Fatal(`README.md has no "Write your own game" section`)
 	}
 	_, code, ok := strings.Cut(section, "```go\n")
-	if code, _, ok = strings.Cut(code, "```"); !ok {
+	if ok {
+		code, _, ok = strings.Cut(code, "```")
+	}
+	if !ok {
 		t.Fatal("no Go code block in the section")
 	}
 	// Inside the module, so that it builds against this checkout.

@@ -66,7 +66,6 @@ type fakeSession struct {
 	recs   []fakeRecord
 	lastK  uint64
 	frames [][]byte
-	ended  bool // a close record has been written
 }
 
 func newFakeServer(t *testing.T) *fakeServer {

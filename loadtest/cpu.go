@@ -1,19 +1,6 @@
 package loadtest
 
-import (
-	"syscall"
-	"time"
-)
-
-// processCPU returns the CPU time (user plus system) this process has used,
-// the load tester's own cost.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+import "time"
 
 // percentOfCore is cpu over wall as a percentage of one core.
 func percentOfCore(cpu, wall time.Duration) float64 {

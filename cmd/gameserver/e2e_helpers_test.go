@@ -204,19 +204,6 @@ func (l *logTail) waitFor(t *testing.T, d time.Duration, ok func(logLine) bool) 
 	}
 }
 
-// count returns how many lines ok accepts so far.
-func (l *logTail) count(ok func(logLine) bool) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, line := range l.lines {
-		if ok(line) {
-			n++
-		}
-	}
-	return n
-}
-
 // testConfig is a config for tests: an ephemeral port and JSON logs the
 // harness can read. extra is appended to the [room] section.
 func testConfig(room string) string {

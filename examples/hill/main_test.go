@@ -128,7 +128,7 @@ radius = 50.0
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	st, err = c.WaitState(ctx, func(st world.State) bool {
+	_, err = c.WaitState(ctx, func(st world.State) bool {
 		x1, _ := at(st)
 		moved := x1 - x0
 		if left {

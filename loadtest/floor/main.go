@@ -22,21 +22,19 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/lxzan/gws"
 )
 
 type config struct {
-	role, addr        string
-	clients, size     int
-	rate, inputRate   int
-	warmup, measure   time.Duration
-	inputSize, budget int
+	role, addr      string
+	clients, size   int
+	rate, inputRate int
+	warmup, measure time.Duration
+	inputSize       int
 }
 
 func main() {
@@ -225,13 +223,4 @@ func drive(c config) (float64, error) {
 
 func perConn(c config, frames int64) float64 {
 	return float64(frames) / c.measure.Seconds() / float64(c.clients)
-}
-
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		fmt.Fprintln(os.Stderr, "floor: getrusage:", err)
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
