@@ -20,8 +20,8 @@ func TestStateEncodeNoAlloc(t *testing.T) {
 	for _, base := range []uint32{0, a.w.Tick() - 1, a.w.Tick() - 30} {
 		a.w.DeltaSince(base, &d)
 		allocs := testing.AllocsPerRun(100, func() {
-			buf = netcode.AppendStateHead(buf[:0], &d, 123456, 789)
-			buf = netcode.AppendStateBody(buf, &d)
+			buf = netcode.AppendStateHead(buf[:0], &d, 123456, 789, nil)
+			buf = netcode.AppendStateBody(buf, &d, nil)
 		})
 		if allocs != 0 {
 			t.Errorf("state from base %d: %v allocations, want 0", base, allocs)
@@ -47,11 +47,11 @@ func TestAppendControlNoAlloc(t *testing.T) {
 	in := &netcode.Input{Seq: 1, Input: world.Input{Axes: [4]int16{1, 2}}}
 	pong := &netcode.Pong{ClientTime: 1, ServerTime: 2}
 	allocs := testing.AllocsPerRun(100, func() {
-		buf, _ = netcode.AppendMessage(buf[:0], in)
-		buf, _ = netcode.AppendMessage(buf[:0], pong)
+		buf, _ = netcode.AppendFrame(buf[:0], in)
+		buf, _ = netcode.AppendFrame(buf[:0], pong)
 	})
 	if allocs != 0 {
-		t.Errorf("AppendMessage(input, pong): %v allocations, want 0", allocs)
+		t.Errorf("AppendFrame(input, pong): %v allocations, want 0", allocs)
 	}
 }
 
@@ -71,7 +71,7 @@ func TestDecodeAckNoAlloc(t *testing.T) {
 }
 
 func TestPeekKindNoAllocs(t *testing.T) {
-	frame, err := netcode.AppendMessage(nil, &netcode.Input{Seq: 9, Ack: 7})
+	frame, err := netcode.AppendFrame(nil, &netcode.Input{Seq: 9, Ack: 7})
 	if err != nil {
 		t.Fatal(err)
 	}

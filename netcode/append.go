@@ -43,6 +43,23 @@ func appendArrayLen(b []byte, n int) []byte {
 	return binary.BigEndian.AppendUint32(append(b, mpArray32), uint32(n))
 }
 
+func appendMapLen(b []byte, n int) []byte {
+	switch {
+	case n < 16:
+		return append(b, mpFixMap|byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(b, mpMap16), uint16(n))
+	}
+	return binary.BigEndian.AppendUint32(append(b, mpMap32), uint32(n))
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, mpTrue)
+	}
+	return append(b, mpFalse)
+}
+
 func appendUint(b []byte, v uint64) []byte {
 	switch {
 	case v <= math.MaxInt8:

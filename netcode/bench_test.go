@@ -33,8 +33,8 @@ func BenchmarkEncodeState(b *testing.B) {
 			for b.Loop() {
 				a.tick()
 				a.w.DeltaSince(a.w.Tick()-1, &d)
-				buf = netcode.AppendStateHead(buf[:0], &d, a.w.Tick()*50, a.w.Tick())
-				buf = netcode.AppendStateBody(buf, &d)
+				buf = netcode.AppendStateHead(buf[:0], &d, a.w.Tick()*50, a.w.Tick(), nil)
+				buf = netcode.AppendStateBody(buf, &d, nil)
 				size += len(buf)
 			}
 			b.ReportMetric(float64(size)/float64(b.N), "B/frame")
@@ -51,7 +51,7 @@ func BenchmarkDecodeState(b *testing.B) {
 			warm(a)
 			var d world.Delta
 			a.w.DeltaSince(a.w.Tick()-1, &d)
-			frame := netcode.AppendStateBody(netcode.AppendStateHead(nil, &d, 1, 1), &d)
+			frame := netcode.AppendStateBody(netcode.AppendStateHead(nil, &d, 1, 1, nil), &d, nil)
 			b.SetBytes(int64(len(frame)))
 			b.ReportAllocs()
 			for b.Loop() {
@@ -83,9 +83,9 @@ func BenchmarkArenaRoomTick(b *testing.B) {
 		a.tick()
 		tick := a.w.Tick()
 		a.w.DeltaSince(tick-1, &d)
-		body = netcode.AppendStateBody(body[:0], &d)
+		body = netcode.AppendStateBody(body[:0], &d, nil)
 		for i := range heads {
-			heads[i] = netcode.AppendStateHead(heads[i][:0], &d, tick*50, tick)
+			heads[i] = netcode.AppendStateHead(heads[i][:0], &d, tick*50, tick, nil)
 			sent += len(heads[i]) + len(body)
 		}
 	}

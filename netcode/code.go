@@ -30,7 +30,12 @@ const (
 	CodeRoomClosed       Code = 4011 // room stopped; the session is back in the lobby state
 	CodeInternal         Code = 4012 // server bug; close
 	CodeTooManyRooms     Code = 4013 // join refused: it would create a room past room.max_rooms; stays connected
-	CodeJoinRefused      Code = 4014 // join refused by the game or its schemas; stays connected
+	CodeJoinRefused      Code = 4014 // join refused by the game (its reason in the message) or its schemas; stays connected
+	CodeRoomNotFound     Code = 4015 // join refused: no such room (name, id or code); stays connected
+	CodeRoomLocked       Code = 4016 // join refused: the room is locked; stays connected
+	CodeRoomExists       Code = 4017 // create refused: a room of that name exists; stays connected
+	CodeUnknownMessage   Code = 4018 // a message type the game does not take; error, frame ignored
+	CodeKicked           Code = 4019 // the game removed the player (its reason in the message); back in the lobby state
 )
 
 var codeNames = map[Code]string{
@@ -50,6 +55,11 @@ var codeNames = map[Code]string{
 	CodeInternal:         "internal",
 	CodeTooManyRooms:     "too_many_rooms",
 	CodeJoinRefused:      "join_refused",
+	CodeRoomNotFound:     "room_not_found",
+	CodeRoomLocked:       "room_locked",
+	CodeRoomExists:       "room_exists",
+	CodeUnknownMessage:   "unknown_message",
+	CodeKicked:           "kicked",
 }
 
 // String returns the code's snake_case name, as used in logs and metrics, or

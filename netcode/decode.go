@@ -25,20 +25,20 @@ func PeekKind(frame []byte) (Kind, error) {
 // leave, as a pointer. A server kind yields ErrUnexpectedKind, an unknown kind
 // ErrUnknownKind. A join with another version yields the *Join, holding only
 // that version, together with ErrVersionMismatch.
-func DecodeClient(frame []byte) (Message, error) {
+func DecodeClient(frame []byte) (Frame, error) {
 	return result(decodeClient(frame))
 }
 
 // result drops the message of a failed decode, keeping it only for a version
 // mismatch, and turns typed nil pointers into a nil Message.
-func result(m Message, err error) (Message, error) {
+func result(m Frame, err error) (Frame, error) {
 	if err != nil && !errors.Is(err, ErrVersionMismatch) {
 		return nil, err
 	}
 	return m, err
 }
 
-func decodeClient(frame []byte) (Message, error) {
+func decodeClient(frame []byte) (Frame, error) {
 	r := reader{b: frame}
 	n, err := r.head()
 	if err != nil {
@@ -71,6 +71,10 @@ func decodeClient(frame []byte) (Message, error) {
 			return nil, err
 		}
 		return &Ping{ClientTime: t}, r.end()
+	case KindMessage:
+		return decodeMessage(&r, n)
+	case KindList:
+		return decodeList(&r, n)
 	default: // KindLeave
 		if err := r.count(n, 1); err != nil {
 			return nil, err
@@ -84,11 +88,11 @@ func decodeClient(frame []byte) (Message, error) {
 // Delta is freshly allocated and ready for world.Apply. A client kind yields
 // ErrUnexpectedKind, an unknown kind ErrUnknownKind, a welcome with another
 // version the *Welcome holding it with ErrVersionMismatch.
-func DecodeServer(frame []byte) (Message, error) {
+func DecodeServer(frame []byte) (Frame, error) {
 	return result(decodeServer(frame))
 }
 
-func decodeServer(frame []byte) (Message, error) {
+func decodeServer(frame []byte) (Frame, error) {
 	r := reader{b: frame}
 	n, err := r.head()
 	if err != nil {
@@ -102,6 +106,12 @@ func decodeServer(frame []byte) (Message, error) {
 		return decodeWelcome(&r, n)
 	case KindSnapshot, KindDiff:
 		return decodeState(&r, n)
+	case KindRooms:
+		return decodeRooms(&r, n)
+	case KindEvent:
+		return decodeEvent(&r, n)
+	case KindRates:
+		return decodeRates(&r, n)
 	case KindPong:
 		if err := r.count(n, 3); err != nil {
 			return nil, err
@@ -214,7 +224,7 @@ func (r *reader) version() (int, error) {
 
 func decodeJoin(r *reader, n int) (*Join, error) {
 	if n < 2 {
-		return nil, r.fail("%d elements, want 5", n)
+		return nil, r.fail("%d elements, want 7", n)
 	}
 	v, err := r.version()
 	if err != nil {
@@ -226,10 +236,7 @@ func decodeJoin(r *reader, n int) (*Join, error) {
 		// cannot know.
 		return j, fmt.Errorf("%w: client speaks %d, server speaks %d", ErrVersionMismatch, v, ProtocolVersion)
 	}
-	if err := r.count(n, 5); err != nil {
-		return nil, err
-	}
-	if j.Room, err = r.clientStr("room", MaxRoomLen); err != nil {
+	if err := r.count(n, 7); err != nil {
 		return nil, err
 	}
 	if j.Mode, err = r.clientStr("mode", MaxModeLen); err != nil {
@@ -238,7 +245,180 @@ func decodeJoin(r *reader, n int) (*Join, error) {
 	if j.Name, err = r.clientStr("name", MaxNameLen); err != nil {
 		return nil, err
 	}
+	how, err := r.uint("how", uint64(maxJoinHow))
+	if err != nil {
+		return nil, err
+	}
+	j.How = JoinHow(how)
+	if j.Room, err = r.clientStr("room", MaxRoomLen); err != nil {
+		return nil, err
+	}
+	if j.Options, err = r.payload("options", MaxPayloadLen); err != nil {
+		return nil, err
+	}
 	return j, r.end()
+}
+
+func decodeMessage(r *reader, n int) (*Message, error) {
+	if err := r.count(n, 3); err != nil {
+		return nil, err
+	}
+	typ, err := r.clientStr("type", MaxTypeLen)
+	if err != nil {
+		return nil, err
+	}
+	if typ == "" {
+		return nil, r.fail("type: empty")
+	}
+	m := &Message{Type: typ}
+	if m.Payload, err = r.payload("payload", MaxPayloadLen); err != nil {
+		return nil, err
+	}
+	return m, r.end()
+}
+
+func decodeList(r *reader, n int) (*List, error) {
+	if err := r.count(n, 6); err != nil {
+		return nil, err
+	}
+	l := &List{}
+	var err error
+	if l.Request, err = r.u32("request"); err != nil {
+		return nil, err
+	}
+	if l.Mode, err = r.clientStr("mode", MaxModeLen); err != nil {
+		return nil, err
+	}
+	if l.Offset, err = r.u32("offset"); err != nil {
+		return nil, err
+	}
+	limit, err := r.uint("limit", math.MaxUint16)
+	if err != nil {
+		return nil, err
+	}
+	l.Limit = uint16(limit)
+	k, err := r.mapLen("filter", 2)
+	if err != nil {
+		return nil, err
+	}
+	if k > MaxFilterKeys {
+		return nil, r.fail("filter: %d keys, limit %d", k, MaxFilterKeys)
+	}
+	if k > 0 {
+		l.Filter = make(map[string]string, k)
+	}
+	for range k {
+		key, err := r.clientStr("filter key", MaxMetaKeyLen)
+		if err != nil {
+			return nil, err
+		}
+		if l.Filter[key], err = r.clientStr("filter value", MaxMetaValueLen); err != nil {
+			return nil, err
+		}
+	}
+	return l, r.end()
+}
+
+func decodeRooms(r *reader, n int) (*Rooms, error) {
+	if err := r.count(n, 4); err != nil {
+		return nil, err
+	}
+	rs := &Rooms{}
+	var err error
+	if rs.Request, err = r.u32("request"); err != nil {
+		return nil, err
+	}
+	if rs.Total, err = r.u32("total"); err != nil {
+		return nil, err
+	}
+	k, err := r.arrayLen("rooms", 8) // [id, name, mode, players, max, locked, meta] takes 8 bytes at least
+	if err != nil {
+		return nil, err
+	}
+	if k > MaxListLimit {
+		return nil, r.fail("rooms: %d, limit %d", k, MaxListLimit)
+	}
+	if k > 0 {
+		rs.Rooms = make([]RoomInfo, k)
+	}
+	for i := range rs.Rooms {
+		ri := &rs.Rooms[i]
+		if m, err := r.arrayLen("room", 1); err != nil {
+			return nil, err
+		} else if m != 7 {
+			return nil, r.fail("room: %d elements, want 7", m)
+		}
+		if ri.ID, err = r.str("room id", MaxRoomIDLen); err != nil {
+			return nil, err
+		}
+		if ri.Name, err = r.str("room name", MaxRoomLen); err != nil {
+			return nil, err
+		}
+		if ri.Mode, err = r.str("room mode", MaxModeLen); err != nil {
+			return nil, err
+		}
+		players, err := r.uint("players", math.MaxUint16)
+		if err != nil {
+			return nil, err
+		}
+		maxPlayers, err := r.uint("max players", math.MaxUint16)
+		if err != nil {
+			return nil, err
+		}
+		ri.Players, ri.MaxPlayers = int(players), int(maxPlayers)
+		if ri.Locked, err = r.bool("locked"); err != nil {
+			return nil, err
+		}
+		if ri.Metadata, err = r.payload("metadata", MaxMetadataLen); err != nil {
+			return nil, err
+		}
+	}
+	return rs, r.end()
+}
+
+func decodeEvent(r *reader, n int) (*Event, error) {
+	if err := r.count(n, 4); err != nil {
+		return nil, err
+	}
+	e := &Event{}
+	var err error
+	if e.Tick, err = r.u32("tick"); err != nil {
+		return nil, err
+	}
+	if e.Type, err = r.str("type", MaxTypeLen); err != nil {
+		return nil, err
+	}
+	if e.Type == "" {
+		return nil, r.fail("type: empty")
+	}
+	if e.Payload, err = r.payload("payload", MaxEventLen); err != nil {
+		return nil, err
+	}
+	return e, r.end()
+}
+
+func decodeRates(r *reader, n int) (*Rates, error) {
+	if err := r.count(n, 4); err != nil {
+		return nil, err
+	}
+	ra := &Rates{}
+	var err error
+	if ra.Tick, err = r.u32("tick"); err != nil {
+		return nil, err
+	}
+	tick, err := r.uint("tick rate", math.MaxUint16)
+	if err != nil {
+		return nil, err
+	}
+	send, err := r.uint("send rate", math.MaxUint16)
+	if err != nil {
+		return nil, err
+	}
+	ra.TickRate, ra.SendRate = int(tick), int(send)
+	if ra.SendRate < 1 || ra.SendRate > ra.TickRate {
+		return nil, r.fail("rates %d/%d: want 1 <= send <= tick", ra.TickRate, ra.SendRate)
+	}
+	return ra, r.end()
 }
 
 // clientStr reads a string a client chose, which must be valid UTF-8.
@@ -284,7 +464,7 @@ func decodeInput(r *reader, n int, out *Input) error {
 
 func decodeWelcome(r *reader, n int) (*Welcome, error) {
 	if n < 2 {
-		return nil, r.fail("%d elements, want 11", n)
+		return nil, r.fail("%d elements, want 14", n)
 	}
 	v, err := r.version()
 	if err != nil {
@@ -294,7 +474,7 @@ func decodeWelcome(r *reader, n int) (*Welcome, error) {
 	if v != ProtocolVersion {
 		return w, fmt.Errorf("%w: server speaks %d, client speaks %d", ErrVersionMismatch, v, ProtocolVersion)
 	}
-	if err := r.count(n, 11); err != nil {
+	if err := r.count(n, 14); err != nil {
 		return nil, err
 	}
 	if w.Session, err = r.str("session", MaxSessionLen); err != nil {
@@ -325,6 +505,15 @@ func decodeWelcome(r *reader, n int) (*Welcome, error) {
 		return nil, err
 	}
 	if w.Schemas, err = decodeSchemas(r); err != nil {
+		return nil, err
+	}
+	if w.RoomID, err = r.str("room id", MaxRoomIDLen); err != nil {
+		return nil, err
+	}
+	if w.JoinCode, err = r.str("join code", MaxRoomIDLen); err != nil {
+		return nil, err
+	}
+	if w.ResumeToken, err = r.str("resume token", MaxTokenLen); err != nil {
 		return nil, err
 	}
 	return w, r.end()

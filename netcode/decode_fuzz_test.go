@@ -17,7 +17,7 @@ import (
 
 func addSeeds(f *testing.F) {
 	for _, s := range samples() {
-		frame, err := netcode.AppendMessage(nil, s.msg)
+		frame, err := netcode.AppendFrame(nil, s.msg)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -38,9 +38,9 @@ func checkErr(t *testing.T, err error) {
 }
 
 // checkStable re-encodes m and decodes the result with dec.
-func checkStable(t *testing.T, m netcode.Message, dec func([]byte) (netcode.Message, error)) {
+func checkStable(t *testing.T, m netcode.Frame, dec func([]byte) (netcode.Frame, error)) {
 	t.Helper()
-	again, err := netcode.AppendMessage(nil, m)
+	again, err := netcode.AppendFrame(nil, m)
 	if err != nil {
 		t.Fatalf("decoded %#v does not re-encode: %v", m, err)
 	}
@@ -52,7 +52,7 @@ func checkStable(t *testing.T, m netcode.Message, dec func([]byte) (netcode.Mess
 		t.Fatalf("unstable:\nfirst  %#v\nsecond %#v", m, m2)
 	}
 	// Encoding is canonical: the second encoding is the first's bytes.
-	if third, _ := netcode.AppendMessage(nil, m2); !bytes.Equal(third, again) {
+	if third, _ := netcode.AppendFrame(nil, m2); !bytes.Equal(third, again) {
 		t.Fatalf("re-encoding differs: %x then %x", again, third)
 	}
 }
@@ -128,7 +128,7 @@ func FuzzPeekKind(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		k, err := netcode.PeekKind(frame)
-		for _, dec := range []func([]byte) (netcode.Message, error){netcode.DecodeClient, netcode.DecodeServer} {
+		for _, dec := range []func([]byte) (netcode.Frame, error){netcode.DecodeClient, netcode.DecodeServer} {
 			m, derr := dec(frame)
 			if m == nil {
 				continue

@@ -4,7 +4,8 @@
 // the protocol specification; kind.go gives every frame's layout in one line.
 //
 // netcode encodes world's types (world.Delta, world.Schema, world.Input) and
-// imports only world and the standard library: never hollywood, gws,
+// imports only world, the standard library and msgpack (to decode and
+// encode the payloads whose shape a game chooses): never hollywood, gws,
 // net/http or toml. Transports move its frames as opaque bytes; the actors
 // package decides what to send when.
 //
@@ -31,8 +32,8 @@
 // means an integer in [0, 2³²-1], "i16" one in [-2¹⁵, 2¹⁵-1], and so on;
 // "str" is a msgpack str. A value of the wrong msgpack type, out of range or
 // over its length limit makes the frame malformed. Strings a client chooses
-// (room, mode, name) must also be valid UTF-8, because they reach world state
-// and other clients.
+// (room, mode, name, a message type, a filter) must also be valid UTF-8,
+// because they reach world state, games and other clients.
 //
 // A frame whose first element is an integer this version does not know is
 // ignored after an error frame (CodeUnknownKind), so that a later version may
@@ -42,22 +43,44 @@
 // # Protocol flow
 //
 // Connect. The client opens any transport. Nothing is sent until it joins;
-// the session is in the lobby state.
+// the session is in the lobby state. In the lobby state a client may also
+// list rooms (list, answered by rooms) and ping.
 //
-// Join. The client sends join with ProtocolVersion, a room name (empty to be
-// matched into any room of the mode with a free seat, or a new one), a mode
-// (empty for the server's default) and a player name. A version the server
-// does not speak gets error CodeVersionMismatch and a close; a full room
-// CodeRoomFull and an unknown mode CodeUnknownMode, and the session stays in
-// the lobby state, free to join again. A second join while seated gets
-// CodeAlreadyJoined.
+// Join. The client sends join with ProtocolVersion, a mode (empty for the
+// server's default), a player name, how it wants to join (JoinHow) and a
+// room, and options for the game (a payload, or nil):
+//
+//	how 0 match      room "": any public, unlocked room of the mode with a free seat whose
+//	                 game accepts the join (the oldest first), else a new room; room "x":
+//	                 the public room x, made if there is none (join or create)
+//	how 1 create     a new public room named room ("": a name the server picks);
+//	                 room_exists if the name is taken
+//	how 2 private    a new private room: not listed, never matchmade, joined only by its
+//	                 id or its join code; room is its name ("" is fine, names of private
+//	                 rooms need not be unique)
+//	how 3 existing   the public room named room, never a new one; room_not_found if none
+//	how 4 id         the room (public or private) whose id, or join code, is room;
+//	                 room_not_found if none
+//
+// The game sees the options of the join that created its room (its create
+// hook) and of every join (its join hook), and may refuse a join with a
+// reason: the client gets error join_refused with the reason as its
+// message (matchmaking, how 0 with an empty room, tries another room
+// first). A version the server does not speak gets error CodeVersionMismatch
+// and a close; a full room CodeRoomFull, a locked one CodeRoomLocked, an
+// unknown mode CodeUnknownMode, and the session stays in the lobby state,
+// free to join again. A second join while seated, or while a join is under
+// way, gets CodeAlreadyJoined.
 //
 // Welcome. The room admits the player and the server sends welcome: the
 // session id, the player id and the id of the entity that represents it, the
-// room and mode actually joined, the tick and send rates, the server clock and
-// the entity schemas. Schemas give each entity type's fields, in wire order,
-// with their types; a client needs them to read values (a Float field's
-// quantum turns the integer on the wire into units) and to apply deltas.
+// room's name and mode, the tick and send rates, the server clock, the entity
+// schemas, the room's id (to join it again by id), a private room's join
+// code (empty for a public room) and a resume token (empty when the server
+// holds no seats for players who lose their connection). Schemas give each
+// entity type's fields, in wire order, with their types; a client needs
+// them to read values (a Float field's quantum turns the integer on the wire
+// into units) and to apply deltas.
 //
 // State. A full snapshot follows the welcome, then, at the send rate, one
 // state per send: a diff against the client's baseline or, when there is
@@ -67,11 +90,42 @@
 // after inputAck on top of the state (reconciliation), and interpolates other
 // entities between recent states.
 //
+// Timing. Time a state by its tick and its serverTime, never by when it
+// arrived or by counting arrivals: consecutive states are usually
+// tickRate/sendRate ticks apart, but a send rate that does not divide the
+// tick rate, a late server timer, a room that caught up several steps at
+// once and the HTTP transports (which deliver states in bursts) all give
+// other gaps. A tick lasts 1/tickRate seconds of game time; serverTime,
+// the server's clock when the state was built, maps ticks to the server's
+// time, and a ping's pong gives the offset between the server's clock and
+// the client's.
+//
+// Rates. A reload of the server's config may change a running room's tick
+// and send rates. The room then sends rates, with the first tick that runs
+// at the new rates, before any state of that tick; a client uses the new
+// tick length from that tick on.
+//
 // Input and ack. The client sends input frames with an increasing seq,
-// starting at 1, and ack, the last tick it has applied (0 before the first
-// state). The room applies each player's buffered inputs at its next tick, in
-// seq order. A client with no input to send acknowledges states with ack
-// frames instead, at most once per state it applies.
+// starting at 1 for each seat (a seq restarts at 1 after a leave and a new
+// join), and ack, the last tick it has applied (0 before the first state).
+// The room applies each player's buffered inputs at its next tick, in seq
+// order; a seq not above the last one it took is dropped. A client with no
+// input to send acknowledges states with ack frames instead, at most once
+// per state it applies.
+//
+// Messages and events. A client sends its room message frames: a type (a
+// short string the game knows) and a payload. The room hands them to the
+// game at its next tick, each player's in the order it sent them, after
+// that player's inputs. A game that takes no messages answers each with
+// error unknown_message (the frame is ignored); a game that takes them may
+// ignore types it does not know. The room sends events: a type, a payload
+// and the tick the game sent it in, to one player, to all, or to all but
+// some. Events are never dropped and arrive in order with the states: a
+// client sees each event once, after a state of its tick or an earlier one
+// and before any state of a later tick, on every transport and across a
+// move from an HTTP transport to WebSocket. A client that cannot take its
+// events as fast as they come (the server's send queue fills) is closed as
+// a slow consumer.
 //
 // Ping. A client may send ping with any 64-bit value, typically its clock;
 // the server answers pong with the value and its own clock, which gives the
@@ -79,17 +133,31 @@
 //
 // Leave. The client gives up its seat with leave and is back in the lobby
 // state; closing the connection does the same. When a room stops, its
-// clients get error CodeRoomClosed and are back in the lobby state.
+// clients get error CodeRoomClosed and are back in the lobby state; when
+// the game removes a player, it gets CodeKicked with the game's reason.
+//
+// Listing. list asks for a page of the public rooms, of one mode or of all,
+// optionally only those whose metadata has given values (compared as text);
+// rooms answers with the total number that matched and the page, in the
+// order rooms were made, carrying the request number of the list it
+// answers. Private rooms are never listed.
 //
 // # Deltas
 //
 // The server keeps a bounded history of changes in each room's world (the
 // room.history setting, in ticks) and, per client, the highest tick it has
 // acknowledged: the baseline. Each send builds, as in Quake 3, a diff from
-// that baseline to the current tick. A baseline of 0 (none yet), one the
-// server does not know, or one older than the history gets a full snapshot
-// instead. An ack of 0 after a nonzero one clears the baseline, so a client
-// that has lost its state gets a snapshot.
+// that baseline to the current tick. A baseline of 0 (none yet) or one
+// older than the history gets a full snapshot instead.
+//
+// Acknowledgements move the baseline forward only. An ack of 0 asks for a
+// full snapshot: the baseline is cleared, and every ack of a tick before
+// the next state the server sends is ignored, so that an older ack still on
+// its way (in an input sent before the reset, say) cannot pin the baseline
+// the client has lost. An ack of a tick the server never sent this client
+// (after the current tick, or before the first state of its seat, which may
+// be an ack meant for its previous room) is ignored: the baseline stays
+// where it was.
 //
 // A diff carries added entities with all their values, removed entity ids,
 // and per changed entity a field mask and the changed values: the new text
@@ -103,55 +171,101 @@
 // moves the baseline only forward. A client that receives a diff whose
 // baseline it no longer has drops it and sends ack 0.
 //
-// The bytes after a state's head (added, changed, removed) depend only on the
-// delta, so the server encodes them once per distinct baseline and shares
-// them among all clients on that baseline, each behind its own short head
-// (AppendStateHead, AppendStateBody).
+// A client applies a diff to a copy of its baseline in this order: remove
+// the removed entities, apply the changes to the entities that remain, add
+// the added ones, then apply the private section. Entity ids are never
+// reused within a room: an id that is removed never comes back, so an added
+// id is always a new entity.
+//
+// Private fields (a schema field with the private flag) belong to the
+// player who owns the entity. Everyone else reads them as zero (an empty
+// string for String fields): added entities carry 0 there and changes leave
+// them out. The owner gets them in its state's private section, in the
+// layout of changed: for an entity the state adds, its private fields that
+// are not zero (the difference from zero); for others, the private fields
+// that changed since the baseline. A state without private data for its
+// receiver leaves the section out (the array is one element shorter).
+//
+// A game may also show each player only some entities. An entity a player
+// does not see is not in its states; one it starts to see is added, with
+// all its values, and one it stops seeing is removed, even though it still
+// exists for others. Ids are still never reused: an entity a player sees
+// again comes back with its old id.
+//
+// The bytes after a state's head (added, changed, removed) depend only on
+// the delta, so the server encodes them once per distinct baseline and view
+// and shares them among all clients in that position, each behind its own
+// short head (AppendStateHead, AppendStateBody).
 //
 // # Layouts
 //
 // Client to server:
 //
-//	join     [1, version int, room str, mode str, name str]
+//	join     [1, version int, mode str, name str, how u8, room str, options]
 //	input    [3, seq u32, ack u32, buttons u32, axis0 i16, axis1 i16, axis2 i16, axis3 i16]
 //	ack      [4, ack u32]
 //	ping     [7, clientTime u64]
 //	leave    [10]
+//	message  [11, type str, payload]
+//	list     [12, request u32, mode str, offset u32, limit u16, filter]
 //
 // An input carries 0 to 4 axes; missing trailing axes are 0, and encoders
 // leave out trailing zeros. Games give buttons and axes their meaning; the
-// arena reads axes 0 and 1 as the direction, ±1000 at full deflection.
+// arena reads axes 0 and 1 as the direction, ±1000 at full deflection. A
+// list's limit of 0 asks for the server's page size; filter is a map of
+// metadata key to value, both str.
 //
 // Server to client:
 //
 //	welcome  [2, version int, session str, player u32, entity u32, room str, mode str,
-//	          tickRate u16, sendRate u16, serverTime u32, schemas]
-//	snapshot [5, tick u32, serverTime u32, inputAck u32, added]
-//	diff     [6, tick u32, baseline u32, serverTime u32, inputAck u32, added, changed, removed]
+//	          tickRate u16, sendRate u16, serverTime u32, schemas, roomID str,
+//	          joinCode str, resumeToken str]
+//	snapshot [5, tick u32, serverTime u32, inputAck u32, (private,) added]
+//	diff     [6, tick u32, baseline u32, serverTime u32, inputAck u32, (private,) added,
+//	          changed, removed]
 //	pong     [8, clientTime u64, serverTime u32]
 //	error    [9, code u16, message str]
+//	rooms    [13, request u32, total u32, [room, …]]
+//	event    [14, tick u32, type str, payload]
+//	rates    [15, tick u32, tickRate u16, sendRate u16]
 //
 // with
 //
-//	schemas  [[name str, [[fieldName str, type u8, quantum float64, maxLen u16], …]], …]
+//	schemas  [[name str, [[fieldName str, type u8, quantum float64, maxLen u16, flags u8], …]], …]
 //	added    [[id u32, type u8, v0, v1, …], …]      one array per entity, every field
 //	changed  [idGap u32, mask u64, v…, idGap u32, mask u64, v…, …]    one flat array
+//	private  as changed
 //	removed  [idGap u32, …]                          one flat array
+//	room     [id str, name str, mode str, players u16, maxPlayers u16, locked bool, metadata]
 //
 // serverTime is milliseconds since the server process started, wrapping after
 // 49.7 days; compare two of them with unsigned subtraction. A field type is a
 // world.FieldType (1 int, 2 float, 3 bool, 4 string); quantum is the
-// resolution of a float field (0 for others) and maxLen the length limit of a
-// string field (0 for the default, world.DefaultMaxLen). A value v is an int
-// for numeric fields and a str for String fields; an empty string may be sent
-// as the int 0. In added, type indexes schemas. A diff's baseline is between 1
-// and its tick.
+// resolution of a float field (0 for others), maxLen the length limit of a
+// string field (0 for the default, world.DefaultMaxLen) and flags bit 0
+// marks a private field (other bits are 0). A value v is an int for numeric
+// fields and a str for String fields; an empty string may be sent as the
+// int 0. In added, type indexes schemas. A diff's baseline is between 1 and
+// its tick.
 //
-// In changed, each entity takes 2+popcount(mask) elements: its id gap, its
-// mask (bit i set when field i changed, never 0) and one value per set bit,
-// lowest bit first. Changed and removed list ids in ascending order, each as
-// the gap from the previous id (the first as the id itself): gaps are never
-// 0 and the ids never overflow u32. Entity ids start at 1.
+// In changed and private, each entity takes 2+popcount(mask) elements: its
+// id gap, its mask (bit i set when field i changed, never 0) and one value
+// per set bit, lowest bit first. Changed, private and removed list ids in
+// ascending order, each as the gap from the previous id (the first as the id
+// itself): gaps are never 0 and the ids never overflow u32. Entity ids start
+// at 1.
+//
+// A payload (options, a message's, an event's, metadata) is any one msgpack
+// value, or nil for none: the game decides its shape (msgpack maps with
+// string keys are the usual choice; metadata is always a map). Decoders
+// check it is one well-formed value within its size limit, with arrays and
+// maps nested at most MaxPayloadDepth deep, and keep its bytes; a game
+// decodes it strictly into its own types.
+//
+// Integers are msgpack integers, never floats, whatever the language: a
+// JavaScript encoder writes a float64 for a number it cannot prove is an
+// integer (1.0 from a division, say), and a ping whose clientTime is a
+// float is bad_frame. Use the encoder's integer types, or round first.
 //
 // # Codes
 //
@@ -172,23 +286,30 @@
 //	4003 rate_limited       frame over the session's rate (session.input_rate, input_burst) is dropped;
 //	                        error at most once a second; close after session.max_rejected drops
 //	4004 room_full          join refused, the room has no free seat; stays connected
-//	4005 not_joined         input, ack or leave before a join; error, frame ignored
+//	4005 not_joined         input, ack, message or leave before a join; error, frame ignored
 //	4006 version_mismatch   join with another ProtocolVersion; error, close
 //	4007 slow_consumer      the client kept too far behind the frames sent to it; close
 //	4008 heartbeat_timeout  nothing heard from the client for too long; close
-//	4009 already_joined     join on a seated session; error, frame ignored
+//	4009 already_joined     join on a seated or joining session; error, frame ignored
 //	4010 unknown_mode       join refused, no such game mode; stays connected
-//	4011 room_closed        the room stopped; the session is back in the lobby state
+//	4011 room_closed        the room stopped (the message may say why); back in the lobby state
 //	4012 internal           a server fault; close
 //	4013 too_many_rooms     join refused, it would create a room past room.max_rooms; stays connected
-//	4014 join_refused       join refused by the game (or its schemas do not fit the wire); stays connected
+//	4014 join_refused       join refused by the game (the message is its reason), or the
+//	                        game's schemas do not fit the wire; stays connected
+//	4015 room_not_found     join refused, no room of that name, id or join code; stays connected
+//	4016 room_locked        join refused, the room is locked; stays connected
+//	4017 room_exists        create refused, a public room of that name exists; stays connected
+//	4018 unknown_message    a message the game does not take; error, frame ignored
+//	4019 kicked             the game removed the player (the message is its reason); back in the
+//	                        lobby state
 //
 // Code.Closes says which codes close. Codes this version does not know are
 // to be shown to the user and otherwise treated as internal.
 //
 // # Limits
 //
-//	room                 64 bytes    MaxRoomLen
+//	room                 64 bytes    MaxRoomLen (a name, id or join code in join)
 //	mode                 32 bytes    MaxModeLen
 //	player name          32 bytes    MaxNameLen
 //	session id           64 bytes    MaxSessionLen
@@ -198,7 +319,16 @@
 //	schemas             256          MaxSchemas
 //	fields per schema   1–64         MaxFields
 //	axes per input      0–4          MaxAxes
-//	state head           22 bytes    MaxStateHeadLen
+//	state head           22 bytes    MaxStateHeadLen, before a private section
+//	message/event type   32 bytes    MaxTypeLen, at least 1
+//	room id, join code   32 bytes    MaxRoomIDLen
+//	resume token         64 bytes    MaxTokenLen
+//	options, message   1024 bytes    MaxPayloadLen
+//	event payload     16384 bytes    MaxEventLen
+//	metadata           1024 bytes    MaxMetadataLen
+//	payload depth         8          MaxPayloadDepth
+//	rooms per answer    100          MaxListLimit
+//	filter keys           8          MaxFilterKeys, each key 32 bytes, value 64 bytes
 //
 // The server reads whole frames of up to websocket.read_limit bytes (4096 by
 // default), far above the largest client frame; a longer one is answered
@@ -213,7 +343,13 @@ import "github.com/tickroom/tickroom/world"
 //
 // History:
 //   - 1: first version.
-const ProtocolVersion = 1
+//   - 2: join says how (match, create, private, existing, by id or code)
+//     and carries options; welcome carries the room id, a private room's
+//     join code and a resume token; schemas mark private fields; states
+//     carry the receiver's private section; game messages (client to room)
+//     and events (room to clients); room listings; rate changes; codes
+//     4015–4019.
+const ProtocolVersion = 2
 
 // Length limits in bytes. Strings over them make a frame malformed.
 const (
@@ -224,6 +360,26 @@ const (
 	MaxErrorLen      = 256  // error message
 	MaxSchemaNameLen = 32   // entity type and field names in welcome
 	MaxValueLen      = 1024 // String field values, and a String field's maxLen
+	MaxTypeLen       = 32   // message and event type
+	MaxRoomIDLen     = 32   // room id and join code
+	MaxTokenLen      = 64   // resume token
+	MaxMetaKeyLen    = 32   // listing filter key
+	MaxMetaValueLen  = 64   // listing filter value
+)
+
+// Payload limits: a payload is one msgpack value of at most this many bytes,
+// with arrays and maps nested at most MaxPayloadDepth deep.
+const (
+	MaxPayloadLen   = 1024      // join options and message payloads, from clients
+	MaxEventLen     = 16 * 1024 // event payloads, from the server
+	MaxMetadataLen  = 1024      // a room's metadata
+	MaxPayloadDepth = 8
+)
+
+// Listing limits.
+const (
+	MaxListLimit  = 100 // rooms in one answer
+	MaxFilterKeys = 8   // metadata keys in one filter
 )
 
 // Count limits.

@@ -10,7 +10,7 @@ var (
 	// ErrMalformed reports a frame that is not one msgpack array in the
 	// layout of its kind: bad msgpack, truncation, trailing bytes, a wrong
 	// element count or type, an out-of-range number or a string over its
-	// limit. AppendMessage also reports values the wire cannot carry with it.
+	// limit. AppendFrame also reports values the wire cannot carry with it.
 	ErrMalformed = errors.New("netcode: malformed frame")
 
 	// ErrUnknownKind reports a well-formed array whose first element is an

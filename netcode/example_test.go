@@ -27,8 +27,8 @@ func Example() {
 	// Room: one body for every client on baseline 1, one head per client.
 	var d world.Delta
 	w.DeltaSince(baseline.Tick, &d)
-	body := netcode.AppendStateBody(nil, &d)
-	frame := netcode.AppendStateHead(nil, &d, 2050, 7) // server time, this client's input ack
+	body := netcode.AppendStateBody(nil, &d, nil)
+	frame := netcode.AppendStateHead(nil, &d, 2050, 7, nil) // server time, this client's input ack
 	frame = append(frame, body...)
 
 	// Client.

@@ -18,7 +18,7 @@ const tickDur = 50 * time.Millisecond
 // fuzz tests. Samples are pointers, as the decoders return them.
 type sample struct {
 	name string // the kind's name; also the golden file name
-	msg  netcode.Message
+	msg  netcode.Frame
 }
 
 func samples() []sample {
@@ -60,7 +60,7 @@ func samples() []sample {
 }
 
 // fromClient reports whether a message travels from client to server.
-func fromClient(m netcode.Message) bool {
+func fromClient(m netcode.Frame) bool {
 	switch m.Kind() {
 	case netcode.KindJoin, netcode.KindInput, netcode.KindAck, netcode.KindPing, netcode.KindLeave:
 		return true
@@ -69,18 +69,18 @@ func fromClient(m netcode.Message) bool {
 }
 
 // decode decodes a frame with the decoder for m's direction.
-func decode(frame []byte, m netcode.Message) (netcode.Message, error) {
+func decode(frame []byte, m netcode.Frame) (netcode.Frame, error) {
 	if fromClient(m) {
 		return netcode.DecodeClient(frame)
 	}
 	return netcode.DecodeServer(frame)
 }
 
-func mustAppend(tb testing.TB, m netcode.Message) []byte {
+func mustAppend(tb testing.TB, m netcode.Frame) []byte {
 	tb.Helper()
-	b, err := netcode.AppendMessage(nil, m)
+	b, err := netcode.AppendFrame(nil, m)
 	if err != nil {
-		tb.Fatalf("AppendMessage(%#v): %v", m, err)
+		tb.Fatalf("AppendFrame(%#v): %v", m, err)
 	}
 	return b
 }

@@ -50,7 +50,7 @@ const (
 	input
 )
 
-func (d decoder) decode(frame []byte) (netcode.Message, error) {
+func (d decoder) decode(frame []byte) (netcode.Frame, error) {
 	switch d {
 	case client:
 		return netcode.DecodeClient(frame)

@@ -67,6 +67,50 @@ func (r *reader) arrayLen(what string, minSize int) (int, error) {
 	return int(n), nil
 }
 
+// mapLen reads a map header: the number of key, value pairs. Every key and
+// value takes at least minSize bytes between them.
+func (r *reader) mapLen(what string, minSize int) (int, error) {
+	if len(r.b) == 0 {
+		return 0, r.truncated(what)
+	}
+	c := r.b[0]
+	var n uint64
+	switch {
+	case c&0xf0 == mpFixMap:
+		n, r.b = uint64(c&0x0f), r.b[1:]
+	case c == mpMap16:
+		if len(r.b) < 3 {
+			return 0, r.truncated(what)
+		}
+		n, r.b = uint64(binary.BigEndian.Uint16(r.b[1:])), r.b[3:]
+	case c == mpMap32:
+		if len(r.b) < 5 {
+			return 0, r.truncated(what)
+		}
+		n, r.b = uint64(binary.BigEndian.Uint32(r.b[1:])), r.b[5:]
+	default:
+		return 0, r.fail("%s: want map, got %s", what, describe(c))
+	}
+	if n > uint64(len(r.b)/minSize) {
+		return 0, r.fail("%s: %d pairs cannot fit in %d bytes", what, n, len(r.b))
+	}
+	return int(n), nil
+}
+
+// bool reads a msgpack bool.
+func (r *reader) bool(what string) (bool, error) {
+	if len(r.b) == 0 {
+		return false, r.truncated(what)
+	}
+	switch c := r.b[0]; c {
+	case mpTrue, mpFalse:
+		r.b = r.b[1:]
+		return c == mpTrue, nil
+	default:
+		return false, r.fail("%s: want bool, got %s", what, describe(c))
+	}
+}
+
 // num reads an integer of any msgpack width. A negative value comes back as
 // its two's complement in u with neg set.
 func (r *reader) num(what string) (u uint64, neg bool, err error) {

@@ -26,12 +26,12 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("decode %x: %v", frame, err)
 			}
 			if !reflect.DeepEqual(got, s.msg) {
-				t.Errorf("decode(AppendMessage(m)) = %#v, want %#v", got, s.msg)
+				t.Errorf("decode(AppendFrame(m)) = %#v, want %#v", got, s.msg)
 			}
 			// A value encodes like its pointer.
-			byValue, err := netcode.AppendMessage(nil, reflect.ValueOf(s.msg).Elem().Interface().(netcode.Message))
+			byValue, err := netcode.AppendFrame(nil, reflect.ValueOf(s.msg).Elem().Interface().(netcode.Frame))
 			if err != nil || !bytes.Equal(byValue, frame) {
-				t.Errorf("AppendMessage(value) = %x, %v; want %x", byValue, err, frame)
+				t.Errorf("AppendFrame(value) = %x, %v; want %x", byValue, err, frame)
 			}
 		})
 	}
@@ -135,11 +135,11 @@ func TestStateFromWorld(t *testing.T) {
 			if tc.base.Tick != 0 && (len(d.Added) == 0 || len(d.Changed) == 0 || len(d.Removed) == 0) {
 				t.Fatalf("want added, changed and removed entities; got %d, %d, %d", len(d.Added), len(d.Changed), len(d.Removed))
 			}
-			frame := netcode.AppendStateHead(nil, &d, 1234, 56)
+			frame := netcode.AppendStateHead(nil, &d, 1234, 56, nil)
 			if len(frame) > netcode.MaxStateHeadLen {
 				t.Errorf("head is %d bytes, over MaxStateHeadLen %d", len(frame), netcode.MaxStateHeadLen)
 			}
-			frame = netcode.AppendStateBody(frame, &d)
+			frame = netcode.AppendStateBody(frame, &d, nil)
 			m, err := netcode.DecodeServer(frame)
 			if err != nil {
 				t.Fatalf("DecodeServer: %v", err)
@@ -158,9 +158,9 @@ func TestStateFromWorld(t *testing.T) {
 				t.Errorf("decoded delta\n got %+v\nwant %+v", got, want)
 			}
 			// The encoder checks agree: the world's delta encodes through
-			// AppendMessage to the same bytes.
-			if viaMsg, err := netcode.AppendMessage(nil, &netcode.State{ServerTime: 1234, InputAck: 56, Delta: d}); err != nil || !bytes.Equal(viaMsg, frame) {
-				t.Errorf("AppendMessage = %x, %v; want %x", viaMsg, err, frame)
+			// AppendFrame to the same bytes.
+			if viaMsg, err := netcode.AppendFrame(nil, &netcode.State{ServerTime: 1234, InputAck: 56, Delta: d}); err != nil || !bytes.Equal(viaMsg, frame) {
+				t.Errorf("AppendFrame = %x, %v; want %x", viaMsg, err, frame)
 			}
 			got, err := world.Apply(schemas, tc.base, &s.Delta)
 			if err != nil {
@@ -194,7 +194,7 @@ func TestClientMirror(t *testing.T) {
 			a.leave(i % len(a.players))
 		}
 		a.w.DeltaSince(acked, &d)
-		frame = netcode.AppendStateBody(netcode.AppendStateHead(frame[:0], &d, uint32(i), 0), &d)
+		frame = netcode.AppendStateBody(netcode.AppendStateHead(frame[:0], &d, uint32(i), 0, nil), &d, nil)
 		m, err := netcode.DecodeServer(frame)
 		if err != nil {
 			t.Fatalf("tick %d: %v", a.w.Tick(), err)
@@ -241,7 +241,7 @@ func TestAppendMessageRejects(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		msg  netcode.Message
+		msg  netcode.Frame
 	}{
 		{"nil", nil},
 		{"nil pointer", (*netcode.Join)(nil)},
@@ -269,12 +269,12 @@ func TestAppendMessageRejects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := []byte("keep")
-			got, err := netcode.AppendMessage(dst, tc.msg)
+			got, err := netcode.AppendFrame(dst, tc.msg)
 			if !errors.Is(err, netcode.ErrMalformed) {
-				t.Errorf("AppendMessage error = %v, want ErrMalformed", err)
+				t.Errorf("AppendFrame error = %v, want ErrMalformed", err)
 			}
 			if string(got) != "keep" {
-				t.Errorf("AppendMessage changed dst to %q", got)
+				t.Errorf("AppendFrame changed dst to %q", got)
 			}
 		})
 	}

@@ -45,7 +45,10 @@ func checkSchema(s world.Schema) error {
 	return nil
 }
 
-// appendSchemas writes [[name, [[field, type, quantum, maxLen], …]], …].
+// Field flags, the last element of a field in a welcome's schemas.
+const fieldPrivate = 1 << 0 // Field.Private
+
+// appendSchemas writes [[name, [[field, type, quantum, maxLen, flags], …]], …].
 func appendSchemas(dst []byte, schemas []world.Schema) []byte {
 	dst = appendArrayLen(dst, len(schemas))
 	for _, s := range schemas {
@@ -53,11 +56,16 @@ func appendSchemas(dst []byte, schemas []world.Schema) []byte {
 		dst = appendString(dst, s.Name)
 		dst = appendArrayLen(dst, len(s.Fields))
 		for _, f := range s.Fields {
-			dst = append(dst, mpFixArray|4)
+			var flags uint64
+			if f.Private {
+				flags |= fieldPrivate
+			}
+			dst = append(dst, mpFixArray|5)
 			dst = appendString(dst, f.Name)
 			dst = appendUint(dst, uint64(f.Type))
 			dst = appendFloat64(dst, f.Quantum)
 			dst = appendUint(dst, uint64(f.MaxLen))
+			dst = appendUint(dst, flags)
 		}
 	}
 	return dst
@@ -85,7 +93,7 @@ func decodeSchemas(r *reader) ([]world.Schema, error) {
 		if s.Name, err = r.str("schema name", MaxSchemaNameLen); err != nil {
 			return nil, err
 		}
-		k, err := r.arrayLen("fields", 9) // [name, type, float32, maxLen] is at least 9 bytes
+		k, err := r.arrayLen("fields", 10) // [name, type, float32, maxLen, flags] is at least 10 bytes
 		if err != nil {
 			return nil, err
 		}
@@ -108,8 +116,8 @@ func decodeSchemas(r *reader) ([]world.Schema, error) {
 func decodeField(r *reader, f *world.Field) error {
 	if m, err := r.arrayLen("field", 1); err != nil {
 		return err
-	} else if m != 4 {
-		return r.fail("field: %d elements, want 4", m)
+	} else if m != 5 {
+		return r.fail("field: %d elements, want 5", m)
 	}
 	var err error
 	if f.Name, err = r.str("field name", MaxSchemaNameLen); err != nil {
@@ -124,6 +132,11 @@ func decodeField(r *reader, f *world.Field) error {
 		return err
 	}
 	maxLen, err := r.uint("field max length", MaxValueLen)
+	if err != nil {
+		return err
+	}
 	f.MaxLen = int(maxLen)
+	flags, err := r.uint("field flags", fieldPrivate)
+	f.Private = flags&fieldPrivate != 0
 	return err
 }

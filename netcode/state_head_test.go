@@ -16,7 +16,7 @@ func TestDecodeStateHeadMatchesDecodeServer(t *testing.T) {
 	var d world.Delta
 	for _, base := range []uint32{0, a.w.Tick() - 1, a.w.Tick() - 30} {
 		a.w.DeltaSince(base, &d)
-		frame := netcode.AppendStateBody(netcode.AppendStateHead(nil, &d, 123456, 789), &d)
+		frame := netcode.AppendStateBody(netcode.AppendStateHead(nil, &d, 123456, 789, nil), &d, nil)
 		m, err := netcode.DecodeServer(frame)
 		if err != nil {
 			t.Fatalf("base %d: DecodeServer: %v", base, err)

@@ -10,6 +10,9 @@ type EntityState struct {
 	ID     EntityID
 	Type   uint8
 	Values []Value
+	// Owner is the entity's owner in deltas a World makes (the server's
+	// side); it does not travel, so a client's states have none.
+	Owner PlayerID
 }
 
 // Change is a changed entity in a Delta: Mask has bit i set when field i
@@ -19,6 +22,10 @@ type Change struct {
 	ID     EntityID
 	Mask   uint64
 	Values []Value
+	// Type and Owner are the entity's, in deltas a World makes (the
+	// server's side); they do not travel.
+	Type  uint8
+	Owner PlayerID
 }
 
 // Delta turns the state at tick Base into the state at tick Tick. Base zero
@@ -34,6 +41,11 @@ type Delta struct {
 	Added   []EntityState
 	Changed []Change
 	Removed []EntityID
+	// Private holds, in a delta made for one player, the changes of its
+	// own entities' private fields (see PrivateFor), applied after the
+	// rest: for an entity added by this delta, its private values (the
+	// difference from zero). Sorted by id.
+	Private []Change
 
 	vals []Value   // backing store of Changed[i].Values
 	ents []*Entity // scratch: changed entities of the pass being built
@@ -46,7 +58,7 @@ func (d *Delta) Full() bool { return d.Base == 0 }
 func (d *Delta) Reset() {
 	clear(d.Added) // drop references to entity storage
 	d.Tick, d.Base = 0, 0
-	d.Added, d.Changed, d.Removed, d.vals = d.Added[:0], d.Changed[:0], d.Removed[:0], d.vals[:0]
+	d.Added, d.Changed, d.Removed, d.Private, d.vals = d.Added[:0], d.Changed[:0], d.Removed[:0], d.Private[:0], d.vals[:0]
 }
 
 // DeltaSince fills d with the changes from tick base to the current tick. When
@@ -66,7 +78,7 @@ func (w *World) DeltaSince(base uint32, d *Delta) {
 			switch r.field {
 			case recSpawn:
 				if e := w.byID[r.id]; e != nil {
-					d.Added = append(d.Added, EntityState{ID: e.id, Type: e.typ, Values: e.vals})
+					d.Added = append(d.Added, EntityState{ID: e.id, Type: e.typ, Values: e.vals, Owner: e.owner})
 				}
 			case recRemove:
 				if r.created <= base { // the baseline had it
@@ -117,7 +129,7 @@ func (w *World) collectChanges(d *Delta) {
 			mask |= uint64(1) << f
 		}
 		if mask != 0 {
-			d.Changed = append(d.Changed, Change{ID: e.id, Mask: mask})
+			d.Changed = append(d.Changed, Change{ID: e.id, Mask: mask, Type: e.typ, Owner: e.owner})
 		}
 	}
 	clear(d.ents)
@@ -134,7 +146,7 @@ func (w *World) collectChanges(d *Delta) {
 func (w *World) fullInto(d *Delta) {
 	d.Base = 0
 	for _, e := range w.order {
-		d.Added = append(d.Added, EntityState{ID: e.id, Type: e.typ, Values: e.vals})
+		d.Added = append(d.Added, EntityState{ID: e.id, Type: e.typ, Values: e.vals, Owner: e.owner})
 	}
 }
 

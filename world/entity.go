@@ -15,6 +15,7 @@ type EntityID uint32
 type Entity struct {
 	w       *World
 	id      EntityID
+	owner   PlayerID // sees the private fields; 0: nobody
 	typ     uint8
 	created uint32 // tick it was spawned in
 	removed bool
@@ -30,6 +31,9 @@ type Entity struct {
 
 // ID returns the entity's id.
 func (e *Entity) ID() EntityID { return e.id }
+
+// Owner returns the player who owns the entity (0: none); see SpawnOwned.
+func (e *Entity) Owner() PlayerID { return e.owner }
 
 // Type returns the index of the entity's schema in the world's schemas.
 func (e *Entity) Type() int { return int(e.typ) }

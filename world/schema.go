@@ -49,6 +49,10 @@ type Field struct {
 	// MaxLen bounds a String field in bytes; longer values are cut. Zero means
 	// DefaultMaxLen.
 	MaxLen int
+	// Private fields are sent only to the player who owns the entity
+	// (World.SpawnOwned): its ammo, its hand of cards. Every other player
+	// reads the field as zero.
+	Private bool
 }
 
 // Schema describes one entity type: its name and ordered fields. Field order
@@ -81,6 +85,17 @@ func (s Schema) Validate() error {
 		}
 	}
 	return nil
+}
+
+// PrivateMask has bit i set for each private field i.
+func (s Schema) PrivateMask() uint64 {
+	var m uint64
+	for i, f := range s.Fields {
+		if f.Private {
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 // FieldIndex returns the index of the field called name, or -1: clients and

@@ -18,7 +18,7 @@ type State struct {
 func (w *World) Snapshot() State {
 	s := State{Tick: w.tick, Entities: make([]EntityState, len(w.order))}
 	for i, e := range w.order {
-		s.Entities[i] = EntityState{ID: e.id, Type: e.typ, Values: slices.Clone(e.vals)}
+		s.Entities[i] = EntityState{ID: e.id, Type: e.typ, Values: slices.Clone(e.vals), Owner: e.owner}
 	}
 	return s
 }
@@ -75,6 +75,9 @@ func Apply(schemas []Schema, base State, d *Delta) (State, error) {
 		if out.Entities[i].ID == out.Entities[i-1].ID {
 			return State{}, badDelta("entity %d twice", out.Entities[i].ID)
 		}
+	}
+	if err := applyPrivate(schemas, out.Entities, d.Private); err != nil {
+		return State{}, err
 	}
 	return out, nil
 }

@@ -104,7 +104,12 @@ func (w *World) Entities() []*Entity { return w.order }
 func (w *World) Entity(id EntityID) *Entity { return w.byID[id] }
 
 // Spawn adds an entity of schema typ with zero values.
-func (w *World) Spawn(typ int) *Entity {
+func (w *World) Spawn(typ int) *Entity { return w.SpawnOwned(typ, 0) }
+
+// SpawnOwned adds an entity of schema typ owned by player owner for its
+// whole life: the owner alone receives its private fields (Field.Private),
+// and always sees it. Owner 0 is nobody.
+func (w *World) SpawnOwned(typ int, owner PlayerID) *Entity {
 	if typ < 0 || typ >= len(w.schemas) {
 		panic(fmt.Sprintf("world: spawn of unknown type %d", typ))
 	}
@@ -112,6 +117,7 @@ func (w *World) Spawn(typ int) *Entity {
 	e := &Entity{
 		w:       w,
 		id:      w.nextID,
+		owner:   owner,
 		typ:     uint8(typ),
 		created: w.tick,
 		vals:    make([]Value, n),
