@@ -47,7 +47,7 @@ func TestBadInputAffectsOnlyTheSender(t *testing.T) {
 			name:      "server kind from a client",
 			joinFirst: true,
 			do: func(c *testClient) {
-				f, _ := netcode.AppendMessage(nil, &netcode.Pong{})
+				f, _ := netcode.AppendFrame(nil, &netcode.Pong{})
 				c.recv.OnFrame(f)
 			},
 			want: []netcode.Code{netcode.CodeUnknownKind},
@@ -152,23 +152,43 @@ func (p panicky) Input(w *world.World, id world.PlayerID, in world.Input) {
 	p.Game.Input(w, id, in)
 }
 
-func TestRoomSurvivesGamePanic(t *testing.T) {
+// A game that panics closes its own room: its players get room_closed and
+// are back in the lobby, free to join again; a room of the same mode next to
+// it, and the hub, carry on.
+func TestGamePanicClosesOnlyItsRoom(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newTestHub(t, Options{})
-		c := connect(t, h)
+		c, other := connect(t, h), connect(t, h)
 		c.send(&netcode.Join{Version: netcode.ProtocolVersion, Room: "p", Mode: "panicky"})
+		other.send(&netcode.Join{Version: netcode.ProtocolVersion, Room: "q", Mode: "panicky"})
 		c.run(500*time.Millisecond, 50*time.Millisecond)
 		c.seq++
 		c.send(&netcode.Input{Seq: c.seq, Ack: c.lastTick(), Input: world.Input{Buttons: 1}})
-		c.run(100*time.Millisecond, 50*time.Millisecond)
-		tick := c.lastTick()
-		c.run(time.Second, 50*time.Millisecond)
+		c.run(200*time.Millisecond, 50*time.Millisecond)
 		if got := h.Stats().Panics; got != 1 {
 			t.Errorf("recovered panics = %d, want 1", got)
 		}
-		if got, want := c.lastTick()-tick, uint32(20); got != want {
-			t.Errorf("room advanced %d ticks in the second after the panic, want %d", got, want)
+		// (not_joined answers the acks the test client sends on.)
+		if got := slices.DeleteFunc(c.errorCodes(), func(c netcode.Code) bool { return c == netcode.CodeNotJoined }); !slices.Equal(got, []netcode.Code{netcode.CodeRoomClosed}) {
+			t.Errorf("player of the failed room got errors %v, want [room_closed]", got)
 		}
-		closeAll(c)
+		if c.seated() != nil {
+			t.Error("the player still holds a seat in the failed room")
+		}
+		tick := other.lastTick()
+		other.run(time.Second, 50*time.Millisecond)
+		if got, want := other.lastTick()-tick, uint32(20); got != want {
+			t.Errorf("the other room advanced %d ticks in the second after the panic, want %d", got, want)
+		}
+		if got := other.errorCodes(); len(got) != 0 {
+			t.Errorf("the other room's player got errors %v", got)
+		}
+		// Back in the lobby: joining the failed room's name makes a new room.
+		c.send(&netcode.Join{Version: netcode.ProtocolVersion, Room: "p", Mode: "panicky"})
+		c.run(200*time.Millisecond, 50*time.Millisecond)
+		if n := len(c.link.messages(t)); c.welcome() == nil || n < 3 {
+			t.Errorf("no new welcome after the room failed (%d frames)", n)
+		}
+		closeAll(c, other)
 	})
 }

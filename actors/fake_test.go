@@ -56,11 +56,11 @@ func (l *fakeLink) Close(code uint16, _ string) {
 }
 
 // messages decodes every frame sent so far.
-func (l *fakeLink) messages(t *testing.T) []netcode.Message {
+func (l *fakeLink) messages(t *testing.T) []netcode.Frame {
 	t.Helper()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []netcode.Message
+	var out []netcode.Frame
 	for _, f := range l.frames {
 		m, err := netcode.DecodeServer(f)
 		if err != nil {
@@ -102,9 +102,9 @@ func connect(t *testing.T, h *Hub) *testClient {
 	return &testClient{t: t, link: l, recv: r}
 }
 
-func (c *testClient) send(m netcode.Message) {
+func (c *testClient) send(m netcode.Frame) {
 	c.t.Helper()
-	frame, err := netcode.AppendMessage(nil, m)
+	frame, err := netcode.AppendFrame(nil, m)
 	if err != nil {
 		c.t.Fatalf("encode %T: %v", m, err)
 	}

@@ -119,18 +119,26 @@ func (r *receiver) OnFrame(frame []byte) {
 			r.refuse(err)
 			return
 		}
-		if p, ok := m.(*netcode.Ping); ok {
-			r.pong(p.ClientTime)
-			return
+		switch m := m.(type) {
+		case *netcode.Ping:
+			r.pong(m.ClientTime)
+		case *netcode.Message:
+			if st := r.seat.Load(); st == nil {
+				r.hub.engine.Send(r.pid, m)
+			} else if !st.pushMessage(m.Type, m.Payload) {
+				r.hub.stats.messagesRefused.Add(1)
+				sendError(r.link, netcode.CodeRateLimited, "message dropped: too many waiting for the room", false)
+			}
+		default:
+			r.hub.engine.Send(r.pid, m)
 		}
-		r.hub.engine.Send(r.pid, m)
 	}
 }
 
 // pong answers a ping at once: it needs nothing but the server clock.
 func (r *receiver) pong(clientTime uint64) {
 	var buf [32]byte
-	frame, err := netcode.AppendMessage(buf[:0], &netcode.Pong{ClientTime: clientTime, ServerTime: r.hub.ServerTime()})
+	frame, err := netcode.AppendFrame(buf[:0], &netcode.Pong{ClientTime: clientTime, ServerTime: r.hub.ServerTime()})
 	if err == nil {
 		_ = r.link.Send(transports.ClassControl, frame, nil) // the head is copied
 	}
@@ -185,7 +193,7 @@ func (r *receiver) OnClose(err error) {
 // with the same code right after it. A message over the protocol's limit is
 // cut, so that the frame always goes out.
 func sendError(l transports.Link, code netcode.Code, msg string, close bool) {
-	frame, err := netcode.AppendMessage(nil, &netcode.Error{Code: code, Message: cutUTF8(msg, netcode.MaxErrorLen)})
+	frame, err := netcode.AppendFrame(nil, &netcode.Error{Code: code, Message: cutUTF8(msg, netcode.MaxErrorLen)})
 	if err == nil {
 		_ = l.Send(transports.ClassControl, nil, frame)
 	}

@@ -11,39 +11,52 @@ import (
 	"github.com/tickroom/tickroom/world"
 )
 
-// roomInbox is a room's initial inbox. Inputs and acks skip it (they go
-// into each seat's inputBox), so it holds ticks, admits and leaves; hollywood
-// grows it when a burst of joins needs more.
+// roomInbox is a room's initial inbox. Inputs, acks and messages skip it
+// (they go into each seat), so it holds ticks, admits and reconfigurations;
+// hollywood grows it when a burst of joins needs more.
 const roomInbox = 64
 
-// lobby joins sessions to rooms. It is the only actor that creates or
-// disposes of rooms, so "join or create" and "dispose when idle" cannot race:
-// a room that reports itself idle is stopped only if no join is on its way
-// to it.
+// lobby joins sessions to rooms and lists them. It is the only actor that
+// creates or disposes of rooms, so "join or create" and "dispose when idle"
+// cannot race: a room that reports itself idle is stopped only if no join
+// is on its way to it.
 type lobby struct {
 	hub      *Hub
 	opts     Options
-	rooms    map[string]*roomEntry // by key
-	order    []*roomEntry          // creation order, for matchmaking
+	byID     map[string]*roomEntry // every live room
+	byName   map[string]*roomEntry // public rooms, by roomKey(mode, name)
+	byCode   map[string]*roomEntry // private rooms, by join code
+	order    []*roomEntry          // creation order: matchmaking and listings
 	nextID   int                   // actor ids of rooms
 	nextAuto map[string]int        // per mode, for names of matchmade rooms
 	checked  map[string]error      // per mode, whether its schemas fit the wire
 }
 
+// roomEntry is what the lobby knows of a room, as the room last reported.
 type roomEntry struct {
-	key, name, mode string
-	pid             *actor.PID
-	players         int // as last reported by the room
-	pending         int // admits sent and not yet answered
-	maxPlayers      int // the mode's, when the room was created or last reconfigured
+	id, name, mode string
+	private        bool
+	code           string // join code of a private room
+	pid            *actor.PID
+	players        int // seated, as last reported by the room
+	pending        int // admits sent and not yet answered
+	maxPlayers     int
+	locked         bool
+	metadata       netcode.Payload
+	meta           map[string]string // metadata as text, for listing filters
 }
+
+// full reports whether e has no seat left for one more join.
+func (e *roomEntry) full() bool { return e.players+e.pending >= e.maxPlayers }
 
 func newLobby(h *Hub, o Options) actor.Producer {
 	return func() actor.Receiver {
 		return &lobby{
 			hub:      h,
 			opts:     o,
-			rooms:    make(map[string]*roomEntry),
+			byID:     make(map[string]*roomEntry),
+			byName:   make(map[string]*roomEntry),
+			byCode:   make(map[string]*roomEntry),
 			nextAuto: make(map[string]int),
 			checked:  make(map[string]error),
 		}
@@ -56,23 +69,32 @@ func (l *lobby) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
 	case joinRequest:
 		l.join(c, m)
-	case roomCount:
-		if e := l.rooms[m.key]; e != nil && e.pid == m.room {
-			e.players = m.players
+	case admitRefused:
+		l.refused(c, m)
+	case roomReport:
+		if e := l.byID[m.id]; e != nil {
+			e.players, e.locked = m.players, m.locked
+			if m.metaChanged {
+				e.metadata, e.meta = m.metadata, metaText(m.metadata)
+			}
 			e.pending -= m.settled
 		}
 	case roomIdle:
-		if e := l.rooms[m.key]; e != nil && e.pid == m.room && e.players == 0 && e.pending == 0 {
-			l.remove(e)
-			c.Engine().Poison(e.pid)
+		if e := l.byID[m.id]; e != nil && e.players == 0 && e.pending == 0 {
+			l.dispose(c, e)
+		}
+	case roomClosing:
+		if e := l.byID[m.id]; e != nil {
+			l.dispose(c, e)
 		}
 	case roomStopped:
-		// A room the lobby did not dispose of (today none: only the lobby
-		// stops rooms) must not keep its name, or joins would go to a dead
-		// letter.
-		if e := l.rooms[m.key]; e != nil && e.pid == m.room {
+		// A room the lobby did not dispose of (a hub shutdown) must not
+		// keep its name, or joins would go to a dead letter.
+		if e := l.byID[m.id]; e != nil {
 			l.remove(e)
 		}
+	case listRequest:
+		l.list(c, m)
 	case reconfigure:
 		l.opts = m.opts
 		for _, e := range l.order {
@@ -83,50 +105,21 @@ func (l *lobby) Receive(c *actor.Context) {
 	}
 }
 
-func (l *lobby) join(c *actor.Context, m joinRequest) {
-	mode := m.mode
-	if mode == "" {
-		mode = l.opts.DefaultMode
-	}
-	if _, ok := l.opts.Modes[mode]; !ok {
-		c.Send(m.session, joinRefused{code: netcode.CodeUnknownMode, msg: fmt.Sprintf("unknown game mode %q", mode)})
-		return
-	}
-	var e *roomEntry
-	if m.room == "" {
-		e = l.matchmake(mode)
-	} else {
-		e = l.rooms[roomKey(mode, m.room)]
-	}
-	if e == nil {
-		if len(l.rooms) >= l.opts.MaxRooms {
-			c.Send(m.session, joinRefused{code: netcode.CodeTooManyRooms, msg: "the server has no room for another room"})
-			return
-		}
-		var err error
-		if e, err = l.create(c, mode, m.room); err != nil {
-			c.Send(m.session, joinRefused{code: netcode.CodeJoinRefused, msg: "this game mode cannot be served"})
-			return
-		}
-	}
-	if e.players+e.pending >= e.maxPlayers {
-		l.hub.stats.roomFull.Add(1)
-		c.Send(m.session, joinRefused{code: netcode.CodeRoomFull, msg: fmt.Sprintf("room %q is full", e.name)})
-		return
-	}
-	e.pending++
-	c.Send(e.pid, admit{req: m})
+// dispose stops room e: joins no longer find it, and its seats end as it
+// stops.
+func (l *lobby) dispose(c *actor.Context, e *roomEntry) {
+	l.remove(e)
+	c.Engine().Poison(e.pid)
 }
 
-// autoName names a matchmade room, skipping names players chose themselves.
-func (l *lobby) autoName(mode string) string {
-	for {
-		l.nextAuto[mode]++
-		name := mode + "-" + strconv.Itoa(l.nextAuto[mode])
-		if l.rooms[roomKey(mode, name)] == nil {
-			return name
-		}
+func (l *lobby) remove(e *roomEntry) {
+	delete(l.byID, e.id)
+	if e.private {
+		delete(l.byCode, e.code)
+	} else if l.byName[roomKey(e.mode, e.name)] == e {
+		delete(l.byName, roomKey(e.mode, e.name))
 	}
+	l.order = slices.DeleteFunc(l.order, func(x *roomEntry) bool { return x == e })
 }
 
 // newGame makes a game of mode and checks, once per mode, that its schemas
@@ -152,19 +145,9 @@ func (l *lobby) newGame(mode string) (g world.Game, err error) {
 	return g, err
 }
 
-// matchmake picks the oldest room of the mode with a free seat, so players
-// fill rooms instead of spreading thin.
-func (l *lobby) matchmake(mode string) *roomEntry {
-	for _, e := range l.order {
-		if e.mode == mode && e.players+e.pending < e.maxPlayers {
-			return e
-		}
-	}
-	return nil
-}
-
-// create starts a room of mode called name (empty: a name of its own).
-func (l *lobby) create(c *actor.Context, mode, name string) (*roomEntry, error) {
+// create starts a room of mode called name (empty: a name of its own);
+// private rooms get a join code and no place among the names.
+func (l *lobby) create(c *actor.Context, mode, name string, private bool) (*roomEntry, error) {
 	game, err := l.newGame(mode)
 	if err != nil {
 		return nil, err
@@ -173,16 +156,45 @@ func (l *lobby) create(c *actor.Context, mode, name string) (*roomEntry, error) 
 		name = l.autoName(mode)
 	}
 	ro := l.opts.roomOptions(mode)
+	e := &roomEntry{id: l.newRoomID(), name: name, mode: mode, private: private, maxPlayers: ro.MaxPlayers}
+	if private {
+		e.code = l.newJoinCode()
+		l.byCode[e.code] = e
+	} else {
+		l.byName[roomKey(mode, name)] = e
+	}
 	l.nextID++
-	e := &roomEntry{key: roomKey(mode, name), name: name, mode: mode, maxPlayers: ro.MaxPlayers}
-	e.pid = c.SpawnChild(newRoom(l.hub, e.key, name, mode, game, ro), "room",
+	info := roomInfo{id: e.id, name: name, mode: mode, code: e.code}
+	e.pid = c.SpawnChild(newRoom(l.hub, info, game, ro), "room",
 		actor.WithID(strconv.Itoa(l.nextID)), actor.WithInboxSize(roomInbox), actor.WithMiddleware(l.hub.mw))
-	l.rooms[e.key] = e
+	l.byID[e.id] = e
 	l.order = append(l.order, e)
 	return e, nil
 }
 
-func (l *lobby) remove(e *roomEntry) {
-	delete(l.rooms, e.key)
-	l.order = slices.DeleteFunc(l.order, func(x *roomEntry) bool { return x == e })
+// autoName names a room the server names, skipping names players chose.
+func (l *lobby) autoName(mode string) string {
+	for {
+		l.nextAuto[mode]++
+		name := mode + "-" + strconv.Itoa(l.nextAuto[mode])
+		if l.byName[roomKey(mode, name)] == nil {
+			return name
+		}
+	}
+}
+
+func (l *lobby) newRoomID() string {
+	for {
+		if id := newRoomID(); l.byID[id] == nil && l.byCode[id] == nil {
+			return id
+		}
+	}
+}
+
+func (l *lobby) newJoinCode() string {
+	for {
+		if code := newJoinCode(); l.byCode[code] == nil && l.byID[code] == nil {
+			return code
+		}
+	}
 }

@@ -109,7 +109,7 @@ func TestFramesOfALeftRoomDoNotReachTheNextRoom(t *testing.T) {
 		c.run(time.Second, 50*time.Millisecond)
 
 		msgs := c.link.messages(t)
-		i := slices.IndexFunc(msgs, func(m netcode.Message) bool {
+		i := slices.IndexFunc(msgs, func(m netcode.Frame) bool {
 			w, ok := m.(*netcode.Welcome)
 			return ok && w.Room == "b"
 		})

@@ -16,56 +16,79 @@ import (
 type linkClosed struct{ err error }
 
 // lobby ← session
-type joinRequest struct {
-	session *actor.PID
-	link    transports.Link // where the seat sends the player's frames
-	sid     string          // the session id the client knows
-	room    string
-	mode    string
-	name    string
-}
+type (
+	joinRequest struct {
+		session  *actor.PID
+		link     transports.Link // where the seat sends the player's frames
+		sid      string          // the session id the client knows
+		mode     string
+		name     string
+		how      netcode.JoinHow
+		room     string // a name, id or join code, as how says
+		options  netcode.Payload
+		identity world.Identity
+		tried    []string // rooms whose game refused this matchmade join already
+	}
+	// listRequest asks for a page of the room listing; the lobby responds
+	// to the sender with a *netcode.Rooms.
+	listRequest struct{ list netcode.List }
+)
 
 // room ← lobby
-type admit struct{ req joinRequest }
+type admit struct {
+	req     joinRequest
+	created bool // the room was made for this join: the game's create hook sees its options
+}
+
+// roomInfo is what a room is told of itself when the lobby makes it.
+type roomInfo struct {
+	id, name, mode string
+	code           string // join code of a private room, "" for a public one
+}
 
 // lobby ← room
 type (
-	roomCount struct { // the room's players after an admit or a leave
-		room    *actor.PID // which room: a name may be reused after a dispose
-		key     string
-		players int
-		settled int // admits answered since the last report
+	roomReport struct { // the room's state after admits, leaves and game changes
+		id          string // rooms are told apart by id: a name may be reused after a dispose
+		players     int
+		locked      bool
+		metadata    netcode.Payload
+		metaChanged bool
+		settled     int // admits answered (seated or refused) since the last report
 	}
-	roomIdle struct { // empty for EmptyTimeout
-		room *actor.PID
-		key  string
+	admitRefused struct { // a join the room turned down, for the lobby to answer or re-route
+		id      string
+		req     joinRequest
+		created bool
+		code    netcode.Code
+		msg     string
 	}
-	roomStopped struct { // the room has stopped, whoever stopped it
-		room *actor.PID
-		key  string
-	}
+	roomIdle    struct{ id string } // empty for EmptyTimeout
+	roomClosing struct{ id string } // the room ends itself (its game closed it, or failed)
+	roomStopped struct{ id string } // the room has stopped, whoever stopped it
 )
 
 // session ← lobby or room
 type (
-	// joinRefused refuses a join before any seat exists (from the lobby,
-	// or from a full room).
+	// joinRefused refuses a join; no seat was made for it.
 	joinRefused struct {
 		code netcode.Code
 		msg  string
 	}
-	// admitted hands the session its seat; the welcome follows at the
-	// room's next step.
+	// admitted hands the session its seat, in the room's step that welcomes
+	// it: before the welcome is written, so whatever the client answers to
+	// the welcome finds the session seated.
 	admitted struct{ seat *seat }
-	// seatEnded says the room ended the seat: the game refused the join,
-	// the room kicked the player or stopped. A session no longer holding
-	// that seat ignores it.
+	// seatEnded says the room ended the seat: it kicked the player or
+	// stopped. A session no longer holding that seat ignores it.
 	seatEnded struct {
 		seat *seat
 		code netcode.Code
 		msg  string
 	}
 )
+
+// session ← lobby: the answer to a list is a *netcode.Rooms.
 
 // roomTick is the room's own timer message.
 type roomTick struct{}

@@ -13,14 +13,15 @@ import (
 // server package's config and server.toml repeat them, with a test that
 // they agree.
 const (
-	DefaultTickRate     = 20
-	DefaultMaxPlayers   = 16
-	DefaultMaxRooms     = 10000
-	DefaultEmptyTimeout = 30 * time.Second
-	DefaultMaxCatchUp   = 5
-	DefaultHistory      = world.DefaultHistory
-	DefaultInputBuffer  = 8
-	DefaultAckTimeout   = 10 * time.Second
+	DefaultTickRate      = 20
+	DefaultMaxPlayers    = 16
+	DefaultMaxRooms      = 10000
+	DefaultEmptyTimeout  = 30 * time.Second
+	DefaultMaxCatchUp    = 5
+	DefaultHistory       = world.DefaultHistory
+	DefaultInputBuffer   = 8
+	DefaultMessageBuffer = 16
+	DefaultAckTimeout    = 10 * time.Second
 
 	DefaultInputRate   = 60
 	DefaultInputBurst  = 30
@@ -38,7 +39,11 @@ type RoomOptions struct {
 	MaxCatchUp   int           // most steps one tick message may run when the room is late; default DefaultMaxCatchUp
 	History      int           // ticks of changes kept for diffs; default DefaultHistory
 	InputBuffer  int           // inputs buffered per player between ticks, oldest dropped; default DefaultInputBuffer
-	AckTimeout   time.Duration // a player that acknowledges no tick for this long is dropped as a slow consumer; default DefaultAckTimeout
+	// MessageBuffer bounds the game messages a player may have waiting for
+	// the room's next tick; one more is refused (rate_limited), never
+	// dropped silently. Default DefaultMessageBuffer.
+	MessageBuffer int
+	AckTimeout    time.Duration // a player that acknowledges no tick for this long is dropped as a slow consumer; default DefaultAckTimeout
 }
 
 // SessionOptions tune every session's inbound traffic.
@@ -107,6 +112,7 @@ func (o RoomOptions) inherit(base RoomOptions) RoomOptions {
 	pick(&o.MaxCatchUp, base.MaxCatchUp)
 	pick(&o.History, base.History)
 	pick(&o.InputBuffer, base.InputBuffer)
+	pick(&o.MessageBuffer, base.MessageBuffer)
 	if o.EmptyTimeout == 0 {
 		o.EmptyTimeout = base.EmptyTimeout
 	}
@@ -137,6 +143,9 @@ func (o RoomOptions) withDefaults() RoomOptions {
 	}
 	if o.InputBuffer <= 0 {
 		o.InputBuffer = DefaultInputBuffer
+	}
+	if o.MessageBuffer <= 0 {
+		o.MessageBuffer = DefaultMessageBuffer
 	}
 	if o.AckTimeout <= 0 {
 		o.AckTimeout = DefaultAckTimeout

@@ -10,15 +10,23 @@ import (
 	"github.com/tickroom/tickroom/world"
 )
 
-// room is the actor that owns one world. Everything below is owned by
-// Receive; the seats are shared with their sessions and links, under each
-// seat's own lock (see seat).
+// room is the actor that owns one world and its game. Everything below is
+// owned by Receive; the seats are shared with their sessions and links,
+// under each seat's own lock (see seat). The game reaches the room through
+// roomAPI, on the same goroutine.
 type room struct {
-	hub             *Hub
-	key, name, mode string
-	log             *slog.Logger
-	game            world.Game
-	opts            RoomOptions
+	hub  *Hub
+	info roomInfo
+	log  *slog.Logger
+	game world.Game
+	hook hooks
+	opts RoomOptions
+
+	// Captured in Started, for sends outside a Context (timers, the game's
+	// handle): never the Context itself.
+	engine *actor.Engine
+	pid    *actor.PID
+	lobby  *actor.PID
 
 	w       *world.World
 	step    time.Duration // simulated time per tick: 1s / TickRate
@@ -28,27 +36,42 @@ type room struct {
 	sendAcc int           // send-rate accumulator, in units of 1/TickRate sends
 
 	seats      []*seat // by slot; nil is a free slot
-	count      int     // occupied slots, welcomed or not
+	order      []*seat // joined players in the order they joined (Room.Players)
+	count      int     // occupied slots
+	pending    []admit // joins to decide at the next step
 	nextPlayer world.PlayerID
 	emptySince time.Time
 	idleSent   bool
+	created    bool // the create hook ran (or there is none)
+
+	// The game's room state, reported to the lobby when it changes.
+	locked      bool
+	metadata    netcode.Payload
+	metaChanged bool
+	dirty       bool // players, lock or metadata changed since the last report
+	settled     int  // admits answered since the last report
+
+	closing     bool   // the room ends after this tick
+	closeReason string // what its players are told
+	timers      timers
+	private     []uint64 // private fields per entity type; nil when the game has none
 
 	delta              world.Delta // reused for every DeltaSince
 	groups             []sendGroup // reused per send
+	views              viewScratch // visibility: reused per send
 	counts             inputCounts // taken from the seats, added to the hub's stats per tick
 	fullHint, diffHint int         // last body sizes, to size the next buffers
 }
 
-func newRoom(h *Hub, key, name, mode string, g world.Game, o RoomOptions) actor.Producer {
+func newRoom(h *Hub, info roomInfo, g world.Game, o RoomOptions) actor.Producer {
 	return func() actor.Receiver {
 		return &room{
 			hub:  h,
-			key:  key,
-			name: name,
-			mode: mode,
+			info: info,
 			game: g,
+			hook: hooksOf(g),
 			opts: o,
-			log:  h.log.With("room", name, "mode", mode),
+			log:  h.log.With("room", info.name, "mode", info.mode, "id", info.id),
 		}
 	}
 }
@@ -58,63 +81,92 @@ func (r *room) Receive(c *actor.Context) {
 	case roomTick:
 		r.tick(c)
 	case admit:
-		r.admit(c, m.req)
+		r.admit(c, m)
 	case reconfigureRoom:
-		r.reconfigure(m)
+		r.guard(c, "reconfigure", func() { r.reconfigure(m) })
 	case actor.Started:
-		r.start(c)
+		r.engine, r.pid, r.lobby = c.Engine(), c.PID(), c.Parent()
+		r.guard(c, "init", r.start)
+		r.schedule(c, r.step)
 	case actor.Stopped:
 		r.stop(c)
 	}
 }
 
-func (r *room) start(c *actor.Context) {
+func (r *room) start() {
 	r.w = world.New(r.game.Schemas(), world.Options{History: r.opts.History, Seed: rand.Uint64()})
-	r.game.Init(r.w)
+	r.private = privateMasks(r.game.Schemas())
 	r.step = time.Second / time.Duration(r.opts.TickRate)
 	r.last = time.Now()
 	r.emptySince = r.last
-	r.schedule(c, r.step)
 	r.hub.stats.rooms.Add(1)
+	r.created = r.hook.create == nil
+	if r.hook.room != nil {
+		r.hook.room.Attach(roomAPI{r})
+	}
+	r.game.Init(r.w)
 	r.log.Info("room started", "tick_rate", r.opts.TickRate, "send_rate", r.opts.SendRate)
 }
 
-// stop closes every seat: a welcomed player is told the room closed, one
-// still joining that its join failed, and the lobby that the room is gone.
+// privateMasks returns each type's private fields, nil when no type has
+// any: then states take the path that costs nothing for privacy.
+func privateMasks(schemas []world.Schema) []uint64 {
+	var masks []uint64
+	for i, s := range schemas {
+		if m := s.PrivateMask(); m != 0 {
+			if masks == nil {
+				masks = make([]uint64, len(schemas))
+			}
+			masks[i] = m
+		}
+	}
+	return masks
+}
+
+// stop ends every seat and join still pending: players are told the room
+// closed, the lobby that it is gone, and the game may clean up.
 func (r *room) stop(c *actor.Context) {
-	r.timer.Stop() // a pending tick would only become a dead letter
+	if r.timer != nil {
+		r.timer.Stop() // a pending tick would only become a dead letter
+	}
+	reason := r.closeReason
+	if reason == "" {
+		reason = "room closed"
+	}
 	for _, s := range r.seats {
 		if s == nil {
 			continue
 		}
 		if prev := r.closeSeat(s); prev <= seatWelcomed {
-			c.Send(s.session, seatEnded{seat: s, code: netcode.CodeRoomClosed, msg: "room closed"})
+			c.Send(s.session, seatEnded{seat: s, code: netcode.CodeRoomClosed, msg: reason})
 		}
 	}
-	c.Send(c.Parent(), roomStopped{room: c.PID(), key: r.key})
+	for _, a := range r.pending {
+		c.Send(r.lobby, admitRefused{id: r.info.id, req: a.req, created: a.created, code: netcode.CodeRoomClosed, msg: reason})
+	}
+	r.pending = nil
+	if r.hook.dispose != nil && r.w != nil {
+		r.guard(c, "dispose", func() { r.hook.dispose.Dispose(r.w) })
+	}
+	c.Send(r.lobby, roomStopped{id: r.info.id})
 	r.counts.flush(&r.hub.stats)
 	r.hub.stats.rooms.Add(-1)
-	r.log.Info("room stopped")
+	r.log.Info("room stopped", "reason", reason)
 }
 
-// admit creates a seat for the player, or refuses when the room is full,
-// and tells the session at once: it must hold the seat before the welcome
-// (next step) reaches the client, which may answer the welcome at once.
-func (r *room) admit(c *actor.Context, j joinRequest) {
+// admit takes a join for the next step, where the game decides on it, or
+// refuses it at once when every seat is taken or promised.
+func (r *room) admit(c *actor.Context, a admit) {
 	r.idleSent = false
-	if r.count >= r.opts.MaxPlayers {
-		r.hub.stats.roomFull.Add(1)
-		c.Send(j.session, joinRefused{code: netcode.CodeRoomFull, msg: "room " + r.name + " is full"})
-		c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count, settled: 1})
+	if r.closing || r.count+len(r.pending) >= r.opts.MaxPlayers {
+		code, msg := netcode.CodeRoomFull, "room "+r.info.name+" is full"
+		if r.closing {
+			code, msg = netcode.CodeRoomClosed, "room "+r.info.name+" is closing"
+		}
+		c.Send(r.lobby, admitRefused{id: r.info.id, req: a.req, created: a.created, code: code, msg: msg})
 		return
 	}
-	slot := r.freeSlot()
-	r.nextPlayer++
-	s := newSeat(j, r.nextPlayer, slot, r.opts.InputBuffer, time.Now())
-	r.seats[slot] = s
-	r.count++
-	c.Send(j.session, admitted{seat: s})
-	c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count, settled: 1})
+	r.pending = append(r.pending, a)
 }
 
 func (r *room) freeSlot() int {
@@ -138,23 +190,24 @@ func (r *room) closeSeat(s *seat) seatState {
 // kick makes a player leave and tells its session why, and reports whether
 // it did: a player that left on its own at the same moment wins, and
 // nothing is sent.
-func (r *room) kick(c *actor.Context, s *seat, code netcode.Code, msg string) bool {
+func (r *room) kick(s *seat, code netcode.Code, msg string) bool {
 	if !s.leave(leftByKick) {
 		return false
 	}
-	c.Send(s.session, seatEnded{seat: s, code: code, msg: msg})
+	r.engine.SendWithSender(s.session, seatEnded{seat: s, code: code, msg: msg}, r.pid)
 	return true
 }
 
 // acknowledge moves the seat's baseline. Zero asks for a full snapshot (the
-// client lost its baseline); a tick from the future is ignored, and so is one
-// older than the first state the player was sent: that is an ack of the
-// client's previous room, still on its way when it switched, and as a
-// baseline it would cost the client a lost baseline and a snapshot.
+// client lost its baseline): since clears too, so that every ack of a tick
+// before the next state sent, still on its way from before the reset, is
+// ignored. A tick from the future is ignored, and so is one older than the
+// first state the player was sent: that is an ack of the client's previous
+// room, or from before its reset.
 func (r *room) acknowledge(s *seat, tick uint32) {
 	switch {
 	case tick == 0:
-		s.base = 0
+		s.base, s.since = 0, 0
 	case tick > s.base && s.since != 0 && tick >= s.since && tick <= r.w.Tick():
 		s.base = tick
 		s.ackAt = r.last
@@ -162,7 +215,8 @@ func (r *room) acknowledge(s *seat, tick uint32) {
 }
 
 // reconfigure applies reloaded options and the mode's reloaded settings.
-// It runs between two ticks: the next one uses them.
+// It runs between two ticks: the next one uses them. Players are told of a
+// change of rates before the first state at the new rates.
 func (r *room) reconfigure(m reconfigureRoom) {
 	o := m.opts
 	if o.TickRate != r.opts.TickRate {
@@ -172,16 +226,35 @@ func (r *room) reconfigure(m reconfigureRoom) {
 	if o.History != r.opts.History {
 		r.w.SetHistory(o.History)
 	}
-	if o.InputBuffer != r.opts.InputBuffer {
+	if o.InputBuffer != r.opts.InputBuffer || o.MessageBuffer != r.opts.MessageBuffer {
 		for _, s := range r.seats {
 			if s != nil {
-				s.setLimit(o.InputBuffer)
+				s.setLimits(o.InputBuffer, o.MessageBuffer)
 			}
 		}
 	}
+	ratesChanged := o.TickRate != r.opts.TickRate || o.SendRate != r.opts.SendRate
 	r.opts = o
+	if ratesChanged {
+		frame, err := netcode.AppendFrame(nil, &netcode.Rates{Tick: r.w.Tick() + 1, TickRate: o.TickRate, SendRate: o.SendRate})
+		if err == nil {
+			for _, s := range r.order {
+				s.sendControl(frame)
+			}
+		}
+	}
 	if m.settings != nil {
 		m.settings(r.game)
 	}
 	r.log.Info("room reconfigured", "tick_rate", o.TickRate, "send_rate", o.SendRate, "max_players", o.MaxPlayers)
+}
+
+// report tells the lobby what changed: players, lock, metadata, admits.
+func (r *room) report(c *actor.Context) {
+	if !r.dirty && r.settled == 0 {
+		return
+	}
+	c.Send(r.lobby, roomReport{id: r.info.id, players: r.count, locked: r.locked,
+		metadata: r.metadata, metaChanged: r.metaChanged, settled: r.settled})
+	r.dirty, r.metaChanged, r.settled = false, false, 0
 }

@@ -1,10 +1,12 @@
 package actors
 
 import (
+	"slices"
 	"time"
 
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
 )
 
 // tick runs the simulation for the real time that passed since the last tick
@@ -17,19 +19,26 @@ import (
 // pill would wait behind stale ticks.
 func (r *room) tick(c *actor.Context) {
 	now := time.Now()
-	// Deferred so that a panicking game (recovered by the middleware) does
-	// not stop the clock.
 	defer func() {
 		r.counts.flush(&r.hub.stats)
 		took := time.Since(now)
 		r.hub.obs.TickDuration(took)
+		r.report(c)
+		if r.closing {
+			r.sendClosing(c)
+			return // the lobby stops the room; no more ticks
+		}
 		r.schedule(c, max(r.step-r.acc-took, 0))
 	}()
+	r.guard(c, "tick", func() { r.run(c, now) })
+}
+
+func (r *room) run(c *actor.Context, now time.Time) {
 	r.takeAcks()
 	r.acc += now.Sub(r.last)
 	r.last = now
 	steps := 0
-	for r.acc >= r.step && steps < r.opts.MaxCatchUp {
+	for r.acc >= r.step && steps < r.opts.MaxCatchUp && !r.closing {
 		r.simulate(c)
 		r.acc -= r.step
 		steps++
@@ -43,9 +52,9 @@ func (r *room) tick(c *actor.Context) {
 		r.hub.stats.ticksLate.Add(1)
 	}
 	r.hub.stats.ticks.Add(int64(steps))
-	if r.sendAcc >= r.opts.TickRate {
+	if r.sendAcc >= r.opts.TickRate && !r.closing {
 		r.sendAcc %= r.opts.TickRate
-		r.broadcast(c, now)
+		r.broadcast(now)
 	}
 	r.checkIdle(c, now)
 }
@@ -62,10 +71,7 @@ func (r *room) schedule(c *actor.Context, d time.Duration) {
 // from the client's newest baseline; and before r.last moves, so a moved
 // baseline is stamped with the tick the ack arrived after.
 func (r *room) takeAcks() {
-	for _, s := range r.seats {
-		if s == nil || !s.joined {
-			continue
-		}
+	for _, s := range r.order {
 		reset, tick := s.takeAck()
 		if reset {
 			r.acknowledge(s, 0)
@@ -76,98 +82,166 @@ func (r *room) takeAcks() {
 	}
 }
 
-// simulate runs one step: leaves, joins and inputs that arrived since the
-// last step, then the game. All world changes happen after Advance, so every
-// delta to this tick sees them.
+// simulate runs one step, in the order world's hooks document: timers that
+// are due; joins that arrived since the last step (the game's create and
+// join hooks, then Join); the seats that left (the leave hook, then Leave);
+// each player's inputs, then its messages; then Step. All world changes
+// happen after Advance, so every delta to this tick sees them.
 func (r *room) simulate(c *actor.Context) {
 	r.w.Advance()
+	r.timers.fire(r.w.Tick(), r.w)
+	r.admitPending(c)
 	for slot, s := range r.seats {
 		if s == nil {
 			continue
 		}
-		// Empty the queue before the game sees its inputs: an input that
-		// makes the game panic must not be applied again at every tick.
+		// Empty the queues before the game sees them: an input that makes
+		// the game panic must not be applied again at every tick.
 		queued, received, dropped, state := s.take()
 		r.counts.received += received
 		r.counts.dropped += dropped
-		switch {
-		case state >= seatLeaving:
+		msgs := s.takeMessages()
+		if state >= seatLeaving {
 			r.release(c, slot, s)
 			continue
-		case !s.joined:
-			if !r.join(c, s) {
-				continue
-			}
 		}
 		r.counts.applied += int64(len(queued))
 		for _, q := range queued {
 			s.lastSeq = q.seq
 			r.game.Input(r.w, s.player, q.in)
 		}
+		for _, m := range msgs {
+			r.message(s, m)
+		}
+		clear(msgs) // let the payloads go
 	}
 	r.game.Step(r.w, r.step)
 }
 
-// join runs Game.Join for a newly admitted player and welcomes it: the
-// welcome goes out under the seat's lock, so the send of this very tick
-// reaches the player right behind it. A player that left while Game.Join
-// ran is released at the next step, Game.Leave included.
-func (r *room) join(c *actor.Context, s *seat) bool {
-	ent, err := r.game.Join(r.w, s.player, s.name)
-	if err != nil {
-		r.log.Warn("game refused join", "player", s.player, "err", err)
-		if r.closeSeat(s) <= seatWelcomed {
-			c.Send(s.session, seatEnded{seat: s, code: netcode.CodeJoinRefused, msg: "the game refused the join"})
+// message hands one message to the game, or tells the client that the game
+// takes none.
+func (r *room) message(s *seat, m queuedMessage) {
+	r.hub.stats.messages.Add(1)
+	if r.hook.message == nil {
+		s.sendControl(errorFrame(netcode.CodeUnknownMessage, "this game takes no messages ("+m.typ+")"))
+		return
+	}
+	r.hook.message.Message(r.w, s.player, m.typ, m.payload)
+}
+
+// admitPending decides the joins that arrived since the last step: the
+// game's create hook (once, with the options of the join that made the
+// room), its join hook, then Join and the welcome. A refusal goes back to
+// the lobby, which answers the client or tries another room.
+func (r *room) admitPending(c *actor.Context) {
+	pending := r.pending
+	r.pending = nil
+	for i, a := range pending {
+		if r.closing {
+			for _, rest := range pending[i:] {
+				c.Send(r.lobby, admitRefused{id: r.info.id, req: rest.req, created: rest.created, code: netcode.CodeRoomClosed, msg: r.closeReason})
+			}
+			return
 		}
-		r.free(c, s.slot)
-		return false
+		r.nextPlayer++
+		p := r.nextPlayer
+		if !r.created {
+			r.created = true
+			if err := r.hook.create.Create(r.w, a.req.options); err != nil {
+				r.close(err.Error())
+				r.refuse(c, a, netcode.CodeJoinRefused, err.Error())
+				continue
+			}
+		}
+		if r.hook.join != nil {
+			err := r.hook.join.JoinAttempt(r.w, world.JoinAttempt{
+				Player: p, Name: a.req.name, Options: a.req.options, Identity: a.req.identity, Creator: a.created,
+			})
+			if err != nil {
+				r.refuse(c, a, netcode.CodeJoinRefused, err.Error())
+				continue
+			}
+		}
+		r.seat(c, a, p)
+	}
+}
+
+func (r *room) refuse(c *actor.Context, a admit, code netcode.Code, msg string) {
+	c.Send(r.lobby, admitRefused{id: r.info.id, req: a.req, created: a.created, code: code, msg: msg})
+}
+
+// seat makes the player's seat, runs Game.Join and welcomes it. The
+// session gets its seat first, so that whatever the client answers to the
+// welcome finds the session seated; the welcome goes out under the seat's
+// lock, so the send of this very tick reaches the player right behind it.
+func (r *room) seat(c *actor.Context, a admit, p world.PlayerID) {
+	s := newSeat(a.req, p, r.freeSlot(), r.opts, r.last)
+	r.seats[s.slot] = s
+	r.count++
+	r.settled++
+	r.dirty = true
+	c.Send(s.session, admitted{seat: s})
+	r.order = append(r.order, s) // events the game sends in Join reach it
+	ent, err := r.game.Join(r.w, p, s.name)
+	if err != nil {
+		r.log.Warn("game refused join", "player", p, "err", err)
+		r.order = r.order[:len(r.order)-1]
+		r.kick(s, netcode.CodeJoinRefused, err.Error())
+		return
 	}
 	s.joined, s.entity = true, ent
-	welcome, err := netcode.AppendMessage(nil, &netcode.Welcome{
+	welcome, err := netcode.AppendFrame(nil, &netcode.Welcome{
 		Version:    netcode.ProtocolVersion,
 		Session:    s.sid,
-		Player:     uint32(s.player),
+		Player:     uint32(p),
 		Entity:     uint32(ent),
-		Room:       r.name,
-		Mode:       r.mode,
+		Room:       r.info.name,
+		Mode:       r.info.mode,
 		TickRate:   r.opts.TickRate,
 		SendRate:   r.opts.SendRate,
 		ServerTime: r.hub.ServerTime(),
 		Schemas:    r.game.Schemas(),
+		RoomID:     r.info.id,
+		JoinCode:   r.info.code,
 	})
 	if err != nil { // the lobby checked the schemas: a bug
 		r.log.Error("encode welcome", "err", err)
 	}
-	return s.welcome(welcome)
+	s.welcome(welcome)
 }
 
-// release frees the slot of a seat that left, after Game.Leave if the game
-// had the player.
+// release frees the slot of a seat that left, after the game's leave hook
+// and Leave if the game had the player.
 func (r *room) release(c *actor.Context, slot int, s *seat) {
 	if s.joined {
+		r.order = slices.DeleteFunc(r.order, func(x *seat) bool { return x == s })
+		_, why := s.current()
+		if r.hook.leave != nil {
+			r.hook.leave.OnLeave(r.w, s.player, why.world())
+		}
 		r.game.Leave(r.w, s.player)
 	}
 	r.closeSeat(s)
-	r.free(c, slot)
+	r.free(slot)
 }
 
-func (r *room) free(c *actor.Context, slot int) {
+func (r *room) free(slot int) {
 	r.seats[slot] = nil
 	r.count--
+	r.dirty = true
 	if r.count == 0 {
 		r.emptySince = r.last
 		r.idleSent = false
 	}
-	c.Send(c.Parent(), roomCount{room: c.PID(), key: r.key, players: r.count})
 }
 
 // checkIdle tells the lobby once per empty spell that the room has been
 // empty for EmptyTimeout; the lobby decides, because only it knows about
 // joins on their way here.
 func (r *room) checkIdle(c *actor.Context, now time.Time) {
-	if r.count > 0 || r.idleSent || now.Sub(r.emptySince) < r.opts.EmptyTimeout {
+	if r.count > 0 || len(r.pending) > 0 || r.idleSent || now.Sub(r.emptySince) < r.opts.EmptyTimeout {
 		return
 	}
 	r.idleSent = true
-	c.Send(c.Parent(), roomIdle{room: c.PID(), key: r.key})
+	c.Send(r.lobby, roomIdle{id: r.info.id})
 }

@@ -57,12 +57,13 @@ const (
 // copy. Lock order (actors/doc.go): seat, then the link's own locks.
 type seat struct {
 	// Static after the room creates it.
-	session *actor.PID
-	link    transports.Link
-	sid     string // the session id the client knows
-	player  world.PlayerID
-	name    string
-	slot    int // index in the room's seats
+	session  *actor.PID
+	link     transports.Link
+	sid      string // the session id the client knows
+	player   world.PlayerID
+	name     string
+	identity world.Identity
+	slot     int // index in the room's seats
 
 	mu     sync.Mutex
 	state  seatState
@@ -88,16 +89,28 @@ type seat struct {
 	// hub's shared counters by the room once per tick.
 	received, dropped int64
 
+	// Game messages from the client, oldest first: unlike inputs they are
+	// never dropped to make room, so a full queue refuses the newest
+	// (the receiver answers rate_limited).
+	msgs     []queuedMessage
+	msgLimit int
+
+	// Events and control frames sent before the welcome (from Game.Join,
+	// say), which go out right behind it.
+	early [][]byte
+
 	head []byte // the state header of the frame being sent; the link copies it
 
 	// Owned by the room's goroutine.
 	joined  bool           // Game.Join ran: Game.Leave must run too
 	entity  world.EntityID // the player's entity, once joined
 	spare   []queuedInput  // the queue's other buffer
-	lastSeq uint32         // highest seq applied: the client's input ack
-	base    uint32         // last tick the client acknowledged: its baseline
-	ackAt   time.Time      // when the baseline last moved
-	since   uint32         // tick of the first state sent (0: none yet): the oldest the client can have
+	spareM  []queuedMessage
+	lastSeq uint32                 // highest seq applied: the client's input ack
+	base    uint32                 // last tick the client acknowledged: its baseline
+	ackAt   time.Time              // when the baseline last moved
+	since   uint32                 // tick of the first state sent (0: none yet): the oldest the client can have
+	views   *[viewHistory]sentView // views of the states sent, when the game filters what players see
 }
 
 type queuedInput struct {
@@ -105,20 +118,32 @@ type queuedInput struct {
 	in  world.Input
 }
 
+type queuedMessage struct {
+	typ     string
+	payload netcode.Payload
+}
+
+// maxEarly bounds the frames a seat holds before its welcome; a game that
+// sends more to a player it has not welcomed yet has a bug, and the seat
+// leaves as a slow consumer rather than hold them all.
+const maxEarly = 256
+
 // newSeat returns an admitted seat for the session's link.
-func newSeat(j joinRequest, player world.PlayerID, slot, inputLimit int, now time.Time) *seat {
+func newSeat(j joinRequest, player world.PlayerID, slot int, o RoomOptions, now time.Time) *seat {
 	return &seat{
-		session: j.session,
-		link:    j.link,
-		sid:     j.sid,
-		player:  player,
-		name:    j.name,
-		slot:    slot,
-		limit:   inputLimit,
-		queue:   make([]queuedInput, 0, inputLimit),
-		spare:   make([]queuedInput, 0, inputLimit),
-		head:    make([]byte, 0, netcode.MaxStateHeadLen),
-		ackAt:   now,
+		session:  j.session,
+		link:     j.link,
+		sid:      j.sid,
+		player:   player,
+		name:     j.name,
+		identity: j.identity,
+		slot:     slot,
+		limit:    o.InputBuffer,
+		msgLimit: o.MessageBuffer,
+		queue:    make([]queuedInput, 0, o.InputBuffer),
+		spare:    make([]queuedInput, 0, o.InputBuffer),
+		head:     make([]byte, 0, netcode.MaxStateHeadLen),
+		ackAt:    now,
 	}
 }
 
@@ -136,7 +161,38 @@ func (s *seat) welcome(frame []byte) bool {
 	if frame != nil && s.link.Send(transports.ClassControl, nil, frame) != nil {
 		s.linkGoneLocked()
 	}
+	for _, f := range s.early {
+		if s.state == seatWelcomed && s.link.Send(transports.ClassControl, nil, f) != nil {
+			s.linkGoneLocked()
+		}
+	}
+	s.early = nil
 	return true
+}
+
+// sendControl hands the client a frame that is never dropped (an event, an
+// error, a rate change): at once when welcomed, right behind the welcome
+// when admitted, not at all once the seat left. frame may be shared with
+// other seats and must not change. It reports whether the frame was taken.
+func (s *seat) sendControl(frame []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.state {
+	case seatWelcomed:
+		if s.link.Send(transports.ClassControl, nil, frame) != nil {
+			s.linkGoneLocked()
+			return false
+		}
+		return true
+	case seatAdmitted:
+		if len(s.early) >= maxEarly {
+			s.state, s.reason = seatLeaving, leftByKick
+			return false
+		}
+		s.early = append(s.early, frame)
+		return true
+	}
+	return false
 }
 
 // linkGoneLocked makes a seat whose link refused a frame leave: the link is
@@ -146,7 +202,7 @@ func (s *seat) welcome(frame []byte) bool {
 func (s *seat) linkGoneLocked() {
 	if s.state <= seatWelcomed {
 		s.state, s.reason = seatLeaving, leftByDrop
-		s.queue = s.queue[:0]
+		s.queue, s.msgs = s.queue[:0], s.msgs[:0]
 	}
 }
 
@@ -160,7 +216,7 @@ func (s *seat) leave(reason leaveReason) bool {
 		return false
 	}
 	s.state, s.reason = seatLeaving, reason
-	s.queue = s.queue[:0]
+	s.queue, s.msgs = s.queue[:0], s.msgs[:0]
 	return true
 }
 
@@ -171,7 +227,7 @@ func (s *seat) close() (prev seatState, received, dropped int64) {
 	defer s.mu.Unlock()
 	prev = s.state
 	s.state = seatClosed
-	s.queue, s.spare = nil, nil
+	s.queue, s.spare, s.msgs, s.spareM, s.early = nil, nil, nil, nil, nil
 	s.ackReset, s.ackTick = false, 0
 	received, dropped = s.received, s.dropped
 	s.received, s.dropped = 0, 0
@@ -189,22 +245,3 @@ func (s *seat) current() (seatState, leaveReason) {
 // from admission (a client may send inputs right behind its join) until the
 // seat leaves.
 func (s *seat) open() bool { return s.state <= seatWelcomed }
-
-// sendState hands the client its frame of this send: its own small header
-// in front of the body shared with every client on the same baseline. It
-// returns the bytes queued, 0 when the seat is not welcomed or the link
-// refused. Room goroutine only.
-func (s *seat) sendState(f *stateFrame) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.state != seatWelcomed {
-		return 0
-	}
-	d := world.Delta{Tick: f.tick, Base: f.base}
-	s.head = netcode.AppendStateHead(s.head[:0], &d, f.serverTime, s.lastSeq)
-	if s.link.Send(transports.ClassState, s.head, f.body) != nil {
-		s.linkGoneLocked()
-		return 0
-	}
-	return len(s.head) + len(f.body)
-}

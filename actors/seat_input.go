@@ -1,6 +1,9 @@
 package actors
 
-import "github.com/tickroom/tickroom/world"
+import (
+	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
+)
 
 // The inbound half of a seat: the link's reader goroutine (or the session,
 // for frames that arrived before the seat was known) pushes the client's
@@ -77,10 +80,37 @@ func (s *seat) takeAck() (reset bool, tick uint32) {
 	return reset, tick
 }
 
-// setLimit applies a reconfigured input buffer; the queue grows on demand
-// or drops down to the new limit at the next push.
-func (s *seat) setLimit(limit int) {
+// pushMessage queues a game message and reports whether it was taken: a
+// seat that left takes nothing (and says so, as if taken: the client will
+// hear why from its session), and a full queue refuses the message.
+func (s *seat) pushMessage(typ string, payload netcode.Payload) bool {
 	s.mu.Lock()
-	s.limit = limit
+	defer s.mu.Unlock()
+	if !s.open() {
+		return true
+	}
+	if len(s.msgs) >= s.msgLimit {
+		return false
+	}
+	s.msgs = append(s.msgs, queuedMessage{typ: typ, payload: payload})
+	return true
+}
+
+// takeMessages hands the room the messages queued since the last take,
+// oldest first, swapping buffers as take does. Room goroutine only.
+func (s *seat) takeMessages() []queuedMessage {
+	s.mu.Lock()
+	queued := s.msgs
+	s.msgs = s.spareM[:0]
+	s.mu.Unlock()
+	s.spareM = queued
+	return queued
+}
+
+// setLimits applies reconfigured input and message buffers; the queues
+// grow on demand or drop down to the new limits at the next push.
+func (s *seat) setLimits(inputs, messages int) {
+	s.mu.Lock()
+	s.limit, s.msgLimit = inputs, messages
 	s.mu.Unlock()
 }

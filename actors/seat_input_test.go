@@ -15,7 +15,7 @@ import (
 
 // newTestSeat returns an admitted seat on a fake link, as a room creates it.
 func newTestSeat(limit int) *seat {
-	return newSeat(joinRequest{link: newFakeLink(), sid: "test"}, 1, 0, limit, time.Now())
+	return newSeat(joinRequest{link: newFakeLink(), sid: "test"}, 1, 0, RoomOptions{InputBuffer: limit, MessageBuffer: 4}, time.Now())
 }
 
 func seqs(q []queuedInput) []uint32 {
@@ -63,14 +63,14 @@ func TestSeatInputFullDropsOldest(t *testing.T) {
 
 	// A smaller limit applies at the next push; a larger one lets the
 	// queue grow.
-	b.setLimit(2)
+	b.setLimits(2, 4)
 	for seq := uint32(11); seq <= 13; seq++ {
 		b.push(seq, 0, world.Input{})
 	}
 	if q, _, dropped, _ := b.take(); !slices.Equal(seqs(q), []uint32{12, 13}) || dropped != 1 {
 		t.Errorf("after limit 2: seqs %v dropped %d, want [12 13] and 1", seqs(q), dropped)
 	}
-	b.setLimit(6)
+	b.setLimits(6, 4)
 	for seq := uint32(14); seq <= 19; seq++ {
 		b.push(seq, 0, world.Input{})
 	}

@@ -57,7 +57,7 @@ func TestSeatStateMachine(t *testing.T) {
 				}
 				// What each state lets through, both ways.
 				before := len(link.frames)
-				sent := s.sendState(frame)
+				sent := s.sendState(frame, nil)
 				if gotSent, wantSent := sent > 0, state == seatWelcomed; gotSent != wantSent {
 					t.Fatalf("step %d: %v seat sent a state: %v, want %v", i, state, gotSent, wantSent)
 				}
@@ -93,7 +93,7 @@ func TestSeatLeaveStopsSendsAtOnce(t *testing.T) {
 				case <-stop:
 					return
 				default:
-					s.sendState(frame)
+					s.sendState(frame, nil)
 				}
 			}
 		}()

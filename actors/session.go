@@ -68,6 +68,16 @@ func (s *session) Receive(c *actor.Context) {
 		} else {
 			s.reply(netcode.CodeNotJoined, "ack before join")
 		}
+	case *netcode.Message:
+		if st := s.seat.Load(); st != nil {
+			s.pushMessage(st, m)
+		} else {
+			s.reply(netcode.CodeNotJoined, "message before join")
+		}
+	case *netcode.List:
+		c.Send(s.hub.lobby, listRequest{list: *m})
+	case *netcode.Rooms:
+		s.send(m)
 	case *netcode.Leave:
 		s.onLeave()
 	case admitted:
@@ -107,7 +117,29 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 		return
 	}
 	s.joining, s.leaveOnSeat = true, false
-	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, room: m.Room, mode: m.Mode, name: m.Name})
+	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, mode: m.Mode, name: m.Name,
+		how: m.How, room: m.Room, options: m.Options})
+}
+
+// pushMessage queues a game message in the seat, answering rate_limited
+// when the player's message buffer is full.
+func (s *session) pushMessage(st *seat, m *netcode.Message) {
+	if !st.pushMessage(m.Type, m.Payload) {
+		s.hub.stats.messagesRefused.Add(1)
+		s.reply(netcode.CodeRateLimited, "message dropped: too many waiting for the room")
+	}
+}
+
+// send writes a control frame to the link.
+func (s *session) send(m netcode.Frame) {
+	if s.closing {
+		return
+	}
+	if frame, err := netcode.AppendFrame(nil, m); err == nil {
+		_ = s.link.Send(transports.ClassControl, nil, frame)
+	} else {
+		s.log.Error("encode", "kind", m.Kind(), "err", err)
+	}
 }
 
 // onAdmitted takes the seat a room made for the player, or gives it back

@@ -24,7 +24,13 @@ type Stats struct {
 	BadFrames      int64 // frames that failed to decode
 	SlowKicked     int64 // players dropped for not acknowledging ticks
 	RoomFullRefuse int64
-	Panics         int64 // recovered actor panics
+	Panics         int64 // recovered actor panics and game panics (each closes its room)
+
+	BodiesEncoded   int64 // state bodies encoded: one per group of players sharing a baseline and view, per send
+	EventsEncoded   int64 // events encoded: one per Send or Broadcast, whatever the players
+	EventsSent      int64 // events handed to players
+	Messages        int64 // game messages that reached a room
+	MessagesRefused int64 // game messages refused because a player's message buffer was full
 }
 
 type counters struct {
@@ -34,6 +40,8 @@ type counters struct {
 	inputsReceived                              atomic.Int64
 	inputsApplied, inputsDropped, framesLimited atomic.Int64
 	badFrames, slowKicked, roomFull, panics     atomic.Int64
+	bodiesEncoded, eventsEncoded, eventsSent    atomic.Int64
+	messages, messagesRefused                   atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -46,6 +54,8 @@ func (c *counters) snapshot() Stats {
 		InputsReceived: c.inputsReceived.Load(), InputsApplied: c.inputsApplied.Load(), InputsDropped: c.inputsDropped.Load(),
 		FramesLimited: c.framesLimited.Load(), BadFrames: c.badFrames.Load(),
 		SlowKicked: c.slowKicked.Load(), RoomFullRefuse: c.roomFull.Load(), Panics: c.panics.Load(),
+		BodiesEncoded: c.bodiesEncoded.Load(), EventsEncoded: c.eventsEncoded.Load(), EventsSent: c.eventsSent.Load(),
+		Messages: c.messages.Load(), MessagesRefused: c.messagesRefused.Load(),
 	}
 	s.StateFrames = s.DiffFrames + s.FullFrames
 	return s

@@ -46,8 +46,8 @@ func connectReply(t *testing.T, h *Hub, reply func(r transports.Receiver)) *test
 	return &testClient{t: t, link: l.fakeLink, recv: r}
 }
 
-func frameOf(t *testing.T, m netcode.Message) []byte {
-	f, err := netcode.AppendMessage(nil, m)
+func frameOf(t *testing.T, m netcode.Frame) []byte {
+	f, err := netcode.AppendFrame(nil, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +103,14 @@ func TestSeatOnAClosedLinkLeaves(t *testing.T) {
 		h := newTestHub(t, Options{})
 		c := connect(t, h)
 		c.join("r")
-		synctest.Wait() // admitted; no welcome yet
+		synctest.Wait() // admitted; the seat comes at the room's next step
+		c.link.Close(1000, "gone") // the link only: the session does not know
+		tickUntil(func() bool { return c.seated() != nil }, nil)
 		st := c.seated()
 		if st == nil {
-			t.Fatal("no seat after admission")
+			closeAll(c)
+			t.Fatal("no seat after the room's step")
 		}
-		c.link.Close(1000, "gone") // the link only: the session does not know
 		tickUntil(func() bool { _, _, _, s := st.peek(); return s == seatClosed }, nil)
 		if _, _, _, state := st.peek(); state != seatClosed {
 			t.Fatalf("seat on a closed link is %v, want closed by the room", state)

@@ -1,0 +1,62 @@
+package actors
+
+import (
+	"fmt"
+
+	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// DefaultListLimit is the page size of a room listing that asks for none.
+const DefaultListLimit = 20
+
+// list answers a listing with a page of the public rooms, in the order they
+// were made: those of the mode asked for (all when empty) whose metadata
+// has every key of the filter with that value. The answer goes to the
+// sender, a session or a hub's Request.
+func (l *lobby) list(c *actor.Context, m listRequest) {
+	q := m.list
+	limit := int(q.Limit)
+	if limit == 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, netcode.MaxListLimit)
+	out := &netcode.Rooms{Request: q.Request}
+	for _, e := range l.order {
+		if e.private || (q.Mode != "" && e.mode != q.Mode) || !matches(e.meta, q.Filter) {
+			continue
+		}
+		out.Total++
+		if out.Total > q.Offset && len(out.Rooms) < limit {
+			out.Rooms = append(out.Rooms, netcode.RoomInfo{
+				ID: e.id, Name: e.name, Mode: e.mode, Players: e.players, MaxPlayers: e.maxPlayers,
+				Locked: e.locked, Metadata: e.metadata,
+			})
+		}
+	}
+	c.Respond(out)
+}
+
+func matches(meta, filter map[string]string) bool {
+	for k, v := range filter {
+		if got, ok := meta[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// metaText turns a room's metadata (a msgpack map the room checked) into
+// text values, which listing filters compare against: "3" matches the
+// number 3, "true" the bool.
+func metaText(p netcode.Payload) map[string]string {
+	var m map[string]any
+	if err := p.Decode(&m); err != nil || len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}
