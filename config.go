@@ -63,6 +63,9 @@ type ServerConfig struct {
 	// AllowedOrigins is the browser Origin allowlist for the WebSocket
 	// upgrade and for CORS on the HTTP transports; empty allows every origin.
 	AllowedOrigins []string `toml:"allowed_origins"`
+	// RoomsPath serves the public room listing as JSON; "" turns it off.
+	// Not reloadable.
+	RoomsPath string `toml:"rooms_path"`
 }
 
 // WebSocketConfig is the [websocket] section: per-connection limits.
@@ -139,6 +142,7 @@ func DefaultConfig() Config {
 			// Empty rather than nil: decoding "allowed_origins = []" yields an
 			// empty slice, and the default must equal what server.toml decodes to.
 			AllowedOrigins: []string{},
+			RoomsPath:      "/rooms",
 		},
 		WebSocket: WebSocketConfig{
 			Enabled:      true,

@@ -60,6 +60,10 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 		v.origin(fmt.Sprintf("server.allowed_origins[%d]", i), o)
 	}
 
+	if p := c.Server.RoomsPath; p != "" && (!strings.HasPrefix(p, "/") || slices.Contains([]string{c.WebSocket.Path, c.HTTP.Path, "/metrics", "/healthz", "/readyz"}, p)) {
+		v.add("server.rooms_path", p, `must be "" or a path starting with "/" that no other endpoint uses`)
+	}
+
 	ws := c.WebSocket
 	if !strings.HasPrefix(ws.Path, "/") {
 		v.add("websocket.path", ws.Path, `must start with "/"`)

@@ -108,6 +108,9 @@ func (s *Server) Start() error {
 		s.metrics.watch(s.hub, s.srv)
 		s.srv.Handle("/metrics", s.metrics.handler())
 	}
+	if cfg.Server.RoomsPath != "" {
+		s.srv.Handle(cfg.Server.RoomsPath, &listing{hub: s.hub, origins: cfg.Server.AllowedOrigins})
+	}
 	for _, r := range s.routes {
 		s.srv.Handle(r.pattern, r.handler)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
 )
 
@@ -120,4 +121,23 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Rooms returns a page of the public rooms (see netcode.List for the
+// query), for listings outside a connection such as the server's HTTP one.
+// It asks the lobby and waits at most until ctx ends, or a second.
+func (h *Hub) Rooms(ctx context.Context, q netcode.List) (*netcode.Rooms, error) {
+	timeout := time.Second
+	if d, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(d))
+	}
+	res, err := h.engine.Request(h.lobby, listRequest{list: q}, timeout).Result()
+	if err != nil {
+		return nil, fmt.Errorf("list rooms: %w", err)
+	}
+	rooms, ok := res.(*netcode.Rooms)
+	if !ok {
+		return nil, fmt.Errorf("list rooms: unexpected answer %T", res)
+	}
+	return rooms, nil
 }
