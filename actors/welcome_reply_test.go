@@ -103,7 +103,7 @@ func TestSeatOnAClosedLinkLeaves(t *testing.T) {
 		h := newTestHub(t, Options{})
 		c := connect(t, h)
 		c.join("r")
-		synctest.Wait() // admitted; the seat comes at the room's next step
+		synctest.Wait()            // admitted; the seat comes at the room's next step
 		c.link.Close(1000, "gone") // the link only: the session does not know
 		tickUntil(func() bool { return c.seated() != nil }, nil)
 		st := c.seated()
