@@ -90,6 +90,7 @@ type testClient struct {
 	link *fakeLink
 	recv transports.Receiver
 	seq  uint32
+	gone bool // disconnect ran
 }
 
 func connect(t *testing.T, h *Hub) *testClient {
@@ -99,7 +100,11 @@ func connect(t *testing.T, h *Hub) *testClient {
 	if err != nil {
 		t.Fatalf("Accept: %v", err)
 	}
-	return &testClient{t: t, link: l, recv: r}
+	c := &testClient{t: t, link: l, recv: r}
+	// Registered after the hub's, so it runs first: a test that stops
+	// early still ends its sessions before the hub waits for them.
+	t.Cleanup(c.disconnect)
+	return c
 }
 
 func (c *testClient) send(m netcode.Frame) {
@@ -121,7 +126,13 @@ func (c *testClient) input(ax int16) {
 	c.send(&netcode.Input{Seq: c.seq, Ack: c.lastTick(), Input: world.Input{Axes: [4]int16{ax, 0}}})
 }
 
-func (c *testClient) disconnect() { c.recv.OnClose(nil) }
+// disconnect ends the link as the transport would, once.
+func (c *testClient) disconnect() {
+	if !c.gone {
+		c.gone = true
+		c.recv.OnClose(nil)
+	}
+}
 
 func (c *testClient) states() []*netcode.State {
 	var out []*netcode.State
