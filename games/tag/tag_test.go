@@ -179,4 +179,3 @@ func TestSettings(t *testing.T) {
 		t.Error("a round of 0s passed Validate")
 	}
 }
-
