@@ -65,7 +65,10 @@ var (
 	descRejected = prometheus.NewDesc(metricname.FramesRejected, "Client frames rejected before reaching a room, by reason.", []string{metricname.LabelReason}, nil)
 	descClosed   = prometheus.NewDesc(metricname.ConnectionsClosed, "Connections closed by the server, by reason.", []string{metricname.LabelReason}, nil)
 	descPanics   = prometheus.NewDesc(metricname.ActorPanics, "Actor panics recovered.", nil, nil)
-	descDirect   = prometheus.NewDesc(metricname.DirectWrites, "WebSocket frames written by their sender (a room) on an idle link, without waking the link's writer goroutine.", nil, nil)
+	descDirect   = prometheus.NewDesc(metricname.DirectWrites, "WebSocket frames written by their sender (a room) on an idle link, without waking the link's writer goroutine (Linux only).", nil, nil)
+	descBodies   = prometheus.NewDesc(metricname.BodiesEncoded, "State bodies encoded: one per group of players sharing a baseline and a view, per send.", nil, nil)
+	descEvents   = prometheus.NewDesc(metricname.Events, "Game events: encoded (once per Send or Broadcast) and sent (once per player).", []string{metricname.LabelOutcome}, nil)
+	descMessages = prometheus.NewDesc(metricname.Messages, "Game messages from clients: delivered to a room, or refused because the player's buffer was full.", []string{metricname.LabelOutcome}, nil)
 )
 
 type statsCollector struct {
@@ -75,7 +78,7 @@ type statsCollector struct {
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descRooms, descTicks, descLate, descOverrun, descFrames,
-		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect} {
+		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect, descBodies, descEvents, descMessages} {
 		ch <- d
 	}
 }
@@ -110,6 +113,11 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descClosed, float64(h.SlowKicked), "no_ack")
 	counter(descPanics, float64(h.Panics))
 	counter(descDirect, float64(t.DirectWrites))
+	counter(descBodies, float64(h.BodiesEncoded))
+	counter(descEvents, float64(h.EventsEncoded), "encoded")
+	counter(descEvents, float64(h.EventsSent), "sent")
+	counter(descMessages, float64(h.Messages), "delivered")
+	counter(descMessages, float64(h.MessagesRefused), "refused")
 }
 
 // health serves /healthz (the process answers) and /readyz (it accepts

@@ -53,7 +53,10 @@ func (g *cards) Join(w *world.World, p world.PlayerID, _ string) (world.EntityID
 	g.hands[p] = e
 	return e.ID(), nil
 }
-func (g *cards) Leave(w *world.World, p world.PlayerID) { w.Remove(g.hands[p].ID()); delete(g.hands, p) }
+func (g *cards) Leave(w *world.World, p world.PlayerID) {
+	w.Remove(g.hands[p].ID())
+	delete(g.hands, p)
+}
 func (g *cards) Input(*world.World, world.PlayerID, world.Input) {}
 func (g *cards) Step(w *world.World, _ time.Duration) {
 	g.deal++
@@ -128,7 +131,10 @@ func (g *fog) Join(w *world.World, p world.PlayerID, _ string) (world.EntityID, 
 	g.scouts[p] = e
 	return e.ID(), nil
 }
-func (g *fog) Leave(w *world.World, p world.PlayerID)          { w.Remove(g.scouts[p].ID()); delete(g.scouts, p) }
+func (g *fog) Leave(w *world.World, p world.PlayerID) {
+	w.Remove(g.scouts[p].ID())
+	delete(g.scouts, p)
+}
 func (g *fog) Input(*world.World, world.PlayerID, world.Input) {}
 func (g *fog) Step(w *world.World, _ time.Duration) {
 	for _, e := range w.Entities() {

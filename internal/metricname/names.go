@@ -18,6 +18,9 @@ const (
 	ConnectionsClosed = "tickroom_connections_closed_total" // by LabelReason
 	ActorPanics       = "tickroom_actor_panics_total"
 	DirectWrites      = "tickroom_direct_writes_total"
+	BodiesEncoded     = "tickroom_state_bodies_encoded_total"
+	Events            = "tickroom_events_total"   // by LabelOutcome: encoded, sent
+	Messages          = "tickroom_messages_total" // by LabelOutcome: delivered, refused
 )
 
 // The labels of the tickroom_* series.
