@@ -49,14 +49,26 @@
 //   - ClassControl frames are never dropped. When a link already holds SendQueue
 //     of them, the link is a slow consumer: its queue is discarded and it is closed
 //     with Options.SlowCloseCode (Stats.SlowClosed).
-//   - A ClassState frame replaces the queued ClassState frame in place, keeping its
-//     position, if that frame has not yet been taken by the writer; otherwise it is
-//     appended. The replaced frame counts in Stats.StaleDropped. So control frames
-//     queued before a state frame are written before it, and a reader that falls
-//     behind gets the newest state, never a backlog.
+//   - A ClassState frame supersedes the queued ClassState frame, if the writer
+//     has not yet taken it: the stale frame leaves the queue (Stats.StaleDropped)
+//     and the new one is appended at the tail, as every frame is. It does not take
+//     the stale frame's place: a control frame queued after the stale state (a
+//     game event of that state's tick, say) would then be written after a state
+//     of a later tick, and netcode promises every client each event before any
+//     state of a later tick. So every frame sent before a state frame is written
+//     before it, and a reader that falls behind gets the newest state, never a
+//     backlog of states. Removing the stale frame moves only the frames queued
+//     after it, the few control frames of one send interval, and allocates
+//     nothing.
 //   - A write that blocks longer than Options.WriteTimeout also marks the link a
 //     slow consumer. The frame is then cut short, so no close frame can follow: the
 //     client sees an abnormal closure (1006) while the Receiver sees SlowCloseCode.
+//
+// What a client receives is therefore what was sent, in the order sent, less
+// some ClassState frames: no frame is repeated or reordered and no control
+// frame is missing, until the link closes. The HTTP transports (counting each
+// seq once) and the upgrade from HTTP to WebSocket keep the same promise (see
+// "Downlink and acknowledgement").
 //
 // # Heartbeat
 //
@@ -165,8 +177,10 @@
 // ack of its uplink POSTs (an empty POST body is allowed) or of its next stream.
 //
 // Buffering follows the WebSocket queue's policy. A new ClassState frame removes
-// every older ClassState record, sent or not, so a slow poller gets the newest
-// state only. ClassControl records wait until acknowledged; one more than
+// the older ClassState record, sent or not, and takes the next seq: it comes
+// after every control record buffered before it, as on WebSocket, so a slow
+// poller gets every control record and the newest state only, in the order
+// they were sent. ClassControl records wait until acknowledged; one more than
 // SendQueue closes the link with SlowCloseCode (the close record follows the
 // buffered control records).
 //

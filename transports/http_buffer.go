@@ -20,8 +20,10 @@ type record struct {
 // There is at most one ClassState record, kept aside: a new state frame
 // removes the previous one whether it was sent or not (it is superseded, and
 // the new one is a diff from the client's acknowledged tick anyway) and takes
-// a new, higher seq, so the client's sequence numbers stay increasing. Gaps
-// in the sequence are those removed state records.
+// a new, higher seq. Responses carry records in seq order, so the new state
+// comes after every control record buffered before it, exactly as the
+// WebSocket queue appends it after them; keeping the old seq would put it
+// before them. Gaps in the sequence are the removed state records.
 //
 // It is not safe for concurrent use; the session's mutex guards it.
 type outBuffer struct {

@@ -20,15 +20,22 @@ type probeClient struct {
 	binaries chan []byte
 	closed   chan error
 	loopDone chan struct{}
+	hold     <-chan struct{} // nil, or the reader stops at the first binary message until it is closed
 }
 
 // dialProbe opens the probe WebSocket of c's session.
-func (c *httpClient) dialProbe() (*probeClient, *http.Response, error) {
+func (c *httpClient) dialProbe() (*probeClient, *http.Response, error) { return c.dialProbeHeld(nil) }
+
+// dialProbeHeld is dialProbe for a client that stops reading at its first
+// binary message until hold is closed: a WebSocket reader that stalls after
+// the upgrade. The caller must close hold before the test's cleanups run.
+func (c *httpClient) dialProbeHeld(hold <-chan struct{}) (*probeClient, *http.Response, error) {
 	p := &probeClient{
 		texts:    make(chan string, 16),
 		binaries: make(chan []byte, 1<<16),
 		closed:   make(chan error, 1),
 		loopDone: make(chan struct{}),
+		hold:     hold,
 	}
 	conn, resp, err := gws.NewClient(p, &gws.ClientOption{Addr: c.srv.URL() + "?sid=" + c.sid})
 	if err != nil {
@@ -64,6 +71,9 @@ func (p *probeClient) OnMessage(_ *gws.Conn, m *gws.Message) {
 	if m.Opcode == gws.OpcodeText {
 		p.texts <- string(m.Bytes())
 		return
+	}
+	if p.hold != nil {
+		<-p.hold
 	}
 	p.binaries <- append([]byte(nil), m.Bytes()...)
 }

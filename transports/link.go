@@ -22,9 +22,10 @@ const (
 	// Options.SlowCloseCode. Any value other than ClassState is ClassControl.
 	ClassControl Class = iota
 
-	// ClassState frames are superseded by newer ones: a ClassState frame replaces
-	// the one still queued (not yet taken by the writer) in place, and the
-	// replaced one counts in Stats.StaleDropped.
+	// ClassState frames are superseded by newer ones: a ClassState frame removes
+	// the one still queued (not yet taken by the writer), which counts in
+	// Stats.StaleDropped, and is queued after every frame sent before it, so
+	// that no control frame is ever written after a newer state.
 	ClassState
 )
 
@@ -143,7 +144,8 @@ func (l *wsLink) Send(class Class, head, body []byte) error {
 	}
 	switch l.q.push(class, head, body, o.SendQueue) {
 	case replaced:
-		// The writer was already woken for the slot that was just overwritten.
+		// The stale frame was still queued, so the writer has been woken and
+		// has not yet run out of work.
 		l.mu.Unlock()
 		l.srv.stats.staleDropped.Add(1)
 		return nil

@@ -20,9 +20,12 @@ func (s *slot) set(class Class, head, body []byte) {
 // the link (control capacity + 1). It is not safe for concurrent use; the link's
 // mutex guards it.
 //
-// The rule for state frames: a new one overwrites the queued one in place, which
-// keeps its position, so every control frame queued before it is still written
-// first; once the writer has popped a state frame, the next one is appended.
+// The rule for state frames: a new one removes the queued one, if any, and is
+// appended, like any frame. Overwriting the stale one in place would be
+// cheaper but would put the new state before the control frames queued after
+// the stale one: an event of tick T written after the state of tick T+1.
+// Removing is cheap enough: the stale state is usually the tail (replaced in
+// place) or has only the control frames of one send interval behind it.
 type sendQueue struct {
 	slots   []slot
 	first   int // ring index of the oldest slot
@@ -53,12 +56,14 @@ func (q *sendQueue) push(class Class, head, body []byte, limit int) pushResult {
 			return pushed
 		}
 		if q.state == q.tail() {
+			// Removing the tail and appending is overwriting it.
 			q.slots[q.state].set(class, head, body)
 			return replaced
 		}
 		// A control frame was queued after the stale state; the new state
-		// must follow it (a room's welcome before that room's first state),
-		// so the stale one leaves the middle of the queue.
+		// must follow it (an event before any state of a later tick, a
+		// room's welcome before that room's first state), so the stale one
+		// leaves the middle of the queue.
 		q.remove(q.state)
 		q.state = q.append(class, head, body)
 		return replaced
@@ -104,8 +109,9 @@ func (q *sendQueue) pop(dst *slot) bool {
 // empty.
 func (q *sendQueue) tail() int { return (q.first + q.n - 1) % len(q.slots) }
 
-// remove drops the frame at ring index i, moving the newer frames up. It is
-// rare (a state frame overtaken by control frames), and the ring is short.
+// remove drops the frame at ring index i, moving the newer frames up. It runs
+// only when a state frame is superseded with control frames queued after it,
+// and moves just those.
 func (q *sendQueue) remove(i int) {
 	for k := (i - q.first + len(q.slots)) % len(q.slots); k < q.n-1; k++ {
 		q.slots[(q.first+k)%len(q.slots)] = q.slots[(q.first+k+1)%len(q.slots)]

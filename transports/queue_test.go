@@ -132,7 +132,9 @@ func TestSendQueueNoAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(1000, func() {
 		q.push(ClassControl, head, body, 64)
 		q.push(ClassState, head, body, 64)
-		q.push(ClassState, head, body, 64)
+		q.push(ClassState, head, body, 64)   // supersedes the tail
+		q.push(ClassControl, head, body, 64) // an event behind the state
+		q.push(ClassState, head, body, 64)   // supersedes from the middle
 		for q.pop(&s) {
 		}
 	})

@@ -8,7 +8,7 @@ type Stats struct {
 	Active         int64  // WebSocket connections (probes included) whose goroutines are still running
 	OriginRejected uint64 // requests refused with 403 by AllowedOrigins
 	TooLarge       uint64 // inbound messages above ReadLimit (both kinds, and in POST bodies)
-	StaleDropped   uint64 // ClassState frames replaced before being written
+	StaleDropped   uint64 // ClassState frames superseded by a newer one before being written
 	DirectWrites   uint64 // WebSocket frames written by the sender, without waking the link's writer (Linux only; 0 elsewhere)
 	SlowClosed     uint64 // links closed as slow consumers
 	TimeoutClosed  uint64 // links closed by the heartbeat
