@@ -23,6 +23,19 @@
 // reader. Routing writes through one goroutine means a slow socket blocks only
 // that goroutine, and that a write deadline set for one write never trips another.
 //
+// A request on Options.Path that is not a WebSocket handshake is answered
+// like a bad HTTP request, with a code (see "HTTP errors"): 405 bad_method
+// for a method other than GET; 400 bad_upgrade when the Upgrade: websocket
+// or the Connection: Upgrade header is missing, Sec-WebSocket-Version is not
+// 13 (the answer then carries Sec-WebSocket-Version: 13) or
+// Sec-WebSocket-Key is missing. A WebSocket library sends all of them, so
+// bad_upgrade almost always means that a proxy on the way dropped Upgrade
+// and Connection (hop-by-hop headers, which a proxy that does not know
+// WebSocket removes): a client that reads it should stop trying WebSocket on
+// that server and stay on, or fall back to, an HTTP transport. (A browser's
+// WebSocket does not show the answer to the page; it just fails to open,
+// which the page should treat alike.)
+//
 // One exception keeps the common case cheap: a frame sent while the writer is
 // idle, with nothing queued or owed, is written by the caller of Send itself
 // with one non-blocking writev (Stats.DirectWrites), which spares a goroutine
@@ -232,8 +245,10 @@
 //  1. The client opens GET {Options.Path}?sid={sid} as a WebSocket (the probe).
 //     Before the upgrade the server answers 404 unknown_session for a sid it
 //     does not know, 404 transport_disabled when WebSocket is off, 403
-//     origin_not_allowed, 410 upgraded when already upgraded, and 409
-//     poll_in_progress while another probe is open.
+//     origin_not_allowed, 400 bad_upgrade or 405 bad_method for a request
+//     that is not a WebSocket handshake (see "Connections"), 410 upgraded
+//     when already upgraded, and 409 poll_in_progress while another probe
+//     is open. The session is unaffected by all of these.
 //  2. The client sends the text message "probe". The server answers "probe",
 //     returns a held long-poll at once with what is buffered, and answers later
 //     GETs at once. An open stream carries on.
@@ -276,6 +291,9 @@
 //	400 bad_request        missing or invalid query parameter
 //	400 bad_ack            ack beyond the highest seq sent
 //	400 truncated_frame    uplink body with a bad length or a record cut short
+//	400 bad_upgrade        request on Options.Path that is not a WebSocket
+//	                       handshake, as when a proxy dropped its Upgrade
+//	                       and Connection headers (see "Connections")
 //	403 origin_not_allowed Origin not in AllowedOrigins
 //	404 unknown_session    unknown, ended or malformed sid; unknown path
 //	404 transport_disabled the transport asked for is switched off

@@ -17,6 +17,7 @@ const (
 	errBadRequest httpErr = iota
 	errBadAck
 	errTruncatedFrame
+	errBadUpgrade
 	errOriginNotAllowed
 	errUnknownSession
 	errTransportDisabled
@@ -38,6 +39,7 @@ var httpErrTable = [numHTTPErrs]struct {
 	errBadRequest:        {http.StatusBadRequest, "bad_request"},
 	errBadAck:            {http.StatusBadRequest, "bad_ack"},
 	errTruncatedFrame:    {http.StatusBadRequest, "truncated_frame"},
+	errBadUpgrade:        {http.StatusBadRequest, "bad_upgrade"},
 	errOriginNotAllowed:  {http.StatusForbidden, "origin_not_allowed"},
 	errUnknownSession:    {http.StatusNotFound, "unknown_session"},
 	errTransportDisabled: {http.StatusNotFound, "transport_disabled"},

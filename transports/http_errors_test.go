@@ -3,6 +3,7 @@ package transports
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 )
@@ -135,5 +136,20 @@ func TestUplinkRetryIsIgnored(t *testing.T) {
 	case f := <-rc.frames:
 		t.Errorf("retried batch delivered %q", f)
 	default:
+	}
+}
+
+// TestHTTPErrorsDocumented: every code of the error table appears with its
+// status in the table of doc.go, which is what clients are written from.
+func TestHTTPErrorsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e := range numHTTPErrs {
+		row := fmt.Sprintf("//\t%d %s ", e.status(), e.code())
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("doc.go's HTTP errors table has no row %q", row)
+		}
 	}
 }

@@ -31,6 +31,9 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, o *Options
 		s.fail(w, errOriginNotAllowed, "origin not allowed")
 		return
 	}
+	if !s.checkWebSocketRequest(w, r) {
+		return
+	}
 	ss := s.session(r.URL.Query().Get(httpwire.ParamSID))
 	if ss == nil {
 		s.fail(w, errUnknownSession, "unknown session")

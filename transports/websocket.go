@@ -130,9 +130,13 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "transports: origin not allowed", http.StatusForbidden)
 		return
 	}
+	if !s.checkWebSocketRequest(w, r) {
+		return
+	}
 	conn, gate, err := s.upgrade(w, r)
 	if err != nil {
-		// gws has already answered 400 and closed the connection.
+		// gws has answered, if the connection still took writes, and
+		// closed it.
 		o.Logger.Debug("transports: upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
