@@ -176,8 +176,9 @@
 // A long-poll GET is held until a record past its ack is buffered, the session
 // closes, or PollTimeout passes; it then returns 200 with every buffered record
 // past the ack (an empty body on timeout). A poll (wait=0) returns at once. A
-// stream returns 200 with a chunked body, writes and flushes each record as it
-// is buffered, writes a keepalive after each PingInterval of silence, and ends
+// stream returns 200 with a chunked body, writes and flushes a keepalive
+// record with the headers, before any frame, then each record as it is
+// buffered, writes a keepalive after each PingInterval of silence, and ends
 // cleanly after StreamMaxDuration, when the client opens the next one with its
 // latest ack.
 //
@@ -198,10 +199,48 @@
 // buffered control records).
 //
 // Only one downlink request may be open per session: another GET or stream gets
-// 409 poll_in_progress and the open one carries on. Every downlink response has
-// Content-Type application/octet-stream, Cache-Control "no-store, no-cache,
-// must-revalidate, max-age=0", Pragma no-cache, Expires 0 and
-// X-Content-Type-Options nosniff; streams also X-Accel-Buffering no.
+// 409 poll_in_progress and the open one carries on, with one exception: a GET
+// (long-poll or poll) that comes while a stream is open ends that stream and
+// takes its place (see the next section). Between requests a session may
+// change its downlink at will, stream to long-poll or poll and back, without
+// losing or repeating a frame; Link.Transport reports the latest. Every
+// downlink response has Content-Type application/octet-stream, Cache-Control
+// "no-store, no-cache, must-revalidate, max-age=0", Pragma no-cache, Expires
+// 0 and X-Content-Type-Options nosniff; streams also X-Accel-Buffering no.
+//
+// # Streams behind buffering proxies
+//
+// Some proxies (corporate gateways, antivirus filters, a misconfigured
+// nginx) pass a response on only once it has ended: a stream then brings
+// nothing for StreamMaxDuration and everything at once, while the client
+// sees no state and its control records pile up towards SendQueue and a
+// slow-consumer close. A stream that gets through brings its first record,
+// the keepalive written with the headers, one round trip after the request;
+// so a client tells the two apart by that record, on every stream it opens:
+//
+//	A client that has received no record of a new stream, not even its
+//	opening keepalive, within min(3 s, pingTimeout) of sending the request
+//	must take it that a proxy buffers whole responses. It abandons the
+//	request (closes its connection), goes on with long-polling on the same
+//	session, GET {base}/{sid}?ack=N with N the highest seq it has received
+//	(the stream may have carried nothing it has), and opens no more streams
+//	on that session; it should start its later sessions on long-polling.
+//
+// The time counts from the request because such a proxy may hold the
+// response headers too. 3 s is more than the round trip of any network a
+// real-time game can be played over, so a working stream is not given up,
+// and short enough that a player behind such a proxy loses a few seconds of
+// state once instead of StreamMaxDuration every time. pingTimeout, the
+// longest silence a client accepts on any downlink, caps it: on a server that
+// has set a shorter one, no rule waits longer than that.
+//
+// The server takes the switch without losing anything: the GET gets every
+// record past its ack, those the stream carried into the proxy included. A
+// proxy may still be reading the abandoned stream from the server (many
+// do not pass on a client's abort), so the GET does not get 409: it ends the
+// stream, which writes nothing more, and takes its place. Only a GET takes
+// over, and only from a stream: a second stream, or any downlink request
+// during a held GET, still gets 409.
 //
 // # Uplink
 //

@@ -11,36 +11,58 @@ import (
 // A downlink request is a GET (long-poll or poll) or a stream. One may be open
 // per session at a time: two would race for the same records and their acks
 // would contradict each other. While one is open the session cannot expire.
+//
+// A GET that comes while a stream is open is the exception: it ends the
+// stream and takes its place. It is how a client that found its stream held
+// by a buffering proxy falls back to long-polling (doc.go, "Streams behind
+// buffering proxies"), and such a proxy may keep reading the abandoned
+// stream from the server long after the client has left it. The stream ends
+// at its next look at the session, writing nothing more, and the requests
+// are numbered (downGen) so that its end does not close the GET's downlink.
 
 // openDownlink admits a downlink request of the given kind that acknowledges
-// every record up to ack, and trims those records. It returns the error to
-// answer otherwise.
-func (ss *httpSession) openDownlink(kind transportKind, ack uint64) (httpErr, bool) {
+// every record up to ack, and trims those records. stop ends the request: a
+// stream's, which a GET may end; nil for a GET. It returns the request's
+// number, to hand to take and closeDownlink, or the error to answer.
+func (ss *httpSession) openDownlink(kind transportKind, ack uint64, stop func()) (uint64, httpErr, bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	switch {
 	case ss.finished:
-		return errUnknownSession, false
+		return 0, errUnknownSession, false
 	case ss.up == upDone:
-		return errUpgraded, false
-	case ss.downOpen:
-		return errPollInProgress, false
+		return 0, errUpgraded, false
+	case ss.downOpen && (ss.stopStream == nil || kind == kindStream):
+		return 0, errPollInProgress, false
 	case ack > ss.buf.sent:
-		return errBadAck, false
+		return 0, errBadAck, false
+	}
+	if ss.downOpen {
+		ss.stopStream() // a GET takes over from a stream
 	}
 	ss.buf.ack(ack)
+	ss.downGen++
+	ss.stopStream = stop
 	ss.downOpen = true
 	ss.expiry.stop(&ss.srv.wg)
 	ss.kind.Store(uint32(kind))
-	return 0, true
+	return ss.downGen, 0, true
 }
 
-// closeDownlink ends the open downlink request and starts the expiry clock.
-// A session that closeNow left to this request, which had already written its
-// response without the close record, ends here.
-func (ss *httpSession) closeDownlink() {
+// closeDownlink ends downlink request gen and starts the expiry clock. A
+// session that closeNow left to this request, which had already written its
+// response without the close record, ends here. A stream a GET took over
+// from leaves the downlink to that GET, and passes on the wake-up it may
+// have taken from it.
+func (ss *httpSession) closeDownlink(gen uint64) {
 	ss.mu.Lock()
+	if gen != ss.downGen {
+		ss.mu.Unlock()
+		ss.signal()
+		return
+	}
 	ss.downOpen = false
+	ss.stopStream = nil
 	if ss.force && !ss.finished {
 		e := ss.endLocked(nil)
 		ss.mu.Unlock()
@@ -68,20 +90,23 @@ func (ss *httpSession) ack(n uint64) (httpErr, bool) {
 
 // downView is what a downlink request should do next, read under mu.
 type downView struct {
-	recs     []record    // records to write, in seq order
-	closeRec *CloseError // non-nil: write the close record after recs
-	probing  bool        // an upgrade is under way: GETs answer at once
-	upgraded bool        // the downlink is now the WebSocket
-	finished bool        // the session has ended
+	recs       []record    // records to write, in seq order
+	closeRec   *CloseError // non-nil: write the close record after recs
+	probing    bool        // an upgrade is under way: GETs answer at once
+	upgraded   bool        // the downlink is now the WebSocket
+	finished   bool        // the session has ended
+	superseded bool        // a GET took over from this stream: end it
 }
 
-// take collects the records with seq > after into dst (marking them sent)
-// and the session's state.
-func (ss *httpSession) take(after uint64, dst []record) downView {
+// take collects, for downlink request gen, the records with seq > after
+// into dst (marking them sent) and the session's state.
+func (ss *httpSession) take(after uint64, dst []record, gen uint64) downView {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	v := downView{recs: dst[:0], probing: ss.up == upProbing}
 	switch {
+	case gen != ss.downGen:
+		v.superseded = true
 	case ss.finished:
 		v.finished = true
 		v.closeRec = ss.cause

@@ -27,14 +27,14 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 		s.fail(w, errTransportDisabled, kind.String()+" is disabled")
 		return
 	}
-	ss, ack, ok := s.beginDownlink(w, r, sid, kind)
+	ss, ack, gen, ok := s.beginDownlink(w, r, sid, kind, nil)
 	if !ok {
 		return
 	}
 	open := true // writePoll lets go of the downlink itself
 	defer func() {
 		if open {
-			ss.closeDownlink()
+			ss.closeDownlink(gen)
 		}
 	}()
 
@@ -46,7 +46,7 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 	}
 	var recs [16]record
 	for {
-		v := ss.take(ack, recs[:0])
+		v := ss.take(ack, recs[:0], gen)
 		switch {
 		case v.upgraded:
 			// Only a client that broke the upgrade protocol (a GET left open
@@ -55,7 +55,7 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 			return
 		case v.finished, len(v.recs) > 0, v.closeRec != nil, v.probing, timeout == nil:
 			open = false
-			s.writePoll(w, ss, &v, o)
+			s.writePoll(w, ss, gen, &v, o)
 			return
 		}
 		select {
@@ -71,14 +71,14 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 // writePoll writes one poll response and closes the downlink request. When
 // the response carries the close record, the session ends once it has been
 // written.
-func (s *Server) writePoll(w http.ResponseWriter, ss *httpSession, v *downView, o *Options) {
+func (s *Server) writePoll(w http.ResponseWriter, ss *httpSession, gen uint64, v *downView, o *Options) {
 	body := v.encode(make([]byte, 0, recordsSize(v.recs)+httpwire.MaxCloseRecord))
 	v.release()
 	// The downlink is free before the response goes out: a client that has
 	// read it may send its next GET at once (over another connection, say),
 	// and that one is not a second concurrent downlink. If this write fails,
 	// the records stay unacknowledged and the next GET gets them again.
-	ss.closeDownlink()
+	ss.closeDownlink(gen)
 	h := w.Header()
 	downlinkHeaders(h)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -95,23 +95,25 @@ func (s *Server) writePoll(w http.ResponseWriter, ss *httpSession, v *downView, 
 }
 
 // beginDownlink reads the ack, finds the session and opens its downlink for
-// kind; on failure it has answered the request and returns false.
-func (s *Server) beginDownlink(w http.ResponseWriter, r *http.Request, sid string, kind transportKind) (*httpSession, uint64, bool) {
-	ack, ok := parseAck(r)
+// kind (see openDownlink for stop and the request number it returns); on
+// failure it has answered the request and returns false.
+func (s *Server) beginDownlink(w http.ResponseWriter, r *http.Request, sid string, kind transportKind, stop func()) (ss *httpSession, ack, gen uint64, ok bool) {
+	ack, ok = parseAck(r)
 	if !ok {
 		s.fail(w, errBadRequest, "ack must be a decimal sequence number")
-		return nil, 0, false
+		return nil, 0, 0, false
 	}
-	ss := s.session(sid)
+	ss = s.session(sid)
 	if ss == nil {
 		s.fail(w, errUnknownSession, "unknown session")
-		return nil, 0, false
+		return nil, 0, 0, false
 	}
-	if e, ok := ss.openDownlink(kind, ack); !ok {
+	gen, e, ok := ss.openDownlink(kind, ack, stop)
+	if !ok {
 		s.fail(w, e, downlinkRefusal(e))
-		return nil, 0, false
+		return nil, 0, 0, false
 	}
-	return ss, ack, true
+	return ss, ack, gen, true
 }
 
 // downlinkRefusal is the message for an error of openDownlink.

@@ -64,6 +64,8 @@ type httpSession struct {
 	mu           sync.Mutex
 	buf          outBuffer
 	downOpen     bool         // a downlink request (GET or stream) is open
+	downGen      uint64       // the number of the latest downlink request (see openDownlink)
+	stopStream   func()       // ends the open stream; nil while a GET or nothing is open
 	up           upgradeState // where the move to WebSocket stands
 	ws           *wsLink      // the probe in upProbeOpen and upProbing, the downlink in upDone
 	closing      bool         // a close record is waiting for a downlink response

@@ -1,6 +1,7 @@
 package transports
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -16,16 +17,23 @@ import (
 // A stream does not trim the buffer as it goes (it cannot know what arrived);
 // the ack of the next stream, or of an uplink POST, does. It keeps its own
 // cursor so it writes each record once.
+//
+// Its first record is a keepalive, written with the headers: a client that
+// does not get it at once is behind a proxy that buffers whole responses,
+// and falls back to long-polling (doc.go, "Streams behind buffering
+// proxies"). A GET of that client ends the stream (see openDownlink).
 func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sid string, o *Options) {
 	if o.DisableStream {
 		s.fail(w, errTransportDisabled, "stream is disabled")
 		return
 	}
-	ss, ack, ok := s.beginDownlink(w, r, sid, kindStream)
+	ctx, stop := context.WithCancel(r.Context())
+	defer stop()
+	ss, ack, gen, ok := s.beginDownlink(w, r, sid, kindStream, stop)
 	if !ok {
 		return
 	}
-	defer ss.closeDownlink()
+	defer ss.closeDownlink(gen)
 
 	h := w.Header()
 	downlinkHeaders(h)
@@ -33,7 +41,8 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sid string,
 	rc := http.NewResponseController(w)
 	writeDeadline(rc, o)
 	w.WriteHeader(http.StatusOK)
-	if rc.Flush() != nil {
+	buf := httpwire.AppendKeepalive(nil)
+	if _, err := w.Write(buf); err != nil || rc.Flush() != nil {
 		return
 	}
 
@@ -43,18 +52,19 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sid string,
 	defer keepalive.Stop()
 	cursor := ack
 	var recs [16]record
-	var buf []byte
 	for {
 		select {
 		case <-end.C:
 			return
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		default:
 		}
-		v := ss.take(cursor, recs[:0])
-		if v.upgraded {
-			return // the client ignores the stream once it has sent "upgrade"
+		v := ss.take(cursor, recs[:0], gen)
+		if v.upgraded || v.superseded {
+			// The client ignores the stream once it has sent "upgrade", or
+			// has left it for long-polling.
+			return
 		}
 		if len(v.recs) > 0 || v.closeRec != nil {
 			if n := len(v.recs); n > 0 {
@@ -90,7 +100,7 @@ func (s *Server) serveStream(w http.ResponseWriter, r *http.Request, sid string,
 			keepalive.Reset(o.PingInterval)
 		case <-end.C:
 			return
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		}
 	}
