@@ -29,6 +29,66 @@ func TestStateEncodeNoAlloc(t *testing.T) {
 	}
 }
 
+// TestStatePrivateNoAlloc: with private fields, a room's send still
+// allocates nothing once its buffers have grown: a body per baseline with
+// the private fields hidden, and per client its private section and head.
+func TestStatePrivateNoAlloc(t *testing.T) {
+	w := world.New(privSchemas, world.Options{})
+	w.Advance()
+	var es []*world.Entity
+	for i := range 16 {
+		es = append(es, w.SpawnOwned(i%2, world.PlayerID(i%4+1)))
+	}
+	step := func() {
+		w.Advance()
+		for i, e := range es {
+			e.SetInt(fx, int64(w.Tick())*int64(i))
+			e.SetInt(len(privSchemas[e.Type()].Fields)-1, int64(w.Tick()%7)) // the last field is private
+		}
+	}
+	for range 2 * w.History() {
+		step()
+	}
+	masks := privMasks(privSchemas)
+	var d world.Delta
+	var priv []world.Change
+	var vals []world.Value
+	body := make([]byte, 0, 16<<10)
+	section := make([]byte, 0, 1<<10)
+	head := make([]byte, 0, 1<<10)
+	for _, base := range []uint32{0, w.Tick() - 1, w.Tick() - 30} {
+		w.DeltaSince(base, &d)
+		send := func() {
+			body = netcode.AppendStateBody(body[:0], &d, masks)
+			for p := world.PlayerID(1); p <= 4; p++ {
+				priv, vals = d.PrivateFor(privSchemas, p, priv, vals)
+				section = netcode.AppendPrivate(section[:0], priv)
+				head = netcode.AppendStateHead(head[:0], &d, 123456, 789, section)
+			}
+		}
+		send()
+		if len(priv) == 0 {
+			t.Fatalf("base %d: player 4 has no private changes; the test needs some", base)
+		}
+		if allocs := testing.AllocsPerRun(100, send); allocs != 0 {
+			t.Errorf("state from base %d with private fields: %v allocations, want 0", base, allocs)
+		}
+	}
+}
+
+func TestAppendEventNoAlloc(t *testing.T) {
+	buf := make([]byte, 0, 256)
+	p := pl(map[string]any{"by": 3})
+	rates := &netcode.Rates{Tick: 9, TickRate: 30, SendRate: 15}
+	allocs := testing.AllocsPerRun(100, func() {
+		buf = netcode.AppendEvent(buf[:0], 1201, "scored", p)
+		buf, _ = netcode.AppendFrame(buf[:0], rates)
+	})
+	if allocs != 0 {
+		t.Errorf("AppendEvent, AppendFrame(rates): %v allocations, want 0", allocs)
+	}
+}
+
 func TestDecodeInputNoAlloc(t *testing.T) {
 	frame := mustAppend(t, &netcode.Input{Seq: 70000, Ack: 1 << 20, Input: world.Input{Buttons: 3, Axes: [4]int16{-1000, 1000, 5, -5}}})
 	var in netcode.Input

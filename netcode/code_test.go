@@ -53,6 +53,12 @@ func TestCodes(t *testing.T) {
 		{netcode.CodeInternal, 4012, "internal", true},
 		{netcode.CodeTooManyRooms, 4013, "too_many_rooms", false},
 		{netcode.CodeJoinRefused, 4014, "join_refused", false},
+		{netcode.CodeRoomNotFound, 4015, "room_not_found", false},
+		{netcode.CodeRoomLocked, 4016, "room_locked", false},
+		{netcode.CodeRoomExists, 4017, "room_exists", false},
+		{netcode.CodeUnknownMessage, 4018, "unknown_message", false},
+		{netcode.CodeKicked, 4019, "kicked", false},
+		{netcode.Code(4020), 4020, "code_4020", false},
 		{netcode.Code(4999), 4999, "code_4999", false},
 	} {
 		if uint16(tc.code) != tc.num || tc.code.String() != tc.name || tc.code.Closes() != tc.closes {
@@ -67,10 +73,14 @@ func TestCodes(t *testing.T) {
 
 func TestKindString(t *testing.T) {
 	t.Parallel()
-	want := []string{"kind(0)", "join", "welcome", "input", "ack", "snapshot", "diff", "ping", "pong", "error", "leave", "kind(11)"}
+	want := []string{"kind(0)", "join", "welcome", "input", "ack", "snapshot", "diff", "ping", "pong", "error", "leave",
+		"message", "list", "rooms", "event", "rates", "kind(16)"}
 	for k, w := range want {
 		if got := netcode.Kind(k).String(); got != w {
 			t.Errorf("Kind(%d).String() = %q, want %q", k, got, w)
 		}
+	}
+	if got := netcode.Kind(255).String(); got != "kind(255)" {
+		t.Errorf("Kind(255).String() = %q", got)
 	}
 }

@@ -24,7 +24,8 @@ func addSeeds(f *testing.F) {
 		f.Add(frame)
 	}
 	f.Add([]byte{0xdd, 0xff, 0xff, 0xff, 0xff})
-	f.Add(mp(arr(3), 11, "future", 1))
+	f.Add(mp(arr(3), 16, "future", 1))
+	f.Add(mp(arr(5), 1, 1, "r", "m", "n")) // a join of version 1
 }
 
 func checkErr(t *testing.T, err error) {

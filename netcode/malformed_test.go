@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -13,8 +14,15 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// raw is spliced into an mp frame as is.
+// raw is spliced into an mp frame as is, at the top level or nested in a
+// value.
 type raw []byte
+
+// EncodeMsgpack implements msgpack.CustomEncoder.
+func (r raw) EncodeMsgpack(enc *msgpack.Encoder) error {
+	_, err := enc.Writer().Write(r)
+	return err
+}
 
 // mp builds a frame with the msgpack library, compact ints, splicing raw
 // bytes where given; arr(n) gives an array header of n elements.
@@ -22,6 +30,7 @@ func mp(vals ...any) []byte {
 	var buf bytes.Buffer
 	enc := msgpack.NewEncoder(&buf)
 	enc.UseCompactInts(true)
+	enc.SetSortMapKeys(true)
 	for _, v := range vals {
 		if r, ok := v.(raw); ok {
 			buf.Write(r)
@@ -74,13 +83,48 @@ var (
 
 // field is a valid welcome schema field; schema wraps fields in a schemas
 // array of one.
-var field = []any{"x", 2, 0.1, 0}
+var field = []any{"x", 2, 0.1, 0, 0}
 
 func schemas(fields ...any) []any { return []any{[]any{"player", append([]any{}, fields...)}} }
 
 // welcome is a valid welcome frame with the given schemas value.
 func welcome(s any) []byte {
-	return mp(arr(11), 2, 1, "sess", 1, 2, "room", "arena", 20, 20, 1000, s)
+	return mp(arr(14), 2, 2, "sess", 1, 2, "room", "arena", 20, 20, 1000, s, "rid", "", "")
+}
+
+// welcomeTail is a valid welcome frame with the given room id, join code and
+// resume token values.
+func welcomeTail(id, code, token any) []byte {
+	return mp(arr(14), 2, 2, "sess", 1, 2, "room", "arena", 20, 20, 1000, schemas(field), id, code, token)
+}
+
+// join is a join frame of this version with the given mode, name, how,
+// room and options values.
+func join(mode, name, how, room, options any) []byte {
+	return mp(arr(7), 1, 2, mode, name, how, room, options)
+}
+
+// message, list, rooms, event and rates are frames of their kind with the
+// given elements after the kind, counted.
+func message(elems ...any) []byte { return mp(append([]any{arr(1 + len(elems)), 11}, elems...)...) }
+func list(elems ...any) []byte    { return mp(append([]any{arr(1 + len(elems)), 12}, elems...)...) }
+func rooms(elems ...any) []byte   { return mp(append([]any{arr(1 + len(elems)), 13}, elems...)...) }
+func event(elems ...any) []byte   { return mp(append([]any{arr(1 + len(elems)), 14}, elems...)...) }
+func rates(elems ...any) []byte   { return mp(append([]any{arr(1 + len(elems)), 15}, elems...)...) }
+
+// room is a rooms entry with the given metadata.
+func room(meta any) []any { return []any{"id", "name", "arena", 1, 2, false, meta} }
+
+// deepArray is a payload of depth nested arrays around 1; deepMap the same
+// with maps.
+func deepArray(depth int) raw { return raw(pl(nest(depth, 1))) }
+
+func deepMap(depth int) raw {
+	var v any = 1
+	for range depth {
+		v = map[string]any{"k": v}
+	}
+	return raw(pl(v))
 }
 
 func TestMalformed(t *testing.T) {
@@ -94,6 +138,17 @@ func TestMalformed(t *testing.T) {
 	for i := range tooManySchemas {
 		tooManySchemas[i] = []any{"p", []any{field}}
 	}
+	manyRooms := make([]any, netcode.MaxListLimit+1)
+	for i := range manyRooms {
+		manyRooms[i] = room(nil)
+	}
+	manyKeys := map[string]string{}
+	for i := range netcode.MaxFilterKeys + 1 {
+		manyKeys[string(rune('a'+i))] = "v"
+	}
+	bigStr := func(n int) raw { return raw(pl(long[:n])) }
+	bigBin := func(n int) raw { return raw(pl(make([]byte, n))) }
+	payloadPad := netcode.MaxPayloadLen - 3 // a str16 or bin16 of this many bytes is exactly at the limit
 	for _, tc := range []struct {
 		name  string
 		dec   decoder
@@ -117,30 +172,60 @@ func TestMalformed(t *testing.T) {
 
 		// Kinds and direction.
 		{"kind 0", client, mp(arr(1), 0), errUnknown},
-		{"kind 11", client, mp(arr(3), 11, "future", 1), errUnknown},
+		{"kind 16", client, mp(arr(3), 16, "future", 1), errUnknown},
+		{"kind 16 to client", server, mp(arr(1), 16), errUnknown},
+		{"kind 255", client, mp(arr(1), 255), errUnknown},
 		{"kind 300", server, mp(arr(1), 300), errUnknown},
 		{"negative kind", client, mp(arr(1), -1), errUnknown},
 		{"welcome to server", client, welcome(schemas(field)), errUnexpected},
 		{"snapshot to server", client, mp(arr(5), 5, 1, 0, 0, arr(0)), errUnexpected},
 		{"error to server", client, mp(arr(3), 9, 4000, "x"), errUnexpected},
-		{"join to client", server, mp(arr(5), 1, 1, "", "", ""), errUnexpected},
+		{"rooms to server", client, rooms(1, 0, arr(0)), errUnexpected},
+		{"event to server", client, event(1, "x", nil), errUnexpected},
+		{"rates to server", client, rates(1, 20, 20), errUnexpected},
+		{"join to client", server, join("", "", 0, "", nil), errUnexpected},
 		{"input to client", server, mp(arr(4), 3, 1, 0, 0), errUnexpected},
 		{"leave to client", server, mp(arr(1), 10), errUnexpected},
+		{"message to client", server, message("chat", nil), errUnexpected},
+		{"list to client", server, list(1, "", 0, 0, map[string]string{}), errUnexpected},
 
-		// Join.
-		{"join version 2", client, mp(arr(5), 1, 2, "r", "m", "n"), errVersion},
-		{"join version 2, other layout", client, mp(arr(3), 1, 2, map[string]int{}), errVersion},
-		{"join version 0", client, mp(arr(5), 1, 0, "r", "m", "n"), errVersion},
+		// Join. A join of another version is a version mismatch whatever
+		// follows the version; TestVersionMismatch checks what comes back.
+		{"join version 1", client, mp(arr(5), 1, 1, "r", "m", "n"), errVersion},
+		{"join version 3", client, mp(arr(7), 1, 3, "arena", "ada", 0, "", nil), errVersion},
+		{"join version 3, other layout", client, mp(arr(3), 1, 3, map[string]int{}), errVersion},
+		{"join version 0", client, mp(arr(2), 1, 0), errVersion},
+		{"join version negative", client, mp(arr(7), 1, -2, "arena", "ada", 0, "", nil), errVersion},
+		{"join version over int64", client, mp(arr(2), 1, uint64(math.MaxUint64)), errMalformed},
 		{"join without version", client, mp(arr(1), 1), errMalformed},
-		{"join version string", client, mp(arr(5), 1, "1", "r", "m", "n"), errMalformed},
-		{"join four elements", client, mp(arr(4), 1, 1, "r", "m"), errMalformed},
-		{"join six elements", client, mp(arr(6), 1, 1, "r", "m", "n", "x"), errMalformed},
-		{"join room too long", client, mp(arr(5), 1, 1, long[:65], "", ""), errMalformed},
-		{"join mode too long", client, mp(arr(5), 1, 1, "", long[:33], ""), errMalformed},
-		{"join name too long", client, mp(arr(5), 1, 1, "", "", long[:33]), errMalformed},
-		{"join name invalid UTF-8", client, mp(arr(5), 1, 1, "", "", "a\xff"), errMalformed},
-		{"join name is bin", client, mp(arr(5), 1, 1, "", "", []byte("ada")), errMalformed},
-		{"join huge name", client, append(mp(arr(5), 1, 1, "", ""), 0xdb, 0xff, 0xff, 0xff, 0xff, 'a'), errMalformed},
+		{"join version string", client, mp(arr(7), 1, "2", "arena", "ada", 0, "", nil), errMalformed},
+		{"join version float", client, mp(arr(7), 1, 2.0, "arena", "ada", 0, "", nil), errMalformed},
+		{"join version 1 layout at version 2", client, mp(arr(5), 1, 2, "r", "m", "n"), errMalformed},
+		{"join six elements", client, mp(arr(6), 1, 2, "arena", "ada", 0, ""), errMalformed},
+		{"join eight elements", client, mp(arr(8), 1, 2, "arena", "ada", 0, "", nil, nil), errMalformed},
+		{"join mode too long", client, join(long[:netcode.MaxModeLen+1], "", 0, "", nil), errMalformed},
+		{"join name too long", client, join("", long[:netcode.MaxNameLen+1], 0, "", nil), errMalformed},
+		{"join room too long", client, join("", "", 0, long[:netcode.MaxRoomLen+1], nil), errMalformed},
+		{"join mode invalid UTF-8", client, join("\xc3", "", 0, "", nil), errMalformed},
+		{"join name invalid UTF-8", client, join("", "a\xff", 0, "", nil), errMalformed},
+		{"join room invalid UTF-8", client, join("", "", 4, "\xed\xa0\x80", nil), errMalformed},
+		{"join name is bin", client, join("", []byte("ada"), 0, "", nil), errMalformed},
+		{"join mode nil", client, join(nil, "", 0, "", nil), errMalformed},
+		{"join huge name", client, append(mp(arr(7), 1, 2, ""), 0xdb, 0xff, 0xff, 0xff, 0xff, 'a'), errMalformed},
+		{"join how 5", client, join("", "", 5, "", nil), errMalformed},
+		{"join how 256", client, join("", "", 256, "", nil), errMalformed},
+		{"join how negative", client, join("", "", -1, "", nil), errMalformed},
+		{"join how string", client, join("", "", "match", "", nil), errMalformed},
+		{"join how bool", client, join("", "", false, "", nil), errMalformed},
+		{"join options missing, array short", client, mp(arr(7), 1, 2, "", "", 0, ""), errMalformed},
+		{"join options too long", client, join("", "", 0, "", bigStr(payloadPad+1)), errMalformed},
+		{"join options too deep", client, join("", "", 0, "", deepArray(netcode.MaxPayloadDepth+1)), errMalformed},
+		{"join options maps too deep", client, join("", "", 0, "", deepMap(netcode.MaxPayloadDepth+1)), errMalformed},
+		{"join options reserved byte", client, join("", "", 0, "", raw{0xc1}), errMalformed},
+		{"join options truncated map", client, join("", "", 0, "", raw{0x81, 0xa1, 'k'}), errMalformed},
+		{"join options huge str32", client, append(mp(arr(7), 1, 2, "", "", 0, ""), 0xdb, 0xff, 0xff, 0xff, 0xff), errMalformed},
+		{"join options huge map32", client, append(mp(arr(7), 1, 2, "", "", 0, ""), 0xdf, 0xff, 0xff, 0xff, 0xff, 1, 1), errMalformed},
+		{"join options two values", client, append(join("", "", 0, "", 1), 2), errMalformed},
 
 		// Input.
 		{"input three elements", client, mp(arr(3), 3, 1, 0), errMalformed},
@@ -172,24 +257,44 @@ func TestMalformed(t *testing.T) {
 		{"error message int", server, mp(arr(3), 9, 4000, 1), errMalformed},
 
 		// Welcome.
-		{"welcome version 2", server, mp(arr(2), 2, 2), errVersion},
-		{"welcome ten elements", server, mp(arr(10), 2, 1, "sess", 1, 2, "room", "arena", 20, 20, 1000), errMalformed},
-		{"welcome session too long", server, mp(arr(11), 2, 1, long[:65], 1, 2, "room", "arena", 20, 20, 1000, schemas(field)), errMalformed},
-		{"welcome tick rate over u16", server, mp(arr(11), 2, 1, "s", 1, 2, "room", "arena", 70000, 20, 1000, schemas(field)), errMalformed},
+		{"welcome version 1", server, mp(arr(11), 2, 1, "sess", 1, 2, "room", "arena", 20, 20, 1000, arr(0)), errVersion},
+		{"welcome version 3", server, mp(arr(2), 2, 3), errVersion},
+		{"welcome without version", server, mp(arr(1), 2), errMalformed},
+		{"welcome eleven elements", server, mp(arr(11), 2, 2, "sess", 1, 2, "room", "arena", 20, 20, 1000, schemas(field)), errMalformed},
+		{"welcome thirteen elements", server, mp(arr(13), 2, 2, "sess", 1, 2, "room", "arena", 20, 20, 1000, schemas(field), "rid", ""), errMalformed},
+		{"welcome fifteen elements", server, mp(arr(15), 2, 2, "sess", 1, 2, "room", "arena", 20, 20, 1000, schemas(field), "rid", "", "", ""), errMalformed},
+		{"welcome session too long", server, mp(arr(14), 2, 2, long[:65], 1, 2, "room", "arena", 20, 20, 1000, schemas(field), "", "", ""), errMalformed},
+		{"welcome player over u32", server, mp(arr(14), 2, 2, "s", uint64(1)<<32, 2, "room", "arena", 20, 20, 1000, schemas(field), "", "", ""), errMalformed},
+		{"welcome tick rate over u16", server, mp(arr(14), 2, 2, "s", 1, 2, "room", "arena", 70000, 20, 1000, schemas(field), "", "", ""), errMalformed},
+		{"welcome room id too long", server, welcomeTail(long[:netcode.MaxRoomIDLen+1], "", ""), errMalformed},
+		{"welcome join code too long", server, welcomeTail("", long[:netcode.MaxRoomIDLen+1], ""), errMalformed},
+		{"welcome resume token too long", server, welcomeTail("", "", long[:netcode.MaxTokenLen+1]), errMalformed},
+		{"welcome room id int", server, welcomeTail(7, "", ""), errMalformed},
+		{"welcome join code nil", server, welcomeTail("", nil, ""), errMalformed},
+		{"welcome resume token bin", server, welcomeTail("", "", []byte("t")), errMalformed},
 		{"welcome 65 fields", server, welcome(schemas(many...)), errMalformed},
 		{"welcome no fields", server, welcome(schemas()), errMalformed},
 		{"welcome 257 schemas", server, welcome(tooManySchemas), errMalformed},
 		{"welcome schema without name", server, welcome([]any{[]any{"", []any{field}}}), errMalformed},
 		{"welcome schema three elements", server, welcome([]any{[]any{"p", []any{field}, 1}}), errMalformed},
-		{"welcome field type 9", server, welcome(schemas([]any{"x", 9, 0.0, 0})), errMalformed},
-		{"welcome field type 256", server, welcome(schemas([]any{"x", 256, 0.0, 0})), errMalformed},
-		{"welcome quantum int", server, welcome(schemas([]any{"position_x", 2, 1, 0})), errMalformed},
-		{"welcome float quantum 0", server, welcome(schemas([]any{"x", 2, 0.0, 0})), errMalformed},
-		{"welcome quantum NaN", server, welcome(schemas([]any{"x", 1, math.NaN(), 0})), errMalformed},
-		{"welcome quantum negative", server, welcome(schemas([]any{"x", 1, -1.0, 0})), errMalformed},
-		{"welcome max length too big", server, welcome(schemas([]any{"x", 4, 0.0, 5000})), errMalformed},
-		{"welcome field name too long", server, welcome(schemas([]any{long[:33], 1, 0.0, 0})), errMalformed},
-		{"welcome huge schemas", server, append(mp(arr(11), 2, 1, "s", 1, 2, "r", "m", 20, 20, 1), 0xdd, 0xff, 0xff, 0xff, 0xff), errMalformed},
+		{"welcome field of version 1", server, welcome(schemas([]any{"x", 1, 0.0, 0})), errMalformed},
+		{"welcome field six elements", server, welcome(schemas([]any{"x", 1, 0.0, 0, 0, 0})), errMalformed},
+		{"welcome field type 9", server, welcome(schemas([]any{"x", 9, 0.0, 0, 0})), errMalformed},
+		{"welcome field type 256", server, welcome(schemas([]any{"x", 256, 0.0, 0, 0})), errMalformed},
+		{"welcome quantum int", server, welcome(schemas([]any{"position_x", 2, 1, 0, 0})), errMalformed},
+		{"welcome float quantum 0", server, welcome(schemas([]any{"x", 2, 0.0, 0, 0})), errMalformed},
+		{"welcome quantum NaN", server, welcome(schemas([]any{"x", 1, math.NaN(), 0, 0})), errMalformed},
+		{"welcome quantum infinite", server, welcome(schemas([]any{"x", 2, math.Inf(1), 0, 0})), errMalformed},
+		{"welcome quantum negative", server, welcome(schemas([]any{"x", 1, -1.0, 0, 0})), errMalformed},
+		{"welcome max length too big", server, welcome(schemas([]any{"x", 4, 0.0, 5000, 0})), errMalformed},
+		{"welcome max length negative", server, welcome(schemas([]any{"x", 4, 0.0, -1, 0})), errMalformed},
+		{"welcome field name too long", server, welcome(schemas([]any{long[:33], 1, 0.0, 0, 0})), errMalformed},
+		{"welcome field flags 2", server, welcome(schemas([]any{"x", 1, 0.0, 0, 2})), errMalformed},
+		{"welcome field flags 3", server, welcome(schemas([]any{"x", 1, 0.0, 0, 3})), errMalformed},
+		{"welcome field flags negative", server, welcome(schemas([]any{"x", 1, 0.0, 0, -1})), errMalformed},
+		{"welcome field flags bool", server, welcome(schemas([]any{"x", 1, 0.0, 0, true})), errMalformed},
+		{"welcome field flags nil", server, welcome(schemas([]any{"x", 1, 0.0, 0, nil})), errMalformed},
+		{"welcome huge schemas", server, append(mp(arr(14), 2, 2, "s", 1, 2, "r", "m", 20, 20, 1), 0xdd, 0xff, 0xff, 0xff, 0xff), errMalformed},
 
 		// Snapshot.
 		{"snapshot four elements", server, mp(arr(4), 5, 1, 0, 0), errMalformed},
@@ -205,6 +310,23 @@ func TestMalformed(t *testing.T) {
 		{"added value nil", server, mp(arr(5), 5, 1, 0, 0, []any{[]any{1, 0, nil}}), errMalformed},
 		{"added value over int64", server, mp(arr(5), 5, 1, 0, 0, []any{[]any{1, 0, uint64(math.MaxUint64)}}), errMalformed},
 		{"added value too long", server, mp(arr(5), 5, 1, 0, 0, []any{[]any{1, 0, long[:1025]}}), errMalformed},
+
+		// Private sections.
+		{"snapshot seven elements", server, mp(arr(7), 5, 1, 0, 0, []any{1, 1, 5}, arr(0), arr(0)), errMalformed},
+		{"snapshot empty private", server, mp(arr(6), 5, 1, 0, 0, arr(0), arr(0)), errMalformed},
+		{"diff empty private", server, mp(arr(9), 6, 2, 1, 0, 0, arr(0), arr(0), arr(0), arr(0)), errMalformed},
+		{"diff ten elements", server, mp(arr(10), 6, 2, 1, 0, 0, []any{1, 1, 5}, arr(0), arr(0), arr(0), arr(0)), errMalformed},
+		{"private not an array", server, mp(arr(6), 5, 1, 0, 0, nil, arr(0)), errMalformed},
+		{"private mask 0", server, mp(arr(6), 5, 1, 0, 0, []any{1, 0}, arr(0)), errMalformed},
+		{"private id 0", server, mp(arr(6), 5, 1, 0, 0, []any{0, 1, 5}, arr(0)), errMalformed},
+		{"private gap 0", server, mp(arr(6), 5, 1, 0, 0, []any{1, 1, 5, 0, 1, 5}, arr(0)), errMalformed},
+		{"private id overflow", server, mp(arr(9), 6, 2, 1, 0, 0, []any{math.MaxUint32, 1, 5, 1, 1, 5}, arr(0), arr(0), arr(0)), errMalformed},
+		{"private too few values", server, mp(arr(6), 5, 1, 0, 0, []any{1, 3, 5}, arr(0)), errMalformed},
+		{"private without mask", server, mp(arr(6), 5, 1, 0, 0, []any{1}, arr(0)), errMalformed},
+		{"private value float", server, mp(arr(6), 5, 1, 0, 0, []any{1, 1, 0.5}, arr(0)), errMalformed},
+		{"private value too long", server, mp(arr(6), 5, 1, 0, 0, []any{1, 1, long[:netcode.MaxValueLen+1]}, arr(0)), errMalformed},
+		{"private after added", server, mp(arr(6), 5, 1, 0, 0, []any{[]any{1, 0, 5}}, []any{1, 1, 5}), errMalformed},
+		{"private huge", server, append(mp(arr(6), 5, 1, 0, 0), 0xdd, 0xff, 0xff, 0xff, 0xff, 1), errMalformed},
 
 		// Diff.
 		{"diff seven elements", server, mp(arr(7), 6, 2, 1, 0, 0, arr(0), arr(0)), errMalformed},
@@ -225,6 +347,94 @@ func TestMalformed(t *testing.T) {
 		{"removed overflow", server, mp(arr(8), 6, 2, 1, 0, 0, arr(0), arr(0), []any{math.MaxUint32, 1}), errMalformed},
 		{"removed huge", server, append(mp(arr(8), 6, 2, 1, 0, 0, arr(0), arr(0)), 0xdd, 0x7f, 0xff, 0xff, 0xff, 1), errMalformed},
 		{"diff trailing", server, append(mp(arr(8), 6, 2, 1, 0, 0, arr(0), arr(0), arr(0)), 0x90), errMalformed},
+
+		// Message.
+		{"message two elements", client, message("chat"), errMalformed},
+		{"message four elements", client, message("chat", nil, nil), errMalformed},
+		{"message empty type", client, message("", nil), errMalformed},
+		{"message type too long", client, message(long[:netcode.MaxTypeLen+1], nil), errMalformed},
+		{"message type invalid UTF-8", client, message("ch\xffat", nil), errMalformed},
+		{"message type int", client, message(7, nil), errMalformed},
+		{"message type nil", client, message(nil, nil), errMalformed},
+		{"message payload too long", client, message("t", bigBin(payloadPad+1)), errMalformed},
+		{"message payload too deep", client, message("t", deepArray(netcode.MaxPayloadDepth+1)), errMalformed},
+		{"message payload too deep, empty", client, message("t", raw(pl(nest(netcode.MaxPayloadDepth, []any{})))), errMalformed},
+		{"message payload maps too deep", client, message("t", deepMap(netcode.MaxPayloadDepth+1)), errMalformed},
+		{"message payload truncated", client, append(mp(arr(3), 11, "t"), 0xd9, 10, 'a'), errMalformed},
+		{"message payload reserved byte", client, message("t", raw{0xc1}), errMalformed},
+		{"message payload ext truncated", client, message("t", raw{0xc7, 200, 1, 0}), errMalformed},
+		{"message payload huge bin32", client, append(mp(arr(3), 11, "t"), 0xc6, 0xff, 0xff, 0xff, 0xff, 0), errMalformed},
+		{"message payload huge array32", client, append(mp(arr(3), 11, "t"), 0xdd, 0xff, 0xff, 0xff, 0xff, 1, 1), errMalformed},
+
+		// List.
+		{"list five elements", client, list(1, "", 0, 0), errMalformed},
+		{"list seven elements", client, list(1, "", 0, 0, map[string]string{}, nil), errMalformed},
+		{"list request negative", client, list(-1, "", 0, 0, map[string]string{}), errMalformed},
+		{"list request over u32", client, list(uint64(1)<<32, "", 0, 0, map[string]string{}), errMalformed},
+		{"list mode too long", client, list(1, long[:netcode.MaxModeLen+1], 0, 0, map[string]string{}), errMalformed},
+		{"list mode invalid UTF-8", client, list(1, "\x80", 0, 0, map[string]string{}), errMalformed},
+		{"list offset over u32", client, list(1, "", uint64(1)<<32, 0, map[string]string{}), errMalformed},
+		{"list limit over u16", client, list(1, "", 0, 70000, map[string]string{}), errMalformed},
+		{"list limit negative", client, list(1, "", 0, -1, map[string]string{}), errMalformed},
+		{"list filter nil", client, list(1, "", 0, 0, nil), errMalformed},
+		{"list filter array", client, list(1, "", 0, 0, []string{"k", "v"}), errMalformed},
+		{"list filter over MaxFilterKeys", client, list(1, "", 0, 0, manyKeys), errMalformed},
+		{"list filter key too long", client, list(1, "", 0, 0, map[string]string{long[:netcode.MaxMetaKeyLen+1]: "v"}), errMalformed},
+		{"list filter value too long", client, list(1, "", 0, 0, map[string]string{"k": long[:netcode.MaxMetaValueLen+1]}), errMalformed},
+		{"list filter key invalid UTF-8", client, list(1, "", 0, 0, map[string]string{"\xff": "v"}), errMalformed},
+		{"list filter value invalid UTF-8", client, list(1, "", 0, 0, map[string]string{"k": "\xff"}), errMalformed},
+		{"list filter key int", client, list(1, "", 0, 0, map[int]string{1: "v"}), errMalformed},
+		{"list filter value int", client, list(1, "", 0, 0, map[string]int{"k": 1}), errMalformed},
+		{"list filter value nil", client, list(1, "", 0, 0, map[string]any{"k": nil}), errMalformed},
+		{"list filter truncated", client, list(1, "", 0, 0, raw{0x82, 0xa1, 'k', 0xa1, 'v'}), errMalformed},
+		{"list filter huge map32", client, append(mp(arr(6), 12, 1, "", 0, 0), 0xdf, 0xff, 0xff, 0xff, 0xff, 0xa0), errMalformed},
+
+		// Rooms.
+		{"rooms three elements", server, rooms(1, 0), errMalformed},
+		{"rooms five elements", server, rooms(1, 0, arr(0), nil), errMalformed},
+		{"rooms request over u32", server, rooms(uint64(1)<<32, 0, arr(0)), errMalformed},
+		{"rooms total negative", server, rooms(1, -1, arr(0)), errMalformed},
+		{"rooms not an array", server, rooms(1, 0, nil), errMalformed},
+		{"rooms over MaxListLimit", server, rooms(1, 101, manyRooms), errMalformed},
+		{"rooms huge array", server, append(mp(arr(4), 13, 1, 0), 0xdd, 0xff, 0xff, 0xff, 0xff, 0x97), errMalformed},
+		{"room six elements", server, rooms(1, 1, []any{[]any{"id", "name", "arena", 1, 2, false}}), errMalformed},
+		{"room eight elements", server, rooms(1, 1, []any{append(room(nil), 1)}), errMalformed},
+		{"room not an array", server, rooms(1, 1, []any{long[:20]}), errMalformed},
+		{"room id too long", server, rooms(1, 1, []any{[]any{long[:netcode.MaxRoomIDLen+1], "n", "m", 1, 2, false, nil}}), errMalformed},
+		{"room name too long", server, rooms(1, 1, []any{[]any{"id", long[:netcode.MaxRoomLen+1], "m", 1, 2, false, nil}}), errMalformed},
+		{"room mode too long", server, rooms(1, 1, []any{[]any{"id", "n", long[:netcode.MaxModeLen+1], 1, 2, false, nil}}), errMalformed},
+		{"room players over u16", server, rooms(1, 1, []any{[]any{"id", "n", "m", 70000, 2, false, nil}}), errMalformed},
+		{"room max players negative", server, rooms(1, 1, []any{[]any{"id", "n", "m", 1, -2, false, nil}}), errMalformed},
+		{"room locked int", server, rooms(1, 1, []any{[]any{"id", "n", "m", 1, 2, 1, nil}}), errMalformed},
+		{"room locked nil", server, rooms(1, 1, []any{[]any{"id", "n", "m", 1, 2, nil, nil}}), errMalformed},
+		{"room metadata too long", server, rooms(1, 1, []any{room(bigStr(netcode.MaxMetadataLen - 2))}), errMalformed},
+		{"room metadata too deep", server, rooms(1, 1, []any{room(deepMap(netcode.MaxPayloadDepth + 1))}), errMalformed},
+		{"room metadata missing", server, rooms(1, 1, []any{[]any{"id", "n", "m", 1, 2, false}}), errMalformed},
+
+		// Event.
+		{"event three elements", server, event(1, "t"), errMalformed},
+		{"event five elements", server, event(1, "t", nil, nil), errMalformed},
+		{"event tick over u32", server, event(uint64(1)<<32, "t", nil), errMalformed},
+		{"event tick negative", server, event(-1, "t", nil), errMalformed},
+		{"event empty type", server, event(1, "", nil), errMalformed},
+		{"event type too long", server, event(1, long[:netcode.MaxTypeLen+1], nil), errMalformed},
+		{"event type int", server, event(1, 1, nil), errMalformed},
+		{"event payload too long", server, event(1, "t", bigBin(netcode.MaxEventLen-2)), errMalformed},
+		{"event payload too deep", server, event(1, "t", deepArray(netcode.MaxPayloadDepth+1)), errMalformed},
+		{"event payload reserved byte", server, event(1, "t", raw{0xc1}), errMalformed},
+		{"event payload truncated fixext", server, event(1, "t", raw{0xd8, 1, 2, 3}), errMalformed},
+		{"event without payload", server, mp(arr(4), 14, 1, "t"), errMalformed},
+
+		// Rates.
+		{"rates three elements", server, rates(1, 20), errMalformed},
+		{"rates five elements", server, rates(1, 20, 20, 20), errMalformed},
+		{"rates send over tick", server, rates(1, 20, 21), errMalformed},
+		{"rates send 0", server, rates(1, 20, 0), errMalformed},
+		{"rates tick 0", server, rates(1, 0, 0), errMalformed},
+		{"rates tick rate over u16", server, rates(1, 70000, 20), errMalformed},
+		{"rates send rate negative", server, rates(1, 20, -1), errMalformed},
+		{"rates tick over u32", server, rates(uint64(1)<<32, 20, 20), errMalformed},
+		{"rates tick rate float", server, rates(1, 20.0, 20), errMalformed},
 
 		// DecodeInput on other kinds.
 		{"DecodeInput ack", input, mp(arr(2), 4, 1), errUnexpected},
@@ -253,17 +463,61 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
-func TestVersionMismatchReturnsJoin(t *testing.T) {
+// TestVersionMismatch: a join (or welcome) of another version comes back
+// holding only that version, with ErrVersionMismatch, whatever the rest of
+// its array holds: that version's layout is not this one's to judge.
+func TestVersionMismatch(t *testing.T) {
 	t.Parallel()
-	m, err := netcode.DecodeClient(mp(arr(5), 1, 2, "r", "m", "n"))
-	if !errors.Is(err, netcode.ErrVersionMismatch) {
-		t.Fatalf("err = %v, want ErrVersionMismatch", err)
+	for _, tc := range []struct {
+		name    string
+		frame   []byte
+		version int
+	}{
+		{"version 1 layout", mp(arr(5), 1, 1, "r", "m", "n"), 1},
+		{"version 2 layout at version 3", mp(arr(7), 1, 3, "arena", "ada", 0, "", nil), 3},
+		{"two elements", mp(arr(2), 1, 99), 99},
+		{"other types", mp(arr(6), 1, 3, map[string]int{"a": 1}, 2.5, nil, []any{true}), 3},
+		{"invalid msgpack after the version", mp(arr(4), 1, 3, raw{0xc1, 0xc1}), 3},
+		{"version 0", mp(arr(7), 1, 0, "arena", "ada", 0, "", nil), 0},
+		{"negative version", mp(arr(2), 1, -7), -7},
+		{"version int64 max", mp(arr(2), 1, int64(math.MaxInt64)), math.MaxInt64},
+		{"version int64 min", mp(arr(2), 1, int64(math.MinInt64)), math.MinInt64},
+		{"wide version", mp(arr(2), 1, raw{0xcf, 0, 0, 0, 0, 0, 0, 0, 3}), 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := netcode.DecodeClient(tc.frame)
+			if !errors.Is(err, netcode.ErrVersionMismatch) {
+				t.Fatalf("err = %v, want ErrVersionMismatch", err)
+			}
+			if errors.Is(err, netcode.ErrMalformed) {
+				t.Errorf("err = %v also matches ErrMalformed", err)
+			}
+			if got, want := m, (&netcode.Join{Version: tc.version}); !reflect.DeepEqual(got, want) {
+				t.Errorf("message = %#v, want %#v", got, want)
+			}
+			if got, want := netcode.CodeOf(err), netcode.CodeVersionMismatch; got != want {
+				t.Errorf("CodeOf = %v, want %v", got, want)
+			}
+			if !netcode.CodeOf(err).Closes() {
+				t.Errorf("version_mismatch does not close")
+			}
+			// The same array as a welcome comes back as a *Welcome.
+			welcome := slices.Clone(tc.frame)
+			welcome[1] = byte(netcode.KindWelcome)
+			m, err = netcode.DecodeServer(welcome)
+			if !errors.Is(err, netcode.ErrVersionMismatch) || !reflect.DeepEqual(m, &netcode.Welcome{Version: tc.version}) {
+				t.Errorf("as a welcome: %#v, %v; want the version and ErrVersionMismatch", m, err)
+			}
+		})
 	}
-	if got, want := m, (&netcode.Join{Version: 2}); !reflect.DeepEqual(got, want) {
-		t.Errorf("message = %#v, want %#v", got, want)
+	// The check is on the version alone: a join of this version must be
+	// well formed, and one that is not is malformed, not a mismatch.
+	if _, err := netcode.DecodeClient(mp(arr(5), 1, netcode.ProtocolVersion, "r", "m", "n")); !errors.Is(err, netcode.ErrMalformed) {
+		t.Errorf("version %d in the version 1 layout: %v, want ErrMalformed", netcode.ProtocolVersion, err)
 	}
-	if got, want := netcode.CodeOf(err), netcode.CodeVersionMismatch; got != want {
-		t.Errorf("CodeOf = %v, want %v", got, want)
+	// A truncated array is malformed before its version is read.
+	if _, err := netcode.DecodeClient(mp(arr(7), 1, 3)); !errors.Is(err, netcode.ErrMalformed) {
+		t.Errorf("a 7-element join holding 2: %v, want ErrMalformed", err)
 	}
 }
 
@@ -292,8 +546,17 @@ func TestHugeLengthFailsFast(t *testing.T) {
 		{0xdd, 0xff, 0xff, 0xff, 0xff},
 		append(mp(arr(5), 5, 1, 0, 0), 0xdd, 0xff, 0xff, 0xff, 0xff),
 		append(mp(arr(8), 6, 2, 1, 0, 0, arr(0)), 0xdd, 0xff, 0xff, 0xff, 0xff),
-		append(mp(arr(11), 2, 1, "s", 1, 2, "r", "m", 20, 20, 1), 0xdd, 0xff, 0xff, 0xff, 0xff),
-		append(mp(arr(5), 1, 1, "", ""), 0xdb, 0xff, 0xff, 0xff, 0xff),
+		append(mp(arr(14), 2, 2, "s", 1, 2, "r", "m", 20, 20, 1), 0xdd, 0xff, 0xff, 0xff, 0xff),
+		append(mp(arr(7), 1, 2, "", ""), 0xdb, 0xff, 0xff, 0xff, 0xff),
+		append(mp(arr(6), 5, 1, 0, 0), 0xdd, 0xff, 0xff, 0xff, 0xff),          // private
+		append(mp(arr(7), 1, 2, "", "", 0, ""), 0xc6, 0xff, 0xff, 0xff, 0xff), // options bin32
+		append(mp(arr(7), 1, 2, "", "", 0, ""), 0xdd, 0xff, 0xff, 0xff, 0xff), // options array32
+		append(mp(arr(3), 11, "t"), 0xdf, 0xff, 0xff, 0xff, 0xff),             // message payload map32
+		append(mp(arr(3), 11, "t"), 0xc9, 0xff, 0xff, 0xff, 0xff, 1),          // message payload ext32
+		append(mp(arr(3), 11, "t"), 0x91, 0x91, 0xdd, 0xff, 0xff, 0xff, 0xff), // nested
+		append(mp(arr(6), 12, 1, "", 0, 0), 0xdf, 0xff, 0xff, 0xff, 0xff),     // filter map32
+		append(mp(arr(4), 13, 1, 1), 0xdd, 0xff, 0xff, 0xff, 0xff),            // rooms array32
+		append(mp(arr(4), 14, 1, "t"), 0xdb, 0xff, 0xff, 0xff, 0xff),          // event payload str32
 	}
 	for _, f := range frames {
 		const runs = 100

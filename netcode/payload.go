@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/vmihailenco/msgpack/v5"
 	"github.com/tickroom/tickroom/world"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Payload is one msgpack value carried as is: a join's options, a
@@ -61,6 +61,10 @@ func EncodePayload(v any, max int) (Payload, error) {
 	if buf.Len() > max {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPayload, buf.Len(), max)
 	}
+	// The depth limit too: a payload no decoder takes must not be sent.
+	if err := checkPayload("payload", buf.Bytes(), max); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrPayload, err)
+	}
 	return buf.Bytes(), nil
 }
 
@@ -100,15 +104,16 @@ func (r *reader) skip(what string, depth int) error {
 	}
 	c := r.b[0]
 	var head, body, elems int // header bytes, then body bytes or contained values
+	container := false        // an array or map, even an empty one, is a level
 	switch {
 	case c <= 0x7f || c >= 0xe0 || c == mpNil || c == mpFalse || c == mpTrue:
 		head = 1
 	case c&0xe0 == mpFixStr:
 		head, body = 1, int(c&0x1f)
 	case c&0xf0 == mpFixArray:
-		head, elems = 1, int(c&0x0f)
+		head, elems, container = 1, int(c&0x0f), true
 	case c&0xf0 == mpFixMap:
-		head, elems = 1, 2*int(c&0x0f)
+		head, elems, container = 1, 2*int(c&0x0f), true
 	default:
 		size, kind, ok := formatSize(c)
 		if !ok {
@@ -146,7 +151,7 @@ func (r *reader) skip(what string, depth int) error {
 			if n > uint64(len(r.b)) { // every element takes a byte at least
 				return r.truncated(what)
 			}
-			elems = int(n)
+			elems, container = int(n), true
 			if kind == fmtMap {
 				elems *= 2
 			}
@@ -156,11 +161,11 @@ func (r *reader) skip(what string, depth int) error {
 		return r.truncated(what)
 	}
 	r.b = r.b[head+body:]
+	if container && depth == 0 {
+		return r.fail("%s: nested deeper than %d", what, MaxPayloadDepth)
+	}
 	if elems == 0 {
 		return nil
-	}
-	if depth == 0 {
-		return r.fail("%s: nested deeper than %d", what, MaxPayloadDepth)
 	}
 	if elems > len(r.b) {
 		return r.truncated(what)

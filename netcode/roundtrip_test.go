@@ -3,7 +3,10 @@ package netcode_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tickroom/tickroom/netcode"
@@ -15,12 +18,15 @@ func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	kinds := map[netcode.Kind]bool{}
 	for _, s := range samples() {
+		kinds[s.msg.Kind()] = true
 		t.Run(s.name, func(t *testing.T) {
-			kinds[s.msg.Kind()] = true
-			if got, want := s.msg.Kind().String(), s.name; got != want {
+			if got, want := s.msg.Kind().String(), s.kind(); got != want {
 				t.Errorf("Kind().String() = %q, want %q", got, want)
 			}
 			frame := mustAppend(t, s.msg)
+			if k, err := netcode.PeekKind(frame); err != nil || k != s.msg.Kind() {
+				t.Errorf("PeekKind = %v, %v; want %v", k, err, s.msg.Kind())
+			}
 			got, err := decode(frame, s.msg)
 			if err != nil {
 				t.Fatalf("decode %x: %v", frame, err)
@@ -33,11 +39,91 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil || !bytes.Equal(byValue, frame) {
 				t.Errorf("AppendFrame(value) = %x, %v; want %x", byValue, err, frame)
 			}
+			// AppendFrame appends.
+			if prefixed, err := netcode.AppendFrame([]byte("head"), s.msg); err != nil || string(prefixed[:4]) != "head" || !bytes.Equal(prefixed[4:], frame) {
+				t.Errorf("AppendFrame(\"head\", m) = %q, %v; want head then %x", prefixed, err, frame)
+			}
+			// The other side's decoder refuses the kind, returning nothing.
+			if m, err := decodeOther(frame, s.msg); !errors.Is(err, netcode.ErrUnexpectedKind) || m != nil {
+				t.Errorf("decoding with the other side's decoder = %#v, %v; want nil, ErrUnexpectedKind", m, err)
+			}
 		})
 	}
-	if got, want := len(kinds), 10; got != want {
+	if got, want := len(kinds), int(netcode.KindRates); got != want {
 		t.Errorf("samples cover %d kinds, want %d", got, want)
 	}
+}
+
+// TestRoundTripEdges round-trips frames at their limits and with the
+// optional parts present or absent.
+func TestRoundTripEdges(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", netcode.MaxValueLen) // 2 bytes a rune
+	at := func(n int) string { return long[:n] }     // n bytes, even n keeps it valid UTF-8
+	x := func(n int) string { return strings.Repeat("x", n) }
+	deep := pl(nest(netcode.MaxPayloadDepth, 1))
+	filter := map[string]string{}
+	for i := range netcode.MaxFilterKeys {
+		filter[fmt.Sprintf("%s%d", x(netcode.MaxMetaKeyLen-1), i)] = x(netcode.MaxMetaValueLen)
+	}
+	rooms := make([]netcode.RoomInfo, netcode.MaxListLimit)
+	for i := range rooms {
+		rooms[i] = netcode.RoomInfo{ID: x(netcode.MaxRoomIDLen), Name: x(netcode.MaxRoomLen), Mode: x(netcode.MaxModeLen),
+			Players: math.MaxUint16, MaxPlayers: math.MaxUint16, Metadata: pl(map[string]any{"k": i})}
+	}
+	for _, tc := range []struct {
+		name string
+		msg  netcode.Frame
+	}{
+		{"join every how", &netcode.Join{Version: netcode.ProtocolVersion, How: netcode.JoinCreatePrivate}},
+		{"join at limits", &netcode.Join{Version: netcode.ProtocolVersion, Mode: at(netcode.MaxModeLen), Name: at(netcode.MaxNameLen),
+			How: netcode.JoinExisting, Room: at(netcode.MaxRoomLen), Options: pl(string(make([]byte, netcode.MaxPayloadLen-3)))}},
+		{"join options nested to the limit", &netcode.Join{Version: netcode.ProtocolVersion, How: netcode.JoinCreate, Options: deep}},
+		{"join options scalar", &netcode.Join{Version: netcode.ProtocolVersion, Options: pl(-7)}},
+		{"welcome at limits", &netcode.Welcome{Version: netcode.ProtocolVersion, Session: x(netcode.MaxSessionLen), Room: x(netcode.MaxRoomLen),
+			Mode: x(netcode.MaxModeLen), TickRate: math.MaxUint16, SendRate: math.MaxUint16, ServerTime: math.MaxUint32,
+			RoomID: x(netcode.MaxRoomIDLen), JoinCode: x(netcode.MaxRoomIDLen), ResumeToken: x(netcode.MaxTokenLen)}},
+		{"message without payload", &netcode.Message{Type: "x"}},
+		{"message at limits", &netcode.Message{Type: at(netcode.MaxTypeLen), Payload: pl(make([]byte, netcode.MaxPayloadLen-3))}},
+		{"list without filter", &netcode.List{}},
+		{"list at limits", &netcode.List{Request: math.MaxUint32, Mode: at(netcode.MaxModeLen), Offset: math.MaxUint32, Limit: math.MaxUint16, Filter: filter}},
+		{"rooms none", &netcode.Rooms{Request: 1, Total: 0}},
+		{"rooms at limits", &netcode.Rooms{Request: math.MaxUint32, Total: math.MaxUint32, Rooms: rooms}},
+		{"event without payload", &netcode.Event{Tick: 1, Type: "x"}},
+		{"event at limits", &netcode.Event{Tick: math.MaxUint32, Type: x(netcode.MaxTypeLen), Payload: pl(make([]byte, netcode.MaxEventLen-3))}},
+		{"event nested to the limit", &netcode.Event{Type: "x", Payload: deep}},
+		{"rates equal", &netcode.Rates{Tick: 0, TickRate: 1, SendRate: 1}},
+		{"rates at limits", &netcode.Rates{Tick: math.MaxUint32, TickRate: math.MaxUint16, SendRate: math.MaxUint16}},
+		{"snapshot with only a private section", &netcode.State{Delta: world.Delta{Tick: 3,
+			Private: []world.Change{{ID: math.MaxUint32, Mask: 1 << 63, Values: []world.Value{{S: "z"}}}}}}},
+		{"diff with only a private section", &netcode.State{Delta: world.Delta{Tick: 3, Base: 3,
+			Private: []world.Change{{ID: 1, Mask: 1, Values: []world.Value{{I: math.MinInt64}}}, {ID: 2, Mask: 3, Values: []world.Value{{}, {I: 1}}}}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frame := mustAppend(t, tc.msg)
+			got, err := decode(frame, tc.msg)
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			if !reflect.DeepEqual(got, tc.msg) {
+				t.Errorf("decode(AppendFrame(m)) = %#v, want %#v", got, tc.msg)
+			}
+		})
+	}
+	for how := netcode.JoinMatch; how <= netcode.JoinByID; how++ {
+		j := &netcode.Join{Version: netcode.ProtocolVersion, How: how, Room: "r"}
+		if got, err := netcode.DecodeClient(mustAppend(t, j)); err != nil || !reflect.DeepEqual(got, j) {
+			t.Errorf("join how %d = %#v, %v", how, got, err)
+		}
+	}
+}
+
+// nest returns v inside depth arrays of one element.
+func nest(depth int, v any) any {
+	for range depth {
+		v = []any{v}
+	}
+	return v
 }
 
 // TestStandardMsgpack checks every sample frame against the msgpack library:
@@ -60,6 +146,7 @@ func TestStandardMsgpack(t *testing.T) {
 			var buf bytes.Buffer
 			enc := msgpack.NewEncoder(&buf)
 			enc.UseCompactInts(true)
+			enc.SetSortMapKeys(true) // the list filter and the sample payloads are sorted
 			if err := enc.Encode(v); err != nil {
 				t.Fatal(err)
 			}
@@ -92,13 +179,51 @@ func TestDecodeLibraryFrames(t *testing.T) {
 		t.Errorf("got %#v, want %#v", got, want)
 	}
 
-	join, err := msgpack.Marshal([]any{1, 1, "", "arena", "ada"})
+	// Marshal writes ints in the width of their Go type: int64 as 0xd3.
+	join, err := msgpack.Marshal([]any{int64(1), int64(2), "arena", "ada", uint64(3), "lobby", map[string]any{"team": int32(1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	gotJoin, err := netcode.DecodeClient(join)
-	if wantJoin := (&netcode.Join{Version: 1, Mode: "arena", Name: "ada"}); err != nil || !reflect.DeepEqual(gotJoin, wantJoin) {
+	wantJoin := &netcode.Join{Version: 2, Mode: "arena", Name: "ada", How: netcode.JoinExisting, Room: "lobby",
+		Options: netcode.Payload{0x81, 0xa4, 't', 'e', 'a', 'm', 0xd2, 0, 0, 0, 1}} // kept as sent
+	if err != nil || !reflect.DeepEqual(gotJoin, wantJoin) {
 		t.Errorf("join = %#v, %v; want %#v", gotJoin, err, wantJoin)
+	}
+
+	buf.Reset()
+	enc.EncodeArrayLen(4)
+	enc.EncodeInt64(int64(netcode.KindRates))
+	enc.EncodeUint64(9)
+	enc.EncodeInt32(60)
+	enc.EncodeUint32(20)
+	if got, err := netcode.DecodeServer(buf.Bytes()); err != nil || !reflect.DeepEqual(got, &netcode.Rates{Tick: 9, TickRate: 60, SendRate: 20}) {
+		t.Errorf("rates = %#v, %v", got, err)
+	}
+
+	// A schema quantum may be a float32.
+	buf.Reset()
+	enc.EncodeArrayLen(14)
+	for _, v := range []any{netcode.KindWelcome, 2, "s", 1, 2, "r", "m", 20, 20, 0} {
+		enc.Encode(v)
+	}
+	enc.EncodeArrayLen(1)
+	enc.EncodeArrayLen(2)
+	enc.EncodeString("p")
+	enc.EncodeArrayLen(1)
+	enc.EncodeArrayLen(5)
+	enc.EncodeString("x")
+	enc.EncodeUint8(uint8(world.Float))
+	enc.EncodeFloat32(0.25)
+	enc.EncodeUint16(0)
+	enc.EncodeUint8(1)
+	for range 3 {
+		enc.EncodeString("")
+	}
+	gotWelcome, err := netcode.DecodeServer(buf.Bytes())
+	wantSchemas := []world.Schema{{Name: "p", Fields: []world.Field{{Name: "x", Type: world.Float, Quantum: 0.25, Private: true}}}}
+	if w, ok := gotWelcome.(*netcode.Welcome); err != nil || !ok || !reflect.DeepEqual(w.Schemas, wantSchemas) {
+		t.Errorf("welcome = %#v, %v; want schemas %#v", gotWelcome, err, wantSchemas)
 	}
 }
 
@@ -239,22 +364,81 @@ func TestAppendMessageRejects(t *testing.T) {
 	for i := range tooMany {
 		tooMany[i] = one[0]
 	}
+	manyKeys := map[string]string{}
+	for i := range netcode.MaxFilterKeys + 1 {
+		manyKeys[fmt.Sprint(i)] = ""
+	}
+	const v = netcode.ProtocolVersion
 	for _, tc := range []struct {
 		name string
 		msg  netcode.Frame
 	}{
 		{"nil", nil},
 		{"nil pointer", (*netcode.Join)(nil)},
-		{"long room", &netcode.Join{Version: 1, Room: long[:netcode.MaxRoomLen+1]}},
-		{"long mode", &netcode.Join{Version: 1, Mode: long[:netcode.MaxModeLen+1]}},
-		{"long name", &netcode.Join{Version: 1, Name: long[:netcode.MaxNameLen+1]}},
-		{"invalid UTF-8 name", &netcode.Join{Version: 1, Name: "a\xffb"}},
-		{"long session", &netcode.Welcome{Version: 1, Session: long[:netcode.MaxSessionLen+1]}},
-		{"negative tick rate", &netcode.Welcome{Version: 1, TickRate: -1}},
-		{"65 fields", &netcode.Welcome{Version: 1, Schemas: []world.Schema{manyFields}}},
-		{"257 schemas", &netcode.Welcome{Version: 1, Schemas: tooMany}},
-		{"invalid schema", &netcode.Welcome{Version: 1, Schemas: []world.Schema{{Name: "p", Fields: []world.Field{{Name: "x", Type: world.Float}}}}}},
+		{"nil message pointer", (*netcode.Message)(nil)},
+		{"nil list pointer", (*netcode.List)(nil)},
+		{"nil rooms pointer", (*netcode.Rooms)(nil)},
+		{"nil event pointer", (*netcode.Event)(nil)},
+		{"nil rates pointer", (*netcode.Rates)(nil)},
+		{"long room", &netcode.Join{Version: v, Room: long[:netcode.MaxRoomLen+1]}},
+		{"long mode", &netcode.Join{Version: v, Mode: long[:netcode.MaxModeLen+1]}},
+		{"long name", &netcode.Join{Version: v, Name: long[:netcode.MaxNameLen+1]}},
+		{"invalid UTF-8 name", &netcode.Join{Version: v, Name: "a\xffb"}},
+		{"invalid UTF-8 mode", &netcode.Join{Version: v, Mode: "\xc3"}},
+		{"invalid UTF-8 room", &netcode.Join{Version: v, Room: "\xed\xa0\x80"}}, // a surrogate
+		{"join how out of range", &netcode.Join{Version: v, How: netcode.JoinByID + 1}},
+		{"join options not msgpack", &netcode.Join{Version: v, Options: netcode.Payload{0xc1}}},
+		{"join options truncated", &netcode.Join{Version: v, Options: netcode.Payload{0x92, 1}}},
+		{"join options two values", &netcode.Join{Version: v, Options: netcode.Payload{1, 2}}},
+		{"join options too long", &netcode.Join{Version: v, Options: pl(long[:netcode.MaxPayloadLen-2])}},
+		{"join options too deep", &netcode.Join{Version: v, Options: pl(nest(netcode.MaxPayloadDepth+1, 1))}},
+		{"long session", &netcode.Welcome{Version: v, Session: long[:netcode.MaxSessionLen+1]}},
+		{"long welcome room", &netcode.Welcome{Version: v, Room: long[:netcode.MaxRoomLen+1]}},
+		{"long welcome mode", &netcode.Welcome{Version: v, Mode: long[:netcode.MaxModeLen+1]}},
+		{"negative tick rate", &netcode.Welcome{Version: v, TickRate: -1}},
+		{"send rate over u16", &netcode.Welcome{Version: v, SendRate: math.MaxUint16 + 1}},
+		{"65 fields", &netcode.Welcome{Version: v, Schemas: []world.Schema{manyFields}}},
+		{"257 schemas", &netcode.Welcome{Version: v, Schemas: tooMany}},
+		{"invalid schema", &netcode.Welcome{Version: v, Schemas: []world.Schema{{Name: "p", Fields: []world.Field{{Name: "x", Type: world.Float}}}}}},
+		{"schema max length over MaxValueLen", &netcode.Welcome{Version: v, Schemas: []world.Schema{{Name: "p", Fields: []world.Field{{Name: "s", Type: world.String, MaxLen: netcode.MaxValueLen + 1}}}}}},
+		{"schema quantum infinite", &netcode.Welcome{Version: v, Schemas: []world.Schema{{Name: "p", Fields: []world.Field{{Name: "x", Type: world.Float, Quantum: math.Inf(1)}}}}}},
+		{"long schema name", &netcode.Welcome{Version: v, Schemas: []world.Schema{{Name: long[:netcode.MaxSchemaNameLen+1], Fields: one[0].Fields}}}},
+		{"long room id", &netcode.Welcome{Version: v, RoomID: long[:netcode.MaxRoomIDLen+1]}},
+		{"long join code", &netcode.Welcome{Version: v, JoinCode: long[:netcode.MaxRoomIDLen+1]}},
+		{"long resume token", &netcode.Welcome{Version: v, ResumeToken: long[:netcode.MaxTokenLen+1]}},
 		{"long error", &netcode.Error{Code: netcode.CodeInternal, Message: long}},
+		{"message empty type", &netcode.Message{}},
+		{"message long type", &netcode.Message{Type: long[:netcode.MaxTypeLen+1]}},
+		{"message invalid UTF-8 type", &netcode.Message{Type: "\xff"}},
+		{"message payload not msgpack", &netcode.Message{Type: "t", Payload: netcode.Payload{0xc1}}},
+		{"message payload trailing", &netcode.Message{Type: "t", Payload: netcode.Payload{0xc0, 0xc0}}},
+		{"message payload too long", &netcode.Message{Type: "t", Payload: pl(long[:netcode.MaxPayloadLen-2])}},
+		{"message payload too deep", &netcode.Message{Type: "t", Payload: pl(nest(netcode.MaxPayloadDepth+1, nil))}},
+		{"message payload too deep, empty", &netcode.Message{Type: "t", Payload: pl(nest(netcode.MaxPayloadDepth, []any{}))}},
+		{"list long mode", &netcode.List{Mode: long[:netcode.MaxModeLen+1]}},
+		{"list invalid UTF-8 mode", &netcode.List{Mode: "\x80"}},
+		{"list too many filter keys", &netcode.List{Filter: manyKeys}},
+		{"list long filter key", &netcode.List{Filter: map[string]string{long[:netcode.MaxMetaKeyLen+1]: ""}}},
+		{"list long filter value", &netcode.List{Filter: map[string]string{"k": long[:netcode.MaxMetaValueLen+1]}}},
+		{"list invalid UTF-8 filter key", &netcode.List{Filter: map[string]string{"\xff": "v"}}},
+		{"list invalid UTF-8 filter value", &netcode.List{Filter: map[string]string{"k": "\xff"}}},
+		{"rooms over MaxListLimit", &netcode.Rooms{Rooms: make([]netcode.RoomInfo, netcode.MaxListLimit+1)}},
+		{"room long id", &netcode.Rooms{Rooms: []netcode.RoomInfo{{ID: long[:netcode.MaxRoomIDLen+1]}}}},
+		{"room long name", &netcode.Rooms{Rooms: []netcode.RoomInfo{{Name: long[:netcode.MaxRoomLen+1]}}}},
+		{"room long mode", &netcode.Rooms{Rooms: []netcode.RoomInfo{{Mode: long[:netcode.MaxModeLen+1]}}}},
+		{"room negative players", &netcode.Rooms{Rooms: []netcode.RoomInfo{{Players: -1}}}},
+		{"room max players over u16", &netcode.Rooms{Rooms: []netcode.RoomInfo{{MaxPlayers: math.MaxUint16 + 1}}}},
+		{"room metadata too long", &netcode.Rooms{Rooms: []netcode.RoomInfo{{Metadata: pl(map[string]string{"k": long[:netcode.MaxMetadataLen]})}}}},
+		{"room metadata not msgpack", &netcode.Rooms{Rooms: []netcode.RoomInfo{{Metadata: netcode.Payload{0x81, 0xa1, 'k'}}}}},
+		{"event empty type", &netcode.Event{Tick: 1}},
+		{"event long type", &netcode.Event{Type: long[:netcode.MaxTypeLen+1]}},
+		{"event payload too long", &netcode.Event{Type: "t", Payload: pl(strings.Repeat("x", netcode.MaxEventLen))}},
+		{"event payload too deep", &netcode.Event{Type: "t", Payload: pl(nest(netcode.MaxPayloadDepth+1, 1))}},
+		{"rates zero", &netcode.Rates{}},
+		{"rates send over tick", &netcode.Rates{TickRate: 20, SendRate: 21}},
+		{"rates send zero", &netcode.Rates{TickRate: 20}},
+		{"rates tick over u16", &netcode.Rates{TickRate: math.MaxUint16 + 1, SendRate: 1}},
+		{"rates negative", &netcode.Rates{TickRate: -20, SendRate: -30}},
 		{"long value", &netcode.State{Delta: world.Delta{Tick: 1, Added: []world.EntityState{{ID: 1, Values: []world.Value{{S: long}}}}}}},
 		{"value with int and string", &netcode.State{Delta: world.Delta{Tick: 1, Added: []world.EntityState{{ID: 1, Values: []world.Value{{I: 1, S: "x"}}}}}}},
 		{"entity id 0", &netcode.State{Delta: world.Delta{Tick: 1, Added: []world.EntityState{{Values: []world.Value{{}}}}}}},
@@ -266,6 +450,12 @@ func TestAppendMessageRejects(t *testing.T) {
 		{"mask 0", &netcode.State{Delta: world.Delta{Tick: 2, Base: 1, Changed: []world.Change{{ID: 1}}}}},
 		{"values do not match mask", &netcode.State{Delta: world.Delta{Tick: 2, Base: 1, Changed: []world.Change{{ID: 1, Mask: 3, Values: []world.Value{{I: 1}}}}}}},
 		{"duplicate removal", &netcode.State{Delta: world.Delta{Tick: 2, Base: 1, Removed: []world.EntityID{4, 4}}}},
+		{"private unsorted", &netcode.State{Delta: world.Delta{Tick: 1, Private: []world.Change{
+			{ID: 2, Mask: 1, Values: []world.Value{{I: 1}}}, {ID: 1, Mask: 1, Values: []world.Value{{I: 1}}}}}}},
+		{"private id 0", &netcode.State{Delta: world.Delta{Tick: 1, Private: []world.Change{{Mask: 1, Values: []world.Value{{I: 1}}}}}}},
+		{"private mask 0", &netcode.State{Delta: world.Delta{Tick: 2, Base: 1, Private: []world.Change{{ID: 1}}}}},
+		{"private values do not match mask", &netcode.State{Delta: world.Delta{Tick: 1, Private: []world.Change{{ID: 1, Mask: 1}}}}},
+		{"private long value", &netcode.State{Delta: world.Delta{Tick: 1, Private: []world.Change{{ID: 1, Mask: 1, Values: []world.Value{{S: long}}}}}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dst := []byte("keep")

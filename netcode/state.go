@@ -40,8 +40,12 @@ func AppendStateHead(dst []byte, d *world.Delta, serverTime, inputAck uint32, pr
 // AppendPrivate appends a private section: the changes of the receiver's own
 // entities' private fields (World.SpawnOwned, Field.Private) since its
 // baseline, in the layout of changed. cs is sorted by id, with nonzero
-// masks (world.Delta.PrivateFor makes it).
+// masks (world.Delta.PrivateFor makes it). An empty cs appends nothing, so
+// that AppendStateHead leaves the section out, as it must.
 func AppendPrivate(dst []byte, cs []world.Change) []byte {
+	if len(cs) == 0 {
+		return dst
+	}
 	return appendChanges(dst, cs, nil)
 }
 

@@ -31,8 +31,8 @@ func DecodeStateHead(frame []byte, h *StateHead) error {
 	default:
 		return ErrUnexpectedKind
 	}
-	if err := r.count(n, want); err != nil {
-		return err
+	if n != want && n != want+1 { // a private section may follow the input ack
+		return r.fail("%d elements, want %d or %d", n, want, want+1)
 	}
 	var out StateHead
 	if out.Tick, err = r.u32("tick"); err != nil {

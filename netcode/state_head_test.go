@@ -37,6 +37,27 @@ func TestDecodeStateHeadMatchesDecodeServer(t *testing.T) {
 	}
 }
 
+// TestDecodeStateHeadPrivate: a state with a private section has the same
+// head as one without; DecodeStateHead reads it, without allocating, for
+// every sample state.
+func TestDecodeStateHeadPrivate(t *testing.T) {
+	for _, s := range samples() {
+		st, ok := s.msg.(*netcode.State)
+		if !ok {
+			continue
+		}
+		frame := mustAppend(t, st)
+		want := netcode.StateHead{Tick: st.Delta.Tick, Base: st.Delta.Base, ServerTime: st.ServerTime, InputAck: st.InputAck}
+		var got netcode.StateHead
+		if err := netcode.DecodeStateHead(frame, &got); err != nil || got != want {
+			t.Errorf("%s: DecodeStateHead = %+v, %v; want %+v", s.name, got, err, want)
+		}
+		if allocs := testing.AllocsPerRun(100, func() { _ = netcode.DecodeStateHead(frame, &got) }); allocs != 0 {
+			t.Errorf("%s: DecodeStateHead: %v allocations, want 0", s.name, allocs)
+		}
+	}
+}
+
 func TestDecodeStateHeadRejects(t *testing.T) {
 	welcome := mustAppend(t, &netcode.Welcome{Version: netcode.ProtocolVersion, Session: "s", Room: "r", Mode: "arena", TickRate: 20, SendRate: 20})
 	var h netcode.StateHead
@@ -50,6 +71,10 @@ func TestDecodeStateHeadRejects(t *testing.T) {
 		"diff base zero":  mp(arr(8), 6, 10, 0, 1, 2, arr(0), arr(0), arr(0)),
 		"diff base ahead": mp(arr(8), 6, 10, 11, 1, 2, arr(0), arr(0), arr(0)),
 		"tick negative":   mp(arr(5), 5, -1, 1, 2, arr(0)),
+		"snapshot long":   mp(arr(7), 5, 10, 1, 2, []any{1, 1, 1}, arr(0), arr(0)),
+		"diff short":      mp(arr(7), 6, 10, 9, 1, 2, arr(0), arr(0)),
+		"diff long":       mp(arr(10), 6, 10, 9, 1, 2, []any{1, 1, 1}, arr(0), arr(0), arr(0), arr(0)),
+		"ack over u32":    mp(arr(6), 5, 10, 1, uint64(1)<<32, []any{1, 1, 1}, arr(0)),
 	} {
 		before := netcode.StateHead{Tick: 99}
 		h := before

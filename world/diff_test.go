@@ -201,6 +201,13 @@ func TestApplyNeverPanics(t *testing.T) {
 		genVals := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) world.Value {
 			return world.Value{I: genInt().Draw(t, "i"), S: rapid.SampledFrom([]string{"", "s"}).Draw(t, "s")}
 		}), 0, 6)
+		genChanges := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) world.Change {
+			return world.Change{
+				ID:     world.EntityID(rapid.Uint32Range(0, 45).Draw(t, "id")),
+				Mask:   rapid.OneOf(rapid.Uint64Range(0, 15), rapid.Uint64()).Draw(t, "mask"),
+				Values: genVals.Draw(t, "values"),
+			}
+		}), 0, 4)
 		d := world.Delta{
 			Tick: rapid.Uint32Range(0, 6).Draw(t, "tick"),
 			Base: rapid.Uint32Range(0, 5).Draw(t, "base"),
@@ -211,14 +218,9 @@ func TestApplyNeverPanics(t *testing.T) {
 					Values: genVals.Draw(t, "values"),
 				}
 			}), 0, 4).Draw(t, "added"),
-			Changed: rapid.SliceOfN(rapid.Custom(func(t *rapid.T) world.Change {
-				return world.Change{
-					ID:     world.EntityID(rapid.Uint32Range(0, 45).Draw(t, "id")),
-					Mask:   rapid.OneOf(rapid.Uint64Range(0, 15), rapid.Uint64()).Draw(t, "mask"),
-					Values: genVals.Draw(t, "values"),
-				}
-			}), 0, 4).Draw(t, "changed"),
+			Changed: genChanges.Draw(t, "changed"),
 			Removed: rapid.SliceOfN(rapid.Map(rapid.Uint32Range(0, 45), func(v uint32) world.EntityID { return world.EntityID(v) }), 0, 4).Draw(t, "removed"),
+			Private: genChanges.Draw(t, "private"),
 		}
 		got, err := applyNoPanic(base, &d)
 		if err != nil {
