@@ -21,7 +21,7 @@ const (
 	CodeTooLarge         Code = 4002 // frame over the read limit; error, close
 	CodeRateLimited      Code = 4003 // frame over the session rate dropped; error at most 1/s, close after many
 	CodeRoomFull         Code = 4004 // join refused: no free seat; stays connected
-	CodeNotJoined        Code = 4005 // input, ack or leave before a join; error, frame ignored
+	CodeNotJoined        Code = 4005 // input, ack, message or leave before a join; error, frame ignored
 	CodeVersionMismatch  Code = 4006 // join with another ProtocolVersion; error, close
 	CodeSlowConsumer     Code = 4007 // client fell too far behind the frames sent to it; close
 	CodeHeartbeatTimeout Code = 4008 // client silent too long; close

@@ -21,8 +21,8 @@ func PeekKind(frame []byte) (Kind, error) {
 	return r.kind, nil
 }
 
-// DecodeClient decodes a frame a client sent: a join, input, ack, ping or
-// leave, as a pointer. A server kind yields ErrUnexpectedKind, an unknown kind
+// DecodeClient decodes a frame a client sent: a join, input, ack, ping,
+// leave, message or list, as a pointer. A server kind yields ErrUnexpectedKind, an unknown kind
 // ErrUnknownKind. A join with another version yields the *Join, holding only
 // that version, together with ErrVersionMismatch.
 func DecodeClient(frame []byte) (Frame, error) {
@@ -84,7 +84,7 @@ func decodeClient(frame []byte) (Frame, error) {
 }
 
 // DecodeServer decodes a frame the server sent: a welcome, snapshot, diff,
-// pong or error, as a pointer; snapshots and diffs come back as *State whose
+// pong, error, rooms, event or rates, as a pointer; snapshots and diffs come back as *State whose
 // Delta is freshly allocated and ready for world.Apply. A client kind yields
 // ErrUnexpectedKind, an unknown kind ErrUnknownKind, a welcome with another
 // version the *Welcome holding it with ErrVersionMismatch.
@@ -297,8 +297,10 @@ func decodeList(r *reader, n int) (*List, error) {
 		return nil, err
 	}
 	l.Limit = uint16(limit)
-	k, err := r.mapLen("filter", 2)
-	if err != nil {
+	k := 0
+	if len(r.b) > 0 && r.b[0] == mpNil { // no filter, as an empty map
+		r.b = r.b[1:]
+	} else if k, err = r.mapLen("filter", 2); err != nil {
 		return nil, err
 	}
 	if k > MaxFilterKeys {
@@ -501,6 +503,9 @@ func decodeWelcome(r *reader, n int) (*Welcome, error) {
 		return nil, err
 	}
 	w.TickRate, w.SendRate = int(tickRate), int(sendRate)
+	if w.TickRate < 1 || w.SendRate < 1 || w.SendRate > w.TickRate {
+		return nil, r.fail("rates %d/%d: want 1 <= send <= tick", w.TickRate, w.SendRate)
+	}
 	if w.ServerTime, err = r.u32("server time"); err != nil {
 		return nil, err
 	}

@@ -212,8 +212,9 @@
 // An input carries 0 to 4 axes; missing trailing axes are 0, and encoders
 // leave out trailing zeros. Games give buttons and axes their meaning; the
 // arena reads axes 0 and 1 as the direction, ±1000 at full deflection. A
-// list's limit of 0 asks for the server's page size; filter is a map of
-// metadata key to value, both str.
+// list's limit of 0 asks for the server's page size, and a larger limit
+// than MaxListLimit gets MaxListLimit rooms at most; filter is a map of
+// metadata key to value, both str, or nil (or an empty map) for none.
 //
 // Server to client:
 //
@@ -245,8 +246,11 @@
 // string field (0 for the default, world.DefaultMaxLen) and flags bit 0
 // marks a private field (other bits are 0). A value v is an int for numeric
 // fields and a str for String fields; an empty string may be sent as the
-// int 0. In added, type indexes schemas. A diff's baseline is between 1 and
-// its tick.
+// int 0, and any other mismatch makes the state bad (world.Apply refuses
+// it). In added, type indexes schemas. A diff's baseline is between 1 and
+// its tick. A welcome's rates satisfy 1 <= sendRate <= tickRate. In a
+// rooms answer, id, name and mode have the limits of MaxRoomIDLen,
+// MaxRoomLen and MaxModeLen.
 //
 // In changed and private, each entity takes 2+popcount(mask) elements: its
 // id gap, its mask (bit i set when field i changed, never 0) and one value
@@ -257,10 +261,13 @@
 //
 // A payload (options, a message's, an event's, metadata) is any one msgpack
 // value, or nil for none: the game decides its shape (msgpack maps with
-// string keys are the usual choice; metadata is always a map). Decoders
-// check it is one well-formed value within its size limit, with arrays and
-// maps nested at most MaxPayloadDepth deep, and keep its bytes; a game
-// decodes it strictly into its own types.
+// string keys are the usual choice; metadata is a map, or nil for none).
+// Decoders check it is one well-formed value within its size limit, with
+// arrays and maps nested at most MaxPayloadDepth deep (a top-level array or
+// map, even an empty one, is the first level), and keep its bytes; a game
+// decodes it strictly into its own types (Payload.Decode: unknown fields
+// and wrong types are errors; ranges, such as a negative number for an
+// unsigned field, are the game's to check).
 //
 // Integers are msgpack integers, never floats, whatever the language: a
 // JavaScript encoder writes a float64 for a number it cannot prove is an

@@ -278,8 +278,8 @@ func appendWelcome(dst []byte, w *Welcome) ([]byte, error) {
 	if len(w.Mode) > MaxModeLen {
 		return dst, fmt.Errorf("mode: %d bytes, limit %d", len(w.Mode), MaxModeLen)
 	}
-	if w.TickRate < 0 || w.TickRate > math.MaxUint16 || w.SendRate < 0 || w.SendRate > math.MaxUint16 {
-		return dst, fmt.Errorf("rates %d/%d outside [0, %d]", w.TickRate, w.SendRate, math.MaxUint16)
+	if w.TickRate < 1 || w.TickRate > math.MaxUint16 || w.SendRate < 1 || w.SendRate > w.TickRate {
+		return dst, fmt.Errorf("rates %d/%d: want 1 <= send <= tick <= %d", w.TickRate, w.SendRate, math.MaxUint16)
 	}
 	if err := CheckSchemas(w.Schemas); err != nil {
 		return dst, err

@@ -376,7 +376,6 @@ func TestMalformed(t *testing.T) {
 		{"list offset over u32", client, list(1, "", uint64(1)<<32, 0, map[string]string{}), errMalformed},
 		{"list limit over u16", client, list(1, "", 0, 70000, map[string]string{}), errMalformed},
 		{"list limit negative", client, list(1, "", 0, -1, map[string]string{}), errMalformed},
-		{"list filter nil", client, list(1, "", 0, 0, nil), errMalformed},
 		{"list filter array", client, list(1, "", 0, 0, []string{"k", "v"}), errMalformed},
 		{"list filter over MaxFilterKeys", client, list(1, "", 0, 0, manyKeys), errMalformed},
 		{"list filter key too long", client, list(1, "", 0, 0, map[string]string{long[:netcode.MaxMetaKeyLen+1]: "v"}), errMalformed},

@@ -469,3 +469,11 @@ func TestAppendMessageRejects(t *testing.T) {
 		})
 	}
 }
+
+// A list whose filter is nil decodes as a list with no filter.
+func TestListNilFilter(t *testing.T) {
+	m, err := netcode.DecodeClient(mp(arr(6), 12, 1, "", 0, 0, nil))
+	if l, ok := m.(*netcode.List); err != nil || !ok || l.Filter != nil || l.Request != 1 {
+		t.Errorf("DecodeClient(list with nil filter) = %#v, %v; want a list with no filter", m, err)
+	}
+}

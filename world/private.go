@@ -14,6 +14,9 @@ import (
 // comes out sorted by id, since d's lists are.
 func (d *Delta) PrivateFor(schemas []Schema, p PlayerID, dst []Change, vals []Value) ([]Change, []Value) {
 	dst, vals = dst[:0], vals[:0]
+	if p == 0 { // nobody: an entity without an owner has no one to show its private fields
+		return dst, vals
+	}
 	ai, ci := 0, 0
 	// Merge Added and Changed by id: an entity is in one of them at most.
 	for ai < len(d.Added) || ci < len(d.Changed) {

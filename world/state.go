@@ -119,22 +119,41 @@ func applyChange(fields []Field, vals []Value, c Change) error {
 	i := 0
 	for m := c.Mask; m != 0; m &= m - 1 {
 		f := bits.TrailingZeros64(m)
+		v := c.Values[i]
+		if !fits(fields[f], v) {
+			return badDelta("entity %d field %s: %s value %+v", c.ID, fields[f].Name, fields[f].Type, v)
+		}
 		if fields[f].Type == String {
-			vals[f].S = c.Values[i].S
+			vals[f].S = v.S
 		} else {
-			vals[f].I += c.Values[i].I
+			vals[f].I += v.I
 		}
 		i++
 	}
 	return nil
 }
 
+// fits reports whether v is a value of field f's type: text for a String
+// field (the int 0 reads as ""), an int for the others.
+func fits(f Field, v Value) bool {
+	if f.Type == String {
+		return v.I == 0
+	}
+	return v.S == ""
+}
+
 func checkValues(schemas []Schema, e EntityState) error {
 	if int(e.Type) >= len(schemas) {
 		return badDelta("entity %d: unknown type %d", e.ID, e.Type)
 	}
-	if n := len(schemas[e.Type].Fields); len(e.Values) != n {
-		return badDelta("entity %d: %d values for %d fields", e.ID, len(e.Values), n)
+	fields := schemas[e.Type].Fields
+	if len(e.Values) != len(fields) {
+		return badDelta("entity %d: %d values for %d fields", e.ID, len(e.Values), len(fields))
+	}
+	for i, v := range e.Values {
+		if !fits(fields[i], v) {
+			return badDelta("entity %d field %s: %s value %+v", e.ID, fields[i].Name, fields[i].Type, v)
+		}
 	}
 	return nil
 }
