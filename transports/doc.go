@@ -251,11 +251,17 @@
 // Send one batch at a time: K also orders them. The body is parsed completely
 // before any frame is delivered: a malformed length or a record cut short is
 // 400 truncated_frame, a body over MaxBody 413 too_large, a frame over
-// ReadLimit 413 frame_too_large (and Receiver.OnTooLarge), and none of the
-// batch is delivered. Otherwise the frames go to Receiver.OnFrame in order and
-// the answer is 204. The optional ack trims the downlink buffer like a GET's
-// (bad_ack beyond what was sent; ignored after an upgrade). A missing or
-// invalid seq is 400 bad_request.
+// ReadLimit 413 frame_too_large, and none of the batch is delivered. Otherwise
+// the frames go to Receiver.OnFrame in order and the answer is 204. The
+// optional ack trims the downlink buffer like a GET's (bad_ack beyond what was
+// sent; ignored after an upgrade). A missing or invalid seq is 400
+// bad_request.
+//
+// frame_too_large is bad input as well as a refused request: the frame is
+// reported to Receiver.OnTooLarge, exactly as a WebSocket message over
+// ReadLimit is, and the Handler answers both alike. Tickroom's sessions close
+// the link for it on every transport: the client finds an error frame
+// (too_large) and a close record with 4002 in its next downlink response.
 //
 // # Closing and expiry
 //
@@ -325,7 +331,10 @@
 //
 // Every error is Content-Type application/json with body
 // {"code":"<code>","message":"<text>"} and the no-cache headers, and is counted
-// by code in Stats.HTTPErrors:
+// by code in Stats.HTTPErrors. An error leaves the session as it was: nothing
+// of the request is delivered or acknowledged. The one exception is
+// frame_too_large, which also reaches Receiver.OnTooLarge (see "Uplink"), and
+// with it the Handler, which may close the session for it.
 //
 //	400 bad_request        missing or invalid query parameter
 //	400 bad_ack            ack beyond the highest seq sent
