@@ -223,8 +223,9 @@
 //	must take it that a proxy buffers whole responses. It abandons the
 //	request (closes its connection), goes on with long-polling on the same
 //	session, GET {base}/{sid}?ack=N with N the highest seq it has received
-//	(the stream may have carried nothing it has), and opens no more streams
-//	on that session; it should start its later sessions on long-polling.
+//	(the ack it opened the stream with, since the stream brought nothing),
+//	and opens no more streams on that session; it should start its later
+//	sessions on long-polling.
 //
 // The time counts from the request because such a proxy may hold the
 // response headers too. 3 s is more than the round trip of any network a
