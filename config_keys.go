@@ -27,7 +27,13 @@ func leaves(c Config) []leaf {
 func appendLeaves(out []leaf, prefix []string, v reflect.Value) []leaf {
 	t := v.Type()
 	for i := range t.NumField() {
+		if !t.Field(i).IsExported() { // a game's settings may keep state of their own
+			continue
+		}
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ",")
+		if name == "" {
+			name = t.Field(i).Name // as toml matches an untagged field
+		}
 		f := v.Field(i)
 		if name == "-" { // ModeConfig.Settings: the game's own struct
 			if !f.IsNil() {

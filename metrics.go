@@ -106,6 +106,8 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descInputs, float64(h.InputsDropped), "dropped")
 	counter(descRejected, float64(h.FramesLimited), "rate_limited")
 	counter(descRejected, float64(h.BadFrames), "bad_frame")
+	counter(descRejected, float64(h.UnknownKinds), "unknown_kind")
+	counter(descRejected, float64(h.VersionRefused), "version_mismatch")
 	counter(descRejected, float64(t.TooLarge), "too_large")
 	counter(descRejected, float64(t.OriginRejected), "origin")
 	counter(descClosed, float64(t.SlowClosed), "slow_consumer")

@@ -3,7 +3,11 @@ package tickroom
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+
+	"reflect"
 
 	"github.com/BurntSushi/toml"
 
@@ -40,13 +44,17 @@ func DefineWithSettings[S any, G world.Game](s *Server, name string, defaults S,
 		defaults: defaults,
 		newGame:  func(settings any) world.Game { return newGame(settings.(S)) },
 		decode: func(md toml.MetaData, p toml.Primitive) (any, error) {
-			v := defaults
+			v := deepCopy(defaults) // toml fills maps and slices in place
 			err := md.PrimitiveDecode(p, &v)
 			return v, err
 		},
 		validate: func(settings any) error {
-			if v, ok := settings.(interface{ Validate() error }); ok {
-				return v.Validate()
+			v, ok := settings.(S)
+			if !ok {
+				return fmt.Errorf("settings are a %T, want a %T", settings, v)
+			}
+			if x, ok := any(&v).(interface{ Validate() error }); ok { // a value or a pointer receiver
+				return x.Validate()
 			}
 			return nil
 		},
@@ -121,10 +129,9 @@ func (ms *modeSet) withDefaults(file map[string]ModeConfig) (map[string]ModeConf
 // modes know their types.
 func (ms *modeSet) decodeSettings(data []byte, c *Config, md toml.MetaData) []*ConfigError {
 	var problems []*ConfigError
-	for _, k := range md.Keys() {
-		if len(k) == 2 && k[0] == "modes" && ms.get(k[1]) == nil {
-			problems = append(problems, &ConfigError{Key: k.String(), Err: fmt.Errorf("%w; this server defines %s", errUnknownMode, strings.Join(ms.names(), ", "))})
-		}
+	// An implicit table ([modes.arena] alone) has no type of its own.
+	if typ := md.Type("modes"); md.IsDefined("modes") && typ != "Hash" && typ != "" {
+		return append(problems, &ConfigError{Key: "modes", Err: errors.New("must be a table of [modes.NAME] tables")})
 	}
 	var raw struct {
 		Modes map[string]struct {
@@ -134,6 +141,12 @@ func (ms *modeSet) decodeSettings(data []byte, c *Config, md toml.MetaData) []*C
 	md2, err := toml.Decode(string(data), &raw)
 	if err != nil { // the first pass decoded the same document
 		return append(problems, &ConfigError{Key: "modes", Err: err})
+	}
+	// Every mode the file names, by [modes.NAME] or only by its settings.
+	for _, name := range slices.Sorted(maps.Keys(raw.Modes)) {
+		if ms.get(name) == nil {
+			problems = append(problems, &ConfigError{Key: toml.Key{"modes", name}.String(), Err: fmt.Errorf("%w; this server defines %s", errUnknownMode, strings.Join(ms.names(), ", "))})
+		}
 	}
 	for _, d := range ms.defs {
 		key := "modes." + d.name + ".settings"
@@ -154,14 +167,21 @@ func (ms *modeSet) decodeSettings(data []byte, c *Config, md toml.MetaData) []*C
 		mc.Settings = v
 		c.Modes[d.name] = mc
 	}
+	skip := map[string]bool{} // keys inside an unknown section: the section is the typo
 	for _, k := range md2.Undecoded() {
-		if len(k) > 3 && k[0] == "modes" && k[2] == "settings" && ms.get(k[1]) != nil && ms.get(k[1]).decode != nil {
-			err := errUnknownKey
-			if md2.Type(k...) == "Hash" {
-				err = errUnknownSection
-			}
-			problems = append(problems, &ConfigError{Key: k.String(), Err: err})
+		if len(k) <= 3 || k[0] != "modes" || k[2] != "settings" || ms.get(k[1]) == nil || ms.get(k[1]).decode == nil {
+			continue
 		}
+		if skip[k[:len(k)-1].String()] {
+			skip[k.String()] = true
+			continue
+		}
+		err := errUnknownKey
+		if md2.Type(k...) == "Hash" {
+			err = errUnknownSection
+			skip[k.String()] = true
+		}
+		problems = append(problems, &ConfigError{Key: k.String(), Err: err})
 	}
 	return problems
 }
@@ -229,6 +249,68 @@ func (ms *modeSet) defaultMode(c Config) string {
 		return c.Room.DefaultMode
 	}
 	return ms.defs[0].name
+}
+
+// deepCopy returns v with its maps, slices and pointers copied, so that
+// decoding into the copy cannot write into v: toml fills an existing map in
+// place and reuses a slice's backing array, which the defaults, running
+// games and other modes would otherwise share.
+func deepCopy[T any](v T) T {
+	var out T
+	copyValue(reflect.ValueOf(&out).Elem(), reflect.ValueOf(&v).Elem())
+	return out
+}
+
+func copyValue(dst, src reflect.Value) {
+	switch src.Kind() {
+	case reflect.Map:
+		if src.IsNil() {
+			return
+		}
+		m := reflect.MakeMapWithSize(src.Type(), src.Len())
+		for it := src.MapRange(); it.Next(); {
+			e := reflect.New(src.Type().Elem()).Elem()
+			copyValue(e, it.Value())
+			m.SetMapIndex(it.Key(), e)
+		}
+		dst.Set(m)
+	case reflect.Slice:
+		if src.IsNil() {
+			return
+		}
+		s := reflect.MakeSlice(src.Type(), src.Len(), src.Len())
+		for i := range src.Len() {
+			copyValue(s.Index(i), src.Index(i))
+		}
+		dst.Set(s)
+	case reflect.Pointer:
+		if src.IsNil() {
+			return
+		}
+		p := reflect.New(src.Type().Elem())
+		copyValue(p.Elem(), src.Elem())
+		dst.Set(p)
+	case reflect.Interface:
+		if src.IsNil() {
+			return
+		}
+		e := reflect.New(src.Elem().Type()).Elem()
+		copyValue(e, src.Elem())
+		dst.Set(e)
+	case reflect.Struct:
+		dst.Set(src) // unexported fields too, shallowly
+		for i := range src.NumField() {
+			if dst.Field(i).CanSet() {
+				copyValue(dst.Field(i), src.Field(i))
+			}
+		}
+	case reflect.Array:
+		for i := range src.Len() {
+			copyValue(dst.Index(i), src.Index(i))
+		}
+	default:
+		dst.Set(src)
+	}
 }
 
 // define adds d; see Define.

@@ -92,7 +92,8 @@ func (s *Server) Start() error {
 	s.cfg = cfg
 	s.level.Set(cfg.Log.SlogLevel())
 	s.log = slog.New(cfg.Log.NewHandler(s.opts.Log, &s.level))
-	// hollywood logs through the default logger; give it ours.
+	// hollywood logs through the default logger; give it ours. With two
+	// servers in one process, the last one started gets hollywood's lines.
 	slog.SetDefault(s.log)
 
 	s.metrics = newMetrics()
@@ -100,8 +101,8 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
-	s.hub = hub
-	s.srv = transports.NewServer(transportOptions(cfg, s.log), s.hub)
+	srv := transports.NewServer(transportOptions(cfg, s.log), hub)
+	s.hub, s.srv = hub, srv
 	s.srv.Handle("/healthz", http.HandlerFunc(s.health.healthz))
 	s.srv.Handle("/readyz", http.HandlerFunc(s.health.readyz))
 	if cfg.Server.Metrics {
@@ -116,6 +117,7 @@ func (s *Server) Start() error {
 	}
 	if err := s.srv.Open(cfg.Server.Addr); err != nil {
 		_ = s.hub.Shutdown(context.Background())
+		s.hub, s.srv = nil, nil // Start may be tried again
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
 	s.log.Info("config", "config", cfg, "file", s.configName())
@@ -146,12 +148,26 @@ func (s *Server) initialConfig() (Config, error) {
 	return c, joinProblems(c.problems(&s.modes))
 }
 
-// Addr returns the address the server listens on, once started.
-func (s *Server) Addr() string { return s.srv.Addr().String() }
+// Addr returns the address the server listens on; "" before Start.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return ""
+	}
+	return s.srv.Addr().String()
+}
 
-// URL returns the server's base URL ("http://host:port"), once started:
-// the Go client and the browser SDK dial it.
-func (s *Server) URL() string { return s.srv.HTTPURL() }
+// URL returns the server's base URL ("http://host:port"), which the Go
+// client and the browser SDK dial; "" before Start.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return ""
+	}
+	return s.srv.HTTPURL()
+}
 
 // Config returns the config the server runs with now.
 func (s *Server) Config() Config {
@@ -167,6 +183,15 @@ func (s *Server) Config() Config {
 func (s *Server) Reload() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	switch {
+	case s.hub == nil:
+		return errors.New("tickroom: Reload before Start")
+	case s.opts.Config != nil && s.opts.ConfigPath == "":
+		// Re-reading the embedded file would throw the given config away.
+		err := errors.New("the config was given in Options, with no file to re-read")
+		s.log.Warn("reload ignored", "err", err)
+		return err
+	}
 	next, err := loadConfig(s.opts.ConfigPath, &s.modes)
 	if err != nil {
 		s.log.Error("reload rejected, keeping the running config", "file", s.configName(), "err", err)
@@ -175,9 +200,6 @@ func (s *Server) Reload() error {
 	next, restart := s.cfg.Reloadable(next)
 	if len(restart) > 0 {
 		s.log.Warn("reload: these keys change only on restart", "keys", restart)
-	}
-	if next.Log.Format != s.cfg.Log.Format {
-		s.log.Warn("reload: log.format changes only on restart")
 	}
 	if err := s.hub.Reconfigure(s.actorOptions(next)); err != nil {
 		s.log.Error("reload rejected, keeping the running config", "err", err)

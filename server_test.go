@@ -116,7 +116,7 @@ type watcher struct {
 func watch(t *testing.T, s *testServer, room, mode string) *watcher {
 	t.Helper()
 	wt := &watcher{}
-	c, err := client.Dial(t.Context(), s.URL(), client.Options{Name: "w", OnFrame: func(m netcode.Message) {
+	c, err := client.Dial(t.Context(), s.URL(), client.Options{Name: "w", OnFrame: func(m netcode.Frame) {
 		if st, ok := m.(*netcode.State); ok {
 			wt.mu.Lock()
 			wt.states = append(wt.states, netcode.State{ServerTime: st.ServerTime, Delta: world.Delta{Tick: st.Delta.Tick}})
@@ -230,11 +230,12 @@ func TestPerModeTickRates(t *testing.T) {
 	if wa.w.TickRate != 20 || wc.w.TickRate != 50 || wc.w.SendRate != 25 {
 		t.Errorf("welcomes: arena %d Hz, counter %d Hz sending %d/s; want 20, 50 and 25", wa.w.TickRate, wc.w.TickRate, wc.w.SendRate)
 	}
-	if got := wa.tickRate(t); got < 17 || got > 23 {
-		t.Errorf("arena ticks at %.1f Hz, want 20", got)
-	}
-	if got := wc.tickRate(t); got < 45 || got > 55 {
-		t.Errorf("counter ticks at %.1f Hz, want 50", got)
+	// Rooms tick on real elapsed time and catch up when late, so their
+	// tick rate by the server's clock holds even on a busy machine; the
+	// bounds leave room for a starved one, and the ratio must hold anyway.
+	ra, rc := wa.tickRate(t), wc.tickRate(t)
+	if ra < 15 || ra > 25 || rc < 38 || rc > 62 || rc/ra < 2.2 || rc/ra > 2.8 {
+		t.Errorf("arena ticks at %.1f Hz and counter at %.1f Hz, want 20 and 50", ra, rc)
 	}
 	// max_players applies to the mode only.
 	watch(t, s, "c", "counter")
@@ -272,6 +273,13 @@ func TestReloadGameSettings(t *testing.T) {
 	}
 	if got := s.Config().Modes["counter"].Settings.(counterSettings).Step; got != 7 {
 		t.Errorf("after a refused reload the settings have step %d, want the running 7", got)
+	}
+	// The running game, too, kept them: ten ticks later it still counts by 7.
+	n := len(old.c.State().Entities)
+	from := old.c.State().Tick
+	st := old.waitState(t, "ten more ticks", func(st world.State) bool { return st.Tick >= from+10 })
+	if n != 1 || st.Entities[0].Values[counterStep].I != 7 {
+		t.Errorf("after a refused reload the running game counts by %d, want 7", st.Entities[0].Values[counterStep].I)
 	}
 }
 

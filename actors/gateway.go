@@ -122,6 +122,14 @@ func (r *receiver) OnFrame(frame []byte) {
 		switch m := m.(type) {
 		case *netcode.Ping:
 			r.pong(m.ClientTime)
+		case *netcode.Leave:
+			// Here, in order with the inputs read before and after it, so
+			// that nothing the client sends after its leave reaches the
+			// game; the session then finds the seat leaving.
+			if st := r.seat.Load(); st != nil {
+				st.leave(leftByPlayer)
+			}
+			r.hub.engine.Send(r.pid, m)
 		case *netcode.Message:
 			if st := r.seat.Load(); st == nil {
 				r.hub.engine.Send(r.pid, m)
@@ -148,8 +156,13 @@ func (r *receiver) pong(clientTime uint64) {
 // frames and wrong versions close the link, unknown kinds are ignored.
 func (r *receiver) refuse(err error) {
 	code := netcode.CodeOf(err)
-	if code == netcode.CodeBadFrame {
+	switch code {
+	case netcode.CodeBadFrame:
 		r.hub.stats.badFrames.Add(1)
+	case netcode.CodeUnknownKind:
+		r.hub.stats.unknownKinds.Add(1)
+	case netcode.CodeVersionMismatch:
+		r.hub.stats.versionMismatches.Add(1)
 	}
 	r.done = code.Closes()
 	sendError(r.link, code, err.Error(), r.done)

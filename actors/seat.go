@@ -13,11 +13,13 @@ import (
 // seatState is where a seat is in its life. It only moves forward:
 //
 //	admitted ──► welcomed ──► leaving ──► closed
-//	    │                        ▲           ▲
-//	    └────────────────────────┴───────────┘
+//	   │  │          │           ▲          ▲ ▲
+//	   │  └──────────┼───────────┘          │ │
+//	   │             └──────────────────────┘ │ (the room stops)
+//	   └──────────────────────────────────────┘
 //
-// The room creates a seat admitted, welcomes it when Game.Join has run,
-// and closes it when it frees the slot or stops. Anyone may make an
+// The room creates a seat admitted, welcomes it as Game.Join returns, and
+// closes it when it frees the slot or stops. Anyone may make an
 // admitted or welcomed seat leave (the session when the player leaves or its
 // link goes, the room when it kicks); the first to do so wins.
 type seatState uint8
@@ -33,14 +35,14 @@ var seatStateNames = [...]string{"admitted", "welcomed", "leaving", "closed"}
 
 func (s seatState) String() string { return seatStateNames[s] }
 
-// leaveReason says why a seat is leaving; the room passes it on to the game.
+// leaveReason says why a seat is leaving; the room hands it to the game's
+// leave hook (see leaveReason.world).
 type leaveReason uint8
 
 const (
-	leftByPlayer   leaveReason = iota + 1 // the client sent leave
-	leftByDrop                            // the client's link closed
-	leftByKick                            // the room dropped the player (slow consumer, or the game)
-	leftByShutdown                        // the room stopped
+	leftByPlayer leaveReason = iota + 1 // the client sent leave
+	leftByDrop                          // the client's link closed
+	leftByKick                          // the room dropped the player (slow consumer, or the game)
 )
 
 // seat is one player's place in one room, and the only record of it: the

@@ -22,6 +22,8 @@ type Stats struct {
 	InputsDropped  int64 // buffer full (oldest dropped) or stale sequence
 	FramesLimited  int64 // dropped by the per-session rate limit
 	BadFrames      int64 // frames that failed to decode
+	UnknownKinds   int64 // frames of a kind this version does not know, or from the wrong side
+	VersionRefused int64 // joins of another protocol version
 	SlowKicked     int64 // players dropped for not acknowledging ticks
 	RoomFullRefuse int64
 	Panics         int64 // recovered actor panics and game panics (each closes its room)
@@ -42,6 +44,7 @@ type counters struct {
 	badFrames, slowKicked, roomFull, panics     atomic.Int64
 	bodiesEncoded, eventsEncoded, eventsSent    atomic.Int64
 	messages, messagesRefused                   atomic.Int64
+	unknownKinds, versionMismatches             atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -56,6 +59,7 @@ func (c *counters) snapshot() Stats {
 		SlowKicked: c.slowKicked.Load(), RoomFullRefuse: c.roomFull.Load(), Panics: c.panics.Load(),
 		BodiesEncoded: c.bodiesEncoded.Load(), EventsEncoded: c.eventsEncoded.Load(), EventsSent: c.eventsSent.Load(),
 		Messages: c.messages.Load(), MessagesRefused: c.messagesRefused.Load(),
+		UnknownKinds: c.unknownKinds.Load(), VersionRefused: c.versionMismatches.Load(),
 	}
 	s.StateFrames = s.DiffFrames + s.FullFrames
 	return s

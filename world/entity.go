@@ -146,6 +146,18 @@ func (e *Entity) touch(f int) {
 }
 
 // Quantize rounds v to a multiple of q and returns the multiple's index.
+// NaN reads as 0 and values beyond the int64 range as its ends, so a bad
+// computation gives the same number on every platform instead of what the
+// CPU's float conversion happens to make of it.
 func Quantize(v, q float64) int64 {
-	return int64(math.Round(v / q))
+	x := math.Round(v / q)
+	switch {
+	case math.IsNaN(x):
+		return 0
+	case x >= math.MaxInt64:
+		return math.MaxInt64
+	case x <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(x)
 }

@@ -139,3 +139,36 @@ func TestFieldByName(t *testing.T) {
 		t.Errorf("Float of an int field = %v, want 6", got)
 	}
 }
+
+// Again keeps a countdown's period exact: restarted on every firing, a
+// one-second countdown at 30 Hz fires 60 times a minute (Start would lose
+// the overshoot and fire 58 times).
+func TestCountdownAgain(t *testing.T) {
+	t.Parallel()
+	var c world.Countdown
+	c.Start(time.Second)
+	fired := 0
+	step := time.Second / 30
+	for range 30 * 60 {
+		if c.Advance(step) {
+			fired++
+			c.Again(time.Second)
+		}
+	}
+	if fired != 60 {
+		t.Errorf("fired %d times in a minute at 30 Hz, want 60", fired)
+	}
+}
+
+// Quantize gives the same answer everywhere for values no field can hold.
+func TestQuantizeSaturates(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		v    float64
+		want int64
+	}{{math.NaN(), 0}, {math.Inf(1), math.MaxInt64}, {math.Inf(-1), math.MinInt64}, {1e300, math.MaxInt64}, {2.5, 25}} {
+		if got := world.Quantize(tt.v, 0.1); got != tt.want {
+			t.Errorf("Quantize(%v, 0.1) = %d, want %d", tt.v, got, tt.want)
+		}
+	}
+}

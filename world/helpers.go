@@ -38,6 +38,7 @@ func Clamp(v, lo, hi float64) float64 {
 // same tick. The zero value is stopped.
 type Countdown struct {
 	left    time.Duration
+	over    time.Duration // how far the last Advance went past the firing
 	running bool
 }
 
@@ -69,6 +70,13 @@ func (c *Countdown) Advance(dt time.Duration) bool {
 	if c.left > 0 {
 		return false
 	}
-	c.running, c.left = false, 0
+	c.running, c.over, c.left = false, -c.left, 0
 	return true
 }
+
+// Again restarts a countdown that just fired so that it fires d after the
+// moment it was due, not d after the step that noticed: a countdown
+// restarted with Again every time it fires keeps its period exactly, where
+// Start would lose up to a step each time (a point a second at 30 Hz would
+// come 58 times a minute).
+func (c *Countdown) Again(d time.Duration) { c.Start(d - c.over) }

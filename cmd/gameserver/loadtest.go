@@ -26,8 +26,9 @@ func runLoadtest(args []string) int {
 	})
 }
 
-// startEmbedded runs the real server in this process with the embedded
-// server.toml, changed only where a load test needs it: an ephemeral
+// startEmbedded runs the real server in this process with the default
+// config (which the embedded server.toml repeats), changed only where a
+// load test needs it: an ephemeral
 // loopback port, rooms of roomSize players and warnings-only logs. It
 // returns the server's base URL and its Close.
 func startEmbedded(roomSize int, stderr io.Writer) (string, func() error, error) {

@@ -125,7 +125,7 @@ func (h *Hill) Step(w *world.World, dt time.Duration) {
 		}
 	}
 	if h.point.Advance(dt) {
-		h.point.Start(time.Second)
+		h.point.Again(time.Second)
 		if king != nil {
 			king.e.SetInt(fieldScore, king.e.Int(fieldScore)+1)
 		}
