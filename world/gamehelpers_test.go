@@ -141,22 +141,27 @@ func TestFieldByName(t *testing.T) {
 }
 
 // Again keeps a countdown's period exact: restarted on every firing, a
-// one-second countdown at 30 Hz fires 60 times a minute (Start would lose
-// the overshoot and fire 58 times).
+// one-second countdown stepped every 30 ms fires 60 times a minute, where
+// Start, losing the overshoot each time, fires every 34 steps (58 times).
 func TestCountdownAgain(t *testing.T) {
 	t.Parallel()
-	var c world.Countdown
-	c.Start(time.Second)
-	fired := 0
-	step := time.Second / 30
-	for range 30 * 60 {
-		if c.Advance(step) {
-			fired++
-			c.Again(time.Second)
+	for _, again := range []bool{true, false} {
+		var c world.Countdown
+		c.Start(time.Second)
+		fired := 0
+		for range 2000 { // 60 s
+			if c.Advance(30 * time.Millisecond) {
+				fired++
+				if again {
+					c.Again(time.Second)
+				} else {
+					c.Start(time.Second)
+				}
+			}
 		}
-	}
-	if fired != 60 {
-		t.Errorf("fired %d times in a minute at 30 Hz, want 60", fired)
+		if want := map[bool]int{true: 60, false: 58}[again]; fired != want {
+			t.Errorf("again=%v: fired %d times in a minute, want %d", again, fired, want)
+		}
 	}
 }
 
