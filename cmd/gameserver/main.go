@@ -5,6 +5,7 @@ import (
 
 	"github.com/tickroom/tickroom"
 	"github.com/tickroom/tickroom/games/arena"
+	"github.com/tickroom/tickroom/games/tag"
 )
 
 func main() {
@@ -14,9 +15,11 @@ func main() {
 	os.Exit(newServer(tickroom.Options{}).Main(os.Args[1:]))
 }
 
-// newServer is the gameserver: Tickroom with the arena, its demo game.
+// newServer is the gameserver: Tickroom with its demo games, the arena
+// (the default mode) and tag.
 func newServer(o tickroom.Options) *tickroom.Server {
 	srv := tickroom.New(o)
 	tickroom.DefineWithSettings(srv, "arena", arena.DefaultSettings(), arena.NewWithSettings)
+	tickroom.DefineWithSettings(srv, "tag", tag.DefaultSettings(), tag.NewWithSettings)
 	return srv
 }
