@@ -13,9 +13,9 @@ import (
 // countLink is a Link that only counts what is sent to it.
 type countLink struct{ frames, bytes int64 }
 
-func (l *countLink) ID() uint64         { return 0 }
-func (l *countLink) RemoteAddr() string { return "bench" }
-func (l *countLink) Transport() string  { return "bench" }
+func (l *countLink) ID() uint64           { return 0 }
+func (l *countLink) RemoteAddr() string   { return "bench" }
+func (l *countLink) Transport() string    { return "bench" }
 func (l *countLink) Close(uint16, string) {}
 func (l *countLink) Send(_ transports.Class, head, body []byte) error {
 	l.frames++
