@@ -39,8 +39,8 @@ func TestOriginAllowlist(t *testing.T) {
 				c.stop()
 				t.Fatal("dial succeeded, want 403")
 			}
-			if resp == nil || resp.StatusCode != http.StatusForbidden {
-				t.Fatalf("dial: %v, response %v; want status 403", err, resp)
+			if resp == nil || resp.StatusCode != http.StatusForbidden || resp.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("dial: %v, response %v; want status 403 with the JSON error body", err, resp)
 			}
 			if got, want := s.Stats().OriginRejected, uint64(1); got != want {
 				t.Errorf("Stats().OriginRejected = %d, want %d", got, want)

@@ -127,7 +127,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if !o.originAllowed(r.Header.Get("Origin")) {
 		s.stats.originRejected.Add(1)
 		o.Logger.Debug("transports: origin rejected", "origin", r.Header.Get("Origin"), "remote", r.RemoteAddr)
-		http.Error(w, "transports: origin not allowed", http.StatusForbidden)
+		s.fail(w, errOriginNotAllowed, "origin not allowed")
 		return
 	}
 	if !s.checkWebSocketRequest(w, r) {
