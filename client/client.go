@@ -237,7 +237,7 @@ func (c *Client) SendInput(in world.Input) (uint32, error) {
 	c.seq++
 	m := netcode.Input{Seq: c.seq, Ack: c.mirror.current.Tick, Input: in}
 	c.mu.Unlock()
-	frame, err := netcode.AppendMessage(nil, &m)
+	frame, err := netcode.AppendFrame(nil, &m)
 	if err != nil {
 		return m.Seq, fmt.Errorf("client: encode input: %w", err)
 	}
@@ -279,8 +279,8 @@ func (c *Client) Leave() error {
 // HTTP transports the frame is copied into the next POST.
 func (c *Client) SendRaw(frame []byte) error { return c.sendFrame(frame) }
 
-func (c *Client) send(m netcode.Message) error {
-	frame, err := netcode.AppendMessage(nil, m)
+func (c *Client) send(m netcode.Frame) error {
+	frame, err := netcode.AppendFrame(nil, m)
 	if err != nil {
 		return fmt.Errorf("client: encode %s: %w", m.Kind(), err)
 	}

@@ -322,11 +322,11 @@ func (f *fakeServer) onFrame(s *fakeSession, frame []byte) {
 	m, _ := netcode.DecodeClient(frame) // a join with another version comes with an error
 	switch m := m.(type) {
 	case *netcode.Ping:
-		b, _ := netcode.AppendMessage(nil, &netcode.Pong{ClientTime: m.ClientTime})
+		b, _ := netcode.AppendFrame(nil, &netcode.Pong{ClientTime: m.ClientTime})
 		s.push(b, false)
 	case *netcode.Join:
 		if m.Version != netcode.ProtocolVersion {
-			b, _ := netcode.AppendMessage(nil, &netcode.Error{Code: netcode.CodeVersionMismatch, Message: "version"})
+			b, _ := netcode.AppendFrame(nil, &netcode.Error{Code: netcode.CodeVersionMismatch, Message: "version"})
 			s.push(b, false)
 			s.push(append(binary.BigEndian.AppendUint16(nil, uint16(netcode.CodeVersionMismatch)), "version"...), true)
 		}

@@ -46,7 +46,7 @@ func (c *Client) deliver(frame []byte) {
 // one. c.mu is not held.
 func (c *Client) acknowledge(ack bool, tick uint32) {
 	if ack {
-		frame, _ := netcode.AppendMessage(nil, &netcode.Ack{Tick: tick})
+		frame, _ := netcode.AppendFrame(nil, &netcode.Ack{Tick: tick})
 		_ = c.sendFrame(frame)
 	}
 }

@@ -33,11 +33,11 @@ func (f *fakeConn) done() <-chan struct{} { return f.doneCh }
 func (f *fakeConn) err() error            { return nil }
 
 // sentMessages decodes what the client sent since the last call.
-func (f *fakeConn) sentMessages(t *testing.T) []netcode.Message {
+func (f *fakeConn) sentMessages(t *testing.T) []netcode.Frame {
 	t.Helper()
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []netcode.Message
+	var out []netcode.Frame
 	for _, b := range f.sent {
 		m, err := netcode.DecodeClient(b)
 		if err != nil {
@@ -59,9 +59,9 @@ func newFakeClient(t *testing.T, o Options) (*Client, *fakeConn) {
 	return c, f
 }
 
-func encode(t *testing.T, m netcode.Message) []byte {
+func encode(t *testing.T, m netcode.Frame) []byte {
 	t.Helper()
-	b, err := netcode.AppendMessage(nil, m)
+	b, err := netcode.AppendFrame(nil, m)
 	if err != nil {
 		t.Fatalf("encode %T: %v", m, err)
 	}

@@ -26,7 +26,7 @@ func newPongs() *pongs {
 	return p
 }
 
-func (p *pongs) onFrame(m netcode.Message) {
+func (p *pongs) onFrame(m netcode.Frame) {
 	if pong, ok := m.(*netcode.Pong); ok {
 		p.mu.Lock()
 		p.got = append(p.got, pong.ClientTime)

@@ -9,7 +9,7 @@ import (
 )
 
 // acks returns the ticks of the ack frames among ms.
-func acks(t *testing.T, ms []netcode.Message) []uint32 {
+func acks(t *testing.T, ms []netcode.Frame) []uint32 {
 	t.Helper()
 	var out []uint32
 	for _, m := range ms {
@@ -146,7 +146,7 @@ func TestMirrorManualAck(t *testing.T) {
 // diff whose baseline was never received moves it forward.
 func TestTrackOnly(t *testing.T) {
 	var seen [][2]uint32 // tick, base of each state OnFrame got
-	c, f := newFakeClient(t, Options{TrackOnly: true, OnFrame: func(m netcode.Message) {
+	c, f := newFakeClient(t, Options{TrackOnly: true, OnFrame: func(m netcode.Frame) {
 		if s, ok := m.(*netcode.State); ok {
 			seen = append(seen, [2]uint32{s.Delta.Tick, s.Delta.Base})
 		}

@@ -81,7 +81,7 @@ type Options struct {
 	// in order, with no lock held: it may call the Client's methods except
 	// Close (which waits for that goroutine), and while it runs nothing more
 	// is read. Pongs (*netcode.Pong) reach a program only this way.
-	OnFrame func(netcode.Message)
+	OnFrame func(netcode.Frame)
 }
 
 func (o Options) withDefaults() Options {

@@ -261,7 +261,7 @@ func TestUpgradeUnderTrafficLosesNothing(t *testing.T) {
 			on := map[string]int{} // pongs received per transport
 			var c *Client
 			ready := make(chan struct{})
-			c = dialT(t, s.srv.HTTPURL(), Options{Transport: kind, OnFrame: func(m netcode.Message) {
+			c = dialT(t, s.srv.HTTPURL(), Options{Transport: kind, OnFrame: func(m netcode.Frame) {
 				<-ready
 				if _, ok := m.(*netcode.Pong); ok {
 					mu.Lock()

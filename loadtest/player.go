@@ -72,7 +72,7 @@ func newSession(r *run, p *player) *session { return &session{r: r, p: p, step: 
 // onFrame is the client's OnFrame hook: it runs on the connection's reader
 // goroutine for every frame, in order. It counts and times what arrived
 // without allocating, and makes slow clients slow.
-func (s *session) onFrame(m netcode.Message) {
+func (s *session) onFrame(m netcode.Frame) {
 	r, p := s.r, s.p
 	now := r.now()
 	measuring := r.measuring.Load()

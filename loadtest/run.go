@@ -28,7 +28,7 @@ type Options struct {
 
 	// observe, when set, sees every frame every client receives, after the
 	// run has counted it: tests count on their own with it.
-	observe func(client int, c *client.Client, m netcode.Message, measuring bool)
+	observe func(client int, c *client.Client, m netcode.Frame, measuring bool)
 }
 
 // Phases of a run, for the progress line and the time series.

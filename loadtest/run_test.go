@@ -26,7 +26,7 @@ type counter struct {
 	by map[int]*seen
 }
 
-func (c *counter) observe(id int, cl *client.Client, m netcode.Message, measuring bool) {
+func (c *counter) observe(id int, cl *client.Client, m netcode.Frame, measuring bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.by[id]
@@ -207,7 +207,7 @@ func TestRunInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var once sync.Once
-	observe := func(_ int, _ *client.Client, _ netcode.Message, measuring bool) {
+	observe := func(_ int, _ *client.Client, _ netcode.Frame, measuring bool) {
 		if measuring {
 			once.Do(cancel)
 		}
