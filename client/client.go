@@ -30,18 +30,23 @@ type Client struct {
 	sendMu sync.Mutex // orders sends; held across the switch of an upgrade
 	out    conn       // where frames go; guarded by sendMu
 
+	joinMu sync.Mutex // one JoinWith at a time
+
 	mu         sync.Mutex
-	cond       *sync.Cond // signalled on every state, welcome, error, close and upgrade
+	cond       *sync.Cond // signalled on every state, welcome, error, list answer, close and upgrade
 	cur        conn       // the connection whose end is the client's end
 	transport  string
 	closing    bool // Close has begun
 	upgradeErr error
 	welcome    *netcode.Welcome
 	mirror     *mirror
+	rates      roomRates
 	inputAck   uint32 // last input seq the room applied
 	seq        uint32 // last input seq sent
 	inputSent  bool   // an input (which carries an ack) went out since the last state
 	errs       []netcode.Error
+	joins      joins
+	lists      listings
 	closeErr   error
 	stats      Stats
 }
@@ -56,6 +61,7 @@ type Stats struct {
 	BadFrames       int64 // frames that did not decode or apply
 	Upgrades        int64 // moves from an HTTP transport to WebSocket
 	UpgradeFailures int64 // upgrade attempts that failed (the client stayed on HTTP)
+	Events          int64 // game events received
 }
 
 // Dial connects to a server and returns once the connection is open. url is
@@ -92,7 +98,7 @@ func Dial(ctx context.Context, url string, o Options) (*Client, error) {
 
 // newClient returns a client with no connection yet; o has its defaults.
 func newClient(o Options, ep endpoints) *Client {
-	c := &Client{opts: o, ep: ep, hc: newHTTPClient(), done: make(chan struct{}), mirror: newMirror(o.History)}
+	c := &Client{opts: o, ep: ep, hc: newHTTPClient(), done: make(chan struct{}), mirror: newMirror(o.History), lists: newListings()}
 	c.cond = sync.NewCond(&c.mu)
 	c.bgCtx, c.bgCancel = context.WithCancel(context.Background())
 	return c
@@ -178,53 +184,6 @@ func (c *Client) sendFrame(frame []byte) error {
 	return c.out.send(frame)
 }
 
-// Join asks to join room (empty: any room with a free seat) of mode (empty:
-// the server's default) and waits for the welcome. An error frame from the
-// server comes back as a *netcode.Error.
-func (c *Client) Join(ctx context.Context, room, mode string) (*netcode.Welcome, error) {
-	c.mu.Lock()
-	nerr := len(c.errs)
-	c.welcome = nil // a welcome from an earlier room must not answer this join
-	c.mu.Unlock()
-	if err := c.send(&netcode.Join{Version: netcode.ProtocolVersion, Room: room, Mode: mode, Name: c.opts.Name}); err != nil {
-		return nil, err
-	}
-	var (
-		w       *netcode.Welcome
-		refusal *netcode.Error
-	)
-	err := c.wait(ctx, func() bool {
-		// Only refusals answer a join: a not_joined for an input sent while
-		// switching rooms, say, does not.
-		for i := nerr; i < len(c.errs); i++ {
-			if e := c.errs[i]; refusesJoin(e.Code) {
-				refusal = &e
-				return true
-			}
-		}
-		w = c.welcome
-		return w != nil && w.Room != "" && (room == "" || w.Room == room)
-	})
-	if err != nil {
-		return nil, err
-	}
-	if refusal != nil {
-		return nil, fmt.Errorf("client: join refused: %s: %w", refusal.Message, refusal.Code)
-	}
-	return w, nil
-}
-
-// refusesJoin reports whether an error frame is the server's answer to a
-// join.
-func refusesJoin(c netcode.Code) bool {
-	switch c {
-	case netcode.CodeRoomFull, netcode.CodeUnknownMode, netcode.CodeAlreadyJoined, netcode.CodeVersionMismatch,
-		netcode.CodeTooManyRooms, netcode.CodeJoinRefused, netcode.CodeInternal, netcode.CodeBadFrame:
-		return true
-	}
-	return false
-}
-
 // SendInput sends one input, acknowledging the newest state, and returns its
 // sequence number.
 func (c *Client) SendInput(in world.Input) (uint32, error) {
@@ -269,10 +228,17 @@ func (c *Client) Ping() error {
 // Leave leaves the room; the client stays connected and may join another.
 func (c *Client) Leave() error {
 	c.mu.Lock()
-	c.welcome = nil
-	c.mirror.reset(nil)
+	c.leftRoom()
 	c.mu.Unlock()
 	return c.send(&netcode.Leave{})
+}
+
+// leftRoom puts the client back in the lobby state: no welcome, an empty
+// mirror, no rates. c.mu is held.
+func (c *Client) leftRoom() {
+	c.welcome = nil
+	c.mirror.reset(nil)
+	c.rates = roomRates{}
 }
 
 // SendRaw sends a frame as is: tests use it to send malformed input. On the
@@ -317,15 +283,26 @@ func (c *Client) InputAck() uint32 {
 	return c.inputAck
 }
 
-// sendInterval is the time between two state sends of the client's room, from
-// its welcome; 0 before one.
+// Rates returns the tick and send rates of the client's room in effect at
+// the newest state, and the first tick they applied to (0 for the
+// welcome's): the welcome's until a rates frame announces others, whose
+// rates apply from the first state of the tick it names (see the netcode
+// package's Rates). Zero when the client is in no room.
+func (c *Client) Rates() netcode.Rates {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rates.now
+}
+
+// sendInterval is the time between two state sends of the client's room, at
+// the rates in effect; 0 when in no room.
 func (c *Client) sendInterval() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.welcome == nil || c.welcome.SendRate <= 0 {
+	if c.rates.now.SendRate <= 0 {
 		return 0
 	}
-	return time.Second / time.Duration(c.welcome.SendRate)
+	return time.Second / time.Duration(c.rates.now.SendRate)
 }
 
 // Errors returns the error frames received so far.

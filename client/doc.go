@@ -1,6 +1,63 @@
 // Package client is a Go client for Tickroom: it connects to a server over
-// any of its transports, joins a room, sends inputs and keeps a mirror of the
-// room's state by applying the snapshots and diffs the room sends.
+// any of its transports, joins rooms in every way protocol 2 offers, sends
+// inputs and game messages, receives the room's events, lists rooms, and
+// keeps a mirror of the room's state, readable by type and field name, by
+// applying the snapshots and diffs the room sends.
+//
+//	c, err := client.Dial(ctx, "http://127.0.0.1:8080", client.Options{
+//		Name:    "bot",
+//		OnEvent: func(e netcode.Event) { log.Println("event", e.Type) },
+//	})
+//	w, err := c.JoinWith(ctx, client.JoinSpec{How: netcode.JoinCreatePrivate, Mode: "tag"})
+//	// w.JoinCode is what friends join with: JoinSpec{How: netcode.JoinByID, Room: code}
+//	err = c.SendMessage("chat", map[string]string{"text": "hello"})
+//
+// # Joining
+//
+// A connected client is in the lobby state. Join(ctx, room, mode) matchmakes
+// (netcode.JoinMatch): room "" is any open public room of the mode, or a new
+// one; a name is that public room, made if there is none. JoinWith takes a
+// JoinSpec for the other ways: create a public room (JoinCreate), create a
+// private one (JoinCreatePrivate: not listed, never matchmade), join an
+// existing public room by name (JoinExisting), or any room by its id or
+// join code (JoinByID), each with options for the game's create and join
+// hooks (any value msgpack encodes, or a netcode.Payload as is). Both wait
+// for the welcome and return it: its RoomID joins the room again by id, a
+// private room's JoinCode is the short code to give to friends, and
+// ResumeToken is the seat's (empty while the server holds no seats).
+//
+// A refusal is a *JoinError with the error frame's code and message, which
+// for join_refused is the game's reason; it unwraps to its netcode.Code, so
+// errors.Is(err, netcode.CodeRoomFull) works. After a refusal the client is
+// still connected, in the lobby state, free to join again (unless the code
+// closes the connection, like version_mismatch). One join runs at a time.
+// A join whose context ended is still on its way: its answer, when it comes,
+// still counts (a welcome seats the client), and a join sent while it is
+// under way is refused with already_joined.
+//
+// Leave, a kick by the game (error frame kicked, with the game's reason) and
+// the end of the room (room_closed) put the client back in the lobby state:
+// Welcome returns nil, the mirror is empty and Rates is zero. The error
+// frames are in Errors and reach Options.OnFrame.
+//
+// # Messages and events
+//
+// SendMessage sends the room a game message: a type and a payload (encoded
+// as msgpack unless it is a netcode.Payload). A game that takes no messages
+// answers each with error unknown_message. The room's events reach
+// Options.OnEvent, once each and in the order the game sent them, on every
+// transport and across an upgrade: an event comes after a state of its tick
+// or an earlier one and before any state of a later tick, so a program that
+// reads the mirror in OnEvent sees the world the event belongs to. A program
+// that would rather wait for events than take them in a callback makes
+// EventQueue.Push its OnEvent and calls EventQueue.Next.
+//
+// # Listing rooms
+//
+// ListRooms asks the server over the connection for a page of its public
+// rooms, filtered by mode and by metadata values; several may be on their
+// way at once (list and rooms frames carry a request number). It works in
+// the lobby state too.
 //
 // # Mirror
 //
@@ -10,7 +67,29 @@
 // diff to the one it names. A diff whose baseline is gone makes the client ask
 // for a full snapshot by acknowledging tick zero. Frames older than the newest
 // state are ignored. Unless Options.ManualAck is set, the client acknowledges
-// every state it applies.
+// every state it applies. A state's private section (the receiver's own
+// entities' private fields) is applied with it: the client reads its own
+// private values, and zero for everyone else's.
+//
+// State returns the newest state as world values; View returns it with the
+// room's schemas, for a program that knows the game by its names:
+//
+//	v := c.View()
+//	player, _ := v.TypeByName("player")
+//	x, _ := v.FieldByName(player, "x")
+//	for e := range v.Entities(player) {
+//		fmt.Println(e.ID, e.Float(x)) // a Float field in units
+//	}
+//
+// Options.OnChange is called after each state the client applies, with the
+// entities it added, changed (and which fields) and removed since the
+// previous state, and both states as Views.
+//
+// Rates reports the room's tick and send rates: the welcome's, and after a
+// reload of the server's config those of the rates frame, from the first
+// state of the tick it names (times are ticks divided by the tick rate in
+// effect). The poll transport aims its requests with the send rate in
+// effect.
 //
 // # Transports
 //
@@ -71,11 +150,14 @@
 // fails the client carries on over HTTP (Stats.UpgradeFailures counts it);
 // Transport reports "websocket" once the switch is done (Stats.Upgrades).
 //
-// # Observing frames
+// # Callbacks
 //
 // Options.OnFrame, when set, sees every decoded frame after the client has
 // applied it, on the reader goroutine, in order. It is how a program gets
-// pongs (*netcode.Pong).
+// pongs (*netcode.Pong). For each frame the client first applies it, then
+// calls OnChange (for a state it applied) or OnEvent (for an event), then
+// OnFrame, all on that goroutine, with no lock held: they may call the
+// client's methods except Close, and nothing more is read while they run.
 //
 // Every goroutine the client starts (readers, the uplink, the upgrade) ends
 // by Close, which waits for them.

@@ -62,3 +62,21 @@ func goingAway(err error) *CloseError {
 	}
 	return nil
 }
+
+// JoinError is a join the server refused, with the error frame's code and
+// message: netcode.CodeRoomFull, CodeRoomNotFound, CodeRoomLocked,
+// CodeRoomExists, CodeUnknownMode, CodeTooManyRooms, CodeAlreadyJoined,
+// CodeRoomClosed, or CodeJoinRefused with the game's reason, among others.
+// It unwraps to its Code, so errors.Is(err, netcode.CodeRoomFull) and
+// errors.As(err, &code) work as well as errors.As(err, &joinErr).
+type JoinError struct {
+	Code   netcode.Code
+	Reason string // the server's message: the game's reason for join_refused
+}
+
+func (e *JoinError) Error() string {
+	return fmt.Sprintf("client: join refused: %s (%d): %s", e.Code.String(), uint16(e.Code), e.Reason)
+}
+
+// Unwrap returns the code, which is itself an error.
+func (e *JoinError) Unwrap() error { return e.Code }

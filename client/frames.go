@@ -25,20 +25,56 @@ func (c *Client) deliver(frame []byte) {
 		return
 	}
 	ack, tick := false, uint32(0)
+	var prev View // the mirror before a state, for OnChange
+	applied := false
 	switch m := m.(type) {
 	case *netcode.State:
+		prev = View{State: c.mirror.current, Schemas: c.mirror.schemas}
 		ack, tick = c.onState(m)
+		applied = c.mirror.current.Tick != prev.State.Tick
+	case *netcode.Event:
+		c.stats.Events++
+	case *netcode.Rates:
+		c.rates.announce(*m, c.mirror.current.Tick)
+	case *netcode.Rooms:
+		c.lists.answer(m)
 	case *netcode.Welcome:
 		c.welcome = m
 		c.mirror.reset(m.Schemas)
+		c.rates.welcome(m)
+		c.joins.answer(joinAnswer{welcome: m})
 	case *netcode.Error:
 		c.errs = append(c.errs, *m)
+		c.onError(m)
+	}
+	var next View
+	if applied {
+		next = View{State: c.mirror.current, Schemas: c.mirror.schemas}
 	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	c.acknowledge(ack, tick)
+	if f := c.opts.OnChange; f != nil && applied && !c.opts.TrackOnly {
+		f(changeOf(prev, next))
+	}
+	if e, ok := m.(*netcode.Event); ok && c.opts.OnEvent != nil {
+		c.opts.OnEvent(*e)
+	}
 	if f := c.opts.OnFrame; f != nil {
 		f(m)
+	}
+}
+
+// onError takes an error frame: kicked and room_closed end the seat of a
+// client in a room, which is back in the lobby state (no welcome, an empty
+// mirror); a refusal answers a join. c.mu is held.
+func (c *Client) onError(e *netcode.Error) {
+	if c.welcome != nil && (e.Code == netcode.CodeKicked || e.Code == netcode.CodeRoomClosed) {
+		c.leftRoom()
+		return
+	}
+	if refusesJoin(e.Code) {
+		c.joins.answer(joinAnswer{refusal: e})
 	}
 }
 
@@ -89,6 +125,7 @@ func (c *Client) track(tick, inputAck uint32) (bool, uint32) {
 		return false, 0
 	}
 	c.mirror.current = world.State{Tick: tick}
+	c.rates.reach(tick)
 	c.inputAck = max(c.inputAck, inputAck)
 	auto := !c.opts.ManualAck && !c.inputSent
 	c.inputSent = false
@@ -119,6 +156,7 @@ func (c *Client) onState(m *netcode.State) (bool, uint32) {
 	}
 	if applied {
 		c.inputAck = max(c.inputAck, m.InputAck)
+		c.rates.reach(m.Delta.Tick)
 	}
 	// A client that sends inputs at about the send rate acknowledges through
 	// them; an explicit ack as well would double its upstream frames and run

@@ -16,6 +16,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 type fakeConn struct {
 	mu     sync.Mutex
 	sent   [][]byte
+	sentCh chan struct{} // closed, and replaced, by the next send
 	doneCh chan struct{}
 }
 
@@ -25,7 +26,16 @@ func (f *fakeConn) send(frame []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.sent = append(f.sent, append([]byte(nil), frame...))
+	close(f.sentCh)
+	f.sentCh = make(chan struct{})
 	return nil
+}
+
+// nextSend returns a channel closed by the next send.
+func (f *fakeConn) nextSend() <-chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sentCh
 }
 
 func (f *fakeConn) close()                {}
@@ -53,7 +63,7 @@ func (f *fakeConn) sentMessages(t *testing.T) []netcode.Frame {
 func newFakeClient(t *testing.T, o Options) (*Client, *fakeConn) {
 	t.Helper()
 	c := newClient(o.withDefaults(), endpoints{})
-	f := &fakeConn{doneCh: make(chan struct{})}
+	f := &fakeConn{doneCh: make(chan struct{}), sentCh: make(chan struct{})}
 	c.install(f)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, f

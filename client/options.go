@@ -82,6 +82,17 @@ type Options struct {
 	// Close (which waits for that goroutine), and while it runs nothing more
 	// is read. Pongs (*netcode.Pong) reach a program only this way.
 	OnFrame func(netcode.Frame)
+	// OnEvent, when set, is called with every game event the room sends,
+	// once each and in order, on the reader goroutine like OnFrame (and
+	// before it): after the state of the event's tick or an earlier one has
+	// been applied, and before any state of a later tick. EventQueue.Push
+	// fits it.
+	OnEvent func(netcode.Event)
+	// OnChange, when set, is called after each state the client applies to
+	// its mirror with what changed since the previous one, on the reader
+	// goroutine like OnFrame (and before it). It is never called with
+	// TrackOnly, which keeps no mirror.
+	OnChange func(Change)
 }
 
 func (o Options) withDefaults() Options {

@@ -23,21 +23,36 @@ import (
 // transports.Server) on 127.0.0.1:0 and talk to it over real sockets.
 
 type testServer struct {
-	srv *transports.Server
-	hub *actors.Hub
+	srv  *transports.Server
+	hub  *actors.Hub
+	opts actors.Options // what the hub was made with, for Reconfigure
 }
 
 const tickRate = 20 // room ticks and state sends per second in these tests
 
+// The game modes of the test server: arena (the default), lab (see lab)
+// and duo, lab with two seats per room.
+const (
+	modeArena = "arena"
+	modeLab   = "lab"
+	modeDuo   = "duo"
+)
+
 func startServer(t *testing.T, o transports.Options) *testServer {
 	t.Helper()
 	log := slog.New(slog.DiscardHandler)
-	hub, err := actors.NewHub(actors.Options{
-		Modes:   map[string]actors.Mode{"arena": {NewGame: func() world.Game { return arena.New() }}},
-		Logger:  log,
-		Room:    actors.RoomOptions{TickRate: tickRate, SendRate: tickRate},
-		Session: actors.SessionOptions{InputRate: 2000, InputBurst: 1000},
-	})
+	ho := actors.Options{
+		Modes: map[string]actors.Mode{
+			modeArena: {NewGame: func() world.Game { return arena.New() }},
+			modeLab:   {NewGame: newLab},
+			modeDuo:   {NewGame: newLab, Room: actors.RoomOptions{MaxPlayers: 2}},
+		},
+		DefaultMode: modeArena,
+		Logger:      log,
+		Room:        actors.RoomOptions{TickRate: tickRate, SendRate: tickRate},
+		Session:     actors.SessionOptions{InputRate: 2000, InputBurst: 1000},
+	}
+	hub, err := actors.NewHub(ho)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +61,7 @@ func startServer(t *testing.T, o transports.Options) *testServer {
 	if err := srv.Open("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	s := &testServer{srv: srv, hub: hub}
+	s := &testServer{srv: srv, hub: hub, opts: ho}
 	t.Cleanup(s.stop) // registered before any client: runs after their Close
 	return s
 }
