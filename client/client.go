@@ -62,6 +62,9 @@ type Stats struct {
 	Upgrades        int64 // moves from an HTTP transport to WebSocket
 	UpgradeFailures int64 // upgrade attempts that failed (the client stayed on HTTP)
 	Events          int64 // game events received
+	// StreamFallbacks counts streams on which nothing arrived in time (a
+	// proxy buffering the response): the session then long-polls.
+	StreamFallbacks int64
 }
 
 // Dial connects to a server and returns once the connection is open. url is
@@ -176,6 +179,17 @@ func (c *Client) ended(cn conn, err error) {
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	close(c.done)
+}
+
+// fellBack records that HTTP session h, if it is the client's connection,
+// moved from streaming to long-polling.
+func (c *Client) fellBack(h *httpConn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stats.StreamFallbacks++
+	if c.cur == conn(h) {
+		c.transport = h.transport()
+	}
 }
 
 func (c *Client) sendFrame(frame []byte) error {

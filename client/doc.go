@@ -121,6 +121,16 @@
 // close frame does: CloseCode and Err (a *CloseError) report it on every
 // transport. Close posts what is queued and then deletes the session.
 //
+// A proxy that buffers whole responses holds a stream back until it ends.
+// The server writes a keepalive record with the headers of every stream, so
+// a stream of which no record arrives within min(3 s, pingTimeout) of its
+// request is behind such a proxy (the rule of "Streams behind buffering
+// proxies" in package transports): the client abandons it and long-polls the
+// same session from then on (Transport reports "longpoll",
+// Stats.StreamFallbacks counts it), losing nothing, since the server keeps
+// every record until a request acknowledges it. A program that dials again
+// after that should choose long-polling.
+//
 // Dial takes the WebSocket endpoint ("ws://host:port/ws") or the server's
 // base URL ("http://host:port") and derives the other (Options.WSPath,
 // Options.HTTPPath).

@@ -39,28 +39,56 @@ func (p *pollConn) fetch(ctx context.Context) (int, error) {
 // streamConn is the downlink of the streaming transport: GET /stream?ack=N,
 // a chunked response whose records are delivered as they arrive. The server
 // ends it after streamMaxDuration and the loop opens the next one with the
-// latest ack. The server sends a keepalive record every pingInterval of
-// silence, so a stream silent for pingTimeout is dead.
+// latest ack. The server writes a keepalive record with the headers of every
+// stream and after every pingInterval of silence, so a stream silent for
+// pingTimeout is dead, and one that brings no record at all within
+// min(streamFirstWait, pingTimeout) of its request is held back by a proxy
+// that buffers whole responses (transports' doc, "Streams behind buffering
+// proxies"): the fetch then ends with errStreamBuffered, and the session
+// long-polls from then on (httpConn.fallBack).
 type streamConn struct {
 	h *httpConn
 }
+
+// streamFirstWait bounds the wait for a new stream's first record (or
+// pingTimeout, if shorter). Behind a proxy that buffers responses it would
+// come only when the stream ends, streamMaxDuration later, in a burst, long
+// after the server had closed the session as a slow consumer.
+const streamFirstWait = 3 * time.Second
+
+// errStreamBuffered is a stream on which nothing arrived within
+// streamFirstWait.
+var errStreamBuffered = errors.New("client: stream: nothing arrived in time; a proxy buffers it")
 
 func (s *streamConn) fetch(ctx context.Context) (int, error) {
 	h := s.h
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	idle := max(h.s.pingTimeout, 2*h.s.pingInterval)
-	var silent atomic.Bool
-	watchdog := time.AfterFunc(idle, func() { silent.Store(true); cancel() })
+	first := min(streamFirstWait, h.s.pingTimeout)
+	var heard, silent, buffered atomic.Bool
+	watchdog := time.AfterFunc(first, func() {
+		if heard.Load() {
+			silent.Store(true)
+		} else {
+			buffered.Store(true)
+		}
+		cancel()
+	})
 	defer watchdog.Stop()
+	n := 0
 	resp, err := h.s.get(ctx, "stream", "/"+httpwire.StreamSegment, h.seq.Load(), false)
-	if err != nil {
-		return 0, err
+	if err == nil {
+		defer resp.Body.Close()
+		n, err = h.readRecords(resp.Body, func() { heard.Store(true); watchdog.Reset(idle) })
 	}
-	defer resp.Body.Close()
-	n, err := h.readRecords(resp.Body, func() { watchdog.Reset(idle) })
-	if err != nil && silent.Load() {
-		err = fmt.Errorf("client: stream: nothing heard for %v", idle)
+	switch {
+	case err == nil:
+		return n, nil
+	case buffered.Load():
+		return n, errStreamBuffered
+	case silent.Load():
+		return n, fmt.Errorf("client: stream: nothing heard for %v", idle)
 	}
 	return n, err
 }
@@ -100,7 +128,7 @@ func (h *httpConn) readRecords(body io.Reader, onRecord func()) (int, error) {
 		h.c.deliver(r.Payload) // which keeps no reference: the decoder reuses it
 		h.seq.Store(r.Seq)
 		n++
-		if h.kind == TransportStream && r.Seq-h.up.acked.Load() >= streamAckEvery {
+		if h.streaming.Load() && r.Seq-h.up.acked.Load() >= streamAckEvery {
 			h.up.requestAck()
 		}
 	}

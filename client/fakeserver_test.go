@@ -28,6 +28,10 @@ type fakeServer struct {
 	pollTimeout time.Duration
 	streamMax   time.Duration
 	keepalive   time.Duration
+	pingTimeout time.Duration
+	// heldStreams makes streams send nothing at all until the client
+	// hangs up, as behind a proxy that buffers whole responses.
+	heldStreams bool
 
 	mu       sync.Mutex
 	sessions map[string]*fakeSession
@@ -45,6 +49,7 @@ type fakeServer struct {
 	refused      int // session requests refused that way
 	posts        []postLog
 	acks         []uint64 // ack of every downlink request, in order
+	streams      int      // stream requests
 }
 
 type postLog struct {
@@ -70,7 +75,7 @@ type fakeSession struct {
 
 func newFakeServer(t *testing.T) *fakeServer {
 	f := &fakeServer{t: t, sessions: make(map[string]*fakeSession),
-		pollTimeout: 2 * time.Second, streamMax: 200 * time.Millisecond, keepalive: 50 * time.Millisecond}
+		pollTimeout: 2 * time.Second, streamMax: 200 * time.Millisecond, keepalive: 50 * time.Millisecond, pingTimeout: time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /rt", f.handshake)
 	mux.HandleFunc("GET /rt/{sid}", f.poll)
@@ -118,7 +123,7 @@ func (f *fakeServer) handshake(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(httpwire.Handshake{
 		SID: id, Transports: []string{"longpoll", "stream", "poll"}, Upgrades: []string{},
-		PingInterval: f.keepalive.Milliseconds(), PingTimeout: 1000, PollTimeout: f.pollTimeout.Milliseconds(),
+		PingInterval: f.keepalive.Milliseconds(), PingTimeout: f.pingTimeout.Milliseconds(), PollTimeout: f.pollTimeout.Milliseconds(),
 		StreamMaxDuration: f.streamMax.Milliseconds(), MaxPayload: 4096, MaxBody: 256,
 	})
 }
@@ -226,9 +231,22 @@ func (f *fakeServer) stream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	f.mu.Lock()
+	f.streams++
+	held := f.heldStreams
+	f.mu.Unlock()
+	if held {
+		<-r.Context().Done()
+		return
+	}
 	w.Header().Set("Content-Type", httpwire.ContentType)
 	w.WriteHeader(http.StatusOK)
 	fl := w.(http.Flusher)
+	// A keepalive at once, as the spec asks: the client knows the stream
+	// reaches it.
+	if _, err := w.Write(httpwire.AppendKeepalive(nil)); err != nil {
+		return
+	}
 	fl.Flush()
 	end := time.After(f.streamMax)
 	sent := ack

@@ -32,12 +32,13 @@ type fetcher interface {
 type httpConn struct {
 	c     *Client
 	s     *httpSession
-	kind  string
-	down  fetcher
+	kind  string  // the downlink the session was opened with
+	down  fetcher // touched only by the downlink goroutine, one at a time
 	up    *uplink
 	onEnd func(error)
 
-	seq atomic.Uint64 // highest record seq delivered: the ack
+	seq       atomic.Uint64 // highest record seq delivered: the ack
+	streaming atomic.Bool   // the downlink is a stream: kind is stream, and it has not fallen back
 
 	ctx    context.Context // ends every request; cancelled by abort and finish
 	cancel context.CancelFunc
@@ -60,6 +61,7 @@ func newHTTPConn(c *Client, s *httpSession, kind string) *httpConn {
 	h := &httpConn{c: c, s: s, kind: kind, ctx: ctx, cancel: cancel, doneCh: make(chan struct{})}
 	if kind == TransportStream {
 		h.down = &streamConn{h: h}
+		h.streaming.Store(true)
 	} else {
 		h.down = &pollConn{h: h, noWait: kind == TransportPoll}
 	}
@@ -83,7 +85,24 @@ func (h *httpConn) startDownlink() {
 	go h.runDownlink(pause, done)
 }
 
-func (h *httpConn) transport() string { return h.kind }
+// transport is the session's downlink now: a stream that fell back is
+// long-polling.
+func (h *httpConn) transport() string {
+	if h.kind == TransportStream && !h.streaming.Load() {
+		return TransportLongPoll
+	}
+	return h.kind
+}
+
+// fallBack moves a streaming session to long-polling for good, because a
+// proxy on the way buffers its streams (see streamConn). The server keeps
+// every record the lost stream carried until a request acknowledges it, so
+// the first long-poll brings them again. It runs on the downlink goroutine.
+func (h *httpConn) fallBack() {
+	h.down = &pollConn{h: h}
+	h.streaming.Store(false)
+	h.c.fellBack(h)
+}
 
 func (h *httpConn) send(frame []byte) error { return h.up.send(frame) }
 
@@ -134,6 +153,9 @@ func (h *httpConn) downlink(pause <-chan struct{}) error {
 			return e
 		}
 		switch {
+		case errors.Is(err, errStreamBuffered):
+			h.fallBack()
+			continue
 		case err == nil:
 			failures = 0
 			if h.kind == TransportPoll {
@@ -221,7 +243,7 @@ func (h *httpConn) pauseDownlink(ctx context.Context, grace time.Duration) (uint
 	cancel, done := h.reqCancel, h.downDone
 	h.mu.Unlock()
 	if cancel != nil {
-		if h.kind == TransportStream {
+		if h.streaming.Load() {
 			cancel()
 		} else {
 			t := time.AfterFunc(grace, cancel)
