@@ -119,10 +119,10 @@ func (l *burstLog) wait(t *testing.T, ctx context.Context, c *Client, n int64) {
 // transport in one room, reaches each once, in order, interleaved with the
 // states as the protocol says.
 func TestEventBurstOnEveryTransport(t *testing.T) {
-	// A poll client acknowledges a poll's records with the next poll; a
-	// larger queue than the default keeps one that the race detector slows
-	// down from being closed as a slow consumer, which is not what this
-	// test is about.
+	// A poll client acknowledges a poll's records with its next poll, so
+	// under the race detector on a busy machine its unacknowledged events
+	// could pass the default bound of 64 and close it as a slow consumer:
+	// that bound is not what this test is about.
 	s := startServer(t, transports.Options{SendQueue: 1024})
 	ctx := testCtx(t, 30*time.Second)
 	kinds := []string{TransportWebSocket, TransportLongPoll, TransportStream, TransportPoll}

@@ -107,6 +107,11 @@ func TestJoinWays(t *testing.T) {
 		t.Fatalf("matchmaking put a player in the private room %s", wp.RoomID)
 	}
 
+	// A room created without a name gets one from the server.
+	if w := joinWith(t, ctx, dial("n"), JoinSpec{How: netcode.JoinCreate, Mode: modeLab}); w.Room == "" || w.RoomID == wa.RoomID {
+		t.Fatalf("welcome to a room created without a name: %+v", w)
+	}
+
 	// The game's reason reaches the client, through matchmaking too.
 	x := dial("refused")
 	_, err = x.JoinWith(ctx, JoinSpec{How: netcode.JoinExisting, Room: "alpha", Mode: modeLab, Options: pw})
