@@ -44,7 +44,7 @@ func ackAll(cs ...*testClient) func() {
 
 // Messages reach the game at the room's next tick, in the order each client
 // sent them; a broadcast event reaches every player, encoded once; an event
-// sent to a player during its Join arrives right behind its welcome.
+// sent to a player during its Join arrives right behind its first state.
 func TestMessagesAndEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := new(callLog)
@@ -55,8 +55,11 @@ func TestMessagesAndEvents(t *testing.T) {
 			if _, ok := msgs[0].(*netcode.Welcome); !ok {
 				t.Fatalf("first frame %T, want the welcome", msgs[0])
 			}
-			if e, ok := msgs[1].(*netcode.Event); !ok || e.Type != "hello" {
-				t.Errorf("second frame %#v, want the hello event sent in Join, right behind the welcome", msgs[1])
+			if s, ok := msgs[1].(*netcode.State); !ok || !s.Delta.Full() {
+				t.Errorf("second frame %#v, want the first snapshot", msgs[1])
+			}
+			if e, ok := msgs[2].(*netcode.Event); !ok || e.Type != "hello" {
+				t.Errorf("third frame %#v, want the hello event sent in Join, right behind the first state", msgs[2])
 			}
 		}
 		before := h.Stats()

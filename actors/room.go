@@ -158,10 +158,15 @@ func (r *room) stop(c *actor.Context) {
 // refuses it at once when every seat is taken or promised.
 func (r *room) admit(c *actor.Context, a admit) {
 	r.idleSent = false
-	if r.closing || r.count+len(r.pending) >= r.opts.MaxPlayers {
+	// The lobby knows of a lock only from the room's next report: a join
+	// it sent meanwhile is refused here (a matchmade one tries elsewhere).
+	if r.closing || r.locked || r.count+len(r.pending) >= r.opts.MaxPlayers {
 		code, msg := netcode.CodeRoomFull, "room "+r.info.name+" is full"
-		if r.closing {
+		switch {
+		case r.closing:
 			code, msg = netcode.CodeRoomClosed, "room "+r.info.name+" is closing"
+		case r.locked:
+			code, msg = netcode.CodeRoomLocked, "room "+r.info.name+" is locked"
 		}
 		c.Send(r.lobby, admitRefused{id: r.info.id, req: a.req, created: a.created, code: code, msg: msg})
 		return

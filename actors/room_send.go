@@ -152,6 +152,9 @@ func (s *seat) sendState(f *stateFrame, private []byte) int {
 		s.linkGoneLocked()
 		return 0
 	}
+	if !s.started {
+		s.startLocked()
+	}
 	return len(s.head) + len(f.body)
 }
 

@@ -97,9 +97,12 @@ type seat struct {
 	msgs     []queuedMessage
 	msgLimit int
 
-	// Events and control frames sent before the welcome (from Game.Join,
-	// say), which go out right behind it.
-	early [][]byte
+	// Events and control frames sent before the player's first state
+	// (from Game.Join, say), which go out right behind it: an event comes
+	// after a state of its tick or an earlier one, so none may come before
+	// the first. started is set when that state has gone out.
+	early   [][]byte
+	started bool
 
 	head []byte // the state header of the frame being sent; the link copies it
 
@@ -125,9 +128,9 @@ type queuedMessage struct {
 	payload netcode.Payload
 }
 
-// maxEarly bounds the frames a seat holds before its welcome; a game that
-// sends more to a player it has not welcomed yet has a bug, and the seat
-// leaves as a slow consumer rather than hold them all.
+// maxEarly bounds the frames a seat holds before its first state; a game
+// that sends more to a player that has not had one yet has a bug, and the
+// seat leaves as a slow consumer rather than hold them all.
 const maxEarly = 256
 
 // newSeat returns an admitted seat for the session's link.
@@ -163,30 +166,37 @@ func (s *seat) welcome(frame []byte) bool {
 	if frame != nil && s.link.Send(transports.ClassControl, nil, frame) != nil {
 		s.linkGoneLocked()
 	}
+	return true
+}
+
+// startLocked notes that the first state went out and sends what waited
+// for it. s.mu is held.
+func (s *seat) startLocked() {
+	s.started = true
 	for _, f := range s.early {
 		if s.state == seatWelcomed && s.link.Send(transports.ClassControl, nil, f) != nil {
 			s.linkGoneLocked()
 		}
 	}
 	s.early = nil
-	return true
 }
 
 // sendControl hands the client a frame that is never dropped (an event, an
-// error, a rate change): at once when welcomed, right behind the welcome
-// when admitted, not at all once the seat left. frame may be shared with
-// other seats and must not change. It reports whether the frame was taken.
+// error, a rate change): at once once the player has had its first state,
+// right behind that state before, not at all once the seat left. frame may
+// be shared with other seats and must not change. It reports whether the
+// frame was taken.
 func (s *seat) sendControl(frame []byte) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch s.state {
-	case seatWelcomed:
+	switch {
+	case s.state == seatWelcomed && s.started:
 		if s.link.Send(transports.ClassControl, nil, frame) != nil {
 			s.linkGoneLocked()
 			return false
 		}
 		return true
-	case seatAdmitted:
+	case s.state <= seatWelcomed:
 		if len(s.early) >= maxEarly {
 			s.state, s.reason = seatLeaving, leftByKick
 			return false

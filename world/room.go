@@ -5,9 +5,10 @@ import "time"
 // Room is a game's handle on the room that runs it, given to games that
 // implement RoomHook. Its methods may only be called from the game's own
 // hooks (they run on the room's goroutine); what they change takes effect
-// as the hook returns, in order. Events are delivered with the state of the
-// tick they were sent in: each client sees them exactly once, after a state
-// of that tick or earlier and before any later state.
+// as the hook returns, in order. Events are delivered with the states: each
+// client sees an event exactly once, after a state of its tick or an
+// earlier one and before any state of a later tick (an event sent to a
+// player in its Join comes right behind the player's first state).
 type Room interface {
 	// ID is the room's id, unique on the server and hard to guess: clients
 	// join a private room by it (or by its JoinCode).
