@@ -12,11 +12,10 @@ import (
 // built: the same baseline and, when the game filters what each player
 // sees, the same view now and at that baseline.
 type sendGroup struct {
-	base    uint32
-	view    *viewKey // nil when every player sees everything
-	seats   []*seat
-	frame   *stateFrame
-	private bool // some seat of the group owns private fields
+	base  uint32
+	view  *viewKey // nil when every player sees everything
+	seats []*seat
+	frame *stateFrame
 }
 
 // broadcast sends the current tick to every joined player: one delta and

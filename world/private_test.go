@@ -409,7 +409,7 @@ func TestDeltaOwners(t *testing.T) {
 	}
 	// A delta from the world never fills Private itself.
 	w.DeltaSince(1, &d)
-	if d.Private != nil && len(d.Private) != 0 {
+	if len(d.Private) != 0 {
 		t.Errorf("DeltaSince filled Private: %+v", d.Private)
 	}
 }
