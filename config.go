@@ -103,16 +103,17 @@ type HTTPConfig struct {
 
 // RoomConfig is the [room] section: the simulation loop of every room.
 type RoomConfig struct {
-	TickRate     int           `toml:"tick_rate"` // ticks per second
-	SendRate     int           `toml:"send_rate"` // state sends per second, at most TickRate
-	MaxPlayers   int           `toml:"max_players"`
-	MaxRooms     int           `toml:"max_rooms"`     // live rooms; a join that would create another is refused
-	EmptyTimeout time.Duration `toml:"empty_timeout"` // 0 disposes of an empty room at once
-	MaxCatchUp   int           `toml:"max_catch_up"`  // steps per tick when behind
-	History      int           `toml:"history"`       // ticks of change history
-	InputBuffer  int           `toml:"input_buffer"`  // inputs per player between ticks
-	AckTimeout   time.Duration `toml:"ack_timeout"`   // no acknowledged tick this long: slow consumer
-	DefaultMode  string        `toml:"default_mode"`
+	TickRate      int           `toml:"tick_rate"` // ticks per second
+	SendRate      int           `toml:"send_rate"` // state sends per second, at most TickRate
+	MaxPlayers    int           `toml:"max_players"`
+	MaxRooms      int           `toml:"max_rooms"`      // live rooms; a join that would create another is refused
+	EmptyTimeout  time.Duration `toml:"empty_timeout"`  // 0 disposes of an empty room at once
+	MaxCatchUp    int           `toml:"max_catch_up"`   // steps per tick when behind
+	History       int           `toml:"history"`        // ticks of change history
+	InputBuffer   int           `toml:"input_buffer"`   // inputs per player between ticks
+	MessageBuffer int           `toml:"message_buffer"` // game messages per player between ticks
+	AckTimeout    time.Duration `toml:"ack_timeout"`    // no acknowledged tick this long: slow consumer
+	DefaultMode   string        `toml:"default_mode"`
 }
 
 // SessionConfig is the [session] section: the inbound rate limit of one
@@ -167,16 +168,17 @@ func DefaultConfig() Config {
 			CloseDrain:        transports.DefaultCloseDrain,
 		},
 		Room: RoomConfig{
-			TickRate:     actors.DefaultTickRate,
-			SendRate:     actors.DefaultTickRate,
-			MaxPlayers:   actors.DefaultMaxPlayers,
-			MaxRooms:     actors.DefaultMaxRooms,
-			EmptyTimeout: actors.DefaultEmptyTimeout,
-			MaxCatchUp:   actors.DefaultMaxCatchUp,
-			History:      actors.DefaultHistory,
-			InputBuffer:  actors.DefaultInputBuffer,
-			AckTimeout:   actors.DefaultAckTimeout,
-			DefaultMode:  "",
+			TickRate:      actors.DefaultTickRate,
+			SendRate:      actors.DefaultTickRate,
+			MaxPlayers:    actors.DefaultMaxPlayers,
+			MaxRooms:      actors.DefaultMaxRooms,
+			EmptyTimeout:  actors.DefaultEmptyTimeout,
+			MaxCatchUp:    actors.DefaultMaxCatchUp,
+			History:       actors.DefaultHistory,
+			InputBuffer:   actors.DefaultInputBuffer,
+			MessageBuffer: actors.DefaultMessageBuffer,
+			AckTimeout:    actors.DefaultAckTimeout,
+			DefaultMode:   "",
 		},
 		Session: SessionConfig{
 			InputRate:   actors.DefaultInputRate,

@@ -125,6 +125,7 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 	v.between("room.max_catch_up", r.MaxCatchUp, 1, 100)
 	v.between("room.history", r.History, 8, 1024)
 	v.between("room.input_buffer", r.InputBuffer, 1, 1024)
+	v.between("room.message_buffer", r.MessageBuffer, 1, 1024)
 	v.positive("room.ack_timeout", r.AckTimeout)
 	ms.problems(&v, c)
 
