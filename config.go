@@ -114,6 +114,8 @@ type RoomConfig struct {
 	MessageBuffer int           `toml:"message_buffer"` // game messages per player between ticks
 	AckTimeout    time.Duration `toml:"ack_timeout"`    // no acknowledged tick this long: slow consumer
 	DefaultMode   string        `toml:"default_mode"`
+	ResumeWindow  time.Duration `toml:"resume_window"` // a dropped player's seat is held this long; 0: not at all
+	ResumeEvents  int           `toml:"resume_events"` // events kept per player for a resume
 }
 
 // SessionConfig is the [session] section: the inbound rate limit of one
@@ -178,6 +180,8 @@ func DefaultConfig() Config {
 			InputBuffer:   actors.DefaultInputBuffer,
 			MessageBuffer: actors.DefaultMessageBuffer,
 			AckTimeout:    actors.DefaultAckTimeout,
+			ResumeWindow:  actors.DefaultResumeWindow,
+			ResumeEvents:  actors.DefaultResumeEvents,
 			DefaultMode:   "",
 		},
 		Session: SessionConfig{

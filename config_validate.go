@@ -127,6 +127,10 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 	v.between("room.input_buffer", r.InputBuffer, 1, 1024)
 	v.between("room.message_buffer", r.MessageBuffer, 1, 1024)
 	v.positive("room.ack_timeout", r.AckTimeout)
+	if r.ResumeWindow < 0 || r.ResumeWindow > time.Hour {
+		v.add("room.resume_window", r.ResumeWindow, "must be between 0s (seats are not held) and 1h")
+	}
+	v.between("room.resume_events", r.ResumeEvents, 1, 65536)
 	ms.problems(&v, c)
 
 	s := c.Session

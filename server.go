@@ -255,6 +255,10 @@ func (s *Server) actorOptions(c Config) actors.Options {
 	if empty == 0 {
 		empty = -1 // the config's "at once"; zero means "default" to actors
 	}
+	resume := c.Room.ResumeWindow
+	if resume == 0 {
+		resume = -1 // the config's "off"
+	}
 	return actors.Options{
 		Modes:       s.modes.actorModes(c),
 		DefaultMode: s.modes.defaultMode(c),
@@ -268,6 +272,8 @@ func (s *Server) actorOptions(c Config) actors.Options {
 			InputBuffer:   c.Room.InputBuffer,
 			MessageBuffer: c.Room.MessageBuffer,
 			AckTimeout:    c.Room.AckTimeout,
+			ResumeWindow:  resume,
+			ResumeEvents:  c.Room.ResumeEvents,
 		},
 		MaxRooms: c.Room.MaxRooms,
 		Session: actors.SessionOptions{

@@ -105,6 +105,10 @@ func (g *probe) OnLeave(w *world.World, p world.PlayerID, why world.LeaveReason)
 
 func (g *probe) Dispose(w *world.World) { g.log.add("dispose %s", g.room.Name()) }
 
+func (g *probe) OnResume(w *world.World, p world.PlayerID) {
+	g.log.add("resume %s %d", g.room.Name(), p)
+}
+
 func (g *probe) Message(w *world.World, p world.PlayerID, typ string, payload world.Payload) {
 	g.log.add("message %s %d %s", g.room.Name(), p, typ)
 	switch typ {

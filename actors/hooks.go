@@ -9,6 +9,7 @@ type hooks struct {
 	create     world.CreateHook
 	join       world.JoinHook
 	leave      world.LeaveHook
+	resume     world.ResumeHook
 	message    world.MessageHook
 	visibility world.VisibilityHook
 	dispose    world.DisposeHook
@@ -20,6 +21,7 @@ func hooksOf(g world.Game) hooks {
 	h.create, _ = g.(world.CreateHook)
 	h.join, _ = g.(world.JoinHook)
 	h.leave, _ = g.(world.LeaveHook)
+	h.resume, _ = g.(world.ResumeHook)
 	h.message, _ = g.(world.MessageHook)
 	h.visibility, _ = g.(world.VisibilityHook)
 	h.dispose, _ = g.(world.DisposeHook)
@@ -33,6 +35,8 @@ func (r leaveReason) world() world.LeaveReason {
 		return world.Left
 	case leftByKick:
 		return world.Kicked
+	case leftByTimeout:
+		return world.TimedOut
 	}
 	return world.Disconnected
 }

@@ -32,6 +32,7 @@ type Hub struct {
 	sessions sync.WaitGroup          // one per live session actor
 	links    sync.Map                // session id → transports.Link, while the session lives
 	stats    counters
+	resumes  resumeLimits
 }
 
 var _ transports.Handler = (*Hub)(nil)

@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
@@ -95,6 +96,16 @@ func (l *lobby) Receive(c *actor.Context) {
 		}
 	case listRequest:
 		l.list(c, m)
+	case resumeRequest:
+		// A token starts with its room's id: no table of tokens is needed
+		// here, and the room checks the rest.
+		id, _, _ := strings.Cut(m.token, ".")
+		if e := l.byID[id]; e != nil {
+			c.Send(e.pid, m)
+		} else {
+			l.hub.stats.resumesRefused.Add(1)
+			c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume"})
+		}
 	case reconfigure:
 		l.opts = m.opts
 		for _, e := range l.order {

@@ -32,6 +32,17 @@ type (
 	// listRequest asks for a page of the room listing; the lobby responds
 	// to the sender with a *netcode.Rooms.
 	listRequest struct{ list netcode.List }
+	// resumeRequest asks for the seat of a token, for a new connection;
+	// the lobby passes it to the token's room.
+	resumeRequest struct {
+		session   *actor.PID
+		link      transports.Link
+		sid       string
+		token     string
+		lastTick  uint32
+		lastEvent uint32
+		identity  world.Identity
+	}
 )
 
 // room ← lobby
@@ -78,7 +89,10 @@ type (
 	// admitted hands the session its seat, in the room's step that welcomes
 	// it: before the welcome is written, so whatever the client answers to
 	// the welcome finds the session seated.
-	admitted struct{ seat *seat }
+	admitted struct {
+		seat    *seat
+		resumed bool // a resume, not a join
+	}
 	// seatEnded says the room ended the seat: it kicked the player or
 	// stopped. A session no longer holding that seat ignores it.
 	seatEnded struct {

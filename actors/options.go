@@ -22,6 +22,8 @@ const (
 	DefaultInputBuffer   = 8
 	DefaultMessageBuffer = 16
 	DefaultAckTimeout    = 10 * time.Second
+	DefaultResumeWindow  = 20 * time.Second
+	DefaultResumeEvents  = 128
 
 	DefaultInputRate   = 60
 	DefaultInputBurst  = 30
@@ -44,6 +46,13 @@ type RoomOptions struct {
 	// dropped silently. Default DefaultMessageBuffer.
 	MessageBuffer int
 	AckTimeout    time.Duration // a player that acknowledges no tick for this long is dropped as a slow consumer; default DefaultAckTimeout
+	// ResumeWindow is how long a room holds the seat of a player whose
+	// connection dropped, for a resume; default DefaultResumeWindow,
+	// negative: seats are not held (a drop is a leave).
+	ResumeWindow time.Duration
+	// ResumeEvents bounds the events kept per player for a resume; a
+	// client that missed more gets events_lost. Default DefaultResumeEvents.
+	ResumeEvents int
 }
 
 // SessionOptions tune every session's inbound traffic.
@@ -113,11 +122,15 @@ func (o RoomOptions) inherit(base RoomOptions) RoomOptions {
 	pick(&o.History, base.History)
 	pick(&o.InputBuffer, base.InputBuffer)
 	pick(&o.MessageBuffer, base.MessageBuffer)
+	pick(&o.ResumeEvents, base.ResumeEvents)
 	if o.EmptyTimeout == 0 {
 		o.EmptyTimeout = base.EmptyTimeout
 	}
 	if o.AckTimeout == 0 {
 		o.AckTimeout = base.AckTimeout
+	}
+	if o.ResumeWindow == 0 {
+		o.ResumeWindow = base.ResumeWindow
 	}
 	return o
 }
@@ -149,6 +162,12 @@ func (o RoomOptions) withDefaults() RoomOptions {
 	}
 	if o.AckTimeout <= 0 {
 		o.AckTimeout = DefaultAckTimeout
+	}
+	if o.ResumeWindow == 0 {
+		o.ResumeWindow = DefaultResumeWindow
+	}
+	if o.ResumeEvents <= 0 {
+		o.ResumeEvents = DefaultResumeEvents
 	}
 	return o
 }

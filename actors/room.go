@@ -54,6 +54,8 @@ type room struct {
 	closing     bool   // the room ends after this tick
 	closeReason string // what its players are told
 	timers      timers
+	nextEvent   uint32           // id of the last event sent
+	tokens      map[string]*seat // resume tokens of the seats the room holds
 	private     []uint64 // private fields per entity type; nil when the game has none
 
 	delta              world.Delta // reused for every DeltaSince
@@ -84,6 +86,8 @@ func (r *room) Receive(c *actor.Context) {
 		r.admit(c, m)
 	case reconfigureRoom:
 		r.guard(c, "reconfigure", func() { r.reconfigure(m) })
+	case resumeRequest:
+		r.resume(c, m)
 	case actor.Started:
 		r.engine, r.pid, r.lobby = c.Engine(), c.PID(), c.Parent()
 		r.guard(c, "init", r.start)
@@ -184,8 +188,10 @@ func (r *room) freeSlot() int {
 	return len(r.seats) - 1
 }
 
-// closeSeat closes s, keeping the counts of what reached it before.
+// closeSeat closes s, keeping the counts of what reached it before; its
+// token resumes nothing from now on.
 func (r *room) closeSeat(s *seat) seatState {
+	delete(r.tokens, s.token)
 	prev, received, dropped := s.close()
 	r.counts.received += received
 	r.counts.dropped += dropped
@@ -231,10 +237,10 @@ func (r *room) reconfigure(m reconfigureRoom) {
 	if o.History != r.opts.History {
 		r.w.SetHistory(o.History)
 	}
-	if o.InputBuffer != r.opts.InputBuffer || o.MessageBuffer != r.opts.MessageBuffer {
+	if o.InputBuffer != r.opts.InputBuffer || o.MessageBuffer != r.opts.MessageBuffer || o.ResumeWindow != r.opts.ResumeWindow {
 		for _, s := range r.seats {
 			if s != nil {
-				s.setLimits(o.InputBuffer, o.MessageBuffer)
+				s.setLimits(o.InputBuffer, o.MessageBuffer, o.ResumeWindow > 0)
 			}
 		}
 	}

@@ -89,12 +89,17 @@ func (r *room) eventFrame(typ string, payload any) ([]byte, error) {
 		return nil, fmt.Errorf("event %q: %w", typ, err)
 	}
 	r.hub.stats.eventsEncoded.Add(1)
-	return netcode.AppendEvent(nil, r.w.Tick(), typ, p), nil
+	r.nextEvent++
+	return netcode.AppendEvent(nil, r.w.Tick(), r.nextEvent, typ, p), nil
 }
 
-// deliverEvent hands a player an event; one the seat cannot take (its link
-// is gone, or it is leaving) is not a loss: the player is leaving.
+// deliverEvent hands a player an event, and keeps it for a resume: one the
+// seat cannot take now (its link is gone) goes out when the player comes
+// back.
 func (r *room) deliverEvent(s *seat, frame []byte) {
+	if s.token != "" {
+		s.events.add(r.nextEvent, frame)
+	}
 	if s.sendControl(frame) {
 		r.hub.stats.eventsSent.Add(1)
 	}

@@ -30,6 +30,9 @@ func (r *room) broadcast(now time.Time) {
 	r.groups = r.groups[:0]
 	r.views.keys = r.views.keys[:0]
 	for _, s := range r.order {
+		if s.away {
+			continue // held for a resume: nothing to send to
+		}
 		if now.Sub(s.ackAt) > r.opts.AckTimeout {
 			if r.kick(s, netcode.CodeSlowConsumer, "no tick acknowledged for "+r.opts.AckTimeout.String()) {
 				r.hub.stats.slowKicked.Add(1)

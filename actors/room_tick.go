@@ -101,9 +101,18 @@ func (r *room) simulate(c *actor.Context) {
 		r.counts.received += received
 		r.counts.dropped += dropped
 		msgs := s.takeMessages()
-		if state >= seatLeaving {
+		switch {
+		case state >= seatLeaving:
 			r.release(c, slot, s)
 			continue
+		case state == seatDetached:
+			r.detached(s)
+			continue
+		case s.resumed:
+			s.resumed = false
+			if r.hook.resume != nil {
+				r.hook.resume.OnResume(r.w, s.player)
+			}
 		}
 		r.counts.applied += int64(len(queued))
 		for _, q := range queued {
@@ -190,24 +199,32 @@ func (r *room) seat(c *actor.Context, a admit, p world.PlayerID) {
 		return
 	}
 	s.joined, s.entity = true, ent
+	s.token = r.newToken(s)
+	s.welcome(r.welcomeFrame(s, a.req.sid))
+}
+
+// welcomeFrame encodes s's welcome for the session sid: at its join, and
+// again at every resume.
+func (r *room) welcomeFrame(s *seat, sid string) []byte {
 	welcome, err := netcode.AppendFrame(nil, &netcode.Welcome{
-		Version:    netcode.ProtocolVersion,
-		Session:    s.sid,
-		Player:     uint32(p),
-		Entity:     uint32(ent),
-		Room:       r.info.name,
-		Mode:       r.info.mode,
-		TickRate:   r.opts.TickRate,
-		SendRate:   r.opts.SendRate,
-		ServerTime: r.hub.ServerTime(),
-		Schemas:    r.game.Schemas(),
-		RoomID:     r.info.id,
-		JoinCode:   r.info.code,
+		Version:     netcode.ProtocolVersion,
+		Session:     sid,
+		Player:      uint32(s.player),
+		Entity:      uint32(s.entity),
+		Room:        r.info.name,
+		Mode:        r.info.mode,
+		TickRate:    r.opts.TickRate,
+		SendRate:    r.opts.SendRate,
+		ServerTime:  r.hub.ServerTime(),
+		Schemas:     r.game.Schemas(),
+		RoomID:      r.info.id,
+		JoinCode:    r.info.code,
+		ResumeToken: s.token,
 	})
 	if err != nil { // the lobby checked the schemas: a bug
 		r.log.Error("encode welcome", "err", err)
 	}
-	s.welcome(welcome)
+	return welcome
 }
 
 // release frees the slot of a seat that left, after the game's leave hook

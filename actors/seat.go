@@ -10,28 +10,30 @@ import (
 	"github.com/tickroom/tickroom/world"
 )
 
-// seatState is where a seat is in its life. It only moves forward:
+// seatState is where a seat is in its life. It moves forward, but for a
+// resume, which takes a detached seat back to welcomed:
 //
-//	admitted ──► welcomed ──► leaving ──► closed
-//	   │  │          │           ▲          ▲ ▲
-//	   │  └──────────┼───────────┘          │ │
-//	   │             └──────────────────────┘ │ (the room stops)
-//	   └──────────────────────────────────────┘
+//	admitted ──► welcomed ◄──► detached ──► leaving ──► closed
 //
-// The room creates a seat admitted, welcomes it as Game.Join returns, and
-// closes it when it frees the slot or stops. Anyone may make an
-// admitted or welcomed seat leave (the session when the player leaves or its
-// link goes, the room when it kicks); the first to do so wins.
+// and from any state but closed straight to leaving (a leave, a kick, a
+// lost link when seats are not held) or to closed (the room stops). The
+// room creates a seat admitted, welcomes it as Game.Join returns, welcomes
+// it again on a resume, and closes it when it frees the slot or stops. A
+// lost link detaches a welcomed seat when the room holds seats
+// (RoomOptions.ResumeWindow): the player stays in the game, its inputs and
+// states stop, and the room frees the seat when the window passes. Anyone
+// may make a seat leave; the first to do so wins.
 type seatState uint8
 
 const (
 	seatAdmitted seatState = iota // the room took the player; Game.Join has not run, nothing goes out
 	seatWelcomed                  // Game.Join ran and the welcome went out: inputs in, states out
-	seatLeaving                   // left, dropped or kicked: nothing in or out; the room frees it at its next step
+	seatDetached                  // its link went; held for a resume: nothing in or out
+	seatLeaving                   // left, dropped, kicked or timed out: nothing in or out; the room frees it at its next step
 	seatClosed                    // the room freed it; final
 )
 
-var seatStateNames = [...]string{"admitted", "welcomed", "leaving", "closed"}
+var seatStateNames = [...]string{"admitted", "welcomed", "detached", "leaving", "closed"}
 
 func (s seatState) String() string { return seatStateNames[s] }
 
@@ -40,9 +42,10 @@ func (s seatState) String() string { return seatStateNames[s] }
 type leaveReason uint8
 
 const (
-	leftByPlayer leaveReason = iota + 1 // the client sent leave
-	leftByDrop                          // the client's link closed
-	leftByKick                          // the room dropped the player (slow consumer, or the game)
+	leftByPlayer  leaveReason = iota + 1 // the client sent leave
+	leftByDrop                           // the client's link closed, and seats are not held
+	leftByKick                           // the room dropped the player (slow consumer, or the game)
+	leftByTimeout                        // the link closed and no resume came in time
 )
 
 // seat is one player's place in one room, and the only record of it: the
@@ -59,9 +62,6 @@ const (
 // copy. Lock order (actors/doc.go): seat, then the link's own locks.
 type seat struct {
 	// Static after the room creates it.
-	session  *actor.PID
-	link     transports.Link
-	sid      string // the session id the client knows
 	player   world.PlayerID
 	name     string
 	identity world.Identity
@@ -70,6 +70,14 @@ type seat struct {
 	mu     sync.Mutex
 	state  seatState
 	reason leaveReason // why it left; set with seatLeaving
+	// The connection the seat is on: changed by the room, under mu, when
+	// a resume moves the seat to a new one.
+	session *actor.PID
+	link    transports.Link
+	sid     string // the session id the client knows
+	// holds is whether a lost link detaches the seat (the room holds it
+	// for a resume) rather than ending it.
+	holds bool
 
 	// The input queue: the link's reader goroutine pushes, the room takes
 	// at its steps, and the two swap buffers so that neither allocates once
@@ -107,6 +115,11 @@ type seat struct {
 	head []byte // the state header of the frame being sent; the link copies it
 
 	// Owned by the room's goroutine.
+	token   string         // resumes the seat; "" when the room holds no seats
+	events  eventLog       // the events sent to the player, for a resume
+	away    bool           // the room has seen the seat detached (and told the game)
+	awayAt  time.Time      // when it saw that
+	resumed bool           // a resume came: the game's resume hook runs at the next step
 	joined  bool           // Game.Join ran: Game.Leave must run too
 	entity  world.EntityID // the player's entity, once joined
 	spare   []queuedInput  // the queue's other buffer
@@ -136,6 +149,8 @@ const maxEarly = 256
 // newSeat returns an admitted seat for the session's link.
 func newSeat(j joinRequest, player world.PlayerID, slot int, o RoomOptions, now time.Time) *seat {
 	return &seat{
+		holds:    o.ResumeWindow > 0,
+		events:   eventLog{limit: o.ResumeEvents},
 		session:  j.session,
 		link:     j.link,
 		sid:      j.sid,
@@ -212,9 +227,25 @@ func (s *seat) sendControl(frame []byte) bool {
 // seat should not wait for its session (which may be gone too) or for the
 // ack timeout to learn it. s.mu is held.
 func (s *seat) linkGoneLocked() {
-	if s.state <= seatWelcomed {
+	switch {
+	case s.state == seatWelcomed && s.holds:
+		s.state = seatDetached
+	case s.state <= seatWelcomed:
 		s.state, s.reason = seatLeaving, leftByDrop
-		s.queue, s.msgs = s.queue[:0], s.msgs[:0]
+	default:
+		return
+	}
+	s.queue, s.msgs = s.queue[:0], s.msgs[:0]
+}
+
+// drop is the session's word that the seat's link is gone: the seat is
+// detached if the room holds seats, else it leaves. A seat already on
+// another connection (a resume moved it) is not this link's to drop.
+func (s *seat) drop(link transports.Link) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.link == link {
+		s.linkGoneLocked()
 	}
 }
 
@@ -224,7 +255,7 @@ func (s *seat) linkGoneLocked() {
 func (s *seat) leave(reason leaveReason) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.state > seatWelcomed {
+	if s.state > seatDetached {
 		return false
 	}
 	s.state, s.reason = seatLeaving, reason

@@ -107,10 +107,11 @@ func (s *seat) takeMessages() []queuedMessage {
 	return queued
 }
 
-// setLimits applies reconfigured input and message buffers; the queues
-// grow on demand or drop down to the new limits at the next push.
-func (s *seat) setLimits(inputs, messages int) {
+// setLimits applies reconfigured input and message buffers and whether the
+// room holds seats; the queues grow on demand or drop down to the new
+// limits at the next push.
+func (s *seat) setLimits(inputs, messages int, holds bool) {
 	s.mu.Lock()
-	s.limit, s.msgLimit = inputs, messages
+	s.limit, s.msgLimit, s.holds = inputs, messages, holds
 	s.mu.Unlock()
 }

@@ -63,14 +63,14 @@ func TestSeatInputFullDropsOldest(t *testing.T) {
 
 	// A smaller limit applies at the next push; a larger one lets the
 	// queue grow.
-	b.setLimits(2, 4)
+	b.setLimits(2, 4, false)
 	for seq := uint32(11); seq <= 13; seq++ {
 		b.push(seq, 0, world.Input{})
 	}
 	if q, _, dropped, _ := b.take(); !slices.Equal(seqs(q), []uint32{12, 13}) || dropped != 1 {
 		t.Errorf("after limit 2: seqs %v dropped %d, want [12 13] and 1", seqs(q), dropped)
 	}
-	b.setLimits(6, 4)
+	b.setLimits(6, 4, false)
 	for seq := uint32(14); seq <= 19; seq++ {
 		b.push(seq, 0, world.Input{})
 	}

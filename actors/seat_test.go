@@ -222,7 +222,9 @@ func TestSeatEndRaces(t *testing.T) {
 					if rc.codes[netcode.CodeSlowConsumer] {
 						ackTimeout = 100 * time.Millisecond
 					}
-					h := newTestHub(t, Options{Modes: modes, Room: RoomOptions{AckTimeout: ackTimeout}})
+					// Seats are not held: a lost link ends the seat here
+					// (resume_test.go covers held seats).
+					h := newTestHub(t, Options{Modes: modes, Room: RoomOptions{AckTimeout: ackTimeout, ResumeWindow: -1}})
 					c := connect(t, h)
 					c.join("r")
 					synctest.Wait()

@@ -31,10 +31,17 @@ type session struct {
 
 	// Owned by Receive.
 	joining     bool        // asked the lobby, waiting for admitted or a refusal
+	resuming    bool        // the join under way is a resume
 	leaveOnSeat bool        // the client left while joining: give the seat back on arrival
 	closing     bool        // the link is gone; stop once no answer is pending
 	timer       *time.Timer // joinWait after closing while joining
+	refused     int         // resumes refused on this connection
 }
+
+// maxRefusedResumes bounds the resume tokens one connection may try that
+// name no seat: a client that had a seat knows its token, so more is
+// guessing.
+const maxRefusedResumes = 3
 
 type joinTimeout struct{}
 
@@ -54,6 +61,8 @@ func (s *session) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
 	case *netcode.Join:
 		s.onJoin(c, m)
+	case *netcode.Resume:
+		s.onResume(c, m)
 	case *netcode.Input:
 		// Read before the seat was known here; the receiver sends the
 		// rest straight to the seat.
@@ -81,10 +90,14 @@ func (s *session) Receive(c *actor.Context) {
 	case *netcode.Leave:
 		s.onLeave()
 	case admitted:
-		s.onAdmitted(c, m.seat)
+		s.onAdmitted(c, m.seat, m.resumed)
 	case joinRefused:
 		if s.joining {
 			s.joining = false
+			if s.resuming && m.code == netcode.CodeResumeExpired {
+				s.refusedResume()
+			}
+			s.resuming = false
 			s.reply(m.code, m.msg)
 			s.stopIfDone(c)
 		}
@@ -116,9 +129,38 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
 		return
 	}
-	s.joining, s.leaveOnSeat = true, false
+	s.joining, s.resuming, s.leaveOnSeat = true, false, false
 	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, mode: m.Mode, name: m.Name,
 		how: m.How, room: m.Room, options: m.Options})
+}
+
+// onResume asks for the seat a token names. A connection, or an address,
+// that keeps showing tokens that name no seat is guessing, and is refused
+// (see refusedResume).
+func (s *session) onResume(c *actor.Context, m *netcode.Resume) {
+	if s.joining || s.seat.Load() != nil {
+		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
+		return
+	}
+	if !s.hub.resumes.allowed(s.link.RemoteAddr()) {
+		s.hub.stats.resumesLimited.Add(1)
+		sendError(s.link, netcode.CodeRateLimited, "too many resumes that named no seat", true)
+		return
+	}
+	s.joining, s.resuming, s.leaveOnSeat = true, true, false
+	c.Send(s.hub.lobby, resumeRequest{session: c.PID(), link: s.link, sid: s.id, token: m.Token,
+		lastTick: m.LastTick, lastEvent: m.LastEvent})
+}
+
+// refusedResume counts a resume that named no seat, against the
+// connection and its address; past the connection's bound it is closed.
+func (s *session) refusedResume() {
+	s.refused++
+	s.hub.resumes.refused(s.link.RemoteAddr())
+	if s.refused >= maxRefusedResumes {
+		s.hub.stats.resumesLimited.Add(1)
+		sendError(s.link, netcode.CodeRateLimited, "too many resumes that named no seat", true)
+	}
 }
 
 // pushMessage queues a game message in the seat, answering rate_limited
@@ -142,17 +184,25 @@ func (s *session) send(m netcode.Frame) {
 	}
 }
 
-// onAdmitted takes the seat a room made for the player, or gives it back
-// at once when the player left (or its link went) while it was on its way.
-func (s *session) onAdmitted(c *actor.Context, st *seat) {
+// onAdmitted takes the seat a room made (or gave back) for the player, or
+// gives it back at once when the player left (or its link went) while it
+// was on its way: a resumed seat is held again, a new one ends.
+func (s *session) onAdmitted(c *actor.Context, st *seat, resumed bool) {
+	gone := func() {
+		if resumed {
+			st.drop(s.link)
+		} else {
+			st.leave(leftByDrop)
+		}
+	}
 	if !s.joining {
-		st.leave(leftByDrop) // not ours any more: a join timed out
+		gone() // not ours any more: a join timed out
 		return
 	}
-	s.joining = false
+	s.joining, s.resuming = false, false
 	switch {
 	case s.closing:
-		st.leave(leftByDrop)
+		gone()
 		s.stopIfDone(c)
 	case s.leaveOnSeat:
 		st.leave(leftByPlayer)
@@ -178,7 +228,7 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 	s.log.Debug("link closed", "err", err)
 	s.closing = true
 	if st := s.seat.Load(); st != nil {
-		st.leave(leftByDrop)
+		st.drop(s.link) // held for a resume, if the room holds seats
 		s.seat.Store(nil)
 	}
 	if s.joining {

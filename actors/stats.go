@@ -23,6 +23,10 @@ type Stats struct {
 	FramesLimited  int64 // dropped by the per-session rate limit
 	BadFrames      int64 // frames that failed to decode
 	UnknownKinds   int64 // frames of a kind this version does not know, or from the wrong side
+	Resumes        int64 // seats resumed by a new connection
+	ResumesRefused int64 // resumes whose token named no seat (resume_expired)
+	ResumesLost    int64 // resumes whose missed events were gone (events_lost, then a snapshot)
+	ResumesLimited int64 // connections closed for too many refused resumes
 	VersionRefused int64 // joins of another protocol version
 	SlowKicked     int64 // players dropped for not acknowledging ticks
 	RoomFullRefuse int64
@@ -45,6 +49,8 @@ type counters struct {
 	bodiesEncoded, eventsEncoded, eventsSent    atomic.Int64
 	messages, messagesRefused                   atomic.Int64
 	unknownKinds, versionMismatches             atomic.Int64
+	resumes, resumesRefused, resumesLostEvents  atomic.Int64
+	resumesLimited                              atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -60,6 +66,8 @@ func (c *counters) snapshot() Stats {
 		BodiesEncoded: c.bodiesEncoded.Load(), EventsEncoded: c.eventsEncoded.Load(), EventsSent: c.eventsSent.Load(),
 		Messages: c.messages.Load(), MessagesRefused: c.messagesRefused.Load(),
 		UnknownKinds: c.unknownKinds.Load(), VersionRefused: c.versionMismatches.Load(),
+		Resumes: c.resumes.Load(), ResumesRefused: c.resumesRefused.Load(), ResumesLost: c.resumesLostEvents.Load(),
+		ResumesLimited: c.resumesLimited.Load(),
 	}
 	s.StateFrames = s.DiffFrames + s.FullFrames
 	return s

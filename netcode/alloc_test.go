@@ -81,7 +81,7 @@ func TestAppendEventNoAlloc(t *testing.T) {
 	p := pl(map[string]any{"by": 3})
 	rates := &netcode.Rates{Tick: 9, TickRate: 30, SendRate: 15}
 	allocs := testing.AllocsPerRun(100, func() {
-		buf = netcode.AppendEvent(buf[:0], 1201, "scored", p)
+		buf = netcode.AppendEvent(buf[:0], 1201, 77, "scored", p)
 		buf, _ = netcode.AppendFrame(buf[:0], rates)
 	})
 	if allocs != 0 {

@@ -36,6 +36,10 @@ const (
 	CodeRoomExists       Code = 4017 // create refused: a room of that name exists; stays connected
 	CodeUnknownMessage   Code = 4018 // a message type the game does not take; error, frame ignored
 	CodeKicked           Code = 4019 // the game removed the player (its reason in the message); back in the lobby state
+	CodeResumeExpired    Code = 4020 // resume refused: no seat for that token (left, timed out, closed, used or unknown); stays connected
+	CodeEventsLost       Code = 4021 // on a resume: events were lost while away; a snapshot follows
+	CodeReplaced         Code = 4022 // a newer connection took the seat or the user's session; close
+	CodeUnauthorized     Code = 4023 // the connection's ticket or credentials were refused; close
 )
 
 var codeNames = map[Code]string{
@@ -60,6 +64,10 @@ var codeNames = map[Code]string{
 	CodeRoomExists:       "room_exists",
 	CodeUnknownMessage:   "unknown_message",
 	CodeKicked:           "kicked",
+	CodeResumeExpired:    "resume_expired",
+	CodeEventsLost:       "events_lost",
+	CodeReplaced:         "replaced",
+	CodeUnauthorized:     "unauthorized",
 }
 
 // String returns the code's snake_case name, as used in logs and metrics, or
@@ -83,7 +91,7 @@ func (c Code) Error() string {
 func (c Code) Closes() bool {
 	switch c {
 	case CodeGoingAway, CodeBadFrame, CodeTooLarge, CodeVersionMismatch,
-		CodeSlowConsumer, CodeHeartbeatTimeout, CodeInternal:
+		CodeSlowConsumer, CodeHeartbeatTimeout, CodeInternal, CodeReplaced, CodeUnauthorized:
 		return true
 	}
 	return false

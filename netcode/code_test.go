@@ -58,7 +58,11 @@ func TestCodes(t *testing.T) {
 		{netcode.CodeRoomExists, 4017, "room_exists", false},
 		{netcode.CodeUnknownMessage, 4018, "unknown_message", false},
 		{netcode.CodeKicked, 4019, "kicked", false},
-		{netcode.Code(4020), 4020, "code_4020", false},
+		{netcode.CodeResumeExpired, 4020, "resume_expired", false},
+		{netcode.CodeEventsLost, 4021, "events_lost", false},
+		{netcode.CodeReplaced, 4022, "replaced", true},
+		{netcode.CodeUnauthorized, 4023, "unauthorized", true},
+		{netcode.Code(4024), 4024, "code_4024", false},
 		{netcode.Code(4999), 4999, "code_4999", false},
 	} {
 		if uint16(tc.code) != tc.num || tc.code.String() != tc.name || tc.code.Closes() != tc.closes {
@@ -74,7 +78,7 @@ func TestCodes(t *testing.T) {
 func TestKindString(t *testing.T) {
 	t.Parallel()
 	want := []string{"kind(0)", "join", "welcome", "input", "ack", "snapshot", "diff", "ping", "pong", "error", "leave",
-		"message", "list", "rooms", "event", "rates", "kind(16)"}
+		"message", "list", "rooms", "event", "rates", "resume", "kind(17)"}
 	for k, w := range want {
 		if got := netcode.Kind(k).String(); got != w {
 			t.Errorf("Kind(%d).String() = %q, want %q", k, got, w)

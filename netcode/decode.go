@@ -75,6 +75,8 @@ func decodeClient(frame []byte) (Frame, error) {
 		return decodeMessage(&r, n)
 	case KindList:
 		return decodeList(&r, n)
+	case KindResume:
+		return decodeResume(&r, n)
 	default: // KindLeave
 		if err := r.count(n, 1); err != nil {
 			return nil, err
@@ -379,12 +381,15 @@ func decodeRooms(r *reader, n int) (*Rooms, error) {
 }
 
 func decodeEvent(r *reader, n int) (*Event, error) {
-	if err := r.count(n, 4); err != nil {
+	if err := r.count(n, 5); err != nil {
 		return nil, err
 	}
 	e := &Event{}
 	var err error
 	if e.Tick, err = r.u32("tick"); err != nil {
+		return nil, err
+	}
+	if e.ID, err = r.u32("event id"); err != nil {
 		return nil, err
 	}
 	if e.Type, err = r.str("type", MaxTypeLen); err != nil {
@@ -397,6 +402,36 @@ func decodeEvent(r *reader, n int) (*Event, error) {
 		return nil, err
 	}
 	return e, r.end()
+}
+
+func decodeResume(r *reader, n int) (*Resume, error) {
+	if n < 2 {
+		return nil, r.fail("%d elements, want 5", n)
+	}
+	v, err := r.version()
+	if err != nil {
+		return nil, err
+	}
+	res := &Resume{Version: v}
+	if v != ProtocolVersion {
+		return res, fmt.Errorf("%w: client speaks %d, server speaks %d", ErrVersionMismatch, v, ProtocolVersion)
+	}
+	if err := r.count(n, 5); err != nil {
+		return nil, err
+	}
+	if res.Token, err = r.clientStr("token", MaxTokenLen); err != nil {
+		return nil, err
+	}
+	if res.Token == "" {
+		return nil, r.fail("token: empty")
+	}
+	if res.LastTick, err = r.u32("last tick"); err != nil {
+		return nil, err
+	}
+	if res.LastEvent, err = r.u32("last event"); err != nil {
+		return nil, err
+	}
+	return res, r.end()
 }
 
 func decodeRates(r *reader, n int) (*Rates, error) {

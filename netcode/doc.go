@@ -127,6 +127,35 @@
 // events as fast as they come (the server's send queue fills) is closed as
 // a slow consumer.
 //
+// Resume. A connection that drops does not cost the player its seat when
+// the server holds seats (room.resume_window): the room keeps the player in
+// the game (the game's leave hook hears Disconnected; its inputs stop) for
+// that long. The client, on any transport, sends resume as the first frame
+// of a new connection instead of a join: the token of its latest welcome,
+// the last tick it applied and the id of the last event it got (0: none).
+// The room answers with a welcome (the same player, entity and room; a new
+// session id and a new token: a token resumes once), then every event it
+// sent the player after that event id, in order, then the next state: a
+// diff from the tick the client named when the room still has its changes,
+// a snapshot otherwise. If the room no longer holds every such event (a
+// bounded number are kept per player), the client gets error events_lost
+// instead of them, and a snapshot. A token that resumes no seat (unknown,
+// used, of a seat that timed out or left, or of a room that is gone) gets
+// error resume_expired and the connection stays in the lobby state: the
+// client should join afresh. Every resume_expired counts against the
+// connection and its address: after a few the connection is closed with
+// rate_limited, so tokens cannot be guessed. A resume while the old
+// connection is still open ends the old one with replaced (the newest
+// connection wins). After room.resume_window without a resume, the seat is
+// freed (the leave hook hears TimedOut).
+//
+// Identity. A server may require a signed ticket (a JWT its game's backend
+// issued) on every connection, carried in the transport's handshake (see
+// package transports), never in a URL. A refused ticket closes the
+// connection with unauthorized. The identity a ticket proves reaches the
+// game's join hook; a server may keep one connection per user, closing the
+// older with replaced.
+//
 // Ping. A client may send ping with any 64-bit value, typically its clock;
 // the server answers pong with the value and its own clock, which gives the
 // round trip time and the offset between the clocks.
@@ -135,6 +164,10 @@
 // state; closing the connection does the same. When a room stops, its
 // clients get error CodeRoomClosed and are back in the lobby state; when
 // the game removes a player, it gets CodeKicked with the game's reason.
+//
+// An event's id numbers the room's events in the order the room sent them,
+// from 1, to whichever players: a client sees increasing ids with gaps (the
+// events for others). A resuming client names the last id it got.
 //
 // Listing. list asks for a page of the public rooms, of one mode or of all,
 // optionally only those whose metadata has given values (compared as text);
@@ -208,6 +241,7 @@
 //	leave    [10]
 //	message  [11, type str, payload]
 //	list     [12, request u32, mode str, offset u32, limit u16, filter]
+//	resume   [16, version int, token str, lastTick u32, lastEvent u32]
 //
 // An input carries 0 to 4 axes; missing trailing axes are 0, and encoders
 // leave out trailing zeros. Games give buttons and axes their meaning; the
@@ -227,7 +261,7 @@
 //	pong     [8, clientTime u64, serverTime u32]
 //	error    [9, code u16, message str]
 //	rooms    [13, request u32, total u32, [room, …]]
-//	event    [14, tick u32, type str, payload]
+//	event    [14, tick u32, id u32, type str, payload]
 //	rates    [15, tick u32, tickRate u16, sendRate u16]
 //
 // with
@@ -310,6 +344,10 @@
 //	4018 unknown_message    a message the game does not take; error, frame ignored
 //	4019 kicked             the game removed the player (the message is its reason); back in the
 //	                        lobby state
+//	4020 resume_expired     resume refused: no seat for that token; stays connected (join afresh)
+//	4021 events_lost        on a resume, events the client missed are gone; a snapshot follows
+//	4022 replaced           a newer connection took the seat, or the user's session; close
+//	4023 unauthorized       the connection's ticket or credentials were refused; close
 //
 // Code.Closes says which codes close. Codes this version does not know are
 // to be shown to the user and otherwise treated as internal.
@@ -329,7 +367,7 @@
 //	state head           22 bytes    MaxStateHeadLen, before a private section
 //	message/event type   32 bytes    MaxTypeLen, at least 1
 //	room id, join code   32 bytes    MaxRoomIDLen
-//	resume token         64 bytes    MaxTokenLen
+//	resume token         64 bytes    MaxTokenLen, at least 1
 //	options, message   1024 bytes    MaxPayloadLen
 //	event payload     16384 bytes    MaxEventLen
 //	metadata           1024 bytes    MaxMetadataLen
@@ -354,8 +392,8 @@ import "github.com/tickroom/tickroom/world"
 //     and carries options; welcome carries the room id, a private room's
 //     join code and a resume token; schemas mark private fields; states
 //     carry the receiver's private section; game messages (client to room)
-//     and events (room to clients); room listings; rate changes; codes
-//     4015–4019.
+//     and events, numbered (room to clients); room listings; rate changes;
+//     resume; codes 4015–4023.
 const ProtocolVersion = 2
 
 // Length limits in bytes. Strings over them make a frame malformed.

@@ -97,6 +97,12 @@ func appendFrame(dst []byte, m Frame) ([]byte, error) {
 		if v != nil {
 			return appendEvent(dst, v)
 		}
+	case Resume:
+		return appendResume(dst, &v)
+	case *Resume:
+		if v != nil {
+			return appendResume(dst, v)
+		}
 	case Rates:
 		return appendRates(dst, &v)
 	case *Rates:
@@ -232,17 +238,32 @@ func appendEvent(dst []byte, e *Event) ([]byte, error) {
 	if err := checkPayload("payload", e.Payload, MaxEventLen); err != nil {
 		return dst, err
 	}
-	return AppendEvent(dst, e.Tick, e.Type, e.Payload), nil
+	return AppendEvent(dst, e.Tick, e.ID, e.Type, e.Payload), nil
 }
 
 // AppendEvent appends an event frame without checking its parts: a room
 // encodes an event once, from a type it checked and a payload from
 // EncodePayload, and sends the same bytes to every recipient.
-func AppendEvent(dst []byte, tick uint32, typ string, payload Payload) []byte {
-	dst = append(dst, mpFixArray|4, byte(KindEvent))
+func AppendEvent(dst []byte, tick, id uint32, typ string, payload Payload) []byte {
+	dst = append(dst, mpFixArray|5, byte(KindEvent))
 	dst = appendUint(dst, uint64(tick))
+	dst = appendUint(dst, uint64(id))
 	dst = appendString(dst, typ)
 	return appendPayload(dst, payload)
+}
+
+func appendResume(dst []byte, r *Resume) ([]byte, error) {
+	if len(r.Token) == 0 || len(r.Token) > MaxTokenLen {
+		return dst, fmt.Errorf("token: %d bytes, want 1..%d", len(r.Token), MaxTokenLen)
+	}
+	if err := checkClientString("token", r.Token, MaxTokenLen); err != nil {
+		return dst, err
+	}
+	dst = append(dst, mpFixArray|5, byte(KindResume))
+	dst = appendInt(dst, int64(r.Version))
+	dst = appendString(dst, r.Token)
+	dst = appendUint(dst, uint64(r.LastTick))
+	return appendUint(dst, uint64(r.LastEvent)), nil
 }
 
 func appendRates(dst []byte, r *Rates) ([]byte, error) {

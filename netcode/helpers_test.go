@@ -149,7 +149,8 @@ func samples() []sample {
 			{ID: "r-9f3k2m", Name: "lobby-7", Mode: "arena", Players: 3, MaxPlayers: 16, Metadata: pl(map[string]any{"map": "dust", "ranked": true})},
 			{ID: "r-a1", Name: "duel", Mode: "arena", Players: 2, MaxPlayers: 2, Locked: true},
 		}}},
-		{"event", &netcode.Event{Tick: 1201, Type: "scored", Payload: pl(map[string]any{"by": 3, "pts": []int{10, 300}})}},
+		{"event", &netcode.Event{Tick: 1201, ID: 77, Type: "scored", Payload: pl(map[string]any{"by": 3, "pts": []int{10, 300}})}},
+		{"resume", &netcode.Resume{Version: netcode.ProtocolVersion, Token: "k3x9q2abcdef.AbCdEfGhIjKlMnOpQrStUv", LastTick: 4410, LastEvent: 77}},
 		{"rates", &netcode.Rates{Tick: 1300, TickRate: 30, SendRate: 15}},
 	}
 }
@@ -158,7 +159,7 @@ func samples() []sample {
 func fromClient(m netcode.Frame) bool {
 	switch m.Kind() {
 	case netcode.KindJoin, netcode.KindInput, netcode.KindAck, netcode.KindPing, netcode.KindLeave,
-		netcode.KindMessage, netcode.KindList:
+		netcode.KindMessage, netcode.KindList, netcode.KindResume:
 		return true
 	}
 	return false

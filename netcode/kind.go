@@ -23,8 +23,9 @@ const (
 	KindMessage  Kind = 11 // C→S [11, type str, payload]
 	KindList     Kind = 12 // C→S [12, request u32, mode str, offset u32, limit u16, filter map]
 	KindRooms    Kind = 13 // S→C [13, request u32, total u32, rooms]
-	KindEvent    Kind = 14 // S→C [14, tick u32, type str, payload]
+	KindEvent    Kind = 14 // S→C [14, tick u32, id u32, type str, payload]
 	KindRates    Kind = 15 // S→C [15, tick u32, tickRate u16, sendRate u16]
+	KindResume   Kind = 16 // C→S [16, version, token str, lastTick u32, lastEvent u32]
 )
 
 var kindNames = [...]string{
@@ -43,6 +44,7 @@ var kindNames = [...]string{
 	KindRooms:    "rooms",
 	KindEvent:    "event",
 	KindRates:    "rates",
+	KindResume:   "resume",
 }
 
 // String returns the kind's lowercase name, or "kind(N)" for an unknown one.
@@ -54,12 +56,12 @@ func (k Kind) String() string {
 }
 
 // known reports whether k is a kind of this protocol version.
-func (k Kind) known() bool { return k >= KindJoin && k <= KindRates }
+func (k Kind) known() bool { return k >= KindJoin && k <= KindResume }
 
 // fromClient reports whether k travels from client to server.
 func (k Kind) fromClient() bool {
 	switch k {
-	case KindJoin, KindInput, KindAck, KindPing, KindLeave, KindMessage, KindList:
+	case KindJoin, KindInput, KindAck, KindPing, KindLeave, KindMessage, KindList, KindResume:
 		return true
 	}
 	return false

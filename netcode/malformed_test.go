@@ -172,8 +172,16 @@ func TestMalformed(t *testing.T) {
 
 		// Kinds and direction.
 		{"kind 0", client, mp(arr(1), 0), errUnknown},
-		{"kind 16", client, mp(arr(3), 16, "future", 1), errUnknown},
-		{"kind 16 to client", server, mp(arr(1), 16), errUnknown},
+		{"kind 17", client, mp(arr(3), 17, "future", 1), errUnknown},
+		{"kind 17 to client", server, mp(arr(1), 17), errUnknown},
+		{"resume to client", server, mp(arr(5), 16, 2, "t", 1, 1), errUnexpected},
+		{"resume four elements", client, mp(arr(4), 16, 2, "t", 1), errMalformed},
+		{"resume empty token", client, mp(arr(5), 16, 2, "", 1, 1), errMalformed},
+		{"resume token too long", client, mp(arr(5), 16, 2, strings.Repeat("t", netcode.MaxTokenLen+1), 1, 1), errMalformed},
+		{"resume token invalid UTF-8", client, mp(arr(5), 16, 2, "\xff", 1, 1), errMalformed},
+		{"resume negative tick", client, mp(arr(5), 16, 2, "t", -1, 1), errMalformed},
+		{"resume event over u32", client, mp(arr(5), 16, 2, "t", 1, int64(1)<<32), errMalformed},
+		{"resume other version", client, mp(arr(2), 16, 1), errVersion},
 		{"kind 255", client, mp(arr(1), 255), errUnknown},
 		{"kind 300", server, mp(arr(1), 300), errUnknown},
 		{"negative kind", client, mp(arr(1), -1), errUnknown},
@@ -422,7 +430,7 @@ func TestMalformed(t *testing.T) {
 		{"event payload too deep", server, event(1, "t", deepArray(netcode.MaxPayloadDepth+1)), errMalformed},
 		{"event payload reserved byte", server, event(1, "t", raw{0xc1}), errMalformed},
 		{"event payload truncated fixext", server, event(1, "t", raw{0xd8, 1, 2, 3}), errMalformed},
-		{"event without payload", server, mp(arr(4), 14, 1, "t"), errMalformed},
+		{"event without payload", server, mp(arr(4), 14, 1, 1, "t"), errMalformed},
 
 		// Rates.
 		{"rates three elements", server, rates(1, 20), errMalformed},
@@ -555,7 +563,7 @@ func TestHugeLengthFailsFast(t *testing.T) {
 		append(mp(arr(3), 11, "t"), 0x91, 0x91, 0xdd, 0xff, 0xff, 0xff, 0xff), // nested
 		append(mp(arr(6), 12, 1, "", 0, 0), 0xdf, 0xff, 0xff, 0xff, 0xff),     // filter map32
 		append(mp(arr(4), 13, 1, 1), 0xdd, 0xff, 0xff, 0xff, 0xff),            // rooms array32
-		append(mp(arr(4), 14, 1, "t"), 0xdb, 0xff, 0xff, 0xff, 0xff),          // event payload str32
+		append(mp(arr(5), 14, 1, 1, "t"), 0xdb, 0xff, 0xff, 0xff, 0xff),          // event payload str32
 	}
 	for _, f := range frames {
 		const runs = 100

@@ -124,11 +124,24 @@ type RoomInfo struct {
 	Metadata   Payload // a msgpack map, or empty
 }
 
-// Event is a game event from the room, of the tick it was sent in.
+// Event is a game event from the room, of the tick it was sent in. ID
+// numbers the room's events in the order it sent them (to anyone): a client
+// resuming its seat names the last one it got, and gets those after it.
 type Event struct {
 	Tick    uint32
+	ID      uint32
 	Type    string
 	Payload Payload
+}
+
+// Resume asks for the seat a connection lost, by the token of its last
+// welcome, from the last tick the client applied and the last event it got
+// (0: none). Version must be ProtocolVersion.
+type Resume struct {
+	Version   int
+	Token     string
+	LastTick  uint32
+	LastEvent uint32
 }
 
 // Rates tells a client that its room's tick and send rates changed from
@@ -186,6 +199,9 @@ func (Event) Kind() Kind { return KindEvent }
 
 // Kind implements Frame.
 func (Rates) Kind() Kind { return KindRates }
+
+// Kind implements Frame.
+func (Resume) Kind() Kind { return KindResume }
 
 // Kind implements Frame: KindSnapshot when Delta.Base is 0, else KindDiff.
 func (s State) Kind() Kind {

@@ -176,7 +176,7 @@ func TestPayloadSkipsEveryType(t *testing.T) {
 			if got := m.(*netcode.Message).Payload; !bytes.Equal(got, want) || (got == nil) != (want == nil) {
 				t.Errorf("message payload = %x, want %x", got, want)
 			}
-			e, err := netcode.DecodeServer(append(mp(arr(4), 14, 1, "t"), v.b...))
+			e, err := netcode.DecodeServer(append(mp(arr(5), 14, 1, 1, "t"), v.b...))
 			if err != nil {
 				t.Fatalf("event with payload %x: %v", v.b, err)
 			}
@@ -282,7 +282,7 @@ func TestPayloadLimits(t *testing.T) {
 	}{
 		{"message", func(p []byte) []byte { return mustAppendRaw(t, 11, "t", p) }, netcode.DecodeClient, netcode.MaxPayloadLen},
 		{"options", func(p []byte) []byte { return append(mp(arr(7), 1, 2, "", "", 0, ""), p...) }, netcode.DecodeClient, netcode.MaxPayloadLen},
-		{"event", func(p []byte) []byte { return append(mp(arr(4), 14, 1, "t"), p...) }, netcode.DecodeServer, netcode.MaxEventLen},
+		{"event", func(p []byte) []byte { return append(mp(arr(5), 14, 1, 1, "t"), p...) }, netcode.DecodeServer, netcode.MaxEventLen},
 		{"metadata", func(p []byte) []byte {
 			return mp(arr(4), 13, 1, 1, []any{[]any{"id", "n", "m", 1, 2, true, raw(p)}})
 		}, netcode.DecodeServer, netcode.MaxMetadataLen},
@@ -323,7 +323,7 @@ func TestPayloadLyingLengths(t *testing.T) {
 	for _, h := range headers {
 		for _, wrap := range [][]byte{nil, {0x91}, {0x81, 0xa1, 'k'}, {0x92, 0xc0}, {0x93, 0x91, 0x91}} {
 			p := append(slices.Clone(wrap), h...)
-			frames = append(frames, mustAppendRaw(t, 11, "t", p), append(mp(arr(4), 14, 1, "t"), p...))
+			frames = append(frames, mustAppendRaw(t, 11, "t", p), append(mp(arr(5), 14, 1, 1, "t"), p...))
 		}
 	}
 	for _, f := range frames {
@@ -466,7 +466,7 @@ func TestEncodePayload(t *testing.T) {
 			t.Errorf("EncodePayload(%v): %v", v, err)
 			continue
 		}
-		m, err := netcode.DecodeServer(netcode.AppendEvent(nil, 1, "t", p))
+		m, err := netcode.DecodeServer(netcode.AppendEvent(nil, 1, 1, "t", p))
 		if err != nil || !bytes.Equal(m.(*netcode.Event).Payload, p) {
 			t.Errorf("event of EncodePayload(%v) = %#v, %v", v, m, err)
 		}
@@ -498,7 +498,7 @@ func FuzzPayload(f *testing.F) {
 			get   func(netcode.Frame) netcode.Payload
 		}{
 			{mustAppendRaw(t, 11, "t", p), netcode.DecodeClient, netcode.MaxPayloadLen, func(m netcode.Frame) netcode.Payload { return m.(*netcode.Message).Payload }},
-			{append(mp(arr(4), 14, 1, "t"), p...), netcode.DecodeServer, netcode.MaxEventLen, func(m netcode.Frame) netcode.Payload { return m.(*netcode.Event).Payload }},
+			{append(mp(arr(5), 14, 1, 1, "t"), p...), netcode.DecodeServer, netcode.MaxEventLen, func(m netcode.Frame) netcode.Payload { return m.(*netcode.Event).Payload }},
 		} {
 			m, err := tc.dec(tc.frame)
 			want := libErr == nil && len(p) <= tc.limit && depth <= netcode.MaxPayloadDepth

@@ -49,7 +49,7 @@ func TestRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	if got, want := len(kinds), int(netcode.KindRates); got != want {
+	if got, want := len(kinds), int(netcode.KindResume); got != want {
 		t.Errorf("samples cover %d kinds, want %d", got, want)
 	}
 }
@@ -90,7 +90,8 @@ func TestRoundTripEdges(t *testing.T) {
 		{"rooms none", &netcode.Rooms{Request: 1, Total: 0}},
 		{"rooms at limits", &netcode.Rooms{Request: math.MaxUint32, Total: math.MaxUint32, Rooms: rooms}},
 		{"event without payload", &netcode.Event{Tick: 1, Type: "x"}},
-		{"event at limits", &netcode.Event{Tick: math.MaxUint32, Type: x(netcode.MaxTypeLen), Payload: pl(make([]byte, netcode.MaxEventLen-3))}},
+		{"event at limits", &netcode.Event{Tick: math.MaxUint32, ID: math.MaxUint32, Type: x(netcode.MaxTypeLen), Payload: pl(make([]byte, netcode.MaxEventLen-3))}},
+		{"resume at limits", &netcode.Resume{Version: netcode.ProtocolVersion, Token: x(netcode.MaxTokenLen), LastTick: math.MaxUint32, LastEvent: math.MaxUint32}},
 		{"event nested to the limit", &netcode.Event{Type: "x", Payload: deep}},
 		{"rates equal", &netcode.Rates{Tick: 0, TickRate: 1, SendRate: 1}},
 		{"rates at limits", &netcode.Rates{Tick: math.MaxUint32, TickRate: math.MaxUint16, SendRate: math.MaxUint16}},

@@ -37,6 +37,13 @@ type LeaveHook interface {
 	OnLeave(w *World, p PlayerID, why LeaveReason)
 }
 
+// ResumeHook learns that a player whose connection dropped (its leave hook
+// saw Disconnected) came back in time and is playing again, on a new
+// connection, as the same player with the same entity.
+type ResumeHook interface {
+	OnResume(w *World, p PlayerID)
+}
+
 // MessageHook receives the messages clients send to the room, in the order
 // each client sent them, at the room's next tick. A game without it
 // answers every message with unknown_message; a game with it decides: it
