@@ -298,7 +298,9 @@
 // string keys are the usual choice; metadata is a map, or nil for none).
 // Decoders check it is one well-formed value within its size limit, with
 // arrays and maps nested at most MaxPayloadDepth deep (a top-level array or
-// map, even an empty one, is the first level), and keep its bytes; a game
+// map, even an empty one, is the first level) and every str in it valid
+// UTF-8 (a payload may reach other clients, whose decoders may insist; bin
+// is for bytes), and keep its bytes; a game
 // decodes it strictly into its own types (Payload.Decode: unknown fields
 // and wrong types are errors; ranges, such as a negative number for an
 // unsigned field, are the game's to check).

@@ -85,9 +85,9 @@ func TestLayouts(t *testing.T) {
 			[]any{"r-9f3k2m", "lobby-7", "arena", 3, 16, false, map[string]any{"map": "dust", "ranked": true}},
 			[]any{"r-a1", "duel", "arena", 2, 2, true, nil},
 		}},
-		"event": {14, 1201, 77, "scored", map[string]any{"by": 3, "pts": []any{10, 300}}},
+		"event":  {14, 1201, 77, "scored", map[string]any{"by": 3, "pts": []any{10, 300}}},
 		"resume": {16, 2, "k3x9q2abcdef.AbCdEfGhIjKlMnOpQrStUv", 4410, 77},
-		"rates": {15, 1300, 30, 15},
+		"rates":  {15, 1300, 30, 15},
 	}
 	for _, s := range samples() {
 		t.Run(s.name, func(t *testing.T) {

@@ -563,7 +563,7 @@ func TestHugeLengthFailsFast(t *testing.T) {
 		append(mp(arr(3), 11, "t"), 0x91, 0x91, 0xdd, 0xff, 0xff, 0xff, 0xff), // nested
 		append(mp(arr(6), 12, 1, "", 0, 0), 0xdf, 0xff, 0xff, 0xff, 0xff),     // filter map32
 		append(mp(arr(4), 13, 1, 1), 0xdd, 0xff, 0xff, 0xff, 0xff),            // rooms array32
-		append(mp(arr(5), 14, 1, 1, "t"), 0xdb, 0xff, 0xff, 0xff, 0xff),          // event payload str32
+		append(mp(arr(5), 14, 1, 1, "t"), 0xdb, 0xff, 0xff, 0xff, 0xff),       // event payload str32
 	}
 	for _, f := range frames {
 		const runs = 100

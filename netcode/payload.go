@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/tickroom/tickroom/world"
 	"github.com/vmihailenco/msgpack/v5"
@@ -160,6 +161,9 @@ func (r *reader) skip(what string, depth int) error {
 	if head+body > len(r.b) {
 		return r.truncated(what)
 	}
+	if isStr(c) && !utf8.Valid(r.b[head:head+body]) {
+		return r.fail("%s: a str that is not UTF-8", what)
+	}
 	r.b = r.b[head+body:]
 	if container && depth == 0 {
 		return r.fail("%s: nested deeper than %d", what, MaxPayloadDepth)
@@ -187,6 +191,11 @@ const (
 	mpMap16  = 0xde
 	mpMap32  = 0xdf
 )
+
+// isStr reports whether c starts a msgpack str (not a bin).
+func isStr(c byte) bool {
+	return c&0xe0 == mpFixStr || c == mpStr8 || c == mpStr16 || c == mpStr32
+}
 
 type formatKind uint8
 

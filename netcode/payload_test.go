@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/world"
@@ -99,7 +100,6 @@ func libValues() []struct {
 		{"empty str", func(e *msgpack.Encoder) error { return e.EncodeString("") }},
 		{"str8", func(e *msgpack.Encoder) error { return e.EncodeString(strings.Repeat("s", 200)) }},
 		{"str16", func(e *msgpack.Encoder) error { return e.EncodeString(strings.Repeat("s", 900)) }},
-		{"str not UTF-8", func(e *msgpack.Encoder) error { return e.EncodeString("\xff\xfe") }},
 		{"bin8", func(e *msgpack.Encoder) error { return e.EncodeBytes([]byte{0xc1, 0xdd, 0xff}) }},
 		{"empty bin", func(e *msgpack.Encoder) error { return e.EncodeBytes([]byte{}) }},
 		{"bin16", func(e *msgpack.Encoder) error { return e.EncodeBytes(make([]byte, 300)) }},
@@ -292,6 +292,34 @@ func TestPayloadLimits(t *testing.T) {
 		}
 		if _, err := tc.dec(tc.frame(at(tc.limit + 1))); !errors.Is(err, netcode.ErrMalformed) {
 			t.Errorf("%s of %d bytes: %v, want ErrMalformed", tc.name, tc.limit+1, err)
+		}
+	}
+}
+
+// TestPayloadStrIsUTF8: a str anywhere in a payload must be UTF-8, since
+// the payload may be relayed to other clients; bytes go in a bin.
+func TestPayloadStrIsUTF8(t *testing.T) {
+	t.Parallel()
+	msg := func(p []byte) []byte { return mustAppendRaw(t, 11, "chat", p) }
+	bad := "hi \xff\xfe"
+	for name, p := range map[string][]byte{
+		"fixstr":       mp(bad),
+		"str8":         mp(strings.Repeat("x", 40) + bad),
+		"str16":        mp(strings.Repeat("x", 300) + bad),
+		"in a map":     mp(map[string]any{"text": bad}),
+		"as a map key": mp(map[string]any{bad: 1}),
+		"in an array":  mp([]any{1, []any{bad}}),
+	} {
+		if _, err := netcode.DecodeClient(msg(p)); !errors.Is(err, netcode.ErrMalformed) {
+			t.Errorf("%s: %v, want ErrMalformed", name, err)
+		}
+	}
+	for name, p := range map[string][]byte{
+		"utf-8": mp(map[string]any{"text": "héllo ✓ 🎮"}),
+		"bin":   mp([]byte(bad)),
+	} {
+		if _, err := netcode.DecodeClient(msg(p)); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
@@ -551,6 +579,12 @@ func libWalk(d *msgpack.Decoder) (int, error) {
 	case msgpcode.IsFixedMap(c) || c == msgpcode.Map16 || c == msgpcode.Map32:
 		n, err = d.DecodeMapLen()
 		n *= 2
+	case msgpcode.IsFixedString(c) || c == msgpcode.Str8 || c == msgpcode.Str16 || c == msgpcode.Str32:
+		s, err := d.DecodeString()
+		if err == nil && !utf8.ValidString(s) {
+			err = errors.New("a str that is not UTF-8")
+		}
+		return 0, err
 	default:
 		return 0, d.Skip()
 	}

@@ -135,7 +135,8 @@ func (g *Game) Join(w *world.World, p world.PlayerID, name string) (world.Entity
 }
 
 // Leave implements world.Game. If "it" leaves mid-round, the next player
-// in join order is "it"; a round left with one player ends.
+// in join order is "it"; a round left with one player ends. Between
+// rounds, the player who leaves may have been the last one not ready.
 func (g *Game) Leave(w *world.World, p world.PlayerID) {
 	pl := g.players[p]
 	if pl == nil {
@@ -152,7 +153,9 @@ func (g *Game) Leave(w *world.World, p world.PlayerID) {
 		if pl.e.Bool(FieldIt) {
 			g.makeIt(g.order[0])
 		}
+		return
 	}
+	g.maybeStart()
 }
 
 // Input implements world.Game: the stick sets the direction.

@@ -179,3 +179,25 @@ func TestSettings(t *testing.T) {
 		t.Error("a round of 0s passed Validate")
 	}
 }
+
+// When the one player who was not ready leaves, everyone left is ready and
+// a round starts: nobody should have to toggle "ready" twice.
+func TestRoundStartsWhenTheLastUnreadyPlayerLeaves(t *testing.T) {
+	m := newMatch(t, tag.Settings{Round: 10 * time.Second, Speed: 150, Reach: 20, Immunity: time.Second})
+	m.w.Advance()
+	m.join(1, "ada")
+	m.join(2, "bob")
+	m.join(3, "cyd")
+	m.tick(func() {
+		m.say(1, "ready", nil)
+		m.say(2, "ready", nil)
+	})
+	if m.r.locked {
+		t.Fatal("a round started with cyd not ready")
+	}
+	m.tick(func() { m.g.Leave(m.w, 3) })
+	m.tick(nil)
+	if !m.r.locked || m.r.metadata["state"] != "playing" {
+		t.Errorf("ada and bob are ready and alone: locked %v metadata %v, want a round under way", m.r.locked, m.r.metadata)
+	}
+}
