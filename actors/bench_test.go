@@ -69,7 +69,7 @@ func benchSends(b *testing.B, r *room, links []*countLink) {
 		for _, s := range r.order {
 			r.acknowledge(s, r.w.Tick()-1)
 		}
-		r.broadcast(time.Now())
+		r.broadcast(time.Now(), false)
 	}
 	for range 100 {
 		tick()

@@ -56,7 +56,7 @@ type room struct {
 	timers      timers
 	nextEvent   uint32           // id of the last event sent
 	tokens      map[string]*seat // resume tokens of the seats the room holds
-	private     []uint64 // private fields per entity type; nil when the game has none
+	private     []uint64         // private fields per entity type; nil when the game has none
 
 	delta              world.Delta // reused for every DeltaSince
 	groups             []sendGroup // reused per send
@@ -205,6 +205,7 @@ func (r *room) kick(s *seat, code netcode.Code, msg string) bool {
 	if !s.leave(leftByKick) {
 		return false
 	}
+	s.kicked = true
 	r.engine.SendWithSender(s.session, seatEnded{seat: s, code: code, msg: msg}, r.pid)
 	return true
 }

@@ -139,11 +139,11 @@ func (a roomAPI) SetMetadata(m map[string]any) error {
 func (a roomAPI) Close(reason string) { a.r.close(reason) }
 
 func (a roomAPI) After(d time.Duration, f func(w *world.World)) world.TimerID {
-	return a.r.timers.add(a.r.w.Tick(), ticksFor(d, a.r.step), 0, f)
+	return a.r.timers.add(a.r.w.Tick(), ticksFor(d, a.r.opts.TickRate), 0, f)
 }
 
 func (a roomAPI) Every(d time.Duration, f func(w *world.World)) world.TimerID {
-	n := ticksFor(d, a.r.step)
+	n := ticksFor(d, a.r.opts.TickRate)
 	return a.r.timers.add(a.r.w.Tick(), n, n, f)
 }
 

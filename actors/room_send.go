@@ -18,12 +18,13 @@ type sendGroup struct {
 	frame *stateFrame
 }
 
-// broadcast sends the current tick to every joined player: one delta and
-// one encoded body per group, shared by the group's players, each behind
-// its own small head (with its private fields, if it has any). A player
-// that stopped acknowledging ticks is dropped instead, so it cannot pin old
-// history or keep a seat forever.
-func (r *room) broadcast(now time.Time) {
+// broadcast sends the current tick to every joined player (fresh: only to
+// those that have had no state yet): one delta and one encoded body per
+// group, shared by the group's players, each behind its own small head
+// (with its private fields, if it has any). A player that stopped
+// acknowledging ticks is dropped instead, so it cannot pin old history or
+// keep a seat forever.
+func (r *room) broadcast(now time.Time, fresh bool) {
 	if len(r.order) == 0 {
 		return
 	}
@@ -32,6 +33,12 @@ func (r *room) broadcast(now time.Time) {
 	for _, s := range r.order {
 		if s.away {
 			continue // held for a resume: nothing to send to
+		}
+		if fresh {
+			if s.since == 0 {
+				r.group(s)
+			}
+			continue
 		}
 		if now.Sub(s.ackAt) > r.opts.AckTimeout {
 			if r.kick(s, netcode.CodeSlowConsumer, "no tick acknowledged for "+r.opts.AckTimeout.String()) {
@@ -65,7 +72,7 @@ func (r *room) broadcast(now time.Time) {
 				s.since = g.frame.tick // the oldest state this client can have
 			}
 			if g.view != nil {
-				s.rememberView(g.frame.tick, g.view.now)
+				s.rememberView(g.frame.tick, g.view.now, r.opts.History)
 			}
 			frames++
 			bytes += int64(n)

@@ -52,9 +52,16 @@ func (r *room) run(c *actor.Context, now time.Time) {
 		r.hub.stats.ticksLate.Add(1)
 	}
 	r.hub.stats.ticks.Add(int64(steps))
-	if r.sendAcc >= r.opts.TickRate && !r.closing {
+	switch {
+	case r.closing:
+	case r.sendAcc >= r.opts.TickRate:
 		r.sendAcc %= r.opts.TickRate
-		r.broadcast(now)
+		r.broadcast(now, false)
+	case steps > 0:
+		// A player just seated gets its first state at once, whatever the
+		// send rate: the events the game sent it in Join wait for that
+		// state, and must not come behind the state of a later tick.
+		r.broadcast(now, true)
 	}
 	r.checkIdle(c, now)
 }
@@ -116,10 +123,16 @@ func (r *room) simulate(c *actor.Context) {
 		}
 		r.counts.applied += int64(len(queued))
 		for _, q := range queued {
+			if s.kicked {
+				break
+			}
 			s.lastSeq = q.seq
 			r.game.Input(r.w, s.player, q.in)
 		}
 		for _, m := range msgs {
+			if s.kicked {
+				break
+			}
 			r.message(s, m)
 		}
 		clear(msgs) // let the payloads go
@@ -143,36 +156,49 @@ func (r *room) message(s *seat, m queuedMessage) {
 // room), its join hook, then Join and the welcome. A refusal goes back to
 // the lobby, which answers the client or tries another room.
 func (r *room) admitPending(c *actor.Context) {
-	pending := r.pending
-	r.pending = nil
-	for i, a := range pending {
-		if r.closing {
-			for _, rest := range pending[i:] {
-				c.Send(r.lobby, admitRefused{id: r.info.id, req: rest.req, created: rest.created, code: netcode.CodeRoomClosed, msg: r.closeReason})
-			}
-			return
-		}
+	// An admit stays in r.pending until it is decided, so that if a hook
+	// panics, stop refuses it and every one behind it (room_closed).
+	for len(r.pending) > 0 && !r.closing {
+		a := r.pending[0]
 		r.nextPlayer++
 		p := r.nextPlayer
 		if !r.created {
 			r.created = true
 			if err := r.hook.create.Create(r.w, a.req.options); err != nil {
+				r.pending = r.pending[1:]
 				r.close(err.Error())
 				r.refuse(c, a, netcode.CodeJoinRefused, err.Error())
 				continue
 			}
+		}
+		if !a.created && (r.locked || r.count >= r.opts.MaxPlayers) {
+			// Locked (or filled) by the game earlier in this step: a
+			// matchmade join tries elsewhere.
+			r.pending = r.pending[1:]
+			code, msg := netcode.CodeRoomLocked, "room "+r.info.name+" is locked"
+			if !r.locked {
+				code, msg = netcode.CodeRoomFull, "room "+r.info.name+" is full"
+			}
+			r.refuse(c, a, code, msg)
+			continue
 		}
 		if r.hook.join != nil {
 			err := r.hook.join.JoinAttempt(r.w, world.JoinAttempt{
 				Player: p, Name: a.req.name, Options: a.req.options, Identity: a.req.identity, Creator: a.created,
 			})
 			if err != nil {
+				r.pending = r.pending[1:]
 				r.refuse(c, a, netcode.CodeJoinRefused, err.Error())
 				continue
 			}
 		}
+		r.pending = r.pending[1:]
 		r.seat(c, a, p)
 	}
+	for _, rest := range r.pending {
+		c.Send(r.lobby, admitRefused{id: r.info.id, req: rest.req, created: rest.created, code: netcode.CodeRoomClosed, msg: r.closeReason})
+	}
+	r.pending = nil
 }
 
 func (r *room) refuse(c *actor.Context, a admit, code netcode.Code, msg string) {
@@ -259,6 +285,7 @@ func (r *room) checkIdle(c *actor.Context, now time.Time) {
 	if r.count > 0 || len(r.pending) > 0 || r.idleSent || now.Sub(r.emptySince) < r.opts.EmptyTimeout {
 		return
 	}
+	r.report(c) // the lobby must know the room is empty before it hears it is idle
 	r.idleSent = true
 	c.Send(r.lobby, roomIdle{id: r.info.id})
 }

@@ -24,12 +24,25 @@ type gameTimer struct {
 	f     func(w *world.World)
 }
 
-// ticksFor converts a game duration to whole ticks of step, at least one:
-// a timer never fires in the tick that set it.
-func ticksFor(d, step time.Duration) uint32 {
-	n := (d + step - 1) / step
-	return uint32(max(n, 1))
+// ticksFor converts a game duration to whole ticks at rate ticks a second,
+// rounding up: at least one (a timer never fires in the tick that set it)
+// and at most maxTimerTicks. It counts from the rate, not from the step,
+// which is truncated to nanoseconds: a second at 60 Hz is 60 ticks, not 61.
+func ticksFor(d time.Duration, rate int) uint32 {
+	if d <= 0 {
+		return 1
+	}
+	whole, frac := int64(d/time.Second), int64(d%time.Second)
+	if whole >= maxTimerTicks {
+		return maxTimerTicks
+	}
+	n := whole*int64(rate) + (frac*int64(rate)+int64(time.Second)-1)/int64(time.Second)
+	return uint32(min(max(n, 1), maxTimerTicks))
 }
+
+// maxTimerTicks bounds a timer, so that its due tick cannot wrap: at 60 Hz
+// it is about seven months.
+const maxTimerTicks = 1 << 30
 
 // add schedules f at tick now+after and, when every is set, every that
 // many ticks after.

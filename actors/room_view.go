@@ -13,10 +13,6 @@ import (
 // next diff from the view at the player's baseline. Players with the same
 // baseline, the same view now and the same view then share one body.
 
-// viewHistory is how many sent views a seat remembers: a baseline older
-// than that gets a snapshot, as one older than the room's history does.
-const viewHistory = 32
-
 // viewKey is a view now and at a baseline, with a hash to tell keys apart
 // quickly.
 type viewKey struct {
@@ -114,13 +110,16 @@ func (v *viewScratch) filter(w *world.World, d *world.Delta, k *viewKey) *world.
 	return out
 }
 
-// rememberView records the view of the state of tick just sent to s.
-// Room goroutine only.
-func (s *seat) rememberView(tick uint32, ids []world.EntityID) {
-	if s.views == nil {
-		s.views = new([viewHistory]sentView)
+// rememberView records the view of the state of tick just sent to s. A
+// seat remembers the views of the room's history ticks, indexed by tick
+// (sends need not be evenly spaced), so any baseline the world can diff
+// from has its view; the slots of ticks without a send stay empty. Room
+// goroutine only.
+func (s *seat) rememberView(tick uint32, ids []world.EntityID, history int) {
+	if len(s.views) != history {
+		s.views = make([]sentView, history) // a reload changed the history: start over
 	}
-	slot := &s.views[int(tick)%viewHistory]
+	slot := &s.views[int(tick%uint32(history))]
 	slot.tick, slot.ok = tick, true
 	slot.ids = append(slot.ids[:0], ids...)
 }
@@ -128,10 +127,10 @@ func (s *seat) rememberView(tick uint32, ids []world.EntityID) {
 // viewAt returns the view of the state of tick sent to s, nil when it is
 // not remembered (never sent, or too old).
 func (s *seat) viewAt(tick uint32) ([]world.EntityID, bool) {
-	if s.views == nil {
+	if len(s.views) == 0 {
 		return nil, false
 	}
-	if slot := &s.views[int(tick)%viewHistory]; slot.ok && slot.tick == tick {
+	if slot := &s.views[int(tick%uint32(len(s.views)))]; slot.ok && slot.tick == tick {
 		return slot.ids, true
 	}
 	return nil, false

@@ -121,14 +121,15 @@ type seat struct {
 	awayAt  time.Time      // when it saw that
 	resumed bool           // a resume came: the game's resume hook runs at the next step
 	joined  bool           // Game.Join ran: Game.Leave must run too
+	kicked  bool           // the room made it leave: take nothing more of it
 	entity  world.EntityID // the player's entity, once joined
 	spare   []queuedInput  // the queue's other buffer
 	spareM  []queuedMessage
-	lastSeq uint32                 // highest seq applied: the client's input ack
-	base    uint32                 // last tick the client acknowledged: its baseline
-	ackAt   time.Time              // when the baseline last moved
-	since   uint32                 // tick of the first state sent (0: none yet): the oldest the client can have
-	views   *[viewHistory]sentView // views of the states sent, when the game filters what players see
+	lastSeq uint32     // highest seq applied: the client's input ack
+	base    uint32     // last tick the client acknowledged: its baseline
+	ackAt   time.Time  // when the baseline last moved
+	since   uint32     // tick of the first state sent (0: none yet): the oldest the client can have
+	views   []sentView // views of the states sent, by tick, when the game filters what players see
 }
 
 type queuedInput struct {
@@ -214,6 +215,8 @@ func (s *seat) sendControl(frame []byte) bool {
 	case s.state <= seatWelcomed:
 		if len(s.early) >= maxEarly {
 			s.state, s.reason = seatLeaving, leftByKick
+			s.queue, s.msgs, s.early = s.queue[:0], s.msgs[:0], nil
+			s.link.Close(uint16(netcode.CodeSlowConsumer), "too many events before the first state")
 			return false
 		}
 		s.early = append(s.early, frame)

@@ -22,7 +22,9 @@ type Room interface {
 	// Tick is the tick being simulated.
 	Tick() uint32
 
-	// Players lists the room's players in join order.
+	// Players lists the room's players in join order: those Game.Join
+	// took and Game.Leave has not yet been called for (a player kicked, or
+	// one that left, stays until its Leave at the next step).
 	Players() []Player
 	// Player returns one player, false when it is not in the room.
 	Player(p PlayerID) (Player, bool)
@@ -53,9 +55,9 @@ type Room interface {
 	Close(reason string)
 
 	// After runs f at the start of the tick d of simulated time from now
-	// (at least one tick), before that tick's inputs and Step; Every runs
-	// it every d until cancelled. Timers count ticks, not the clock: the
-	// same inputs fire the same timers at the same ticks.
+	// (at least one tick, at most 2^30), before that tick's inputs and
+	// Step; Every runs it every d until cancelled. Timers count ticks, not
+	// the clock: the same inputs fire the same timers at the same ticks.
 	After(d time.Duration, f func(w *World)) TimerID
 	Every(d time.Duration, f func(w *World)) TimerID
 	// Cancel stops a timer; cancelling one that fired or never existed
