@@ -1,0 +1,736 @@
+// The client: one connection to a Tickroom server over any transport, the
+// room mirror, joins, messages, events, listings, pings and resume.
+
+import type { Entity, State } from "./mirror";
+import { BadDelta, Lost, Mirror, fieldsChanged } from "./mirror";
+import { Payload } from "./msgpack";
+import type { GameEvent, Rates, RoomInfo, ServerFrame, Welcome } from "./protocol";
+import { Code, FrameError, JoinHow, Limits, ProtocolVersion, TickroomError, checkStr, decodeServer, frame, i16, payloadOf, u32 } from "./protocol";
+import type { Conn, ConnOptions, Env } from "./transports";
+import { HTTP, WS, handshake, openWS } from "./transports";
+import { View } from "./view";
+
+/** Transport names. */
+export type Transport = "websocket" | "longpoll" | "stream" | "poll";
+
+/** Reconnect bounds the automatic resume after a lost connection. */
+export interface Reconnect {
+  /** Attempts at most; default 10. */
+  attempts?: number;
+  /** Give up after this many ms since the drop; default 20000 (the
+   * server's default room.resume_window). */
+  maxTime?: number;
+  /** The backoff: attempt i waits a random time in [0, min(max, base·2^i))
+   * ms (full jitter); defaults 250 and 5000. */
+  base?: number;
+  max?: number;
+}
+
+/** Events, for Client.on and the options' on… callbacks. */
+export interface Events {
+  /** A state was applied; view is the room now, prev before it. */
+  state: (view: View, prev: View) => void;
+  /** An entity appeared in the mirror. */
+  add: (e: Entity, view: View) => void;
+  /** An entity's values changed: fields lists the indexes that did. */
+  update: (e: Entity, prev: Entity, fields: number[], view: View) => void;
+  /** An entity left the mirror (its last values). */
+  remove: (e: Entity, view: View) => void;
+  /** A game event, each once, in order. */
+  event: (e: GameEvent) => void;
+  /** An error frame, a refused frame, a failed request: the SDK goes on. */
+  error: (e: TickroomError) => void;
+  /** A room admitted the player (join, or a fresh join after a resume
+   * failed). */
+  welcome: (w: Welcome) => void;
+  /** The player is back in the lobby: leave, kicked, room closed. */
+  left: (why: TickroomError | null) => void;
+  /** The room's rates changed (from the first state of rates.tick). */
+  rates: (r: RoomRates) => void;
+  /** A pong: the round trip and the clock offset in ms. */
+  pong: (rtt: number, offset: number) => void;
+  /** The transport changed (an upgrade, a stream's fallback, a reconnect). */
+  transport: (name: Transport) => void;
+  /** The connection dropped; the client is reconnecting to resume. */
+  dropped: (why: TickroomError) => void;
+  /** The seat is back: fresh is true when the resume was refused
+   * (resume_expired) and the client joined the room again instead. */
+  resumed: (w: Welcome, fresh: boolean) => void;
+  /** Reconnecting failed within Options.reconnect's bounds. */
+  gaveUp: (why: TickroomError) => void;
+  /** The client ended: why is null after close(). */
+  close: (why: TickroomError | null) => void;
+  /** Every decoded frame, after the client applied it. */
+  frame: (f: ServerFrame) => void;
+}
+
+type On = { [K in keyof Events as `on${Capitalize<K>}`]?: Events[K] };
+
+export interface Options extends On {
+  /** The player name sent with joins (at most 32 bytes). */
+  name?: string;
+  /** The transport to start on; default: WebSocket, falling back to
+   * long-polling (which then tries to upgrade to WebSocket). */
+  transport?: Transport | "";
+  /** Keep a long-polling or streaming client on HTTP. */
+  noUpgrade?: boolean;
+  /** A signed ticket proving the player's identity, or a function that
+   * returns a fresh one for every connection. */
+  ticket?: string | (() => string | Promise<string>);
+  /** Paths of the WebSocket endpoint and the HTTP transports; "/ws", "/rt". */
+  wsPath?: string;
+  httpPath?: string;
+  /** States kept as possible baselines; default 64. */
+  history?: number;
+  /** Do not acknowledge states automatically (call ack()). */
+  manualAck?: boolean;
+  /** Bounds the WebSocket open, the HTTP handshake, the upgrade probe and
+   * every POST, in ms; default 5000. */
+  handshakeTimeout?: number;
+  /** A WebSocket silent this long is dead; default 35000 ms. */
+  idleTimeout?: number;
+  /** The largest frame taken from the server; default 1 MiB. */
+  readLimit?: number;
+  /** Frames an HTTP transport queues while a POST is in flight; 256. */
+  sendQueue?: number;
+  /** The poll transport's longest wait after an empty answer; 50 ms. */
+  pollInterval?: number;
+  /** Ping every this many ms for the round trip and the clock offset;
+   * default 2000, 0 for never. */
+  pingInterval?: number;
+  /** Resume after a lost connection; false turns it off. */
+  reconnect?: Reconnect | false;
+  /** Game messages kept while reconnecting; default 64. */
+  messageBuffer?: number;
+  /** Platform hooks (fetch, WebSocket, timers, clock, random): tests
+   * replace them. */
+  env?: Partial<Env>;
+}
+
+/** JoinSpec says which room a join asks for. */
+export interface JoinSpec {
+  /** "match" (default: room "" any open public room of the mode, else a
+   * new one; a name: that public room, made if missing), "create",
+   * "private", "existing", or "id" (room is a room id or join code). */
+  how?: keyof typeof JoinHow;
+  room?: string;
+  /** The game mode; "" for the server's default. */
+  mode?: string;
+  /** For the game's create and join hooks: any value msgpack encodes. */
+  options?: unknown;
+}
+
+export interface ListQuery {
+  mode?: string;
+  /** Metadata values the rooms must have, compared as text. */
+  filter?: Record<string, string>;
+  offset?: number;
+  /** At most this many (0: the server's page size; at most 100). */
+  limit?: number;
+}
+
+/** Input is one player command: buttons (32 bits) and up to four axes in
+ * [-32768, 32767] (the arena reads ±1000 at full deflection). */
+export interface Input {
+  buttons?: number;
+  axes?: number[];
+}
+
+/** RoomRates are the room's tick and send rates, in effect from tick. */
+export interface RoomRates {
+  tick: number;
+  tickRate: number;
+  sendRate: number;
+}
+
+export interface Stats {
+  frames: number;
+  bytes: number;
+  snapshots: number;
+  diffs: number;
+  lostBaselines: number;
+  badFrames: number;
+  events: number;
+  upgrades: number;
+  upgradeFailures: number;
+  streamFallbacks: number;
+  reconnects: number;
+}
+
+// Codes after which the client does not try to resume.
+const FINAL = [Code.BadFrame, Code.TooLarge, Code.RateLimited, Code.VersionMismatch, Code.Replaced, Code.Unauthorized];
+// Error codes that answer a join when the client is not seated (client/join.go).
+const REFUSALS = [4004, 4010, 4009, 4006, 4013, 4014, 4015, 4016, 4017, 4011, 4019, 4012, 4000];
+
+type Resolver<T> = { res: (v: T) => void; rej: (e: TickroomError) => void };
+
+const noRates: RoomRates = { tick: 0, tickRate: 0, sendRate: 0 };
+
+/** connect opens a connection to a Tickroom server and resolves once it is
+ * open. url is the server's base URL ("https://game.example", default the
+ * page's origin) or its WebSocket endpoint ("wss://game.example/ws"). */
+export async function connect(url?: string, options: Options = {}): Promise<Client> {
+  const c = new Client(url, options);
+  await c.open();
+  return c;
+}
+
+/** Client is one connection to a Tickroom server. */
+export class Client {
+  readonly env: Env;
+  readonly options: Options;
+  /** The WebSocket endpoint and the base of the HTTP transports. */
+  readonly wsURL: string;
+  readonly httpURL: string;
+  /** The welcome of the current room, or null in the lobby. */
+  welcome: Welcome | null = null;
+  /** The newest state, with the schemas: null in the lobby. */
+  view: View | null = null;
+  /** The rates in effect at the newest state (zero in the lobby). */
+  rates: RoomRates = noRates;
+  /** The last input seq the room applied. */
+  inputAck = 0;
+  /** The id of the last event received. */
+  lastEvent = 0;
+  /** The transport in use now. */
+  transport: Transport | "" = "";
+  /** The latest round trip (ms) and clock offset (server minus client). */
+  rtt = 0;
+  offset = 0;
+  /** "connecting", "open", "away" (reconnecting) or "closed". */
+  status: "connecting" | "open" | "away" | "closed" = "connecting";
+  readonly stats: Stats = { frames: 0, bytes: 0, snapshots: 0, diffs: 0, lostBaselines: 0, badFrames: 0, events: 0, upgrades: 0, upgradeFailures: 0, streamFallbacks: 0, reconnects: 0 };
+
+  private conn: Conn | null = null;
+  private co: ConnOptions;
+  private mirror: Mirror;
+  private ls = new Map<string, Set<(...a: any[]) => void>>();
+  private pending: Rates[] = [];
+  private segs: { tick: number; ms: number; rate: number }[] = [];
+  private seq = 0;
+  private inputSent = false;
+  private joins: Resolver<Welcome>[] = [];
+  private lists = new Map<number, Resolver<{ total: number; rooms: RoomInfo[] }>>();
+  private listNext = 0;
+  private lastJoin: JoinSpec = {};
+  private hold: Uint8Array[] | null = null; // sends during an upgrade's switch
+  private away: Uint8Array[] = []; // messages while reconnecting
+  private resuming: ((r: "ok" | "expired" | "dropped") => void) | null = null;
+  private closing = false;
+  private httpFirst = false; // WebSocket failed where HTTP worked: start on HTTP
+  private noStream = false; // a stream was found behind a buffering proxy
+  private pinger: unknown;
+  private samples: [number, number][] = []; // pong [rtt, offset] samples
+  private timeBase = -1; // last raw serverTime seen, for unwrapping
+  private timeUn = 0;
+
+  constructor(url?: string, options: Options = {}) {
+    this.options = options;
+    const g = globalThis as any;
+    this.env = {
+      fetch: (...a) => g.fetch(...a),
+      WebSocket: g.WebSocket,
+      setTimeout: (f, ms) => g.setTimeout(f, ms),
+      clearTimeout: (t) => g.clearTimeout(t),
+      now: () => g.performance.now(),
+      random: Math.random,
+      ...options.env,
+    };
+    const wsPath = path(options.wsPath, "/ws"), httpPath = path(options.httpPath, "/rt");
+    const u = new URL(url ?? g.location?.href ?? "", g.location?.href);
+    const ws = new URL(u.href), h = new URL(u.href);
+    h.search = h.hash = ws.hash = "";
+    const p = u.pathname.replace(/\/$/, "");
+    if (u.protocol === "ws:" || u.protocol === "wss:") {
+      h.protocol = u.protocol === "wss:" ? "https:" : "http:";
+      if (u.pathname === "/") ws.pathname = wsPath;
+      h.pathname = (p.endsWith(wsPath) ? p.slice(0, -wsPath.length) : "") + httpPath;
+    } else {
+      ws.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+      ws.pathname = p + wsPath;
+      h.pathname = p + httpPath;
+    }
+    this.wsURL = ws.href;
+    this.httpURL = h.href;
+    this.mirror = new Mirror(null, options.history || 64);
+    this.co = {
+      env: this.env,
+      handshakeTimeout: options.handshakeTimeout || 5000,
+      idleTimeout: options.idleTimeout || 35000,
+      readLimit: options.readLimit || 1 << 20,
+      sendQueue: options.sendQueue || 256,
+      pollInterval: options.pollInterval || 50,
+      sendInterval: () => (this.rates.sendRate ? 1000 / this.rates.sendRate : 0),
+    };
+    for (const k in options) {
+      const f = (options as any)[k];
+      if (/^on[A-Z]/.test(k) && typeof f === "function") this.on((k[2].toLowerCase() + k.slice(3)) as keyof Events, f);
+    }
+  }
+
+  /** on registers a listener and returns the function that removes it. */
+  on<K extends keyof Events>(name: K, f: Events[K]): () => void {
+    let s = this.ls.get(name);
+    if (!s) this.ls.set(name, (s = new Set()));
+    s.add(f);
+    return () => s!.delete(f);
+  }
+
+  private emit<K extends keyof Events>(name: K, ...args: Parameters<Events[K]>): void {
+    for (const f of this.ls.get(name) ?? []) {
+      try {
+        f(...args);
+      } catch (e) {
+        // A listener's exception is the program's, not ours: report it
+        // without breaking the SDK's own work.
+        this.env.setTimeout(() => {
+          throw e;
+        }, 0);
+      }
+    }
+  }
+
+  /** open connects (connect calls it). */
+  async open(): Promise<void> {
+    this.install(await this.dial());
+    this.status = "open";
+    this.pingLoop();
+  }
+
+  // ---- connections ----
+
+  private async dial(): Promise<Conn> {
+    const o = this.options, t = o.transport || "";
+    const ticket = typeof o.ticket === "function" ? await o.ticket() : o.ticket;
+    this.co.protocols = ticket ? ["tickroom", "tickroom-ticket." + ticket] : undefined;
+    let wsErr: TickroomError | undefined;
+    if (t === "websocket" || (t === "" && !this.httpFirst)) {
+      try {
+        return await openWS(this.co, this.wsURL, true);
+      } catch (e) {
+        if (t || (e as TickroomError).code) throw e; // a code: the server refused this connection, not WebSocket
+        wsErr = e as TickroomError;
+      }
+    }
+    const kind = t === "" || (t === "stream" && this.noStream) ? "longpoll" : t;
+    const h = new HTTP(this.co, this.httpURL, await handshake(this.co, this.httpURL, kind, ticket), kind);
+    if (wsErr) this.httpFirst = true;
+    h.onFallback = () => {
+      this.noStream = true;
+      this.stats.streamFallbacks++;
+      this.setTransport(h.transport() as Transport);
+    };
+    if (!o.noUpgrade && kind !== "poll" && h.h.upgrades.includes("websocket")) queueMicrotask(() => this.upgrade(h));
+    return h;
+  }
+
+  /** install makes c the client's connection and starts it. */
+  private install(c: Conn): void {
+    this.conn = c;
+    c.onFrame = (b) => this.conn === c && this.deliver(b);
+    c.onEnd = (e) => this.conn === c && this.ended(e);
+    this.setTransport(c.transport() as Transport);
+    if (c instanceof HTTP && !c.loop) c.start();
+  }
+
+  private setTransport(t: Transport): void {
+    if (t !== this.transport) this.emit("transport", (this.transport = t));
+  }
+
+  /** upgrade tries once to move HTTP session h to a WebSocket, following
+   * transports/doc.go, "Upgrade to WebSocket". */
+  private async upgrade(h: HTTP): Promise<void> {
+    let ws: WS | undefined;
+    try {
+      const url = new URL(this.wsURL);
+      url.searchParams.set("sid", h.h.sid);
+      ws = await openWS(this.co, url.href, false);
+      const w = ws;
+      await new Promise<void>((res, rej) => {
+        const t = this.env.setTimeout(rej, this.co.handshakeTimeout);
+        w.onProbe = () => (this.env.clearTimeout(t), res());
+        w.onEnd = rej;
+        w.text("probe");
+      });
+      if (this.conn !== h) throw 0;
+      const n = await h.pause(this.co.handshakeTimeout);
+      if (n < 0 || w.ended || this.conn !== h) {
+        h.resume();
+        throw 0;
+      }
+      // The switch: frames the server sends from here on come on the
+      // WebSocket; frames queued for the uplink are posted first, and
+      // sends wait for them, so none overtakes another.
+      this.hold = [];
+      w.live = true;
+      this.install(w);
+      w.text("upgrade " + n);
+      await h.retire();
+      for (const f of this.hold) w.send(f);
+      this.hold = null;
+      this.stats.upgrades++;
+    } catch {
+      this.stats.upgradeFailures++;
+      if (ws && this.conn !== ws) ws.close();
+    }
+  }
+
+  /** ended handles the end of the client's connection. */
+  private ended(e: TickroomError): void {
+    this.conn = null;
+    this.hold = null;
+    if (this.resuming) return this.resuming("dropped");
+    const fail = (r: Resolver<any>) => r.rej(e);
+    this.joins.splice(0).forEach(fail);
+    this.lists.forEach(fail);
+    this.lists.clear();
+    const rc = this.options.reconnect;
+    if (this.closing || rc === false || !this.welcome?.resumeToken || FINAL.includes(e.code as any)) return this.finish(this.closing ? null : e);
+    this.status = "away";
+    this.emit("dropped", e);
+    this.reconnect(rc ?? {}, e);
+  }
+
+  /** reconnect tries to resume the seat on a new connection, with backoff
+   * and full jitter, within rc's bounds. */
+  private async reconnect(rc: Reconnect, why: TickroomError): Promise<void> {
+    const env = this.env, start = env.now(), attempts = rc.attempts ?? 10, maxTime = rc.maxTime ?? 20000;
+    for (let i = 0; i < attempts && !this.closing; i++) {
+      const d = env.random() * Math.min(rc.max ?? 5000, (rc.base ?? 250) * 2 ** i);
+      if (env.now() - start + d > maxTime) break;
+      await new Promise<void>((r) => env.setTimeout(r, d));
+      if (this.closing) return;
+      this.stats.reconnects++;
+      let c: Conn;
+      try {
+        c = await this.dial();
+      } catch (e) {
+        why = e as TickroomError;
+        continue;
+      }
+      if (this.closing) return c.close();
+      const answer = new Promise<"ok" | "expired" | "dropped">((r) => (this.resuming = r));
+      this.install(c);
+      c.send(frame(16, ProtocolVersion, this.welcome!.resumeToken, this.mirror.current.tick, this.lastEvent));
+      const a = await answer;
+      this.resuming = null;
+      if (a === "dropped") continue;
+      this.status = "open";
+      const w = this.welcome!;
+      if (a === "ok") {
+        for (const f of this.away.splice(0)) this.sendFrame(f);
+        this.emit("resumed", w, false);
+        return;
+      }
+      // resume_expired: join afresh, the same room by id first.
+      this.leftRoom();
+      this.away = [];
+      const spec = this.lastJoin;
+      try {
+        this.emit("resumed", await this.join({ ...spec, how: "id", room: w.roomId }).catch((e) => (spec.how ?? "match") === "match" ? this.join(spec) : Promise.reject(e)), true);
+      } catch (e) {
+        this.emit("left", e as TickroomError);
+      }
+      return;
+    }
+    this.emit("gaveUp", why);
+    this.finish(why);
+  }
+
+  /** finish ends the client for good. */
+  private finish(why: TickroomError | null): void {
+    if (this.status === "closed") return;
+    this.status = "closed";
+    this.env.clearTimeout(this.pinger);
+    this.leftRoom(true);
+    this.emit("close", why);
+  }
+
+  // ---- inbound ----
+
+  /** deliver handles one frame from the server. It never throws. */
+  private deliver(b: Uint8Array): void {
+    this.stats.frames++;
+    this.stats.bytes += b.length;
+    let f: ServerFrame;
+    try {
+      f = decodeServer(b);
+    } catch (e) {
+      const fe = e as FrameError;
+      this.stats.badFrames++;
+      this.emit("error", new TickroomError(fe.code, "tickroom: " + fe.message));
+      // As the server does with a client's: a malformed frame (or a
+      // welcome of another version) closes; an unknown kind is ignored.
+      if (fe.code !== Code.UnknownKind) this.closeWith(fe.code, fe.message);
+      return;
+    }
+    switch (f.kind) {
+      case 2: {
+        const resumed = !!this.resuming;
+        this.welcome = f;
+        this.rates = { tick: 0, tickRate: f.tickRate, sendRate: f.sendRate };
+        this.pending = [];
+        this.segs = [{ tick: 0, ms: 0, rate: f.tickRate }];
+        this.time(f.serverTime);
+        if (resumed) {
+          this.mirror.schemas = f.schemas;
+          this.resuming!("ok");
+        } else {
+          this.mirror.reset(f.schemas);
+          this.view = null;
+          this.seq = this.inputAck = this.lastEvent = 0;
+          this.inputSent = false;
+          this.joins.shift()?.res(f);
+          this.emit("welcome", f);
+        }
+        break;
+      }
+      case 5:
+      case 6:
+        this.onState(f);
+        break;
+      case 8: {
+        const now = this.env.now(), rtt = now - Number(f.clientTime) / 1000;
+        if (rtt >= 0 && rtt < 60000) {
+          this.rtt = rtt;
+          this.samples.push([rtt, this.time(f.serverTime) + rtt / 2 - now]);
+          if (this.samples.length > 8) this.samples.shift();
+          this.offset = this.samples.reduce((a, b) => (b[0] < a[0] ? b : a))[1];
+          this.emit("pong", rtt, this.offset);
+        }
+        break;
+      }
+      case 9: {
+        const e = new TickroomError(f.code, f.message || "tickroom: " + f.code);
+        this.emit("error", e);
+        if (this.resuming && f.code === Code.ResumeExpired) this.resuming("expired");
+        else if (this.welcome && (f.code === Code.Kicked || f.code === Code.RoomClosed)) {
+          this.leftRoom();
+          this.emit("left", e);
+        } else if (REFUSALS.includes(f.code)) (f.code === Code.AlreadyJoined ? this.joins.pop() : this.joins.shift())?.rej(e);
+        break;
+      }
+      case 13: {
+        const r = this.lists.get(f.request);
+        this.lists.delete(f.request);
+        r?.res({ total: f.total, rooms: f.rooms });
+        break;
+      }
+      case 14:
+        if (f.id <= this.lastEvent) return; // seen before a resume
+        this.lastEvent = f.id;
+        this.stats.events++;
+        this.emit("event", f);
+        break;
+      case 15:
+        this.pending.push(f);
+        this.reach(this.mirror.current.tick);
+    }
+    this.emit("frame", f);
+  }
+
+  /** onState applies a snapshot or diff, acknowledges it as the spec says
+   * and reports the changes. */
+  private onState(f: ServerFrame & { kind: 5 | 6 }): void {
+    f.base ? this.stats.diffs++ : this.stats.snapshots++;
+    const prev = this.view;
+    let next: State | null;
+    try {
+      next = this.mirror.put(f);
+    } catch (e) {
+      if (e instanceof Lost) this.stats.lostBaselines++;
+      else {
+        this.stats.badFrames++;
+        this.emit("error", new TickroomError(0, "tickroom: bad state: " + (e as BadDelta).message, "bad_delta"));
+      }
+      // Ask for a full snapshot.
+      this.sendFrame(frame(4, 0));
+      return;
+    }
+    const auto = next && !this.options.manualAck && !this.inputSent;
+    this.inputSent = false;
+    if (!next) return;
+    this.inputAck = Math.max(this.inputAck, f.inputAck);
+    this.reach(next.tick);
+    const time = this.time(f.serverTime);
+    // Before any pong, a state's time is a bound on the offset.
+    if (!this.samples.length) this.offset = prev ? Math.max(this.offset, time - this.env.now()) : time - this.env.now();
+    const view = (this.view = new View(next, this.welcome!.schemas, f.serverTime, f.inputAck, time));
+    if (auto) this.sendFrame(frame(4, next.tick));
+    const old = prev ?? new View({ tick: 0, entities: [] }, view.schemas, 0, 0, 0);
+    if (this.ls.get("add")?.size || this.ls.get("update")?.size || this.ls.get("remove")?.size) this.changes(old, view);
+    this.emit("state", view, old);
+  }
+
+  /** changes reports the entities added, changed and removed between two
+   * views (states share unchanged entities, so this is cheap). */
+  private changes(a: View, b: View): void {
+    const x = a.entities, y = b.entities;
+    let i = 0, j = 0;
+    while (i < x.length || j < y.length) {
+      if (j === y.length || (i < x.length && x[i].id < y[j].id)) this.emit("remove", x[i++], b);
+      else if (i === x.length || y[j].id < x[i].id) this.emit("add", y[j++], b);
+      else {
+        const p = x[i++], e = y[j++];
+        if (p !== e) {
+          const fs = fieldsChanged(p, e);
+          if (fs.length) this.emit("update", e, p, fs, b);
+        }
+      }
+    }
+  }
+
+  /** reach applies the announced rates whose tick a state has reached. */
+  private reach(tick: number): void {
+    while (this.pending.length && this.pending[0].tick <= tick) {
+      const r = this.pending.shift()!;
+      this.segs.push({ tick: r.tick, ms: this.tickTime(r.tick), rate: r.tickRate });
+      this.emit("rates", (this.rates = { tick: r.tick, tickRate: r.tickRate, sendRate: r.sendRate }));
+    }
+  }
+
+  /** time unwraps a serverTime onto a line that does not wrap. */
+  private time(t: number): number {
+    this.timeUn = this.timeBase < 0 ? t : this.timeUn + ((t - this.timeBase) | 0);
+    this.timeBase = t;
+    return this.timeUn;
+  }
+
+  /** tickTime returns the game time of a tick in ms since the room's tick
+   * 0, at the rates in effect for each tick. */
+  tickTime(tick: number): number {
+    let s = this.segs[0] ?? { tick: 0, ms: 0, rate: 20 };
+    for (const x of this.segs) if (x.tick <= tick) s = x;
+    return s.ms + ((tick - s.tick) * 1000) / s.rate;
+  }
+
+  /** serverNow estimates the server's clock now, in the unwrapped ms of
+   * View.time. */
+  serverNow(): number {
+    return this.env.now() + this.offset;
+  }
+
+  // ---- outbound ----
+
+  /** sendFrame sends or queues a frame; false when it cannot. */
+  private sendFrame(f: Uint8Array): boolean {
+    if (this.hold) return this.hold.push(f), true;
+    return !!this.conn?.send(f);
+  }
+
+  private closeWith(code: number, reason: string): void {
+    const c = this.conn;
+    if (!c) return;
+    this.closing = true;
+    this.finish(new TickroomError(code, "tickroom: " + reason));
+    c.close(code, reason.slice(0, 120));
+  }
+
+  /** join asks for a seat and resolves with the welcome; a refusal rejects
+   * with a TickroomError (room_full, room_not_found, join_refused with the
+   * game's reason, …), after which the client is still connected. */
+  join(spec: JoinSpec = {}): Promise<Welcome> {
+    return new Promise((res, rej) => {
+      const how = JoinHow[spec.how ?? "match"];
+      checkStr("mode", spec.mode ?? "", Limits.mode);
+      checkStr("name", this.options.name ?? "", Limits.name);
+      checkStr("room", spec.room ?? "", Limits.room);
+      if (how === undefined) throw new TickroomError(0, "tickroom: unknown join how " + spec.how, "bad_argument");
+      const f = frame(1, ProtocolVersion, spec.mode ?? "", this.options.name ?? "", how, spec.room ?? "", payloadOf("options", spec.options, Limits.payload));
+      if (this.status !== "open") throw new TickroomError(0, "tickroom: not connected", "closed");
+      this.lastJoin = spec;
+      this.joins.push({ res, rej });
+      this.sendFrame(f);
+    });
+  }
+
+  /** list asks for a page of the public rooms; it works in the lobby too. */
+  list(q: ListQuery = {}): Promise<{ total: number; rooms: RoomInfo[] }> {
+    return new Promise((res, rej) => {
+      const filter = q.filter ?? {};
+      checkStr("mode", q.mode ?? "", Limits.mode);
+      if (Object.keys(filter).length > Limits.filterKeys) throw new TickroomError(0, "tickroom: too many filter keys", "bad_argument");
+      for (const k in filter) checkStr("filter key", k, Limits.metaKey), checkStr("filter value", filter[k], Limits.metaValue);
+      if (this.status !== "open") throw new TickroomError(0, "tickroom: not connected", "closed");
+      const n = (this.listNext = (this.listNext + 1) >>> 0);
+      this.lists.set(n, { res, rej });
+      this.sendFrame(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));
+    });
+  }
+
+  /** send sends the room a game message: a type the game knows and a
+   * payload (any value msgpack encodes). While reconnecting, messages wait
+   * (Options.messageBuffer of them) and go out once the seat is back. */
+  send(type: string, payload?: unknown): boolean {
+    checkStr("message type", type, Limits.type, 1);
+    const f = frame(11, type, payloadOf("payload", payload, Limits.payload));
+    if (this.status === "away") {
+      if (this.away.length >= (this.options.messageBuffer ?? 64)) return false;
+      return this.away.push(f), true;
+    }
+    return this.sendFrame(f);
+  }
+
+  /** input sends one input, carrying the ack of the newest state, and
+   * returns its seq (0 when it could not be sent: no room, no connection). */
+  input(i: Input = {}): number {
+    if (!this.welcome || this.status !== "open") return 0;
+    const axes = (i.axes ?? []).slice(0, 4).map(i16);
+    while (axes.length && !axes[axes.length - 1]) axes.pop();
+    const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
+    if (!this.sendFrame(frame(3, seq, this.mirror.current.tick, (i.buttons ?? 0) >>> 0, ...axes))) return 0;
+    this.inputSent = true; // the input carries the ack: no explicit one for this state
+    return seq;
+  }
+
+  /** ack acknowledges the newest state (for Options.manualAck). */
+  ack(): boolean {
+    return this.sendFrame(frame(4, this.mirror.current.tick));
+  }
+
+  /** ping sends a ping; the pong sets rtt and offset. */
+  ping(): boolean {
+    return this.sendFrame(frame(7, Math.round(this.env.now() * 1000)));
+  }
+
+  private pingLoop(): void {
+    const ms = this.options.pingInterval ?? 2000;
+    if (!ms || this.status === "closed") return;
+    if (this.status === "open") this.ping();
+    this.pinger = this.env.setTimeout(() => this.pingLoop(), ms);
+  }
+
+  /** leave gives up the seat; the client stays connected in the lobby. */
+  leave(): void {
+    this.leftRoom();
+    this.sendFrame(frame(10));
+    this.emit("left", null);
+  }
+
+  private leftRoom(all = false): void {
+    this.welcome = this.view = null;
+    this.mirror.reset(null);
+    this.rates = noRates;
+    this.pending = [];
+    if (all) this.away = [];
+  }
+
+  /** close ends the connection (and any reconnecting) for good. */
+  close(): void {
+    this.closing = true;
+    if (this.conn) this.conn.close();
+    else this.finish(null);
+  }
+
+  /** stateAt returns the kept state of a tick, if the client has it. */
+  stateAt(tick: number): State | undefined {
+    return this.mirror.states.get(tick);
+  }
+}
+
+function path(p: string | undefined, d: string): string {
+  if (!p) return d;
+  return ("/" + p).replace(/^\/\//, "/").replace(/\/$/, "");
+}
+
+export { Payload };

@@ -1,0 +1,158 @@
+// The room mirror: states applied from snapshots and diffs against the exact
+// baseline they name (netcode/doc.go, "Deltas"; world.Apply).
+
+import type { Int } from "./msgpack";
+import type { Change, Schema, StateFrame, Value } from "./protocol";
+import { popcount } from "./protocol";
+
+/** Entity is one entity of a state: its id, its type (an index into the
+ * schemas) and one value per field. States share unchanged entities, so
+ * never modify one. */
+export interface Entity {
+  readonly id: number;
+  readonly type: number;
+  readonly values: readonly Value[];
+}
+
+/** State is the room at one tick, entities sorted by id. */
+export interface State {
+  readonly tick: number;
+  readonly entities: readonly Entity[];
+}
+
+/** BadDelta reports a state that does not fit its baseline or schemas. */
+export class BadDelta extends Error {}
+
+const bad = (msg: string): never => {
+  throw new BadDelta(msg);
+};
+
+/** add adds two int64 values with int64 wrap-around. */
+export function add(a: Int, b: Int): Int {
+  if (typeof a === "number" && typeof b === "number") {
+    const s = a + b;
+    if (Number.isSafeInteger(s)) return s;
+  }
+  const s = BigInt.asIntN(64, BigInt(a) + BigInt(b));
+  return s >= -0x1fffffffffffffn && s <= 0x1fffffffffffffn ? Number(s) : s;
+}
+
+/** fit returns v as a value of a field of type t (the int 0 reads as ""
+ * for String fields, "" as 0 for the others), or throws BadDelta. */
+function fit(t: number, v: Value, id: number): Value {
+  if (t === 4) return typeof v === "string" ? v : v === 0 ? "" : bad("entity " + id + ": int for a string field");
+  return typeof v !== "string" ? v : v === "" ? 0 : bad("entity " + id + ": string for a numeric field");
+}
+
+function change(schemas: readonly Schema[], e: Entity, c: Change): Entity {
+  const fields = schemas[e.type].fields;
+  const bitsLen = c.hi !== 0 ? 64 - Math.clz32(c.hi) : 32 - Math.clz32(c.lo);
+  if (bitsLen > fields.length) bad("entity " + c.id + ": mask for " + fields.length + " fields");
+  if (popcount(c.lo) + popcount(c.hi) !== c.values.length) bad("entity " + c.id + ": values for mask");
+  const vals = e.values.slice();
+  let i = 0;
+  for (let f = 0; f < bitsLen; f++) {
+    if (((f < 32 ? c.lo >>> f : c.hi >>> (f - 32)) & 1) === 0) continue;
+    const t = fields[f].type, v = fit(t, c.values[i++], c.id);
+    vals[f] = t === 4 ? v : add(vals[f] as Int, v as Int);
+  }
+  return { id: e.id, type: e.type, values: vals };
+}
+
+/** find returns the index of entity id in entities (sorted by id), or -1. */
+export function find(entities: readonly Entity[], id: number): number {
+  let lo = 0, hi = entities.length - 1;
+  while (lo <= hi) {
+    const m = (lo + hi) >>> 1, x = entities[m].id;
+    if (x === id) return m;
+    if (x < id) lo = m + 1;
+    else hi = m - 1;
+  }
+  return -1;
+}
+
+/** apply returns the state that frame d turns base into (base is ignored
+ * for a snapshot), as world.Apply does: remove, change, add, then the
+ * private section. It throws BadDelta for a state that does not fit. */
+export function apply(schemas: readonly Schema[], base: State | undefined, d: StateFrame): State {
+  const out: Entity[] = [];
+  if (d.base !== 0) {
+    if (!base || base.tick !== d.base) return bad("baseline tick " + d.base + ", have " + base?.tick);
+    let ri = 0, ci = 0;
+    for (const e of base.entities) {
+      if (ri < d.removed.length && d.removed[ri] === e.id) {
+        ri++;
+        continue;
+      }
+      if (ci < d.changed.length && d.changed[ci].id === e.id) out.push(change(schemas, e, d.changed[ci++]));
+      else out.push(e);
+    }
+    if (ri < d.removed.length) bad("removed entity " + d.removed[ri] + " is not in the baseline");
+    if (ci < d.changed.length) bad("changed entity " + d.changed[ci].id + " is not in the baseline");
+  }
+  let sorted = true;
+  for (const a of d.added) {
+    const s = schemas[a.type];
+    if (!s) bad("entity " + a.id + ": unknown type " + a.type);
+    if (a.values.length !== s.fields.length) bad("entity " + a.id + ": " + a.values.length + " values for " + s.fields.length + " fields");
+    const values = a.values.map((v, i) => fit(s.fields[i].type, v, a.id));
+    if (out.length && out[out.length - 1].id >= a.id) sorted = false;
+    out.push({ id: a.id, type: a.type, values });
+  }
+  if (!sorted) out.sort((x, y) => x.id - y.id);
+  for (let i = 1; i < out.length; i++) if (out[i].id === out[i - 1].id) bad("entity " + out[i].id + " twice");
+  for (const c of d.private) {
+    const i = find(out, c.id);
+    if (i < 0) bad("private change of entity " + c.id + ", which the state does not have");
+    out[i] = change(schemas, out[i], c);
+  }
+  return { tick: d.tick, entities: out };
+}
+
+/** Mirror keeps the newest state and the recent states a diff may name as
+ * its baseline. */
+export class Mirror {
+  states = new Map<number, State>();
+  ticks: number[] = [];
+  current: State = { tick: 0, entities: [] };
+  constructor(
+    public schemas: Schema[] | null,
+    public limit: number,
+  ) {}
+  /** put applies a decoded state: it returns the new state, null for a
+   * state older than the newest (ignored), or throws: "lost" (a Lost
+   * error) when the diff's baseline is no longer kept, BadDelta when it
+   * does not fit. */
+  put(d: StateFrame): State | null {
+    if (!this.schemas) return bad("state before welcome");
+    if (d.tick <= this.current.tick && this.current.tick !== 0) return null;
+    let base: State | undefined;
+    if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost(d.base);
+    const next = apply(this.schemas, base, d);
+    this.states.set(next.tick, next);
+    this.ticks.push(next.tick);
+    while (this.ticks.length > this.limit) this.states.delete(this.ticks.shift()!);
+    return (this.current = next);
+  }
+  reset(schemas: Schema[] | null): void {
+    this.schemas = schemas;
+    this.states.clear();
+    this.ticks = [];
+    this.current = { tick: 0, entities: [] };
+  }
+}
+
+/** Lost is a diff whose baseline the mirror no longer keeps. */
+export class Lost extends Error {
+  constructor(readonly base: number) {
+    super("baseline tick " + base + " not kept");
+  }
+}
+
+/** fieldsChanged lists the fields whose values differ between two states
+ * of one entity. */
+export function fieldsChanged(a: Entity, b: Entity): number[] {
+  const out: number[] = [];
+  for (let f = 0; f < b.values.length; f++) if (a.values[f] !== b.values[f]) out.push(f);
+  return out;
+}

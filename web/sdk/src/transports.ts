@@ -1,0 +1,534 @@
+// The transports of transports/doc.go: one WebSocket, or an HTTP session
+// (long-polling, streaming or polling downlink, POSTed uplink) that can
+// move to a WebSocket without loss.
+
+import { Code, TickroomError } from "./protocol";
+
+/** Env is what the transports take from the platform; tests replace it. */
+export interface Env {
+  fetch: typeof fetch;
+  WebSocket: typeof WebSocket;
+  setTimeout: (f: () => void, ms: number) => unknown;
+  clearTimeout: (t: unknown) => void;
+  now: () => number;
+  random: () => number;
+}
+
+/** Conn is one connection: frames in through onFrame, out through send. */
+export interface Conn {
+  /** "websocket", "longpoll", "stream" or "poll". */
+  transport(): string;
+  /** send writes or queues one frame; false when the connection is gone or
+   * its queue is full. */
+  send(frame: Uint8Array): boolean;
+  /** close ends the connection politely (a close frame with code, or a
+   * DELETE after the queued frames are posted). */
+  close(code?: number, reason?: string): void;
+  onFrame: (frame: Uint8Array) => void;
+  /** onEnd is called once, when the connection ends by itself or by close. */
+  onEnd: (err: TickroomError) => void;
+}
+
+export interface ConnOptions {
+  env: Env;
+  handshakeTimeout: number;
+  idleTimeout: number;
+  readLimit: number;
+  sendQueue: number;
+  pollInterval: number;
+  protocols?: string[];
+  /** sendInterval is the room's send interval in ms, 0 outside a room. */
+  sendInterval: () => number;
+}
+
+const err = (code: number, msg: string, name?: string, status?: number) => new TickroomError(code, "tickroom: " + msg, name, status);
+const netErr = (msg: string) => err(0, msg, "network");
+
+/** sleep waits ms, or until signal aborts. */
+const sleep = (env: Env, ms: number, signal?: AbortSignal) =>
+  new Promise<void>((res) => {
+    const t = env.setTimeout(res, ms);
+    signal?.addEventListener("abort", () => (env.clearTimeout(t), res()));
+  });
+
+// ---- WebSocket ----
+
+/** WS is a connection over one WebSocket, dialled directly or opened as
+ * the probe of an upgrade: until live, binary messages are dropped. */
+export class WS implements Conn {
+  ws: WebSocket;
+  live: boolean;
+  onFrame: (f: Uint8Array) => void = () => {};
+  onEnd: (e: TickroomError) => void = () => {};
+  onProbe = () => {};
+  ended = false;
+  idle: unknown;
+  constructor(
+    readonly o: ConnOptions,
+    ws: WebSocket,
+    live: boolean,
+  ) {
+    this.ws = ws;
+    this.live = live;
+    ws.onmessage = (ev) => {
+      this.heard();
+      const d = ev.data;
+      if (typeof d === "string") {
+        if (d === "probe") this.onProbe();
+      } else if (this.live) {
+        const b = new Uint8Array(d as ArrayBuffer);
+        if (b.length > o.readLimit) this.close(Code.TooLarge, "frame too large");
+        else this.onFrame(b);
+      }
+    };
+    ws.onclose = (ev) => this.end(ev.code === 1006 || ev.code === 1005 || !ev.code ? netErr("websocket closed abnormally") : err(ev.code, "closed: " + (ev.reason || ev.code)));
+    ws.onerror = () => {};
+    this.heard();
+  }
+  /** heard pushes the idle deadline back: something arrived. */
+  heard(): void {
+    const env = this.o.env;
+    env.clearTimeout(this.idle);
+    this.idle = env.setTimeout(() => {
+      this.end(netErr("websocket: nothing heard for " + this.o.idleTimeout + " ms"));
+      this.ws.close();
+    }, this.o.idleTimeout);
+  }
+  transport() {
+    return "websocket";
+  }
+  send(f: Uint8Array): boolean {
+    if (this.ended || this.ws.readyState !== 1) return false;
+    this.ws.send(f);
+    return true;
+  }
+  text(s: string): void {
+    if (this.ws.readyState === 1) this.ws.send(s);
+  }
+  close(code = 1000, reason = ""): void {
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      this.ws.close();
+    }
+    this.end(code === 1000 ? err(0, "closed", "closed") : err(code, reason));
+  }
+  end(e: TickroomError): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.o.env.clearTimeout(this.idle);
+    this.onEnd(e);
+  }
+}
+
+/** openWS opens a WebSocket within the handshake timeout. */
+export function openWS(o: ConnOptions, url: string, live: boolean): Promise<WS> {
+  return new Promise((resolve, reject) => {
+    let ws: WebSocket;
+    try {
+      ws = new o.env.WebSocket(url, o.protocols);
+    } catch (e) {
+      return reject(netErr("websocket: " + (e as Error).message));
+    }
+    ws.binaryType = "arraybuffer";
+    const t = o.env.setTimeout(() => {
+      ws.onclose = null;
+      ws.close();
+      reject(netErr("websocket: no answer within " + o.handshakeTimeout + " ms"));
+    }, o.handshakeTimeout);
+    ws.onopen = () => {
+      o.env.clearTimeout(t);
+      resolve(new WS(o, ws, live));
+    };
+    ws.onclose = (ev) => {
+      o.env.clearTimeout(t);
+      reject(ev.code >= 4000 ? err(ev.code, "websocket refused: " + ev.reason) : netErr("websocket refused"));
+    };
+  });
+}
+
+// ---- HTTP ----
+
+/** Handshake is the server's answer to POST {base}. */
+export interface Handshake {
+  sid: string;
+  transports: string[];
+  upgrades: string[];
+  pingInterval: number;
+  pingTimeout: number;
+  pollTimeout: number;
+  streamMaxDuration: number;
+  maxPayload: number;
+  maxBody: number;
+}
+
+/** request makes one HTTP request within ms (0: no limit of its own), or
+ * until signal aborts; a non-2xx answer throws a TickroomError carrying
+ * the spec's error code. */
+async function request(env: Env, url: string, init: RequestInit, ms: number, signal?: AbortSignal): Promise<Response> {
+  const ctl = new AbortController();
+  const t = ms ? env.setTimeout(() => ctl.abort(), ms) : 0;
+  const abort = () => ctl.abort();
+  signal?.addEventListener("abort", abort);
+  try {
+    const resp = await env.fetch(url, { ...init, signal: ctl.signal, cache: "no-store" });
+    if (!resp.ok) {
+      let body: { code?: string; message?: string } = {};
+      try {
+        body = JSON.parse((await resp.text()).slice(0, 4096));
+      } catch {}
+      throw err(0, (init.method ?? "GET") + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status);
+    }
+    return resp;
+  } catch (e) {
+    throw e instanceof TickroomError ? e : netErr((init.method ?? "GET") + " failed: " + (e as Error).message);
+  } finally {
+    env.clearTimeout(t);
+    signal?.removeEventListener("abort", abort);
+  }
+}
+
+/** handshake opens an HTTP session whose downlink will be kind. */
+export async function handshake(o: ConnOptions, base: string, kind: string, ticket?: string): Promise<Handshake> {
+  const init: RequestInit = { method: "POST" };
+  if (ticket) (init.body = JSON.stringify({ ticket })), (init.headers = { "Content-Type": "application/json" });
+  const resp = await request(o.env, base + "?transport=" + kind, init, o.handshakeTimeout);
+  let h: Handshake;
+  try {
+    h = JSON.parse((await resp.text()).slice(0, 65536));
+  } catch {
+    throw netErr("handshake: bad reply");
+  }
+  if (!h || typeof h.sid !== "string" || !/^[0-9a-f]{32}$/.test(h.sid)) throw netErr("handshake: bad session id");
+  const ms = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
+  h.pingInterval = ms(h.pingInterval, 10000);
+  h.pingTimeout = ms(h.pingTimeout, 20000);
+  h.pollTimeout = ms(h.pollTimeout, 25000);
+  h.maxBody = ms(h.maxBody, 65536);
+  if (!Array.isArray(h.upgrades)) h.upgrades = [];
+  return h;
+}
+
+/** uvarint appends x as LEB128. */
+function uvarint(out: number[], x: number): void {
+  for (; x >= 0x80; x = Math.floor(x / 128)) out.push((x & 0x7f) | 0x80);
+  out.push(x);
+}
+
+/** RecordError is a downlink body that breaks the record format: reading
+ * it again cannot succeed. */
+export class RecordError extends TickroomError {}
+
+/** Records splits a downlink body into records (uvarint seq, uvarint
+ * length, bytes) as its bytes arrive, refusing frames over limit before
+ * reading them. */
+export class Records {
+  buf = new Uint8Array(0);
+  constructor(readonly limit: number) {}
+  /** push adds bytes and returns the complete records, seq 0 included. */
+  push(chunk: Uint8Array): [number, Uint8Array][] {
+    let b = chunk;
+    if (this.buf.length) (b = new Uint8Array(this.buf.length + chunk.length)), b.set(this.buf), b.set(chunk, this.buf.length);
+    const out: [number, Uint8Array][] = [];
+    let p = 0;
+    for (;;) {
+      const s = varint(b, p);
+      if (!s) break;
+      const n = varint(b, s[1]);
+      if (!n) break;
+      const seq = s[0], size = n[0];
+      if (seq === 0 ? size === 1 || size > 125 : size > this.limit) {
+        throw new RecordError(seq ? Code.TooLarge : Code.BadFrame, "tickroom: bad record: " + size + " bytes (seq " + seq + ")", seq ? "too_large" : "bad_frame");
+      }
+      if (n[1] + size > b.length) break;
+      out.push([seq, b.slice(n[1], n[1] + size)]);
+      p = n[1] + size;
+    }
+    this.buf = b.slice(p);
+    return out;
+  }
+}
+
+/** varint reads a uvarint at p: [value, next position], or undefined when
+ * b ends first. It throws RecordError past 64 bits, or past 2^53 (a seq
+ * no session reaches). */
+function varint(b: Uint8Array, p: number): [number, number] | undefined {
+  let x = 0;
+  for (let i = 0; i < 10; i++) {
+    if (p + i >= b.length) return;
+    const c = b[p + i];
+    x += (c & 0x7f) * 2 ** (7 * i);
+    if (c < 0x80) {
+      if ((i === 9 && c > 1) || x > Number.MAX_SAFE_INTEGER) break;
+      return [x, p + i + 1];
+    }
+  }
+  throw new RecordError(Code.BadFrame, "tickroom: bad record: varint overflows", "bad_frame");
+}
+
+/** retryable says whether a failed request may succeed if made again. */
+function retryable(e: unknown): boolean {
+  if (e instanceof RecordError) return false;
+  if (!(e instanceof TickroomError) || !e.status) return true;
+  const s = e.status;
+  return e.codeName !== "shutting_down" && (s === 409 || s === 408 || s === 429 || s >= 500);
+}
+
+/** closeOf turns a request refused because the server is shutting down
+ * into the close a client would have read during the drain: 1001. */
+const closeOf = (e: TickroomError) => (e.codeName === "shutting_down" ? err(Code.GoingAway, "server shutting down") : e);
+
+const BUFFERED = "buffered";
+
+/** HTTP is a connection over an HTTP session. */
+export class HTTP implements Conn {
+  onFrame: (f: Uint8Array) => void = () => {};
+  onEnd: (e: TickroomError) => void = () => {};
+  /** onFallback is called when a stream is found behind a buffering proxy
+   * and the session moves to long-polling for good. */
+  onFallback = () => {};
+  seq = 0; // highest record seq delivered: the ack
+  acked = 0; // the ack the last successful POST carried
+  streaming: boolean;
+  q: Uint8Array[] = [];
+  k = 0; // last uplink batch number
+  busy = false;
+  ackOnly = false;
+  waiters: (() => void)[] = []; // flush waiters, called when the queue empties
+  ended = false;
+  paused = false;
+  ctl?: AbortController; // the downlink request in flight
+  loop?: Promise<void>; // the downlink loop
+  quit = new AbortController(); // ends every request
+  pauser = new AbortController(); // wakes the downlink's sleeps for a pause
+  constructor(
+    readonly o: ConnOptions,
+    readonly base: string,
+    readonly h: Handshake,
+    readonly kind: string,
+  ) {
+    this.streaming = kind === "stream";
+  }
+  url(suffix = ""): string {
+    return this.base + "/" + this.h.sid + suffix;
+  }
+  transport(): string {
+    return this.kind === "stream" && !this.streaming ? "longpoll" : this.kind;
+  }
+  start(): void {
+    this.paused = false;
+    this.pauser = new AbortController();
+    this.loop = this.downlink();
+  }
+  /** downlink fetches until the session ends or the downlink is paused. */
+  async downlink(): Promise<void> {
+    const env = this.o.env;
+    let failures = 0, empties = 0;
+    while (!this.ended && !this.paused) {
+      const ctl = (this.ctl = new AbortController());
+      const start = env.now(), before = this.seq;
+      try {
+        const n = this.streaming ? await this.stream(ctl) : await this.poll(ctl);
+        failures = 0;
+        if (this.kind === "poll") {
+          // pollAim (client/pollaim.go): aim each poll just after the room's next send.
+          const send = this.o.sendInterval(), idle = this.o.pollInterval;
+          let d: number;
+          if (send <= 0) d = n > 0 ? 0 : idle;
+          else if (n > 0) (empties = 0), (d = Math.max(send - (env.now() - start) - 0.5, 0));
+          else d = Math.min(Math.max(send / 16, 1) * 2 ** Math.min(empties++, 10), idle);
+          if (d > 0) await sleep(env, d, this.pauser.signal);
+        }
+      } catch (e) {
+        if (this.ended || this.paused) return;
+        if (e === BUFFERED) {
+          this.streaming = false;
+          this.onFallback();
+          continue;
+        }
+        const te = e as TickroomError;
+        if (!retryable(te)) return this.end(closeOf(te), te instanceof RecordError);
+        if (this.seq > before) failures = 0;
+        if (++failures >= 6) return this.end(te, false);
+        await sleep(env, Math.min(25 << failures, 2000), this.pauser.signal);
+      }
+    }
+  }
+  /** poll makes one long-poll or poll and delivers its records. */
+  async poll(ctl: AbortController): Promise<number> {
+    const wait = this.kind === "poll";
+    const resp = await request(this.o.env, this.url("?ack=" + this.seq + (wait ? "&wait=0" : "")), {}, wait ? this.o.handshakeTimeout : this.h.pollTimeout + this.o.handshakeTimeout, ctl.signal);
+    let body: ArrayBuffer;
+    try {
+      body = await resp.arrayBuffer();
+    } catch (e) {
+      throw netErr("poll: body cut short");
+    }
+    const r = new Records(this.o.readLimit);
+    const n = this.deliver(r.push(new Uint8Array(body)));
+    if (r.buf.length) throw netErr("poll: body cut short");
+    return n;
+  }
+  /** stream reads one stream, delivering records as they arrive. A stream
+   * of which nothing (not even its opening keepalive) arrives within
+   * min(3 s, pingTimeout) is behind a buffering proxy: it throws BUFFERED. */
+  async stream(ctl: AbortController): Promise<number> {
+    const env = this.o.env, h = this.h;
+    let heard = false, why = "";
+    const idle = Math.max(h.pingTimeout, 2 * h.pingInterval);
+    let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
+    let n = 0;
+    try {
+      const resp = await request(env, this.url("/stream?ack=" + this.seq), {}, 0, ctl.signal);
+      const reader = resp.body!.getReader();
+      const r = new Records(this.o.readLimit);
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const recs = r.push(value);
+        if (recs.length) {
+          heard = true;
+          env.clearTimeout(dog);
+          dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), idle);
+          n += this.deliver(recs);
+        }
+      }
+      if (r.buf.length) throw netErr("stream: body cut short");
+      return n;
+    } catch (e) {
+      if (why === BUFFERED && !heard) throw BUFFERED;
+      if (why) throw netErr("stream: nothing heard for " + idle + " ms");
+      if (e instanceof TickroomError) throw e;
+      throw netErr("stream: " + (e as Error).message);
+    } finally {
+      env.clearTimeout(dog);
+    }
+  }
+  /** deliver hands on the frames not delivered before; a close record ends
+   * the session with its code. */
+  deliver(recs: [number, Uint8Array][]): number {
+    let n = 0;
+    for (const [seq, p] of recs) {
+      if (this.ended) break;
+      if (seq === 0) {
+        if (p.length >= 2) {
+          this.end(err((p[0] << 8) | p[1], "closed: " + new TextDecoder().decode(p.subarray(2))), false);
+          break;
+        }
+        continue; // keepalive
+      }
+      if (seq <= this.seq) continue;
+      this.seq = seq;
+      n++;
+      this.onFrame(p);
+      if (this.streaming && this.seq - this.acked >= 16) this.requestAck();
+    }
+    return n;
+  }
+  send(f: Uint8Array): boolean {
+    if (this.ended || this.q.length >= this.o.sendQueue) return false;
+    this.q.push(f);
+    this.post();
+    return true;
+  }
+  /** requestAck posts even with nothing queued, to carry the ack. */
+  requestAck(): void {
+    this.ackOnly = true;
+    this.post();
+  }
+  /** post sends the queued frames, one batch at a time. */
+  async post(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    while ((this.q.length || this.ackOnly) && !this.ended) {
+      // A batch of at most maxBody bytes, or the first frame alone.
+      const body: number[] = [];
+      let i = 0;
+      for (; i < this.q.length; i++) {
+        const f = this.q[i];
+        if (i > 0 && body.length + f.length + 5 > this.h.maxBody) break;
+        uvarint(body, f.length);
+        for (const c of f) body.push(c);
+      }
+      this.q.splice(0, i);
+      this.ackOnly = false;
+      const k = ++this.k;
+      let e: unknown;
+      for (let tries = 0; tries < 2; tries++) {
+        const ack = this.seq;
+        try {
+          const init: RequestInit = { method: "POST", body: new Uint8Array(body), headers: { "Content-Type": "application/octet-stream" } };
+          await request(this.o.env, this.url("?seq=" + k + "&ack=" + ack), init, this.o.handshakeTimeout, this.quit.signal);
+          this.acked = ack;
+          e = undefined;
+          break;
+        } catch (x) {
+          e = x;
+          if (!retryable(x) || this.quit.signal.aborted) break;
+        }
+      }
+      // A batch refused with a 4xx is dropped, not lost: the server says
+      // what it did about it on the downlink.
+      if (e && !this.quit.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
+        this.busy = false;
+        this.q = [];
+        this.abort(closeOf(e as TickroomError));
+        break;
+      }
+    }
+    this.busy = false;
+    if (!this.q.length) for (const w of this.waiters.splice(0)) w();
+  }
+  /** abort ends the session because the uplink failed, giving a downlink
+   * request in flight a second to bring the close record, which says why
+   * better. */
+  abort(e: TickroomError): void {
+    this.o.env.setTimeout(() => this.end(e, false), this.ctl && !this.paused ? 1000 : 0);
+  }
+  /** flush resolves when every queued frame has been posted (or the
+   * session ended). */
+  flush(): Promise<void> {
+    return this.q.length || this.busy ? new Promise((r) => this.waiters.push(r)) : Promise.resolve();
+  }
+  /** pause stops the downlink after its current request, for an upgrade: a
+   * stream is cut at once, a long-poll gets grace ms to return (the server
+   * completes it when the probe arrives). It resolves to the highest seq
+   * delivered, or -1 if the session ended meanwhile. */
+  async pause(grace: number): Promise<number> {
+    this.paused = true;
+    const ctl = this.ctl;
+    if (this.streaming) ctl?.abort();
+    const t = this.o.env.setTimeout(() => ctl?.abort(), grace);
+    this.pauser.abort();
+    await this.loop;
+    this.o.env.clearTimeout(t);
+    return this.ended ? -1 : this.seq;
+  }
+  /** resume restarts a paused downlink: the upgrade did not happen. */
+  resume(): void {
+    if (this.paused && !this.ended) this.start();
+  }
+  /** retire ends a session whose downlink moved to a WebSocket, once its
+   * queued frames are posted: no DELETE, the session lives on as the
+   * WebSocket. */
+  async retire(): Promise<void> {
+    await this.flush();
+    this.ended = true;
+    this.quit.abort();
+  }
+  close(): void {
+    if (this.ended) return;
+    this.flush().then(() => this.end(err(0, "closed", "closed"), true));
+    this.o.env.setTimeout(() => this.end(err(0, "closed", "closed"), true), this.o.handshakeTimeout);
+  }
+  /** end ends the session once; polite says goodbye with a DELETE. */
+  end(e: TickroomError, polite: boolean): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.quit.abort();
+    this.pauser.abort();
+    this.ctl?.abort();
+    if (polite) this.o.env.fetch(this.url(), { method: "DELETE", keepalive: true }).catch(() => {});
+    this.onEnd(e);
+  }
+}

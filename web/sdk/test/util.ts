@@ -1,0 +1,15 @@
+// Test helpers: a seeded random source.
+
+/** rng returns a deterministic random source in [0, 1) (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const unhex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
