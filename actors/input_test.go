@@ -196,7 +196,7 @@ func TestSeatAfterLeaveTakesNothing(t *testing.T) {
 
 // A player's first snapshot goes out in the same send as its welcome: the
 // room welcomes the seat when it runs Game.Join, so the send of that tick
-// already reaches it.
+// already reaches it, followed by the event the arena sent in Join.
 func TestWelcomeAndFirstSnapshotInOneTick(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newTestHub(t, Options{})
@@ -208,14 +208,17 @@ func TestWelcomeAndFirstSnapshotInOneTick(t *testing.T) {
 		b.join("r")
 		tickUntil(func() bool { return b.welcome() != nil }, nil)
 		msgs := b.link.messages(t)
-		if len(msgs) != 2 {
-			t.Fatalf("after the tick that seated it the client got %d frames %v, want the welcome and a snapshot", len(msgs), msgs)
+		if len(msgs) != 3 {
+			t.Fatalf("after the tick that seated it the client got %d frames %v, want the welcome, a snapshot and the rules", len(msgs), msgs)
 		}
 		if _, ok := msgs[0].(*netcode.Welcome); !ok {
 			t.Errorf("first frame %#v, want the welcome", msgs[0])
 		}
 		if s, ok := msgs[1].(*netcode.State); !ok || !s.Delta.Full() {
 			t.Errorf("second frame %#v, want a full snapshot", msgs[1])
+		}
+		if e, ok := msgs[2].(*netcode.Event); !ok || e.Type != "rules" {
+			t.Errorf("third frame %#v, want the rules event", msgs[2])
 		}
 		closeAll(a, b)
 	})

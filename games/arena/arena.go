@@ -81,7 +81,14 @@ func (s Settings) Validate() error {
 
 // Game is the arena: axes 0 and 1 of a player's input are its direction, up
 // to Settings.Speed at full deflection.
+//
+// It sends each player one event when it joins, and everyone one when a
+// reload changes the settings, so that a client can predict its own
+// movement exactly:
+//
+//	rules  {"size": float, "speed": float, "reach": float}
 type Game struct {
+	room      world.Room // nil when run without a room (tests, benchmarks)
 	settings  Settings
 	players   []*player // sorted by id, so Step is deterministic
 	pickups   []pickup  // in spawn order
@@ -106,8 +113,25 @@ func New() *Game { return NewWithSettings(DefaultSettings()) }
 func NewWithSettings(s Settings) *Game { return &Game{settings: s} }
 
 // ReloadSettings takes new settings while the game runs: speed at once,
-// pickups from the next one spawned.
-func (g *Game) ReloadSettings(s Settings) { g.settings = s }
+// pickups from the next one spawned. Players hear the new rules.
+func (g *Game) ReloadSettings(s Settings) {
+	g.settings = s
+	if g.room != nil {
+		_ = g.room.Broadcast("rules", g.rules())
+	}
+}
+
+// Attach implements world.RoomHook.
+func (g *Game) Attach(r world.Room) { g.room = r }
+
+// Rules are what a client needs to move its player as the room will.
+type Rules struct {
+	Size  float64 `msgpack:"size"`  // the side of the field
+	Speed float64 `msgpack:"speed"` // units per second at full deflection
+	Reach float64 `msgpack:"reach"` // a pickup this close is collected
+}
+
+func (g *Game) rules() Rules { return Rules{Size: Size, Speed: g.settings.Speed, Reach: reach} }
 
 // Schemas implements world.Game.
 func (g *Game) Schemas() []world.Schema { return schemas }
@@ -126,6 +150,9 @@ func (g *Game) Join(w *world.World, p world.PlayerID, name string) (world.Entity
 	e.SetFloat(FieldY, w.Rand().Float64()*Size)
 	e.SetString(FieldName, name)
 	g.players = slices.Insert(g.players, i, &player{id: p, e: e})
+	if g.room != nil {
+		_ = g.room.Send(p, "rules", g.rules())
+	}
 	return e.ID(), nil
 }
 
@@ -205,4 +232,7 @@ func (g *Game) find(p world.PlayerID) int {
 
 func byID(x *player, p world.PlayerID) int { return cmp.Compare(x.id, p) }
 
-var _ world.Game = (*Game)(nil)
+var (
+	_ world.Game     = (*Game)(nil)
+	_ world.RoomHook = (*Game)(nil)
+)

@@ -19,6 +19,7 @@
 //
 // Events (room to clients):
 //
+//	rules        {"size": n, "speed": n, "reach": n}   to a player as it joins; to all after a reload
 //	round_start  {"it": player, "seconds": n}
 //	tagged       {"by": player, "it": player}
 //	round_over   {"winner": player, "scores": [{"player": p, "points": n}, …]}

@@ -102,8 +102,20 @@ func NewWithSettings(s Settings) *Game {
 }
 
 // ReloadSettings takes reloaded settings; a round under way keeps its
-// length.
-func (g *Game) ReloadSettings(s Settings) { g.settings = s }
+// length. Players hear the new rules.
+func (g *Game) ReloadSettings(s Settings) {
+	g.settings = s
+	_ = g.room.Broadcast("rules", g.rules())
+}
+
+// Rules are what a client needs to move its player as the room will.
+type Rules struct {
+	Size  float64 `msgpack:"size"`  // the side of the field
+	Speed float64 `msgpack:"speed"` // units per second at full stick
+	Reach float64 `msgpack:"reach"` // "it" tags a player this close
+}
+
+func (g *Game) rules() Rules { return Rules{Size: Field, Speed: g.settings.Speed, Reach: g.settings.Reach} }
 
 // Attach implements world.RoomHook.
 func (g *Game) Attach(r world.Room) { g.room = r }
@@ -131,6 +143,7 @@ func (g *Game) Join(w *world.World, p world.PlayerID, name string) (world.Entity
 	e.SetString(FieldName, name)
 	g.players[p] = &player{e: e}
 	g.order = append(g.order, p)
+	_ = g.room.Send(p, "rules", g.rules())
 	return e.ID(), nil
 }
 

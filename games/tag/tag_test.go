@@ -129,13 +129,19 @@ func TestRound(t *testing.T) {
 	for _, e := range events {
 		kinds[strings.Fields(e)[1]]++
 	}
-	if kinds["chat"] != 2 || kinds["wave"] != 1 || kinds["round_start"] != 1 || kinds["round_over"] != 1 {
-		t.Errorf("events %v: want 2 chats, a wave, one round start and one round over", kinds)
+	if kinds["rules"] != 2 || kinds["chat"] != 2 || kinds["wave"] != 1 || kinds["round_start"] != 1 || kinds["round_over"] != 1 {
+		t.Errorf("events %v: want the rules for each player, 2 chats, a wave, one round start and one round over", kinds)
 	}
 	if kinds["tagged"] < 2 {
 		t.Errorf("%d tags in a 10 s chase: want at least two", kinds["tagged"])
 	}
-	if long := events[2]; !strings.Contains(long, strings.Repeat("x", tag.MaxChat)) || strings.Contains(long, strings.Repeat("x", tag.MaxChat+1)) {
+	var long string
+	for _, e := range events {
+		if strings.Contains(e, " chat ") && strings.Contains(e, "xxx") {
+			long = e
+		}
+	}
+	if !strings.Contains(long, strings.Repeat("x", tag.MaxChat)) || strings.Contains(long, strings.Repeat("x", tag.MaxChat+1)) {
 		t.Errorf("a long chat went out as %q: want it cut to %d bytes", long, tag.MaxChat)
 	}
 	// Tags alternate, and never within the immunity after the last one.
