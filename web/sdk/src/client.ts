@@ -344,7 +344,7 @@ export class Client {
     try {
       const url = new URL(this.wsURL);
       url.searchParams.set("sid", h.h.sid);
-      ws = await openWS(this.co, url.href, false);
+      ws = await openWS({ ...this.co, protocols: undefined }, url.href, false); // a probe carries no ticket
       const w = ws;
       await new Promise<void>((res, rej) => {
         const t = this.env.setTimeout(rej, this.co.handshakeTimeout);

@@ -177,7 +177,8 @@ export class InputSender {
       // Paced on the clock, not on the timer: a late timer does not slow
       // the inputs down, and a long stall does not make a burst.
       const now = env.now();
-      this.next = Math.max(this.next + this.interval(), now);
+      this.next += this.interval();
+      if (this.next <= now) this.next = now + this.interval();
       this.t = env.setTimeout(tick, this.next - now);
     };
     tick();

@@ -162,10 +162,10 @@ export interface Handshake {
   maxBody: number;
 }
 
-/** request makes one HTTP request within ms (0: no limit of its own), or
- * until signal aborts; a non-2xx answer throws a TickroomError carrying
- * the spec's error code. */
-async function request(env: Env, url: string, init: RequestInit, ms: number, signal?: AbortSignal): Promise<Response> {
+/** request makes one HTTP request and reads its answer with read, within
+ * ms (0: no limit of its own) or until signal aborts; a non-2xx answer
+ * throws a TickroomError carrying the spec's error code. */
+async function request<T = Response>(env: Env, url: string, init: RequestInit, ms: number, signal?: AbortSignal, read?: (r: Response) => Promise<T>): Promise<T> {
   const ctl = new AbortController();
   const t = ms ? env.setTimeout(() => ctl.abort(), ms) : 0;
   const abort = () => ctl.abort();
@@ -179,7 +179,7 @@ async function request(env: Env, url: string, init: RequestInit, ms: number, sig
       } catch {}
       throw err(0, (init.method ?? "GET") + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status);
     }
-    return resp;
+    return read ? await read(resp) : (resp as T);
   } catch (e) {
     throw e instanceof TickroomError ? e : netErr((init.method ?? "GET") + " failed: " + (e as Error).message);
   } finally {
@@ -192,10 +192,10 @@ async function request(env: Env, url: string, init: RequestInit, ms: number, sig
 export async function handshake(o: ConnOptions, base: string, kind: string, ticket?: string): Promise<Handshake> {
   const init: RequestInit = { method: "POST" };
   if (ticket) (init.body = JSON.stringify({ ticket })), (init.headers = { "Content-Type": "application/json" });
-  const resp = await request(o.env, base + "?transport=" + kind, init, o.handshakeTimeout);
+  const text = await request(o.env, base + "?transport=" + kind, init, o.handshakeTimeout, undefined, (r) => r.text());
   let h: Handshake;
   try {
-    h = JSON.parse((await resp.text()).slice(0, 65536));
+    h = JSON.parse(text.slice(0, 65536));
   } catch {
     throw netErr("handshake: bad reply");
   }
@@ -357,13 +357,7 @@ export class HTTP implements Conn {
   /** poll makes one long-poll or poll and delivers its records. */
   async poll(ctl: AbortController): Promise<number> {
     const wait = this.kind === "poll";
-    const resp = await request(this.o.env, this.url("?ack=" + this.seq + (wait ? "&wait=0" : "")), {}, wait ? this.o.handshakeTimeout : this.h.pollTimeout + this.o.handshakeTimeout, ctl.signal);
-    let body: ArrayBuffer;
-    try {
-      body = await resp.arrayBuffer();
-    } catch (e) {
-      throw netErr("poll: body cut short");
-    }
+    const body = await request(this.o.env, this.url("?ack=" + this.seq + (wait ? "&wait=0" : "")), {}, wait ? this.o.handshakeTimeout : this.h.pollTimeout + this.o.handshakeTimeout, ctl.signal, (r) => r.arrayBuffer());
     const r = new Records(this.o.readLimit);
     const n = this.deliver(r.push(new Uint8Array(body)));
     if (r.buf.length) throw netErr("poll: body cut short");
@@ -379,22 +373,23 @@ export class HTTP implements Conn {
     let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
     let n = 0;
     try {
-      const resp = await request(env, this.url("/stream?ack=" + this.seq), {}, 0, ctl.signal);
-      const reader = resp.body!.getReader();
-      const r = new Records(this.o.readLimit);
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const recs = r.push(value);
-        if (recs.length) {
-          heard = true;
-          env.clearTimeout(dog);
-          dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), idle);
-          n += this.deliver(recs);
+      return await request(env, this.url("/stream?ack=" + this.seq), {}, 0, ctl.signal, async (resp) => {
+        const reader = resp.body!.getReader();
+        const r = new Records(this.o.readLimit);
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          const recs = r.push(value);
+          if (recs.length) {
+            heard = true;
+            env.clearTimeout(dog);
+            dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), idle);
+            n += this.deliver(recs);
+          }
         }
-      }
-      if (r.buf.length) throw netErr("stream: body cut short");
-      return n;
+        if (r.buf.length) throw netErr("stream: body cut short");
+        return n;
+      });
     } catch (e) {
       if (why === BUFFERED && !heard) throw BUFFERED;
       if (why) throw netErr("stream: nothing heard for " + idle + " ms");
