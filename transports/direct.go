@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/lxzan/gws"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // A frame sent to a link whose writer goroutine is idle is written at once
@@ -107,9 +108,19 @@ func (g *writeGate) CloseWrite() error {
 }
 
 // upgrade hijacks the request's connection, puts a writeGate in front of it
-// and completes the WebSocket handshake, as gws's own Upgrade would. On
+// and completes the WebSocket handshake, as gws's own Upgrade would. With
+// ours set (the client offered our subprotocol) the answer names it. On
 // failure the client has been answered and the connection closed.
-func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*gws.Conn, *writeGate, error) {
+func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, ours bool) (*gws.Conn, *writeGate, error) {
+	up := s.upgrader
+	if ours {
+		// gws reads only the first Sec-WebSocket-Protocol line; a client
+		// may spread its list over several, and the ticket has no business
+		// in gws's hands anyway.
+		up = s.protoUpgrader
+		r = r.Clone(r.Context())
+		r.Header.Set("Sec-WebSocket-Protocol", httpwire.Subprotocol)
+	}
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		http.Error(w, "transports: connection cannot be upgraded", http.StatusInternalServerError)
@@ -122,7 +133,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request) (*gws.Conn, *wr
 	// A client may not send frames before our answer (RFC 6455 4.1), so
 	// nothing net/http has buffered is kept; gws's Upgrade does the same.
 	g := newWriteGate(nc, !s.options().noDirectWrites)
-	conn, err := s.upgrader.UpgradeFromConn(g, bufio.NewReaderSize(g, readBufferSize), r)
+	conn, err := up.UpgradeFromConn(g, bufio.NewReaderSize(g, readBufferSize), r)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -36,6 +36,12 @@
 // WebSocket does not show the answer to the page; it just fails to open,
 // which the page should treat alike.)
 //
+// A handshake may carry a ticket (see "Tickets"). A client that offers the
+// subprotocol "tickroom" (a browser, which puts its ticket there) gets
+// Sec-WebSocket-Protocol: tickroom in the answer; other subprotocols are
+// not taken, and a client that offers only those gets an answer that names
+// none.
+//
 // One exception keeps the common case cheap: a frame sent while the writer is
 // idle, with nothing queued or owed, is written by the caller of Send itself
 // with one non-blocking writev (Stats.DirectWrites), which spares a goroutine
@@ -110,6 +116,49 @@
 // WriteTimeout) for the client's close frame before dropping the TCP connection, so
 // the client reads every frame and the code.
 //
+// # Tickets
+//
+// A client may prove who it is with a ticket: a credential its game's
+// backend issued (a signed JWT, usually), which the server verifies. It
+// travels in the handshake of a connection and never in a URL, which
+// proxies and servers write to their logs: a ticket in a query parameter
+// is not read (with tickets required, such a connection is refused like
+// one without). Where it goes:
+//
+//	WebSocket, native clients   Authorization: Bearer <ticket>
+//	WebSocket, browsers         Sec-WebSocket-Protocol: tickroom, tickroom-ticket.<ticket>
+//	                            (new WebSocket(url, ["tickroom", "tickroom-ticket." + ticket]));
+//	                            the answer names tickroom
+//	HTTP handshake              Authorization: Bearer <ticket>, or the body
+//	                            {"ticket":"<ticket>"} with Content-Type application/json
+//
+// A browser cannot set headers on a WebSocket, so its ticket rides in the
+// subprotocol list, whose entries are tokens (RFC 9110): a JWT (base64url
+// and dots) is one. The probe of an upgrade carries none, and one there is
+// ignored: its session was accepted with the ticket of its handshake. An
+// empty ticket ({"ticket":""}) is no ticket. The Bearer scheme is matched
+// case-insensitively; an Authorization header of another scheme (a proxy's
+// Basic credentials) is not a ticket and is ignored.
+//
+// A ticket is 1 to 8192 (httpwire.MaxTicketLen) visible ASCII characters.
+// The transport refuses, before any upgrade or session and with an HTTP
+// error (see "HTTP errors"), a ticket it cannot read:
+//
+//	431 ticket_too_large   a ticket over 8192 bytes, or a handshake body over
+//	                       httpwire.MaxHandshakeBody
+//	400 bad_ticket         an empty Bearer value, characters other than
+//	                       visible ASCII, two tickets in one handshake (two
+//	                       headers, two subprotocol entries, or a header and
+//	                       an entry or a body), a ticket entry without
+//	                       "tickroom" offered next to it, or a body that is
+//	                       not exactly {"ticket":"<ticket>"}
+//	415 bad_content_type   a non-empty handshake body that is not
+//	                       application/json
+//
+// What a ticket is worth is the Handler's to judge: Handler.Accept reads it
+// with Credential(r). A Handler that refuses it closes the link with a code
+// of its own, on every transport alike (Tickroom: 4023 unauthorized).
+//
 // # HTTP transports
 //
 // This section and the ones after it are the wire reference for browser and Go
@@ -130,7 +179,9 @@
 //
 // # Handshake
 //
-// POST {base} with an empty body. The optional transport parameter names the
+// POST {base} with an empty body, or with a ticket (see "Tickets"): in the
+// Authorization header, or as the JSON body {"ticket":"<ticket>"} with
+// Content-Type application/json. The optional transport parameter names the
 // downlink the client intends to use and is what Link.Transport reports until
 // the first downlink request; naming a disabled one gets 404 transport_disabled,
 // an unknown one 400 bad_request. Handler.Accept runs before the answer (if it
@@ -325,7 +376,8 @@
 // Access-Control-Allow-Origin with its origin, Vary: Origin and
 // Access-Control-Expose-Headers: Content-Type. OPTIONS on any path under the
 // base is a preflight: 204 with Access-Control-Allow-Methods "GET, POST,
-// DELETE, OPTIONS", Access-Control-Allow-Headers Content-Type and
+// DELETE, OPTIONS", Access-Control-Allow-Headers "Content-Type,
+// Authorization" (a handshake may carry its ticket in Authorization) and
 // Access-Control-Max-Age 600.
 //
 // # HTTP errors
@@ -340,6 +392,7 @@
 //	400 bad_request        missing or invalid query parameter
 //	400 bad_ack            ack beyond the highest seq sent
 //	400 truncated_frame    uplink body with a bad length or a record cut short
+//	400 bad_ticket         a handshake's ticket cannot be read (see "Tickets")
 //	400 bad_upgrade        request on Options.Path that is not a WebSocket
 //	                       handshake, as when a proxy dropped its Upgrade
 //	                       and Connection headers (see "Connections")
@@ -351,7 +404,9 @@
 //	410 upgraded           downlink request after the move to WebSocket
 //	413 too_large          uplink body over MaxBody
 //	413 frame_too_large    one uplink frame over ReadLimit
-//	415 bad_content_type   uplink not application/octet-stream
+//	415 bad_content_type   uplink not application/octet-stream, or a
+//	                       non-empty handshake body not application/json
+//	431 ticket_too_large   a handshake's ticket over 8192 bytes
 //	503 too_many_sessions  MaxSessions sessions alive
 //	503 shutting_down      the server is closing (requests of existing
 //	                       sessions still get in during CloseDrain)

@@ -14,7 +14,9 @@ type Handler interface {
 	// the error's code if it is a *CloseError, else with CloseInternal. r is
 	// valid only during the call: net/http ends its Context when Accept returns.
 	// While Accept runs nothing is read from the client, and Server.Close waits
-	// for it, so it should not block.
+	// for it, so it should not block, or only for a bounded time (to check a
+	// ticket). Credential(r) is the ticket of the handshake, "" for none
+	// (see doc.go, "Tickets").
 	Accept(l Link, r *http.Request) (Receiver, error)
 }
 

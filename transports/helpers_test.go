@@ -140,6 +140,8 @@ type testClient struct {
 
 type dialOptions struct {
 	origin   string
+	header   http.Header // more handshake headers (a ticket, subprotocols)
+	url      string      // to dial instead of the server's URL
 	headOnly int
 	noPong   bool
 	noRead   bool // do not start the reader
@@ -172,11 +174,18 @@ func dialErr(s *Server, o dialOptions) (*testClient, *http.Response, error) {
 	if o.opcodes {
 		c.ops = make(chan gws.Opcode, cap(c.msgs))
 	}
-	h := http.Header{}
+	h := o.header.Clone()
+	if h == nil {
+		h = http.Header{}
+	}
 	if o.origin != "" {
 		h.Set("Origin", o.origin)
 	}
-	conn, resp, err := gws.NewClient(c, &gws.ClientOption{Addr: s.URL(), RequestHeader: h})
+	addr := s.URL()
+	if o.url != "" {
+		addr = o.url
+	}
+	conn, resp, err := gws.NewClient(c, &gws.ClientOption{Addr: addr, RequestHeader: h})
 	if err != nil {
 		return nil, resp, err
 	}

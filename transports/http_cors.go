@@ -15,7 +15,7 @@ import "net/http"
 // would otherwise pay an extra round trip for each POST.
 const (
 	corsAllowMethods = "GET, POST, DELETE, OPTIONS"
-	corsAllowHeaders = "Content-Type"
+	corsAllowHeaders = "Content-Type, Authorization" // Authorization: a handshake's ticket
 	corsMaxAge       = "600"
 )
 

@@ -53,7 +53,7 @@ func TestCORS(t *testing.T) {
 		for k, v := range map[string]string{
 			"Access-Control-Allow-Origin":  good,
 			"Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-			"Access-Control-Allow-Headers": "Content-Type",
+			"Access-Control-Allow-Headers": "Content-Type, Authorization",
 			"Access-Control-Max-Age":       "600",
 		} {
 			if !hasHeader(a.header, k, v) {

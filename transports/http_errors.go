@@ -29,6 +29,8 @@ const (
 	errBadContentType
 	errTooManySessions
 	errShuttingDown
+	errBadTicket
+	errTicketTooLarge
 	numHTTPErrs
 )
 
@@ -51,6 +53,8 @@ var httpErrTable = [numHTTPErrs]struct {
 	errBadContentType:    {http.StatusUnsupportedMediaType, "bad_content_type"},
 	errTooManySessions:   {http.StatusServiceUnavailable, "too_many_sessions"},
 	errShuttingDown:      {http.StatusServiceUnavailable, httpwire.CodeShuttingDown},
+	errBadTicket:         {http.StatusBadRequest, "bad_ticket"},
+	errTicketTooLarge:    {http.StatusRequestHeaderFieldsTooLarge, "ticket_too_large"},
 }
 
 func (e httpErr) status() int  { return httpErrTable[e].status }

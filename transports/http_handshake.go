@@ -17,6 +17,11 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 		s.fail(w, e, "transport must be longpoll, stream or poll, and enabled")
 		return
 	}
+	ticket, err := handshakeTicket(r)
+	if err != nil {
+		s.refuseTicket(w, r, err, o)
+		return
+	}
 	if e, ok := s.reserveSession(o); !ok {
 		s.fail(w, e, "no room for another session")
 		return
@@ -30,7 +35,7 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 	// On a refusal the client still gets its sid: its first poll carries
 	// whatever Accept sent and the close record, as a WebSocket client would
 	// read them before the close frame.
-	ss.recv = s.accept(ss, r, o)
+	ss.recv = s.accept(ss, withCredential(r, ticket), o)
 	if !s.publishSession(ss) {
 		ss.mu.Lock()
 		end := ss.endLocked(&CloseError{Code: CloseGoingAway, Reason: "server going away"})

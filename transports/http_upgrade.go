@@ -50,7 +50,9 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, o *Options
 		s.fail(w, e, msg)
 		return
 	}
-	conn, gate, err := s.upgrade(w, r)
+	// The session was accepted with its handshake's ticket; a probe's is
+	// ignored, but a browser's offer of our subprotocol is answered.
+	conn, gate, err := s.upgrade(w, r, offersOurs(r.Header))
 	if err != nil {
 		ss.releaseProbe()
 		o.Logger.Debug("transports: upgrade failed", "session", ss.short(), "remote", r.RemoteAddr, "err", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lxzan/gws"
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // readBufferSize is gws's read buffer per connection. upgrade makes the
@@ -31,8 +32,11 @@ type Server struct {
 	path      string
 	httpPath  string
 	readLimit int
-	upgrader  *gws.Upgrader
-	mux       *http.ServeMux
+	upgrader  *gws.Upgrader // for clients that offer no subprotocol of ours
+	// protoUpgrader answers Sec-WebSocket-Protocol: tickroom, for clients
+	// that offer it (see doc.go, "Tickets").
+	protoUpgrader *gws.Upgrader
+	mux           *http.ServeMux
 
 	opts   atomic.Pointer[Options]
 	stats  counters
@@ -70,13 +74,21 @@ func NewServer(opts Options, h Handler) *Server {
 		closed:    make(chan struct{}),
 	}
 	s.opts.Store(&o)
-	s.upgrader = gws.NewUpgrader(&events{srv: s}, &gws.ServerOption{
-		ParallelEnabled:    false, // frames of one link reach its Receiver in order
-		ReadMaxPayloadSize: 4 * o.ReadLimit,
-		PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
-		ReadBufferSize:     readBufferSize,
-		NewSession:         func() gws.SessionStorage { return &linkSession{} },
-	})
+	option := func(protocols ...string) *gws.ServerOption {
+		return &gws.ServerOption{
+			ParallelEnabled:    false, // frames of one link reach its Receiver in order
+			ReadMaxPayloadSize: 4 * o.ReadLimit,
+			PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
+			ReadBufferSize:     readBufferSize,
+			NewSession:         func() gws.SessionStorage { return &linkSession{} },
+			SubProtocols:       protocols,
+		}
+	}
+	// gws refuses a handshake that offers none of its SubProtocols, so the
+	// clients that offer ours (browsers) get an upgrader that names it, and
+	// the rest one that names none.
+	s.upgrader = gws.NewUpgrader(&events{srv: s}, option())
+	s.protoUpgrader = gws.NewUpgrader(&events{srv: s}, option(httpwire.Subprotocol))
 	s.mux.HandleFunc(o.Path, s.serveWebSocket)
 	s.mux.HandleFunc(o.HTTPPath, s.serveHTTP)
 	s.mux.HandleFunc(o.HTTPPath+"/", s.serveHTTP)

@@ -133,7 +133,12 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if !s.checkWebSocketRequest(w, r) {
 		return
 	}
-	conn, gate, err := s.upgrade(w, r)
+	ticket, ours, err := webSocketTicket(r)
+	if err != nil {
+		s.refuseTicket(w, r, err, o)
+		return
+	}
+	conn, gate, err := s.upgrade(w, r, ours)
 	if err != nil {
 		// gws has answered, if the connection still took writes, and
 		// closed it.
@@ -146,7 +151,7 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	s.track(l)
 	go s.runWriter(l)
 
-	l.recv = s.accept(l, r, o)
+	l.recv = s.accept(l, withCredential(r, ticket), o)
 	go s.runReader(l)
 }
 
