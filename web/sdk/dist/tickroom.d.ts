@@ -502,7 +502,8 @@ declare function encodeValue(x: unknown): Uint8Array;
 
 // protocol.ts
 export declare const ProtocolVersion = 2;
-/** Codes of error frames and closes (netcode/doc.go, "Codes"). */
+/** Codes of error frames and closes (netcode/doc.go, "Codes"): Code.RoomFull
+ * is 4004, and so on. */
 export declare const Code: {
     readonly GoingAway: 1001;
     readonly BadFrame: 4000;
@@ -558,27 +559,27 @@ export declare const FieldType: {
     readonly String: 4;
 };
 /** Limits of netcode/doc.go, in bytes or counts. */
-export declare const Limits: {
-    readonly room: 64;
-    readonly mode: 32;
-    readonly name: 32;
-    readonly session: 64;
-    readonly error: 256;
-    readonly schemaName: 32;
-    readonly value: 1024;
-    readonly type: 32;
-    readonly roomID: 32;
-    readonly token: 64;
-    readonly metaKey: 32;
-    readonly metaValue: 64;
-    readonly payload: 1024;
-    readonly event: 16384;
-    readonly metadata: 1024;
-    readonly schemas: 256;
-    readonly fields: 64;
-    readonly listLimit: 100;
-    readonly filterKeys: 8;
-};
+declare const enum Limits {
+    room = 64,
+    mode = 32,
+    name = 32,
+    session = 64,
+    error = 256,
+    schemaName = 32,
+    value = 1024,
+    type = 32,
+    roomID = 32,
+    token = 64,
+    metaKey = 32,
+    metaValue = 64,
+    payload = 1024,
+    event = 16384,
+    metadata = 1024,
+    schemas = 256,
+    fields = 64,
+    listLimit = 100,
+    filterKeys = 8
+}
 /** Field is one typed field of an entity type. */
 export interface Field {
     name: string;

@@ -237,7 +237,7 @@ export class Client {
       ...options.env,
     };
     const wsPath = path(options.wsPath, "/ws"), httpPath = path(options.httpPath, "/rt");
-    const u = new URL(url ?? g.location?.href ?? "", g.location?.href);
+    const u = new URL(url ?? g.location?.origin ?? "", g.location?.href);
     const ws = new URL(u.href), h = new URL(u.href);
     h.search = h.hash = ws.hash = "";
     const p = u.pathname.replace(/\/$/, "");

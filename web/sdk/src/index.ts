@@ -7,7 +7,7 @@ export type { InputSenderOptions, InterpolatorOptions, Sampled } from "./helpers
 export type { Entity, State } from "./mirror";
 export { Payload } from "./msgpack";
 export type { Int } from "./msgpack";
-export { Code, FieldType, JoinHow, Limits, ProtocolVersion, TickroomError, codeName } from "./protocol";
+export { Code, FieldType, JoinHow, ProtocolVersion, TickroomError, codeName } from "./protocol";
 export type { Field, GameEvent, RoomInfo, Schema, Value, Welcome } from "./protocol";
 export type { Env } from "./transports";
 export { View } from "./view";

@@ -40,15 +40,15 @@ export function add(a: Int, b: Int): Int {
 /** fit returns v as a value of a field of type t (the int 0 reads as ""
  * for String fields, "" as 0 for the others), or throws BadDelta. */
 function fit(t: number, v: Value, id: number): Value {
-  if (t === 4) return typeof v === "string" ? v : v === 0 ? "" : bad("entity " + id + ": int for a string field");
-  return typeof v !== "string" ? v : v === "" ? 0 : bad("entity " + id + ": string for a numeric field");
+  if (t === 4) return typeof v === "string" ? v : v === 0 ? "" : bad("int for string " + id);
+  return typeof v !== "string" ? v : v === "" ? 0 : bad("string for int " + id);
 }
 
 function change(schemas: readonly Schema[], e: Entity, c: Change): Entity {
   const fields = schemas[e.type].fields;
   const bitsLen = c.hi !== 0 ? 64 - Math.clz32(c.hi) : 32 - Math.clz32(c.lo);
-  if (bitsLen > fields.length) bad("entity " + c.id + ": mask for " + fields.length + " fields");
-  if (popcount(c.lo) + popcount(c.hi) !== c.values.length) bad("entity " + c.id + ": values for mask");
+  if (bitsLen > fields.length) bad("mask " + c.id);
+  if (popcount(c.lo) + popcount(c.hi) !== c.values.length) bad("mask " + c.id);
   const vals = e.values.slice();
   let i = 0;
   for (let f = 0; f < bitsLen; f++) {
@@ -77,7 +77,7 @@ export function find(entities: readonly Entity[], id: number): number {
 export function apply(schemas: readonly Schema[], base: State | undefined, d: StateFrame): State {
   const out: Entity[] = [];
   if (d.base !== 0) {
-    if (!base || base.tick !== d.base) return bad("baseline tick " + d.base + ", have " + base?.tick);
+    if (!base || base.tick !== d.base) return bad("baseline " + d.base);
     let ri = 0, ci = 0;
     for (const e of base.entities) {
       if (ri < d.removed.length && d.removed[ri] === e.id) {
@@ -87,23 +87,23 @@ export function apply(schemas: readonly Schema[], base: State | undefined, d: St
       if (ci < d.changed.length && d.changed[ci].id === e.id) out.push(change(schemas, e, d.changed[ci++]));
       else out.push(e);
     }
-    if (ri < d.removed.length) bad("removed entity " + d.removed[ri] + " is not in the baseline");
-    if (ci < d.changed.length) bad("changed entity " + d.changed[ci].id + " is not in the baseline");
+    if (ri < d.removed.length) bad("removed " + d.removed[ri]);
+    if (ci < d.changed.length) bad("changed " + d.changed[ci].id);
   }
   let sorted = true;
   for (const a of d.added) {
     const s = schemas[a.type];
-    if (!s) bad("entity " + a.id + ": unknown type " + a.type);
-    if (a.values.length !== s.fields.length) bad("entity " + a.id + ": " + a.values.length + " values for " + s.fields.length + " fields");
+    if (!s) bad("type " + a.id);
+    if (a.values.length !== s.fields.length) bad("values " + a.id);
     const values = a.values.map((v, i) => fit(s.fields[i].type, v, a.id));
     if (out.length && out[out.length - 1].id >= a.id) sorted = false;
     out.push({ id: a.id, type: a.type, values });
   }
   if (!sorted) out.sort((x, y) => x.id - y.id);
-  for (let i = 1; i < out.length; i++) if (out[i].id === out[i - 1].id) bad("entity " + out[i].id + " twice");
+  for (let i = 1; i < out.length; i++) if (out[i].id === out[i - 1].id) bad("twice " + out[i].id);
   for (const c of d.private) {
     const i = find(out, c.id);
-    if (i < 0) bad("private change of entity " + c.id + ", which the state does not have");
+    if (i < 0) bad("private " + c.id);
     out[i] = change(schemas, out[i], c);
   }
   return { tick: d.tick, entities: out };
@@ -124,7 +124,7 @@ export class Mirror {
    * error) when the diff's baseline is no longer kept, BadDelta when it
    * does not fit. */
   put(d: StateFrame): State | null {
-    if (!this.schemas) return bad("state before welcome");
+    if (!this.schemas) return bad("no welcome");
     if (d.tick <= this.current.tick && this.current.tick !== 0) return null;
     let base: State | undefined;
     if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost(d.base);
@@ -145,7 +145,7 @@ export class Mirror {
 /** Lost is a diff whose baseline the mirror no longer keeps. */
 export class Lost extends Error {
   constructor(readonly base: number) {
-    super("baseline tick " + base + " not kept");
+    super("lost " + base);
   }
 }
 

@@ -61,7 +61,7 @@ export class Reader {
       n = this.v.getUint32(this.p);
       this.p += 4;
     } else return fail(what + ": want " + (map ? "map" : "array"));
-    if (n > Math.floor(this.left() / minSize)) fail(what + ": " + n + " elements cannot fit in " + this.left() + " bytes");
+    if (n > Math.floor(this.left() / minSize)) fail(what + ": too long");
     return n;
   }
   bool(what: string): boolean {
@@ -104,8 +104,8 @@ export class Reader {
   /** uint reads an integer in [0, max] (max a safe integer). */
   uint(what: string, max: number): number {
     const u = this.num(what);
-    if (u < 0) fail(what + ": " + u + " is negative");
-    if (u > max) fail(what + ": " + u + " is over " + max);
+    if (u < 0) fail(what + ": range");
+    if (u > max) fail(what + ": range");
     return Number(u);
   }
   u32(what: string): number {
@@ -114,13 +114,13 @@ export class Reader {
   /** u64 reads an integer in [0, 2^64-1]. */
   u64(what: string): Int {
     const u = this.num(what);
-    if (u < 0) fail(what + ": " + u + " is negative");
+    if (u < 0) fail(what + ": range");
     return u;
   }
   /** int reads an integer in [min, max]. */
   int(what: string, min: number, max: number): number {
     const u = this.num(what);
-    if (u < min || u > max) fail(what + ": " + u + " is outside [" + min + ", " + max + "]");
+    if (u < min || u > max) fail(what + ": range");
     return Number(u);
   }
   isStr(): boolean {
@@ -139,7 +139,7 @@ export class Reader {
       n = hdr === 1 ? this.b[this.p + 1] : hdr === 2 ? this.v.getUint16(this.p + 1) : this.v.getUint32(this.p + 1);
       hdr++;
     } else return fail(what + ": want str");
-    if (n > max) fail(what + ": " + n + " bytes, limit " + max);
+    if (n > max) fail(what + ": too long");
     this.need(hdr + n, what);
     const s = this.p + hdr;
     this.p = s + n;
@@ -172,7 +172,7 @@ export class Reader {
     else if ((c & 0xe0) === 0x80) (elems = (c & 15) << ((c & 0x10) === 0 ? 1 : 0)), (container = true); // fixmap: pairs
     else {
       const f = FORMATS[c - 0xc4];
-      if (f === undefined) return fail(what + ": reserved byte 0xc1");
+      if (f === undefined) return fail(what + ": 0xc1");
       const size = f & 31, kind = f >> 5;
       this.need(1 + size, what);
       const q = this.p + 1;
@@ -191,7 +191,7 @@ export class Reader {
     }
     this.need(head + body, what);
     this.p += head + body;
-    if (container && depth === 0) fail(what + ": nested deeper than " + MaxPayloadDepth);
+    if (container && depth === 0) fail(what + ": too deep");
     if (elems === 0) return;
     if (elems > this.left()) fail(what + ": truncated");
     for (let i = 0; i < elems; i++) this.skip(what, depth - 1);
@@ -205,11 +205,11 @@ export class Reader {
     }
     const start = this.p;
     this.skip(what, MaxPayloadDepth);
-    if (this.p - start > max) fail(what + ": " + (this.p - start) + " bytes, limit " + max);
+    if (this.p - start > max) fail(what + ": too long");
     return new Payload(this.b.slice(start, this.p));
   }
   end(): void {
-    if (this.left() !== 0) fail(this.left() + " trailing bytes");
+    if (this.left() !== 0) fail("trailing bytes");
   }
 }
 
@@ -359,12 +359,12 @@ export class Writer {
    * own enumerable keys: a Map is an empty map, as there);
    * a Payload as its bytes. */
   value(x: unknown, depth = 0): void {
-    if (depth > 100) throw new TypeError("tickroom: value nested too deep");
+    if (depth > 100) throw new TypeError("too deep");
     if (x == null) this.byte(0xc0);
     else if (typeof x === "boolean") this.byte(x ? 0xc3 : 0xc2);
     else if (typeof x === "number") Number.isSafeInteger(x) ? this.int(x) : this.float(x);
     else if (typeof x === "bigint") {
-      if (x !== BigInt.asIntN(64, x) && x !== BigInt.asUintN(64, x)) throw new RangeError("tickroom: " + x + " does not fit 64 bits");
+      if (x !== BigInt.asIntN(64, x) && x !== BigInt.asUintN(64, x)) throw new RangeError("over 64 bits");
       this.int(x);
     } else if (typeof x === "string") this.str(x);
     else if (x instanceof Payload) this.raw(x.bytes);
@@ -380,7 +380,7 @@ export class Writer {
       const keys = Object.keys(x);
       this.arr(keys.length, true);
       for (const k of keys) this.str(k), this.value((x as Record<string, unknown>)[k], depth + 1);
-    } else throw new TypeError("tickroom: cannot encode a " + typeof x);
+    } else throw new TypeError("cannot encode " + typeof x);
   }
   bytes(): Uint8Array {
     return this.b.slice(0, this.p);

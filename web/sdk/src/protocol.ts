@@ -6,39 +6,43 @@ import { Int, MalformedError, Payload, Reader, Writer, utf8 } from "./msgpack";
 
 export const ProtocolVersion = 2;
 
-/** Codes of error frames and closes (netcode/doc.go, "Codes"). */
-export const Code = {
-  GoingAway: 1001,
-  BadFrame: 4000,
-  UnknownKind: 4001,
-  TooLarge: 4002,
-  RateLimited: 4003,
-  RoomFull: 4004,
-  NotJoined: 4005,
-  VersionMismatch: 4006,
-  SlowConsumer: 4007,
-  HeartbeatTimeout: 4008,
-  AlreadyJoined: 4009,
-  UnknownMode: 4010,
-  RoomClosed: 4011,
-  Internal: 4012,
-  TooManyRooms: 4013,
-  JoinRefused: 4014,
-  RoomNotFound: 4015,
-  RoomLocked: 4016,
-  RoomExists: 4017,
-  UnknownMessage: 4018,
-  Kicked: 4019,
-  ResumeExpired: 4020,
-  EventsLost: 4021,
-  Replaced: 4022,
-  Unauthorized: 4023,
-} as const;
-
 const names =
   "bad_frame unknown_kind too_large rate_limited room_full not_joined version_mismatch slow_consumer heartbeat_timeout already_joined unknown_mode room_closed internal too_many_rooms join_refused room_not_found room_locked room_exists unknown_message kicked resume_expired events_lost replaced unauthorized".split(
     " ",
   );
+
+/** Codes of error frames and closes (netcode/doc.go, "Codes"): Code.RoomFull
+ * is 4004, and so on. */
+export const Code = Object.fromEntries([
+  ["GoingAway", 1001],
+  ...names.map((n, i) => [n.replace(/(?:^|_)(.)/g, (_, c: string) => c.toUpperCase()), 4000 + i]),
+]) as {
+  readonly GoingAway: 1001;
+  readonly BadFrame: 4000;
+  readonly UnknownKind: 4001;
+  readonly TooLarge: 4002;
+  readonly RateLimited: 4003;
+  readonly RoomFull: 4004;
+  readonly NotJoined: 4005;
+  readonly VersionMismatch: 4006;
+  readonly SlowConsumer: 4007;
+  readonly HeartbeatTimeout: 4008;
+  readonly AlreadyJoined: 4009;
+  readonly UnknownMode: 4010;
+  readonly RoomClosed: 4011;
+  readonly Internal: 4012;
+  readonly TooManyRooms: 4013;
+  readonly JoinRefused: 4014;
+  readonly RoomNotFound: 4015;
+  readonly RoomLocked: 4016;
+  readonly RoomExists: 4017;
+  readonly UnknownMessage: 4018;
+  readonly Kicked: 4019;
+  readonly ResumeExpired: 4020;
+  readonly EventsLost: 4021;
+  readonly Replaced: 4022;
+  readonly Unauthorized: 4023;
+};
 
 /** codeName returns a code's snake_case name ("room_full"), or "code_N". */
 export function codeName(code: number): string {
@@ -69,27 +73,27 @@ export const JoinHow = { match: 0, create: 1, private: 2, existing: 3, id: 4 } a
 export const FieldType = { Int: 1, Float: 2, Bool: 3, String: 4 } as const;
 
 /** Limits of netcode/doc.go, in bytes or counts. */
-export const Limits = {
-  room: 64,
-  mode: 32,
-  name: 32,
-  session: 64,
-  error: 256,
-  schemaName: 32,
-  value: 1024,
-  type: 32,
-  roomID: 32,
-  token: 64,
-  metaKey: 32,
-  metaValue: 64,
-  payload: 1024,
-  event: 16384,
-  metadata: 1024,
-  schemas: 256,
-  fields: 64,
-  listLimit: 100,
-  filterKeys: 8,
-} as const;
+export const enum Limits {
+  room = 64,
+  mode = 32,
+  name = 32,
+  session = 64,
+  error = 256,
+  schemaName = 32,
+  value = 1024,
+  type = 32,
+  roomID = 32,
+  token = 64,
+  metaKey = 32,
+  metaValue = 64,
+  payload = 1024,
+  event = 16384,
+  metadata = 1024,
+  schemas = 256,
+  fields = 64,
+  listLimit = 100,
+  filterKeys = 8,
+}
 
 /** Field is one typed field of an entity type. */
 export interface Field {
@@ -234,13 +238,13 @@ export function decodeServer(frame: Uint8Array): ServerFrame {
 }
 
 const count = (n: number, want: number) => {
-  if (n !== want) throw new MalformedError(n + " elements, want " + want);
+  if (n !== want) throw new MalformedError("length");
 };
 
 function decodeKind(r: Reader, kind: number, n: number): ServerFrame {
   switch (kind) {
     case 2: {
-      if (n < 2) throw new MalformedError(n + " elements, want 14");
+      if (n < 2) throw new MalformedError("length");
       const version = r.int("version", -Infinity, Infinity);
       if (version !== ProtocolVersion) throw new FrameError(Code.VersionMismatch, "server speaks version " + version);
       count(n, 14);
@@ -260,7 +264,7 @@ function decodeKind(r: Reader, kind: number, n: number): ServerFrame {
         joinCode: "",
         resumeToken: "",
       };
-      if (w.tickRate < 1 || w.sendRate < 1 || w.sendRate > w.tickRate) throw new MalformedError("rates: want 1 <= send <= tick");
+      if (w.tickRate < 1 || w.sendRate < 1 || w.sendRate > w.tickRate) throw new MalformedError("rates");
       w.serverTime = r.u32("server time");
       w.schemas = decodeSchemas(r);
       w.roomId = r.str("room id", Limits.roomID);
@@ -281,7 +285,7 @@ function decodeKind(r: Reader, kind: number, n: number): ServerFrame {
       count(n, 4);
       const request = r.u32("request"), total = r.u32("total");
       const k = r.len("rooms", 8);
-      if (k > Limits.listLimit) throw new MalformedError("rooms: " + k + ", limit " + Limits.listLimit);
+      if (k > Limits.listLimit) throw new MalformedError("rooms: too long");
       const rooms: RoomInfo[] = [];
       for (let i = 0; i < k; i++) {
         count(r.len("room", 1), 7);
@@ -308,7 +312,7 @@ function decodeKind(r: Reader, kind: number, n: number): ServerFrame {
       // 15, rates
       count(n, 4);
       const ra: Rates = { kind: 15, tick: r.u32("tick"), tickRate: r.uint("tick rate", 0xffff), sendRate: r.uint("send rate", 0xffff) };
-      if (ra.sendRate < 1 || ra.sendRate > ra.tickRate) throw new MalformedError("rates: want 1 <= send <= tick");
+      if (ra.sendRate < 1 || ra.sendRate > ra.tickRate) throw new MalformedError("rates");
       return ra;
     }
   }
@@ -316,13 +320,13 @@ function decodeKind(r: Reader, kind: number, n: number): ServerFrame {
 
 function decodeSchemas(r: Reader): Schema[] {
   const n = r.len("schemas", 3);
-  if (n > Limits.schemas) throw new MalformedError(n + " schemas");
+  if (n > Limits.schemas) throw new MalformedError("schemas: too long");
   const out: Schema[] = [];
   for (let i = 0; i < n; i++) {
     count(r.len("schema", 1), 2);
     const name = r.str("schema name", Limits.schemaName);
     const k = r.len("fields", 10);
-    if (k === 0 || k > Limits.fields) throw new MalformedError("schema " + name + ": " + k + " fields");
+    if (k === 0 || k > Limits.fields) throw new MalformedError("fields: length");
     const fields: Field[] = [];
     for (let j = 0; j < k; j++) {
       count(r.len("field", 1), 5);
@@ -334,8 +338,8 @@ function decodeSchemas(r: Reader): Schema[] {
         private: r.uint("field flags", 1) === 1,
       };
       // world.Schema.Validate and netcode's checks.
-      if (f.type < 1 || f.type > 4) throw new MalformedError("field " + f.name + ": type " + f.type);
-      if (!(f.quantum >= 0 && f.quantum < Infinity) || (f.type === 2 && !(f.quantum > 0))) throw new MalformedError("field " + f.name + ": quantum");
+      if (f.type < 1 || f.type > 4) throw new MalformedError("field type");
+      if (!(f.quantum >= 0 && f.quantum < Infinity) || (f.type === 2 && !(f.quantum > 0))) throw new MalformedError("quantum");
       fields.push(f);
     }
     if (name === "") throw new MalformedError("schema: empty name");
@@ -354,14 +358,14 @@ export function popcount(x: number): number {
 function value(r: Reader, what: string): Value {
   if (r.isStr()) return r.str(what, Limits.value);
   const v = r.num(what);
-  if (v > 0x7fffffffffffffffn) throw new MalformedError(what + ": " + v + " is over int64");
+  if (v > 0x7fffffffffffffffn) throw new MalformedError(what + ": range");
   return v;
 }
 
 function id(r: Reader, what: string, prev: number): number {
   const gap = r.u32(what);
-  if (gap === 0) throw new MalformedError(what + ": id gap 0 after " + prev);
-  if (prev + gap > 0xffffffff) throw new MalformedError(what + ": id overflows");
+  if (gap === 0) throw new MalformedError(what + ": gap 0");
+  if (prev + gap > 0xffffffff) throw new MalformedError(what + ": range");
   return prev + gap;
 }
 
@@ -370,14 +374,14 @@ function changes(r: Reader, what: string): Change[] {
   const out: Change[] = [];
   let prev = 0;
   while (n > 0) {
-    if (n < 2) throw new MalformedError(what + ": an entity takes at least 2 elements");
+    if (n < 2) throw new MalformedError(what + ": length");
     prev = id(r, what + " id", prev);
     const m = r.u64(what + " mask");
     const lo = typeof m === "number" ? m >>> 0 : Number(m & 0xffffffffn);
     const hi = typeof m === "number" ? Math.floor(m / 4294967296) : Number(m >> 32n);
     if (m == 0) throw new MalformedError(what + ": mask 0");
     const k = popcount(lo) + popcount(hi);
-    if (n - 2 < k) throw new MalformedError(what + ": mask needs " + k + " values");
+    if (n - 2 < k) throw new MalformedError(what + ": mask");
     const values: Value[] = [];
     for (let i = 0; i < k; i++) values.push(value(r, what + " value"));
     out.push({ id: prev, lo, hi, values });
@@ -388,10 +392,10 @@ function changes(r: Reader, what: string): Change[] {
 
 function decodeState(r: Reader, kind: 5 | 6, n: number): StateFrame {
   const want = kind === 6 ? 8 : 5;
-  if (n !== want && n !== want + 1) throw new MalformedError(n + " elements, want " + want + " or " + (want + 1));
+  if (n !== want && n !== want + 1) throw new MalformedError("length");
   const tick = r.u32("tick");
   const base = kind === 6 ? r.u32("baseline") : 0;
-  if (kind === 6 && (base === 0 || base > tick)) throw new MalformedError("baseline " + base + " for tick " + tick);
+  if (kind === 6 && (base === 0 || base > tick)) throw new MalformedError("baseline");
   const s: StateFrame = { kind, tick, base, serverTime: r.u32("server time"), inputAck: r.u32("input ack"), added: [], changed: [], removed: [], private: [] };
   if (n === want + 1) {
     s.private = changes(r, "private");
@@ -400,7 +404,7 @@ function decodeState(r: Reader, kind: 5 | 6, n: number): StateFrame {
   const k = r.len("added", 4);
   for (let i = 0; i < k; i++) {
     const m = r.len("added entity", 1);
-    if (m < 3 || m > 2 + Limits.fields) throw new MalformedError("added entity: " + m + " elements");
+    if (m < 3 || m > 2 + Limits.fields) throw new MalformedError("added: length");
     const a: Added = { id: id(r, "added id", 0), type: r.uint("added type", 255), values: [] };
     for (let j = 2; j < m; j++) a.values.push(value(r, "added value"));
     s.added.push(a);
@@ -420,7 +424,7 @@ function decodeState(r: Reader, kind: 5 | 6, n: number): StateFrame {
 export function checkStr(what: string, s: string, max: number, min = 0): void {
   if (typeof s !== "string") throw new TickroomError(0, "tickroom: " + what + " must be a string", "bad_argument");
   const n = utf8(s).length;
-  if (n > max || n < min) throw new TickroomError(0, "tickroom: " + what + ": " + n + " bytes, want " + min + " to " + max, "bad_argument");
+  if (n > max || n < min) throw new TickroomError(0, "tickroom: " + what + ": length", "bad_argument");
 }
 
 /** payloadOf encodes a value as a payload of at most max bytes (null: none). */

@@ -81,7 +81,7 @@ export class WS implements Conn {
         else this.onFrame(b);
       }
     };
-    ws.onclose = (ev) => this.end(ev.code === 1006 || ev.code === 1005 || !ev.code ? netErr("websocket closed abnormally") : err(ev.code, "closed: " + (ev.reason || ev.code)));
+    ws.onclose = (ev) => this.end(ev.code === 1006 || ev.code === 1005 || !ev.code ? netErr("websocket closed") : err(ev.code, "closed: " + (ev.reason || ev.code)));
     ws.onerror = () => {};
     this.heard();
   }
@@ -90,7 +90,7 @@ export class WS implements Conn {
     const env = this.o.env;
     env.clearTimeout(this.idle);
     this.idle = env.setTimeout(() => {
-      this.end(netErr("websocket: nothing heard for " + this.o.idleTimeout + " ms"));
+      this.end(netErr("websocket idle"));
       this.ws.close();
     }, this.o.idleTimeout);
   }
@@ -134,7 +134,7 @@ export function openWS(o: ConnOptions, url: string, live: boolean): Promise<WS> 
     const t = o.env.setTimeout(() => {
       ws.onclose = null;
       ws.close();
-      reject(netErr("websocket: no answer within " + o.handshakeTimeout + " ms"));
+      reject(netErr("websocket timeout"));
     }, o.handshakeTimeout);
     ws.onopen = () => {
       o.env.clearTimeout(t);
@@ -238,7 +238,7 @@ export class Records {
       if (!n) break;
       const seq = s[0], size = n[0];
       if (seq === 0 ? size === 1 || size > 125 : size > this.limit) {
-        throw new RecordError(seq ? Code.TooLarge : Code.BadFrame, "tickroom: bad record: " + size + " bytes (seq " + seq + ")", seq ? "too_large" : "bad_frame");
+        throw new RecordError(seq ? Code.TooLarge : Code.BadFrame, "tickroom: bad record", seq ? "too_large" : "bad_frame");
       }
       if (n[1] + size > b.length) break;
       out.push([seq, b.slice(n[1], n[1] + size)]);
@@ -263,7 +263,7 @@ function varint(b: Uint8Array, p: number): [number, number] | undefined {
       return [x, p + i + 1];
     }
   }
-  throw new RecordError(Code.BadFrame, "tickroom: bad record: varint overflows", "bad_frame");
+  throw new RecordError(Code.BadFrame, "tickroom: bad record", "bad_frame");
 }
 
 /** retryable says whether a failed request may succeed if made again. */
@@ -392,7 +392,7 @@ export class HTTP implements Conn {
       });
     } catch (e) {
       if (why === BUFFERED && !heard) throw BUFFERED;
-      if (why) throw netErr("stream: nothing heard for " + idle + " ms");
+      if (why) throw netErr("stream idle");
       if (e instanceof TickroomError) throw e;
       throw netErr("stream: " + (e as Error).message);
     } finally {
