@@ -18,13 +18,25 @@ import (
 // allocates 24 bytes per slot up front, and sessions see little traffic.
 const sessionInbox = 32
 
-// Accept implements transports.Handler: it spawns a session actor for the
-// link and returns the receiver that feeds it.
+// errGoingAway refuses connections once Shutdown has begun.
+var errGoingAway = &transports.CloseError{Code: uint16(netcode.CodeGoingAway), Reason: "server going away"}
+
+// Accept implements transports.Handler: it authenticates the connection
+// (Options.Authenticate), spawns a session actor for the link with the
+// identity it proved, and returns the receiver that feeds it.
 func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, error) {
+	if h.isClosing() {
+		return nil, errGoingAway
+	}
+	o := h.opts.Load()
+	identity, err := h.authenticate(o, l, r)
+	if err != nil {
+		return nil, err
+	}
 	h.mu.Lock()
-	if h.closing {
+	if h.closing { // it may have begun while the ticket was checked
 		h.mu.Unlock()
-		return nil, &transports.CloseError{Code: uint16(netcode.CodeGoingAway), Reason: "server going away"}
+		return nil, errGoingAway
 	}
 	h.sessions.Add(1)
 	h.mu.Unlock()
@@ -32,9 +44,12 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	h.stats.sessions.Add(1)
 	h.links.Store(id, l)
 	st := new(atomic.Pointer[seat])
-	pid := h.engine.Spawn(newSession(h, id, l, st), "session", actor.WithID(id),
+	pid := h.engine.Spawn(newSession(h, id, l, st, identity), "session", actor.WithID(id),
 		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
-	so := h.opts.Load().Session
+	// Listed before Accept returns: the session cannot stop (and unlist
+	// itself) before its receiver exists.
+	h.replaceOlder(o, identity.UserID, id, pid)
+	so := o.Session
 	return &receiver{
 		hub:  h,
 		pid:  pid,
@@ -43,6 +58,13 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 		lim:  rate.NewLimiter(rate.Limit(so.InputRate), so.InputBurst),
 		opts: so,
 	}, nil
+}
+
+// isClosing reports whether Shutdown has begun.
+func (h *Hub) isClosing() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closing
 }
 
 // newSessionID returns 128 random bits in hex: unguessable, because later

@@ -33,6 +33,7 @@ type Hub struct {
 	links    sync.Map                // session id → transports.Link, while the session lives
 	stats    counters
 	resumes  resumeLimits
+	users    userSessions // authenticated sessions by user id
 }
 
 var _ transports.Handler = (*Hub)(nil)

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,8 @@ const (
 	DefaultAckTimeout    = 10 * time.Second
 	DefaultResumeWindow  = 20 * time.Second
 	DefaultResumeEvents  = 128
+
+	DefaultAuthTimeout = 5 * time.Second
 
 	DefaultInputRate   = 60
 	DefaultInputBurst  = 30
@@ -91,6 +94,29 @@ type Options struct {
 	Session  SessionOptions
 	Logger   *slog.Logger
 	Observer Observer // receives timings; default none
+
+	// Authenticate, when set, judges every new connection before its
+	// session starts: credential is the ticket of its handshake
+	// (transports.Credential; "" for none), remoteAddr the client's
+	// address. The identity it returns goes with the session to the game
+	// (world.JoinAttempt.Identity, Room.Players); an error refuses the
+	// connection with an error frame and close 4023 unauthorized, which
+	// say nothing more, whatever the error. It runs on the transport's
+	// goroutine, which reads nothing from that client meanwhile, under a
+	// context that ends after AuthTimeout: an answer that comes later is
+	// a refusal. It must be safe for concurrent use; a panic in it is a
+	// refusal. Nil: every connection is anonymous (a zero Identity) and
+	// tickets are ignored.
+	Authenticate func(ctx context.Context, credential, remoteAddr string) (world.Identity, error)
+	// AuthTimeout bounds one Authenticate call. Default DefaultAuthTimeout.
+	AuthTimeout time.Duration
+	// OneSessionPerUser keeps one live connection per user id: a newly
+	// authenticated connection closes the older ones of its user with an
+	// error frame and close 4022 replaced (the newest wins; a seat the
+	// older one held is held for a resume as after any drop). Anonymous
+	// connections (an empty UserID) are never matched. A change by
+	// Reconfigure applies from the next connection on.
+	OneSessionPerUser bool
 }
 
 // Observer receives the measurements that counters cannot carry, such as a
@@ -203,6 +229,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Observer == nil {
 		o.Observer = noObserver{}
+	}
+	if o.AuthTimeout <= 0 {
+		o.AuthTimeout = DefaultAuthTimeout
 	}
 	if len(o.Modes) == 0 {
 		return o, errors.New("actors: no game modes")

@@ -8,6 +8,7 @@ import (
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
 )
 
 // joinWait bounds how long a session whose link closed waits for the answer
@@ -19,10 +20,11 @@ const joinWait = 5 * time.Second
 // says everything about that membership (see seat).
 type session struct {
 	// Static after construction.
-	hub  *Hub
-	id   string
-	link transports.Link
-	log  *slog.Logger
+	hub      *Hub
+	id       string
+	link     transports.Link
+	log      *slog.Logger
+	identity world.Identity // who Options.Authenticate said the client is; zero when anonymous
 
 	// seat is the player's seat, nil when in no room. Only Receive stores
 	// it; the link's receiver reads it to push inputs and acks straight
@@ -45,14 +47,15 @@ const maxRefusedResumes = 3
 
 type joinTimeout struct{}
 
-func newSession(h *Hub, id string, l transports.Link, st *atomic.Pointer[seat]) actor.Producer {
+func newSession(h *Hub, id string, l transports.Link, st *atomic.Pointer[seat], identity world.Identity) actor.Producer {
 	return func() actor.Receiver {
 		return &session{
-			hub:  h,
-			id:   id,
-			link: l,
-			seat: st,
-			log:  h.log.With("session", id[:8], "remote", l.RemoteAddr()),
+			hub:      h,
+			id:       id,
+			link:     l,
+			seat:     st,
+			identity: identity,
+			log:      h.log.With("session", id[:8], "remote", l.RemoteAddr()),
 		}
 	}
 }
@@ -108,6 +111,8 @@ func (s *session) Receive(c *actor.Context) {
 		}
 	case linkClosed:
 		s.onLinkClosed(c, m.err)
+	case userReplaced:
+		s.onReplaced()
 	case joinTimeout:
 		s.log.Warn("no answer to join after link closed", "after", joinWait)
 		s.joining = false
@@ -119,6 +124,9 @@ func (s *session) Receive(c *actor.Context) {
 			s.timer.Stop()
 		}
 		s.hub.links.Delete(s.id)
+		if s.identity.UserID != "" {
+			s.hub.users.remove(s.identity.UserID, s.id)
+		}
 		s.hub.stats.sessions.Add(-1)
 		s.hub.sessions.Done()
 	}
@@ -131,7 +139,7 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 	}
 	s.joining, s.resuming, s.leaveOnSeat = true, false, false
 	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, mode: m.Mode, name: m.Name,
-		how: m.How, room: m.Room, options: m.Options})
+		how: m.How, room: m.Room, options: m.Options, identity: s.identity})
 }
 
 // onResume asks for the seat a token names. A connection, or an address,
@@ -149,7 +157,7 @@ func (s *session) onResume(c *actor.Context, m *netcode.Resume) {
 	}
 	s.joining, s.resuming, s.leaveOnSeat = true, true, false
 	c.Send(s.hub.lobby, resumeRequest{session: c.PID(), link: s.link, sid: s.id, token: m.Token,
-		lastTick: m.LastTick, lastEvent: m.LastEvent})
+		lastTick: m.LastTick, lastEvent: m.LastEvent, identity: s.identity})
 }
 
 // refusedResume counts a resume that named no seat, against the
@@ -237,6 +245,21 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 		s.timer = time.AfterFunc(joinWait, func() { e.Send(pid, joinTimeout{}) })
 	}
 	s.stopIfDone(c)
+}
+
+// onReplaced ends a connection whose user connected again
+// (Options.OneSessionPerUser): the client hears why, and its seat, if it
+// has one, is dropped at once, held for a resume as after any drop, so the
+// newer connection may resume it.
+func (s *session) onReplaced() {
+	if s.closing {
+		return
+	}
+	if st := s.seat.Load(); st != nil {
+		st.drop(s.link)
+		s.seat.Store(nil)
+	}
+	s.reply(netcode.CodeReplaced, "replaced by a newer connection of the same user")
 }
 
 // stopIfDone stops the actor once the link is gone and no join is pending.

@@ -28,6 +28,9 @@ type Stats struct {
 	ResumesLost    int64 // resumes whose missed events were gone (events_lost, then a snapshot)
 	ResumesLimited int64 // connections closed for too many refused resumes
 	VersionRefused int64 // joins of another protocol version
+	Authenticated  int64 // connections Options.Authenticate accepted
+	AuthRefused    int64 // connections Options.Authenticate refused (unauthorized)
+	UsersReplaced  int64 // sessions closed for a newer connection of their user (replaced)
 	SlowKicked     int64 // players dropped for not acknowledging ticks
 	RoomFullRefuse int64
 	Panics         int64 // recovered actor panics and game panics (each closes its room)
@@ -51,6 +54,7 @@ type counters struct {
 	unknownKinds, versionMismatches             atomic.Int64
 	resumes, resumesRefused, resumesLostEvents  atomic.Int64
 	resumesLimited                              atomic.Int64
+	authenticated, authRefused, usersReplaced   atomic.Int64
 }
 
 func (c *counters) snapshot() Stats {
@@ -68,6 +72,7 @@ func (c *counters) snapshot() Stats {
 		UnknownKinds: c.unknownKinds.Load(), VersionRefused: c.versionMismatches.Load(),
 		Resumes: c.resumes.Load(), ResumesRefused: c.resumesRefused.Load(), ResumesLost: c.resumesLostEvents.Load(),
 		ResumesLimited: c.resumesLimited.Load(),
+		Authenticated:  c.authenticated.Load(), AuthRefused: c.authRefused.Load(), UsersReplaced: c.usersReplaced.Load(),
 	}
 	s.StateFrames = s.DiffFrames + s.FullFrames
 	return s
