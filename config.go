@@ -30,6 +30,7 @@ type Config struct {
 	HTTP      HTTPConfig      `toml:"http"`
 	Room      RoomConfig      `toml:"room"`
 	Session   SessionConfig   `toml:"session"`
+	Auth      AuthConfig      `toml:"auth"`
 	Log       LogConfig       `toml:"log"`
 	// Modes are the [modes.NAME] tables: per-mode room settings and the
 	// game's own settings. A mode the file does not name has its defaults.
@@ -126,6 +127,47 @@ type SessionConfig struct {
 	MaxRejected int `toml:"max_rejected"` // rejected frames before the session is closed
 }
 
+// AuthConfig is the [auth] section: who players are. With mode "none"
+// they are anonymous; with "jwt" every connection shows a join ticket, a
+// JWT the game's backend signed, which the server verifies (see auth.go).
+// A server whose program sets Options.Auth authenticates with that hook
+// instead, and mode must be "none".
+type AuthConfig struct {
+	// Mode is "none" or "jwt". Not reloadable.
+	Mode string `toml:"mode"`
+	// Algorithms are the signatures a ticket may carry: "HS256" (a shared
+	// secret), "RS256" (RSA public keys) and "EdDSA" (Ed25519 public
+	// keys). Each needs its key, and each key its algorithm.
+	Algorithms []string `toml:"algorithms"`
+	// SecretEnv names the environment variable that holds the HS256
+	// secret; SecretFile names a file that holds it. One of them, for
+	// HS256 only. The secret itself is never in this file, nor logged.
+	SecretEnv  string `toml:"secret_env"`
+	SecretFile string `toml:"secret_file"`
+	// KeyFile is a PEM file of public keys, for RS256 and EdDSA. A reload
+	// reads it again, which is how keys rotate.
+	KeyFile string `toml:"key_file"`
+	// Issuer and Audience, when set, must be the ticket's iss and one of
+	// its aud.
+	Issuer   string `toml:"issuer"`
+	Audience string `toml:"audience"`
+	// Leeway is the clock skew allowed when checking exp, nbf and iat.
+	Leeway time.Duration `toml:"leeway"`
+	// NameClaim is the claim that becomes the player's display name.
+	NameClaim string `toml:"name_claim"`
+	// MaxClaims bounds the other string claims a ticket may carry, which
+	// become the identity's claims map.
+	MaxClaims int `toml:"max_claims"`
+	// ReplayProtection lets each ticket open one connection: its jti is
+	// remembered until it expires, and a ticket without one is refused.
+	ReplayProtection bool `toml:"replay_protection"`
+	// ReplayCache bounds the jti values remembered.
+	ReplayCache int `toml:"replay_cache"`
+	// OneSessionPerUser closes a user's older connection when it connects
+	// again.
+	OneSessionPerUser bool `toml:"one_session_per_user"`
+}
+
 // LogConfig is the [log] section.
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn or error
@@ -188,6 +230,14 @@ func DefaultConfig() Config {
 			InputRate:   actors.DefaultInputRate,
 			InputBurst:  actors.DefaultInputBurst,
 			MaxRejected: actors.DefaultMaxRejected,
+		},
+		Auth: AuthConfig{
+			Mode:        authNone,
+			Algorithms:  []string{algHS256},
+			Leeway:      30 * time.Second,
+			NameClaim:   "name",
+			MaxClaims:   16,
+			ReplayCache: 100_000,
 		},
 		Log: LogConfig{
 			Level:  "info",

@@ -18,6 +18,9 @@ func (c Config) Reloadable(next Config) (Config, []string) {
 	// would give connections different limits depending on their age.
 	keep(&restart, "websocket.read_limit", &next.WebSocket.ReadLimit, c.WebSocket.ReadLimit)
 	keep(&restart, "http.path", &next.HTTP.Path, c.HTTP.Path)
+	// A server's clients either all carry tickets or none do; keys,
+	// claims and limits change on a reload, the mode with a restart.
+	keep(&restart, "auth.mode", &next.Auth.Mode, c.Auth.Mode)
 	// The log handler is made once; the level is a LevelVar and changes.
 	keep(&restart, "log.format", &next.Log.Format, c.Log.Format)
 	return next, restart

@@ -138,6 +138,8 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 	v.between("session.input_burst", s.InputBurst, 1, 10000)
 	v.between("session.max_rejected", s.MaxRejected, 1, 1000000)
 
+	c.Auth.problems(&v)
+
 	v.oneOf("log.level", c.Log.Level, logLevels)
 	v.oneOf("log.format", c.Log.Format, []string{"text", "json"})
 	return v.problems

@@ -69,6 +69,7 @@ var (
 	descBodies   = prometheus.NewDesc(metricname.BodiesEncoded, "State bodies encoded: one per group of players sharing a baseline and a view, per send.", nil, nil)
 	descEvents   = prometheus.NewDesc(metricname.Events, "Game events: encoded (once per Send or Broadcast) and sent (once per player).", []string{metricname.LabelOutcome}, nil)
 	descMessages = prometheus.NewDesc(metricname.Messages, "Game messages from clients: delivered to a room, or refused because the player's buffer was full.", []string{metricname.LabelOutcome}, nil)
+	descAuth     = prometheus.NewDesc(metricname.Auth, "Connections by what became of their ticket: accepted, refused (unauthorized), or refused by the transport as unreadable (bad_ticket) or too large (ticket_too_large).", []string{metricname.LabelOutcome}, nil)
 )
 
 type statsCollector struct {
@@ -78,7 +79,7 @@ type statsCollector struct {
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descRooms, descTicks, descLate, descOverrun, descFrames,
-		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect, descBodies, descEvents, descMessages} {
+		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect, descBodies, descEvents, descMessages, descAuth} {
 		ch <- d
 	}
 }
@@ -113,6 +114,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descClosed, float64(t.SlowClosed), "slow_consumer")
 	counter(descClosed, float64(t.TimeoutClosed), "heartbeat_timeout")
 	counter(descClosed, float64(h.SlowKicked), "no_ack")
+	counter(descClosed, float64(h.UsersReplaced), "replaced")
 	counter(descPanics, float64(h.Panics))
 	counter(descDirect, float64(t.DirectWrites))
 	counter(descBodies, float64(h.BodiesEncoded))
@@ -120,6 +122,10 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descEvents, float64(h.EventsSent), "sent")
 	counter(descMessages, float64(h.Messages), "delivered")
 	counter(descMessages, float64(h.MessagesRefused), "refused")
+	counter(descAuth, float64(h.Authenticated), "accepted")
+	counter(descAuth, float64(h.AuthRefused), "refused")
+	counter(descAuth, float64(t.HTTPErrors["bad_ticket"]), "bad_ticket")
+	counter(descAuth, float64(t.HTTPErrors["ticket_too_large"]), "ticket_too_large")
 }
 
 // health serves /healthz (the process answers) and /readyz (it accepts

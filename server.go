@@ -15,6 +15,7 @@ import (
 	"github.com/tickroom/tickroom/actors"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
+	"github.com/tickroom/tickroom/world"
 )
 
 // Options configure a Server. The zero value serves with the embedded
@@ -30,6 +31,17 @@ type Options struct {
 	// Log receives the server's log lines, formatted as server.toml's [log]
 	// says. Default os.Stderr.
 	Log io.Writer
+	// Auth, when set, authenticates every connection instead of [auth]'s
+	// join tickets (whose mode must then be "none"), for any other kind of
+	// credential: credential is the ticket the client sent in its
+	// handshake ("" for none; see package transports, "Tickets"). The
+	// identity it returns reaches the game's join hook and Room.Players;
+	// an error refuses the connection with close 4023 unauthorized, which
+	// says nothing more to the client. It runs while the connection is
+	// being accepted, under a context that ends after a few seconds (an
+	// answer after that is a refusal), and must be safe for concurrent
+	// use. auth.one_session_per_user applies to the users it names.
+	Auth func(ctx context.Context, credential string, r AuthRequest) (world.Identity, error)
 }
 
 // Server is a complete Tickroom game server: the game modes defined on it,
@@ -49,6 +61,7 @@ type Server struct {
 	routes  []route
 	metrics *metrics
 	health  health
+	auth    *serverAuth
 }
 
 type route struct {
@@ -96,6 +109,11 @@ func (s *Server) Start() error {
 	// servers in one process, the last one started gets hollywood's lines.
 	slog.SetDefault(s.log)
 
+	auth, err := newServerAuth(s.opts.Auth, cfg.Auth, s.log)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.configName(), err)
+	}
+	s.auth = auth
 	s.metrics = newMetrics()
 	hub, err := actors.NewHub(s.actorOptions(cfg))
 	if err != nil {
@@ -201,10 +219,17 @@ func (s *Server) Reload() error {
 	if len(restart) > 0 {
 		s.log.Warn("reload: these keys change only on restart", "keys", restart)
 	}
+	verifier, err := s.auth.prepare(next.Auth) // reads the key files again: keys rotate on a reload
+	if err != nil {
+		err = fmt.Errorf("%s: %w", s.configName(), err)
+		s.log.Error("reload rejected, keeping the running config", "err", err)
+		return err
+	}
 	if err := s.hub.Reconfigure(s.actorOptions(next)); err != nil {
 		s.log.Error("reload rejected, keeping the running config", "err", err)
 		return err
 	}
+	s.auth.install(next.Auth, verifier)
 	s.cfg = next
 	s.level.Set(next.Log.SlogLevel())
 	s.srv.SetOptions(transportOptions(next, s.log))
@@ -281,8 +306,10 @@ func (s *Server) actorOptions(c Config) actors.Options {
 			InputBurst:  c.Session.InputBurst,
 			MaxRejected: c.Session.MaxRejected,
 		},
-		Logger:   s.log,
-		Observer: s.metrics,
+		Logger:            s.log,
+		Observer:          s.metrics,
+		Authenticate:      s.auth.authenticate(),
+		OneSessionPerUser: c.Auth.OneSessionPerUser,
 	}
 }
 

@@ -21,6 +21,10 @@ const (
 	BodiesEncoded     = "tickroom_state_bodies_encoded_total"
 	Events            = "tickroom_events_total"   // by LabelOutcome: encoded, sent
 	Messages          = "tickroom_messages_total" // by LabelOutcome: delivered, refused
+	// Auth counts connections by what became of their ticket, by
+	// LabelOutcome: accepted, refused (unauthorized), bad_ticket and
+	// ticket_too_large (refused by the transport before the upgrade).
+	Auth = "tickroom_auth_total"
 )
 
 // The labels of the tickroom_* series.
