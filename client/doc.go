@@ -1,8 +1,9 @@
 // Package client is a Go client for Tickroom: it connects to a server over
 // any of its transports, joins rooms in every way protocol 2 offers, sends
-// inputs and game messages, receives the room's events, lists rooms, and
-// keeps a mirror of the room's state, readable by type and field name, by
-// applying the snapshots and diffs the room sends.
+// inputs and game messages, receives the room's events, lists rooms, keeps
+// a mirror of the room's state, readable by type and field name, by
+// applying the snapshots and diffs the room sends, and comes back by
+// itself when its connection drops, resuming its seat.
 //
 //	c, err := client.Dial(ctx, "http://127.0.0.1:8080", client.Options{
 //		Name:    "bot",
@@ -160,6 +161,95 @@
 // fails the client carries on over HTTP (Stats.UpgradeFailures counts it);
 // Transport reports "websocket" once the switch is done (Stats.Upgrades).
 //
+// # Reconnecting
+//
+// With Options.Reconnect (its zero value keeps it off: a drop ends the
+// client, as before), a connection that drops is dialled again and the
+// client resumes its seat, following netcode's "Resume":
+//
+//	c, err := client.Dial(ctx, url, client.Options{
+//		Reconnect: client.Reconnect{Attempts: 8},
+//		OnResumed: func(snapshot bool) { log.Println("back") },
+//	})
+//
+// What drops and what ends. A network failure, a session the server no
+// longer knows, heartbeat_timeout, slow_consumer, internal and going_away
+// bring the client back: a server that shuts down (going_away) is exactly
+// when a player should reconnect, to the same address, which a load
+// balancer may by then send to another node. A close that the server
+// decided because of the client itself ends it, since the next connection
+// would end the same way: replaced (a newer connection took the seat),
+// unauthorized (its ticket was refused), version_mismatch, bad_frame,
+// too_large, rate_limited, WebSocket protocol closes, and HTTP refusals of
+// the handshake itself (400, 401, 403, 415, 431). Close never reconnects.
+//
+// The way back. Each attempt waits first, exponential backoff with full
+// jitter (uniformly random between zero and BaseDelay·2ⁿ⁻¹, at most
+// MaxDelay, so clients that dropped together come back spread out), then
+// dials as Dial did: the same URL, the same Options.Transport (with ""
+// WebSocket first and long-polling when WebSocket is refused, so a client
+// dropped on WebSocket may resume on long-polling and move back on a later
+// drop or upgrade; a stream that fell back to long-polling long-polls),
+// and a fresh ticket from Options.TicketFunc. Its first frame is resume:
+// the token of the latest welcome, the last tick the client applied and
+// the id of the last event it got. The client gives up, with an error
+// that wraps ErrGaveUp, after Reconnect.Attempts attempts or Reconnect.MaxTime
+// from the drop, or when an attempt ends with one of the codes above.
+//
+// A resumed seat. The server answers with a welcome (the same player,
+// entity and room; a new token and session id), then the events the
+// client missed, in order, then a diff from the tick the client named, or a
+// snapshot when the room's history no longer reaches back that far. The
+// client keeps its mirror (its states are the baselines such a diff may
+// name), its event order and its input numbering. It delivers each event
+// once: one whose id is not above the last it delivered is dropped
+// (Stats.DuplicateEvents), whatever the server does. events_lost (the
+// server kept too few of the events it missed) is followed by a snapshot;
+// the client counts it (Stats.EventsLost) and OnResumed says snapshot.
+// OnResumed is called at the first state after the welcome.
+//
+// A seat that is gone. resume_expired (the resume window passed, or the
+// token was already used) makes the client join afresh, and only then: the
+// same room by its id, with the options of the join that seated it, since
+// the player wanted that room, and a name could by then mean another (a
+// private room has only its id). A server that holds no seats gives no
+// token, and the client joins afresh at once. OnRejoined tells the
+// program, with the new welcome (a new player and entity) or, when that
+// join is refused (the room is gone, full or locked), the *JoinError: the
+// client is then connected in the lobby state. OnResumed and OnRejoined
+// tell resumed from rejoined; Stats counts both.
+//
+// While away. From the drop until the server has answered, the client
+// keeps what the program sends for after the resume: the newest
+// Reconnect.Inputs inputs (older ones are dropped: an old stick position
+// is worth nothing once the player is back; the input seq numbering goes
+// on, and the room skips the gap), the messages in order up to
+// Reconnect.Messages (then ErrQueueFull). Acks are dropped: the resume
+// names the tick. JoinWith, ListRooms and Ping fail with ErrReconnecting,
+// as does a join or list request whose connection dropped before its
+// answer came. Leave while away gives the seat up at once: the client comes
+// back in the lobby state and the server frees the seat when its window
+// ends. A client that was in the lobby state when it dropped comes back to
+// the lobby. Reconnecting reports whether the client is on its way back;
+// Err and Done stay quiet until it gives up.
+//
+// Drop cuts the connection as a network failure would (no close frame, no
+// DELETE), optionally staying away a while before the client reconnects:
+// tests and load testers rehearse drops with it.
+//
+// # Tickets
+//
+// A server may require a ticket, a credential its game's backend issued (a
+// signed JWT, usually), on every connection. Options.Ticket, or
+// Options.TicketFunc for a fresh one on each connection (tickets expire,
+// and a reconnect may come minutes later), is sent as "Authorization:
+// Bearer <ticket>" on the WebSocket upgrade and on the HTTP handshake (POST
+// {base}), never in a URL. The later requests of an HTTP session and the
+// probe of an upgrade carry none: the server accepted the session with the
+// ticket of its handshake. A server that refuses the ticket closes the
+// connection with unauthorized, and a reconnecting client does not come
+// back.
+//
 // # Callbacks
 //
 // Options.OnFrame, when set, sees every decoded frame after the client has
@@ -169,8 +259,12 @@
 // OnFrame, all on that goroutine, with no lock held: they may call the
 // client's methods except Close, and nothing more is read while they run.
 //
-// Every goroutine the client starts (readers, the uplink, the upgrade) ends
-// by Close, which waits for them.
+// The reconnect callbacks (OnDropped, OnResumed, OnRejoined, OnGaveUp) run
+// on those goroutines too, or on the one that reconnects, with the same
+// rules.
+//
+// Every goroutine the client starts (readers, the uplink, the upgrade, the
+// reconnect) ends by Close, which waits for them.
 //
 // Tests and the load tester use it; a game written in Go can too.
 package client

@@ -14,8 +14,26 @@ var ErrClosed = errors.New("client: connection closed")
 
 // ErrQueueFull is returned by sends on an HTTP transport when Options.SendQueue
 // frames are already waiting for their POST: the server is not keeping up, and
-// the frame was not queued.
+// the frame was not queued. While the client reconnects it is returned by
+// SendMessage (and SendRaw) once Reconnect.Messages frames wait for the
+// connection.
 var ErrQueueFull = errors.New("client: send queue full")
+
+// ErrReconnecting is returned while the client is reconnecting
+// (Options.Reconnect) by the calls that need an answer from the server now
+// (JoinWith, ListRooms, Ping), and by a JoinWith or ListRooms whose request
+// was on its way when the connection dropped: its answer is lost with the
+// connection. Try again once the client is back.
+var ErrReconnecting = errors.New("client: reconnecting")
+
+// ErrDropped is the end of a connection cut by Client.Drop.
+var ErrDropped = errors.New("client: connection dropped")
+
+// ErrGaveUp wraps the error of a client that stopped reconnecting: its
+// attempts or its time (Reconnect.Attempts, Reconnect.MaxTime) ran out, or
+// an attempt ended with a close code that says not to come back. The last
+// attempt's error is wrapped too, so CloseCode still reports its code.
+var ErrGaveUp = errors.New("client: gave up reconnecting")
 
 // CloseError is the close code and reason a connection ended with: a
 // WebSocket close frame's, or an HTTP transport's close record. Codes in

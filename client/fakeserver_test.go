@@ -50,6 +50,12 @@ type fakeServer struct {
 	posts        []postLog
 	acks         []uint64 // ack of every downlink request, in order
 	streams      int      // stream requests
+	// upgrades is what the handshake offers to move to; the WebSocket
+	// endpoint refuses every request all the same.
+	upgrades []string
+	// auth is the Authorization header of every request, in order, as
+	// "<request> <header>": handshake, poll, stream, post, delete, ws.
+	auth []string
 }
 
 type postLog struct {
@@ -77,17 +83,27 @@ func newFakeServer(t *testing.T) *fakeServer {
 	f := &fakeServer{t: t, sessions: make(map[string]*fakeSession),
 		pollTimeout: 2 * time.Second, streamMax: 200 * time.Millisecond, keepalive: 50 * time.Millisecond, pingTimeout: time.Second}
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /rt", f.handshake)
-	mux.HandleFunc("GET /rt/{sid}", f.poll)
-	mux.HandleFunc("GET /rt/{sid}/stream", f.stream)
-	mux.HandleFunc("POST /rt/{sid}", f.post)
-	mux.HandleFunc("DELETE /rt/{sid}", f.delete)
-	mux.HandleFunc("GET /ws", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /rt", f.noting("handshake", f.handshake))
+	mux.HandleFunc("GET /rt/{sid}", f.noting("poll", f.poll))
+	mux.HandleFunc("GET /rt/{sid}/stream", f.noting("stream", f.stream))
+	mux.HandleFunc("POST /rt/{sid}", f.noting("post", f.post))
+	mux.HandleFunc("DELETE /rt/{sid}", f.noting("delete", f.delete))
+	mux.HandleFunc("GET /ws", f.noting("ws", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no websocket here", http.StatusForbidden)
-	})
+	}))
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
+}
+
+// noting records the Authorization header of each request to h.
+func (f *fakeServer) noting(name string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.auth = append(f.auth, name+" "+r.Header.Get("Authorization"))
+		f.mu.Unlock()
+		h(w, r)
+	}
 }
 
 func (f *fakeServer) session(w http.ResponseWriter, r *http.Request) *fakeSession {
@@ -119,10 +135,11 @@ func (f *fakeServer) handshake(w http.ResponseWriter, r *http.Request) {
 	f.nextID++
 	id := fmt.Sprintf("%032x", 0xabc000+f.nextID)
 	f.sessions[id] = &fakeSession{id: id, wake: make(chan struct{})}
+	upgrades := append([]string{}, f.upgrades...)
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(httpwire.Handshake{
-		SID: id, Transports: []string{"longpoll", "stream", "poll"}, Upgrades: []string{},
+		SID: id, Transports: []string{"longpoll", "stream", "poll"}, Upgrades: upgrades,
 		PingInterval: f.keepalive.Milliseconds(), PingTimeout: f.pingTimeout.Milliseconds(), PollTimeout: f.pollTimeout.Milliseconds(),
 		StreamMaxDuration: f.streamMax.Milliseconds(), MaxPayload: 4096, MaxBody: 256,
 	})

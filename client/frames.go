@@ -9,7 +9,9 @@ import (
 
 // deliver handles one frame from the server. Every connection calls it from
 // its single reader goroutine, in order; an upgrade hands the reading over
-// without overlap, so deliver never runs twice at once. frame is not kept.
+// without overlap, and a reconnection starts its connection's reader only
+// after the dropped one's has ended, so deliver never runs twice at once.
+// frame is not kept.
 func (c *Client) deliver(frame []byte) {
 	if c.opts.TrackOnly && netcode.DecodeStateHead(frame, &c.head.h) == nil {
 		c.deliverHead(len(frame))
@@ -26,34 +28,49 @@ func (c *Client) deliver(frame []byte) {
 	}
 	ack, tick := false, uint32(0)
 	var prev View // the mirror before a state, for OnChange
-	applied := false
+	var step backStep
+	applied, dup := false, false
 	switch m := m.(type) {
 	case *netcode.State:
 		prev = View{State: c.mirror.current, Schemas: c.mirror.schemas}
 		ack, tick = c.onState(m)
 		applied = c.mirror.current.Tick != prev.State.Tick
+		if applied {
+			step = c.back.onState(c, m.Delta.Full())
+		}
 	case *netcode.Event:
-		c.stats.Events++
+		dup = c.onEvent(m)
 	case *netcode.Rates:
 		c.rates.announce(*m, c.mirror.current.Tick)
 	case *netcode.Rooms:
 		c.lists.answer(m)
 	case *netcode.Welcome:
-		c.welcome = m
-		c.mirror.reset(m.Schemas)
-		c.rates.welcome(m)
-		c.joins.answer(joinAnswer{welcome: m})
+		var ok bool
+		if step, ok = c.back.onWelcome(c, m); !ok {
+			c.welcomed(m)
+			if opts, ok := c.joins.answer(joinAnswer{welcome: m}); ok {
+				c.joinOptions = opts
+			}
+		}
 	case *netcode.Error:
 		c.errs = append(c.errs, *m)
-		c.onError(m)
+		var ok bool
+		if step, ok = c.back.onError(c, m); !ok {
+			c.onError(m)
+		}
 	}
 	var next View
 	if applied {
 		next = View{State: c.mirror.current, Schemas: c.mirror.schemas}
 	}
+	cn := c.cur
 	c.cond.Broadcast()
 	c.mu.Unlock()
+	c.takeStep(cn, &step)
 	c.acknowledge(ack, tick)
+	if dup {
+		return
+	}
 	if f := c.opts.OnChange; f != nil && applied && !c.opts.TrackOnly {
 		f(changeOf(prev, next))
 	}
@@ -63,6 +80,33 @@ func (c *Client) deliver(frame []byte) {
 	if f := c.opts.OnFrame; f != nil {
 		f(m)
 	}
+	c.tellBack(&step)
+}
+
+// welcomed takes the welcome of a join: a new room (or a new seat in the
+// same one), so the mirror, the rates and the event ids start over. c.mu
+// is held.
+func (c *Client) welcomed(m *netcode.Welcome) {
+	c.welcome = m
+	c.mirror.reset(m.Schemas)
+	c.rates.welcome(m)
+	c.lastEvent = 0
+}
+
+// onEvent counts an event and reports whether it is a duplicate, to be
+// dropped: its id is not above the last one delivered. Ids number a room's
+// events in the order it sent them, so after a resume the missed events
+// follow on from the last one the client got; one that came twice (a
+// resume naming an older id, a server fault) reaches the program once.
+// c.mu is held.
+func (c *Client) onEvent(m *netcode.Event) bool {
+	if m.ID != 0 && m.ID <= c.lastEvent {
+		c.stats.DuplicateEvents++
+		return true
+	}
+	c.lastEvent = m.ID
+	c.stats.Events++
+	return false
 }
 
 // onError takes an error frame: kicked and room_closed end the seat of a
@@ -83,7 +127,7 @@ func (c *Client) onError(e *netcode.Error) {
 func (c *Client) acknowledge(ack bool, tick uint32) {
 	if ack {
 		frame, _ := netcode.AppendFrame(nil, &netcode.Ack{Tick: tick})
-		_ = c.sendFrame(frame)
+		_ = c.sendFrame(netcode.KindAck, frame)
 	}
 }
 
@@ -108,7 +152,12 @@ func (c *Client) deliverHead(n int) {
 	} else {
 		c.stats.Diffs++
 	}
+	before := c.mirror.current.Tick
 	ack, tick := c.track(h.Tick, h.InputAck)
+	var step backStep
+	if c.mirror.current.Tick != before {
+		step = c.back.onState(c, h.Base == 0)
+	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
 	c.acknowledge(ack, tick)
@@ -116,6 +165,7 @@ func (c *Client) deliverHead(n int) {
 		c.head.m = netcode.State{ServerTime: h.ServerTime, InputAck: h.InputAck, Delta: world.Delta{Tick: h.Tick, Base: h.Base}}
 		f(&c.head.m)
 	}
+	c.tellBack(&step)
 }
 
 // track records a state's tick and input ack without applying it

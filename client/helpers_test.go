@@ -12,24 +12,58 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // fakeConn is a conn that records what the client sends, for tests that
-// feed frames to Client.deliver directly.
+// feed frames to Client.deliver directly. end makes it drop.
 type fakeConn struct {
 	mu     sync.Mutex
 	sent   [][]byte
 	sentCh chan struct{} // closed, and replaced, by the next send
 	doneCh chan struct{}
+	onEnd  func(error)
+	ended  error // why it ended; sends fail after
+}
+
+func newFakeConn() *fakeConn {
+	return &fakeConn{doneCh: make(chan struct{}), sentCh: make(chan struct{})}
 }
 
 func (f *fakeConn) transport() string { return "fake" }
 
+func (f *fakeConn) start(onEnd func(error)) {
+	f.mu.Lock()
+	f.onEnd = onEnd
+	f.mu.Unlock()
+}
+
 func (f *fakeConn) send(frame []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.ended != nil {
+		return f.ended
+	}
 	f.sent = append(f.sent, append([]byte(nil), frame...))
 	close(f.sentCh)
 	f.sentCh = make(chan struct{})
 	return nil
 }
+
+// end ends the connection with err as if the network or the server had,
+// calling the client's onEnd as a reader goroutine would.
+func (f *fakeConn) end(err error) {
+	f.mu.Lock()
+	if f.ended != nil {
+		f.mu.Unlock()
+		return
+	}
+	f.ended = err
+	close(f.doneCh)
+	onEnd := f.onEnd
+	f.mu.Unlock()
+	if onEnd != nil {
+		onEnd(err)
+	}
+}
+
+func (f *fakeConn) cut() { f.end(ErrDropped) }
 
 // nextSend returns a channel closed by the next send.
 func (f *fakeConn) nextSend() <-chan struct{} {
@@ -38,9 +72,23 @@ func (f *fakeConn) nextSend() <-chan struct{} {
 	return f.sentCh
 }
 
-func (f *fakeConn) close()                {}
+// close ends the connection quietly: the client closed it.
+func (f *fakeConn) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ended == nil {
+		f.ended = ErrClosed
+		close(f.doneCh)
+	}
+}
+
 func (f *fakeConn) done() <-chan struct{} { return f.doneCh }
-func (f *fakeConn) err() error            { return nil }
+
+func (f *fakeConn) err() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.ended
+}
 
 // sentMessages decodes what the client sent since the last call.
 func (f *fakeConn) sentMessages(t *testing.T) []netcode.Frame {
@@ -63,8 +111,9 @@ func (f *fakeConn) sentMessages(t *testing.T) []netcode.Frame {
 func newFakeClient(t *testing.T, o Options) (*Client, *fakeConn) {
 	t.Helper()
 	c := newClient(o.withDefaults(), endpoints{})
-	f := &fakeConn{doneCh: make(chan struct{}), sentCh: make(chan struct{})}
+	f := newFakeConn()
 	c.install(f)
+	c.start(f)
 	t.Cleanup(func() { _ = c.Close() })
 	return c, f
 }

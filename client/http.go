@@ -31,15 +31,17 @@ type httpSession struct {
 	maxBody           int
 }
 
-// handshake opens an HTTP session whose downlink will be kind.
-func handshake(ctx context.Context, hc *http.Client, base string, header http.Header, kind string, timeout time.Duration) (*httpSession, error) {
+// handshake opens an HTTP session whose downlink will be kind, showing
+// ticket if there is one. The session's later requests carry header only:
+// the server accepted the session with the ticket of its handshake.
+func handshake(ctx context.Context, hc *http.Client, base string, header http.Header, kind string, timeout time.Duration, ticket string) (*httpSession, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"?"+httpwire.ParamTransport+"="+url.QueryEscape(kind), nil)
 	if err != nil {
 		return nil, fmt.Errorf("client: handshake: %w", err)
 	}
-	setHeaders(req, header)
+	setHeaders(req, withTicket(header, ticket))
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("client: handshake: %w", err)

@@ -30,12 +30,13 @@ type fetcher interface {
 // and polling, streamConn for streaming), and an uplink. The downlink can be
 // paused for an upgrade and resumed if the upgrade does not happen.
 type httpConn struct {
-	c     *Client
-	s     *httpSession
-	kind  string  // the downlink the session was opened with
-	down  fetcher // touched only by the downlink goroutine, one at a time
-	up    *uplink
-	onEnd func(error)
+	c          *Client
+	s          *httpSession
+	kind       string  // the downlink the session was opened with
+	upgradable bool    // the client should try to move it to WebSocket (Client.start)
+	down       fetcher // touched only by the downlink goroutine, one at a time
+	up         *uplink
+	onEnd      func(error)
 
 	seq       atomic.Uint64 // highest record seq delivered: the ack
 	streaming atomic.Bool   // the downlink is a stream: kind is stream, and it has not fallen back
@@ -70,7 +71,8 @@ func newHTTPConn(c *Client, s *httpSession, kind string) *httpConn {
 }
 
 // start runs the uplink and downlink goroutines; close waits for them.
-func (h *httpConn) start() {
+func (h *httpConn) start(onEnd func(error)) {
+	h.onEnd = onEnd
 	h.up.start()
 	h.startDownlink()
 }
@@ -307,6 +309,20 @@ func (h *httpConn) close() {
 	h.mu.Unlock()
 	<-done
 	h.finish(ErrClosed, true)
+}
+
+// cut abandons the session as a network failure would: every request is
+// cancelled and nothing more is sent, not even the DELETE, so the server
+// keeps the session until its heartbeat times out or a resume replaces it.
+// close waits for the downlink goroutine.
+func (h *httpConn) cut() {
+	h.mu.Lock()
+	if !h.paused {
+		h.paused = true
+		close(h.pauseCh)
+	}
+	h.mu.Unlock()
+	h.finish(ErrDropped, false)
 }
 
 // finish ends the connection once: stops every request and goroutine, says

@@ -24,10 +24,12 @@ type JoinSpec struct {
 	Options any
 }
 
-// joinAnswer is the server's answer to a join: a welcome or a refusal.
+// joinAnswer is the server's answer to a join: a welcome or a refusal; or
+// err when the connection dropped before the answer came.
 type joinAnswer struct {
 	welcome *netcode.Welcome
 	refusal *netcode.Error
+	err     error
 }
 
 // Join joins room of mode by matchmaking (netcode.JoinMatch): room ""
@@ -44,7 +46,9 @@ func (c *Client) Join(ctx context.Context, room, mode string) (*netcode.Welcome,
 // lobby state, free to join again, unless the code closes the connection
 // (netcode.Code.Closes). Joins run one at a time: a second call waits for
 // the first. If ctx ends first, the join is still on its way, and its
-// answer, when it comes, still counts (a welcome seats the client).
+// answer, when it comes, still counts (a welcome seats the client). While
+// the client is reconnecting, or when its connection drops before the
+// answer, it fails with ErrReconnecting.
 func (c *Client) JoinWith(ctx context.Context, j JoinSpec) (*netcode.Welcome, error) {
 	options, err := payloadOf(j.Options, netcode.MaxPayloadLen)
 	if err != nil {
@@ -61,10 +65,10 @@ func (c *Client) JoinWith(ctx context.Context, j JoinSpec) (*netcode.Welcome, er
 	c.mu.Lock()
 	c.joins.next++
 	n := c.joins.next
-	c.joins.pending = append(c.joins.pending, n)
+	c.joins.pending = append(c.joins.pending, pendingJoin{n: n, options: options})
 	c.joins.waiting, c.joins.got = n, nil
 	c.mu.Unlock()
-	if err := c.sendFrame(frame); err != nil {
+	if err := c.sendFrame(netcode.KindJoin, frame); err != nil {
 		c.mu.Lock()
 		c.joins.forget(n) // never sent: no answer will come
 		c.mu.Unlock()
@@ -81,6 +85,9 @@ func (c *Client) JoinWith(ctx context.Context, j JoinSpec) (*netcode.Welcome, er
 	if err != nil {
 		return nil, err
 	}
+	if a.err != nil {
+		return nil, a.err
+	}
 	if a.refusal != nil {
 		return nil, &JoinError{Code: a.refusal.Code, Reason: a.refusal.Message}
 	}
@@ -92,35 +99,59 @@ func (c *Client) JoinWith(ctx context.Context, j JoinSpec) (*netcode.Welcome, er
 // when another join is under way (so it answers the newest join), any other
 // answer in the order the joins were sent (so it answers the oldest). A
 // join whose caller gave up is still pending, so that its answer, when it
-// comes, is not taken for a later join's.
+// comes, is not taken for a later join's. A join whose connection dropped
+// gets no answer: it is answered ErrReconnecting (dropped).
 type joins struct {
-	next    uint64      // last join number used
-	pending []uint64    // joins sent and not answered, oldest first
-	waiting uint64      // the join JoinWith waits for; 0 for none
-	got     *joinAnswer // the answer to join waiting, once it came
+	next    uint64        // last join number used
+	pending []pendingJoin // joins sent and not answered, oldest first
+	waiting uint64        // the join JoinWith waits for; 0 for none
+	got     *joinAnswer   // the answer to join waiting, once it came
 }
 
-// answer records the server's answer a to a join. c.mu is held.
-func (j *joins) answer(a joinAnswer) {
+// pendingJoin is a join sent and not yet answered, with its options: a
+// fresh join after a drop sends again those of the join that seated the
+// client.
+type pendingJoin struct {
+	n       uint64
+	options netcode.Payload
+}
+
+// answer records the server's answer a to a join and returns the options
+// that join carried. c.mu is held.
+func (j *joins) answer(a joinAnswer) (netcode.Payload, bool) {
 	if len(j.pending) == 0 {
-		return // a raw join's (Client.SendRaw)
+		return nil, false // a raw join's (Client.SendRaw)
 	}
-	var n uint64
+	var p pendingJoin
 	if a.refusal != nil && a.refusal.Code == netcode.CodeAlreadyJoined {
-		n = j.pending[len(j.pending)-1]
+		p = j.pending[len(j.pending)-1]
 		j.pending = j.pending[:len(j.pending)-1]
 	} else {
-		n = j.pending[0]
+		p = j.pending[0]
 		j.pending = j.pending[1:]
 	}
-	if n == j.waiting {
+	if p.n == j.waiting {
 		j.got = &a
 	}
+	return p.options, true
 }
 
 // forget drops join n, which was never sent.
 func (j *joins) forget(n uint64) {
-	j.pending = slices.DeleteFunc(j.pending, func(m uint64) bool { return m == n })
+	j.pending = slices.DeleteFunc(j.pending, func(p pendingJoin) bool { return p.n == n })
+}
+
+// dropped answers every join on its way: the connection that carried them
+// dropped, and their answers with it. Joins are never kept for after a
+// reconnection (see awayQueue), so every pending join went out on it.
+// c.mu is held.
+func (j *joins) dropped() {
+	for _, p := range j.pending {
+		if p.n == j.waiting {
+			j.got = &joinAnswer{err: ErrReconnecting}
+		}
+	}
+	j.pending = j.pending[:0]
 }
 
 // refusesJoin reports whether an error frame with code c is the answer to

@@ -13,6 +13,7 @@ import (
 type listings struct {
 	next    uint32                    // last request number used
 	waiting map[uint32]*netcode.Rooms // requests awaiting an answer (nil until it comes)
+	gen     uint64                    // connections dropped: a request's answer is lost with its connection
 }
 
 func newListings() listings { return listings{waiting: make(map[uint32]*netcode.Rooms)} }
@@ -24,14 +25,16 @@ func newListings() listings { return listings{waiting: make(map[uint32]*netcode.
 // offset and at most limit of them (0: the server's page size; the server
 // sends at most netcode.MaxListLimit). Rooms.Total counts every room that
 // matched. Private rooms are never listed. It works in the lobby state and
-// in a room alike, and may run alongside other calls.
+// in a room alike, and may run alongside other calls. While the client is
+// reconnecting, or when its connection drops before the answer, it fails
+// with ErrReconnecting.
 func (c *Client) ListRooms(ctx context.Context, mode string, filter map[string]string, offset, limit int) (*netcode.Rooms, error) {
 	if offset < 0 || uint64(offset) > math.MaxUint32 || limit < 0 {
 		return nil, fmt.Errorf("client: list rooms: offset %d, limit %d", offset, limit)
 	}
 	c.mu.Lock()
 	c.lists.next++
-	req := c.lists.next
+	req, gen := c.lists.next, c.lists.gen
 	c.lists.waiting[req] = nil
 	c.mu.Unlock()
 	defer func() {
@@ -46,8 +49,11 @@ func (c *Client) ListRooms(ctx context.Context, mode string, filter map[string]s
 	var rooms *netcode.Rooms
 	err := c.wait(ctx, func() bool {
 		rooms = c.lists.waiting[req]
-		return rooms != nil
+		return rooms != nil || c.lists.gen != gen
 	})
+	if err == nil && rooms == nil {
+		err = ErrReconnecting
+	}
 	if err != nil {
 		return nil, fmt.Errorf("client: list rooms: %w", err)
 	}

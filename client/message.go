@@ -23,5 +23,5 @@ func (c *Client) SendMessage(typ string, payload any) error {
 	if err != nil {
 		return fmt.Errorf("client: message %q: %w", typ, err)
 	}
-	return c.sendFrame(frame)
+	return c.sendFrame(netcode.KindMessage, frame)
 }

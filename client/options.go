@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -52,6 +53,21 @@ type Options struct {
 	// Header is sent with the WebSocket upgrade and with every HTTP request
 	// (for example Origin).
 	Header http.Header
+	// Ticket is a credential the client shows when it connects: a token
+	// its game's backend issued (a signed JWT, usually), which a server
+	// that requires one verifies. It travels in the handshake of every
+	// connection, as "Authorization: Bearer <ticket>": on the WebSocket
+	// upgrade and on the HTTP transports' handshake (POST {base}), never
+	// in a URL, nor on the later requests of an HTTP session or the probe
+	// of an upgrade, which belong to a session already accepted. A server
+	// that refuses it closes the connection with netcode.CodeUnauthorized.
+	Ticket string
+	// TicketFunc, when set, gives the ticket for each connection instead
+	// of Ticket: it is called before Dial's connection and before every
+	// reconnection attempt, since tickets expire and a player may come
+	// back minutes later. An error fails that dial (that attempt, when
+	// reconnecting).
+	TicketFunc func(ctx context.Context) (string, error)
 
 	// Transport is the transport to start on: TransportWebSocket,
 	// TransportLongPoll, TransportStream, TransportPoll, or "" (automatic:
@@ -93,6 +109,40 @@ type Options struct {
 	// goroutine like OnFrame (and before it). It is never called with
 	// TrackOnly, which keeps no mirror.
 	OnChange func(Change)
+
+	// Reconnect makes the client come back by itself when its connection
+	// drops, resuming its seat; its zero value keeps it off. See
+	// Reconnect and the package documentation ("Reconnecting"). The
+	// callbacks below run on the client's goroutines (a reader, or the
+	// one that reconnects), one at a time, with no lock held: they may
+	// call the client's methods except Close.
+	Reconnect Reconnect
+	// OnDropped, when set, is called when the connection dropped and the
+	// client starts to reconnect, with why it dropped (ErrDropped after
+	// Drop).
+	OnDropped func(err error)
+	// OnResumed, when set, is called when the client is back where it was
+	// after a drop. For a client in a room: at the first state after the
+	// server gave its seat back (the same player and entity), after that
+	// state has been applied and handed to OnChange and OnFrame; snapshot
+	// says it was a full snapshot rather than a diff from the tick the
+	// client had (the room's history no longer reached back to it, or the
+	// server lost events the client missed, which also counts in
+	// Stats.EventsLost). For a client in the lobby state: when the new
+	// connection is open, with snapshot false.
+	OnResumed func(snapshot bool)
+	// OnRejoined, when set, is called when the server no longer held the
+	// client's seat (netcode.CodeResumeExpired: the resume window passed,
+	// or the server holds no seats) and the client joined its room afresh,
+	// by id: w is the new welcome, a new player and entity; or, when that
+	// join was refused, w is nil and err the *JoinError, and the client is
+	// connected in the lobby state.
+	OnRejoined func(w *netcode.Welcome, err error)
+	// OnGaveUp, when set, is called once when a reconnecting client ends
+	// for good without Close: its attempts or time ran out, or the server
+	// closed it with a code that says not to come back (replaced,
+	// unauthorized, …). err is what Err then returns.
+	OnGaveUp func(err error)
 }
 
 func (o Options) withDefaults() Options {
@@ -116,15 +166,17 @@ func (o Options) withDefaults() Options {
 	if o.SendQueue <= 0 {
 		o.SendQueue = 256
 	}
+	o.Reconnect = o.Reconnect.withDefaults()
 	return o
 }
 
 func (o Options) validate() error {
 	switch o.Transport {
 	case "", TransportWebSocket, TransportLongPoll, TransportStream, TransportPoll:
-		return nil
+	default:
+		return fmt.Errorf("client: unknown transport %q", o.Transport)
 	}
-	return fmt.Errorf("client: unknown transport %q", o.Transport)
+	return o.Reconnect.validate()
 }
 
 func cleanPath(p, def string) string {

@@ -40,6 +40,13 @@ const (
 
 func startServer(t *testing.T, o transports.Options) *testServer {
 	t.Helper()
+	return startServerRoom(t, o, actors.RoomOptions{})
+}
+
+// startServerRoom starts a test server whose rooms take the fields of room
+// that are set (a resume window, a history) over the tests' own.
+func startServerRoom(t *testing.T, o transports.Options, room actors.RoomOptions) *testServer {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	ho := actors.Options{
 		Modes: map[string]actors.Mode{
@@ -49,9 +56,10 @@ func startServer(t *testing.T, o transports.Options) *testServer {
 		},
 		DefaultMode: modeArena,
 		Logger:      log,
-		Room:        actors.RoomOptions{TickRate: tickRate, SendRate: tickRate},
+		Room:        room,
 		Session:     actors.SessionOptions{InputRate: 2000, InputBurst: 1000},
 	}
+	ho.Room.TickRate, ho.Room.SendRate = tickRate, tickRate
 	hub, err := actors.NewHub(ho)
 	if err != nil {
 		t.Fatal(err)

@@ -40,12 +40,11 @@ func (c *Client) tryUpgrade(ctx context.Context, h *httpConn) error {
 	if testHookUpgrade != nil {
 		testHookUpgrade(ctx)
 	}
-	w, err := dialWebSocket(ctx, c, c.ep.withSID(h.s.sid), false)
+	w, err := dialWebSocket(ctx, c, c.ep.withSID(h.s.sid), false, "")
 	if err != nil {
 		return fmt.Errorf("client: upgrade: %w", err)
 	}
-	w.onEnd = func(err error) { c.ended(w, err) }
-	w.start()
+	w.start(func(err error) { c.ended(w, err) })
 	if err := c.probe(ctx, w, h); err != nil {
 		w.close()
 		return err

@@ -27,6 +27,7 @@ type wsConn struct {
 	onEnd func(error)
 
 	live      atomic.Bool
+	cutting   atomic.Bool   // cut closed the socket: the end is ErrDropped
 	probed    chan struct{} // closed when the server answered "probe"
 	probeOnce sync.Once
 
@@ -45,9 +46,11 @@ func (e *refusedError) Error() string { return e.err.Error() }
 func (e *refusedError) Unwrap() error { return e.err }
 
 // dialWebSocket connects to rawURL and performs the WebSocket handshake, all
-// within ctx and Options.HandshakeTimeout. The reader is not started: call
-// start once the Client knows the connection.
-func dialWebSocket(ctx context.Context, c *Client, rawURL string, live bool) (*wsConn, error) {
+// within ctx and Options.HandshakeTimeout, showing ticket if there is one
+// (never on the probe of an upgrade, whose session was accepted already).
+// The reader is not started: call start once the Client knows the
+// connection.
+func dialWebSocket(ctx context.Context, c *Client, rawURL string, live bool, ticket string) (*wsConn, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, err
@@ -81,7 +84,7 @@ func dialWebSocket(ctx context.Context, c *Client, rawURL string, live bool) (*w
 	}
 	ws, _, err := gws.NewClientFromConn(w, &gws.ClientOption{
 		Addr:               rawURL,
-		RequestHeader:      c.opts.Header.Clone(),
+		RequestHeader:      withTicket(c.opts.Header, ticket),
 		HandshakeTimeout:   timeout,
 		ReadMaxPayloadSize: c.opts.ReadLimit,
 	}, nc)
@@ -100,7 +103,8 @@ func dialWebSocket(ctx context.Context, c *Client, rawURL string, live bool) (*w
 }
 
 // start runs the reader goroutine; close waits for it.
-func (w *wsConn) start() {
+func (w *wsConn) start(onEnd func(error)) {
+	w.onEnd = onEnd
 	w.heard()
 	go func() {
 		defer close(w.exited)
@@ -129,6 +133,14 @@ func (w *wsConn) close() {
 	<-w.exited
 }
 
+// cut closes the socket under the WebSocket: the reader fails, and
+// OnClose reports ErrDropped. gws's attempt to write a close frame on the
+// way out finds the socket closed.
+func (w *wsConn) cut() {
+	w.cutting.Store(true)
+	_ = w.ws.NetConn().Close()
+}
+
 func (w *wsConn) done() <-chan struct{} { return w.doneCh }
 
 func (w *wsConn) err() error {
@@ -140,6 +152,8 @@ func (w *wsConn) err() error {
 func (w *wsConn) OnClose(_ *gws.Conn, err error) {
 	var ce *gws.CloseError
 	switch {
+	case w.cutting.Load():
+		err = ErrDropped
 	case errors.As(err, &ce):
 		err = &CloseError{Code: ce.Code, Reason: string(ce.Reason)}
 	case err == nil:
