@@ -45,10 +45,11 @@ const err = (code: number, msg: string, name?: string, status?: number) => new T
 const netErr = (msg: string) => err(0, msg, "network");
 
 /** sleep waits ms, or until signal aborts. */
-const sleep = (env: Env, ms: number, signal?: AbortSignal) =>
+const sleep = (env: Env, ms: number, signal: AbortSignal) =>
   new Promise<void>((res) => {
-    const t = env.setTimeout(res, ms);
-    signal?.addEventListener("abort", () => (env.clearTimeout(t), res()));
+    const done = () => (env.clearTimeout(t), signal.removeEventListener("abort", done), res());
+    const t = env.setTimeout(done, ms);
+    signal.addEventListener("abort", done);
   });
 
 // ---- WebSocket ----
