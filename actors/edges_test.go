@@ -91,7 +91,6 @@ func (g *noisyJoin) Join(w *world.World, p world.PlayerID, name string) (world.E
 	return g.Game.Join(w, p, name)
 }
 
-
 // A seat whose game sends it more than maxEarly frames before its first
 // state leaves as a slow consumer: the client is told (its link closes)
 // and its session may join again.

@@ -115,7 +115,9 @@ type Rules struct {
 	Reach float64 `msgpack:"reach"` // "it" tags a player this close
 }
 
-func (g *Game) rules() Rules { return Rules{Size: Field, Speed: g.settings.Speed, Reach: g.settings.Reach} }
+func (g *Game) rules() Rules {
+	return Rules{Size: Field, Speed: g.settings.Speed, Reach: g.settings.Reach}
+}
 
 // Attach implements world.RoomHook.
 func (g *Game) Attach(r world.Room) { g.room = r }
