@@ -42,9 +42,10 @@ export interface Events {
     transport: (name: Transport) => void;
     /** The connection dropped; the client is reconnecting to resume. */
     dropped: (why: TickroomError) => void;
-    /** The seat is back: fresh is true when the resume was refused
-     * (resume_expired) and the client joined the room again instead. */
-    resumed: (w: Welcome, fresh: boolean) => void;
+    /** The client is back: w is its room's welcome (null in the lobby);
+     * fresh is true when the seat was gone (resume_expired, or a server that
+     * holds no seats) and the client joined the room again instead. */
+    resumed: (w: Welcome | null, fresh: boolean) => void;
     /** Reconnecting failed within Options.reconnect's bounds. */
     gaveUp: (why: TickroomError) => void;
     /** The client ended: why is null after close(). */
@@ -206,8 +207,9 @@ export declare class Client {
     private upgrade;
     /** ended handles the end of the client's connection. */
     private ended;
-    /** reconnect tries to resume the seat on a new connection, with backoff
-     * and full jitter, within rc's bounds. */
+    /** reconnect dials again and asks for the client's place back, with
+     * backoff and full jitter, within rc's bounds: the seat (resume), the
+     * room (a fresh join, when the seat is gone), or nothing (the lobby). */
     private reconnect;
     /** finish ends the client for good. */
     private finish;

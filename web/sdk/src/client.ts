@@ -53,9 +53,10 @@ export interface Events {
   transport: (name: Transport) => void;
   /** The connection dropped; the client is reconnecting to resume. */
   dropped: (why: TickroomError) => void;
-  /** The seat is back: fresh is true when the resume was refused
-   * (resume_expired) and the client joined the room again instead. */
-  resumed: (w: Welcome, fresh: boolean) => void;
+  /** The client is back: w is its room's welcome (null in the lobby);
+   * fresh is true when the seat was gone (resume_expired, or a server that
+   * holds no seats) and the client joined the room again instead. */
+  resumed: (w: Welcome | null, fresh: boolean) => void;
   /** Reconnecting failed within Options.reconnect's bounds. */
   gaveUp: (why: TickroomError) => void;
   /** The client ended: why is null after close(). */
@@ -157,8 +158,12 @@ export interface Stats {
   reconnects: number;
 }
 
-// Codes after which the client does not try to resume.
-const FINAL = [Code.BadFrame, Code.TooLarge, Code.RateLimited, Code.VersionMismatch, Code.Replaced, Code.Unauthorized];
+// stops says whether an end says not to come back (as client/reconnect.go):
+// replaced, unauthorized, version_mismatch, bad_frame, too_large,
+// rate_limited, WebSocket protocol closes, and HTTP refusals of the request
+// itself (a bad or refused ticket among them).
+const stops = (e: TickroomError) =>
+  [4022, 4023, 4006, 4000, 4002, 4003, 1002, 1003, 1007, 1008, 1009, 1010].includes(e.code) || [400, 401, 403, 415, 431].includes(e.status!);
 // Error codes that answer a join when the client is not seated (client/join.go).
 const REFUSALS = [4004, 4010, 4009, 4006, 4013, 4014, 4015, 4016, 4017, 4011, 4019, 4012, 4000];
 
@@ -385,18 +390,19 @@ export class Client {
     this.lists.forEach(fail);
     this.lists.clear();
     const rc = this.options.reconnect;
-    if (this.closing || rc === false || !this.welcome?.resumeToken || FINAL.includes(e.code as any)) return this.finish(this.closing ? null : e);
+    if (this.closing || rc === false || stops(e)) return this.finish(this.closing ? null : e);
     this.status = "away";
     this.emit("dropped", e);
     this.reconnect(rc ?? {}, e);
   }
 
-  /** reconnect tries to resume the seat on a new connection, with backoff
-   * and full jitter, within rc's bounds. */
+  /** reconnect dials again and asks for the client's place back, with
+   * backoff and full jitter, within rc's bounds: the seat (resume), the
+   * room (a fresh join, when the seat is gone), or nothing (the lobby). */
   private async reconnect(rc: Reconnect, why: TickroomError): Promise<void> {
-    const env = this.env, start = env.now(), attempts = rc.attempts ?? 10, maxTime = rc.maxTime ?? 20000;
+    const env = this.env, start = env.now(), attempts = rc.attempts ?? 10, maxTime = rc.maxTime ?? 30000;
     for (let i = 0; i < attempts && !this.closing; i++) {
-      const d = env.random() * Math.min(rc.max ?? 5000, (rc.base ?? 250) * 2 ** i);
+      const d = env.random() * Math.min(rc.max ?? 5000, (rc.base ?? 100) * 2 ** i);
       if (env.now() - start + d > maxTime) break;
       await new Promise<void>((r) => env.setTimeout(r, d));
       if (this.closing) return;
@@ -406,28 +412,39 @@ export class Client {
         c = await this.dial();
       } catch (e) {
         why = e as TickroomError;
+        if (stops(why)) break;
         continue;
       }
       if (this.closing) return c.close();
-      const answer = new Promise<"ok" | "expired" | "dropped">((r) => (this.resuming = r));
-      this.install(c);
-      c.send(frame(16, ProtocolVersion, this.welcome!.resumeToken, this.mirror.current.tick, this.lastEvent));
-      const a = await answer;
-      this.resuming = null;
-      if (a === "dropped") continue;
+      const w = this.welcome;
+      type A = "ok" | "expired" | "dropped";
+      let a = "expired" as A;
+      if (w?.resumeToken) {
+        const answer = new Promise<A>((r) => {
+          this.resuming = r;
+          env.setTimeout(() => r("dropped"), 2 * this.co.handshakeTimeout);
+        });
+        this.install(c);
+        c.send(frame(16, ProtocolVersion, w.resumeToken, this.mirror.current.tick, this.lastEvent));
+        a = await answer;
+        this.resuming = null;
+        if (a === "dropped") {
+          if (this.conn === c) (this.conn = null), c.close();
+          continue;
+        }
+      } else this.install(c);
       this.status = "open";
-      const w = this.welcome!;
-      if (a === "ok") {
+      if (a === "ok" || !w) {
         for (const f of this.away.splice(0)) this.sendFrame(f);
-        this.emit("resumed", w, false);
+        this.emit("resumed", this.welcome, false);
         return;
       }
-      // resume_expired: join afresh, the same room by id first.
+      // The seat is gone: join the room again, by its id, with the options
+      // of the join that seated the player.
       this.leftRoom();
       this.away = [];
-      const spec = this.lastJoin;
       try {
-        this.emit("resumed", await this.join({ ...spec, how: "id", room: w.roomId }).catch((e) => (spec.how ?? "match") === "match" ? this.join(spec) : Promise.reject(e)), true);
+        this.emit("resumed", await this.join(w.roomId ? { how: "id", room: w.roomId, mode: w.mode, options: this.lastJoin.options } : { room: w.room, mode: w.mode, options: this.lastJoin.options }), true);
       } catch (e) {
         this.emit("left", e as TickroomError);
       }

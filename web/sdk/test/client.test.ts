@@ -185,13 +185,13 @@ test("a lost connection resumes the seat: backoff, resume frame, buffered messag
   assert.equal(c.status, "away");
   assert.ok(c.send("chat", { text: "hi" }));
   assert.equal(c.input({}), 0);
-  // Full jitter: attempt i waits random()·min(5000, 250·2^i), random() = 0.5.
+  // Full jitter: attempt i waits random()·min(5000, 100·2^i), random() = 0.5.
   const attempts: number[] = [];
   FakeWS.accept = (w) => (attempts.push(clock.t), "refuse");
   await clock.advance(400);
-  assert.deepEqual(attempts, [1125, 1375]);
+  assert.deepEqual(attempts, [1050, 1150, 1350]);
   await clock.advance(600);
-  assert.deepEqual(attempts, [1125, 1375, 1875]);
+  assert.deepEqual(attempts, [1050, 1150, 1350, 1750]);
   FakeWS.accept = () => "open";
   await clock.advance(1000);
   const ws2 = FakeWS.all.at(-1)!;
@@ -235,7 +235,7 @@ test("reconnecting gives up within its bounds", async () => {
   const d = await seated();
   d.ws.drop(4022, "replaced");
   assert.equal(d.c.status, "closed");
-  // No token, no resume.
+  // reconnect: false ends the client at the drop.
   const e = await seated({ reconnect: false });
   e.ws.drop(1006);
   assert.equal(e.c.status, "closed");
@@ -264,4 +264,32 @@ test("list sends a request and resolves with its answer", async () => {
   const r = await p;
   assert.equal(r.total, 1);
   assert.equal(r.rooms[0].metadata!.value<{ map: string }>().map, "dust");
+});
+
+test("a server that holds no seats: the client joins its room again", async () => {
+  const { c, ws, log } = await seated();
+  ws.recv(welcome(""));
+  ws.recv(snapshot(10));
+  ws.drop(1006);
+  await clock.advance(100);
+  const ws2 = FakeWS.all.at(-1)!;
+  assert.deepEqual(ws2.frames(), [hex([1, 2, "arena", "ada", 4, "rid", null])]);
+  ws2.recv(welcome(""));
+  await settle();
+  assert.deepEqual(log, ["dropped network", "resumed true"]);
+  assert.equal(c.status, "open");
+});
+
+test("a resume that gets no answer is another attempt", async () => {
+  const { c, ws, log } = await seated();
+  ws.drop(1006);
+  await clock.advance(100);
+  assert.equal(FakeWS.all.length, 2);
+  await clock.advance(10200); // 2 × handshakeTimeout, then the next attempt
+  assert.ok(FakeWS.all.length >= 3);
+  assert.ok(FakeWS.all[1].closed);
+  FakeWS.all.at(-1)!.recv(welcome("tok2"));
+  await settle();
+  assert.equal(c.status, "open");
+  assert.deepEqual(log, ["dropped network", "resumed false"]);
 });
