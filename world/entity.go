@@ -2,6 +2,7 @@ package world
 
 import (
 	"math"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -117,14 +118,15 @@ func (e *Entity) SetBool(f int, v bool) {
 }
 
 // SetString sets String field f, cut to the field's MaxLen bytes at a UTF-8
-// character boundary, so valid text stays valid.
+// character boundary. Every client decodes it as text, so bytes that are
+// not UTF-8 become U+FFFD first.
 func (e *Entity) SetString(f int, v string) {
+	if !utf8.ValidString(v) {
+		v = strings.ToValidUTF8(v, "\uFFFD")
+	}
 	if n := e.w.schemas[e.typ].Fields[f].maxLen(); len(v) > n {
-		for i := n; i > 0 && i > n-utf8.UTFMax; i-- {
-			if utf8.RuneStart(v[i]) {
-				n = i
-				break
-			}
+		for n > 0 && !utf8.RuneStart(v[n]) {
+			n-- // v is valid: a rune start is at most UTFMax-1 bytes back
 		}
 		v = v[:n]
 	}
