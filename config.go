@@ -31,6 +31,7 @@ type Config struct {
 	Room      RoomConfig      `toml:"room"`
 	Session   SessionConfig   `toml:"session"`
 	Auth      AuthConfig      `toml:"auth"`
+	Web       WebConfig       `toml:"web"`
 	Log       LogConfig       `toml:"log"`
 	// Modes are the [modes.NAME] tables: per-mode room settings and the
 	// game's own settings. A mode the file does not name has its defaults.
@@ -67,6 +68,18 @@ type ServerConfig struct {
 	// RoomsPath serves the public room listing as JSON; "" turns it off.
 	// Not reloadable.
 	RoomsPath string `toml:"rooms_path"`
+}
+
+// WebConfig is the [web] section: what the server serves to browsers.
+// Both are embedded in the binary; neither needs a build step.
+type WebConfig struct {
+	// SDKPath serves the browser SDK (tickroom.js and its declarations,
+	// tickroom.d.ts) under this path, for any origin; "" turns it off.
+	// Not reloadable.
+	SDKPath string `toml:"sdk_path"`
+	// DemoPath serves the demo pages (the arena, and tag at "tag") under
+	// this path; "" turns them off. They need the SDK. Not reloadable.
+	DemoPath string `toml:"demo_path"`
 }
 
 // WebSocketConfig is the [websocket] section: per-connection limits.
@@ -238,6 +251,10 @@ func DefaultConfig() Config {
 			NameClaim:   "name",
 			MaxClaims:   16,
 			ReplayCache: 100_000,
+		},
+		Web: WebConfig{
+			SDKPath:  "/sdk/",
+			DemoPath: "/",
 		},
 		Log: LogConfig{
 			Level:  "info",

@@ -21,6 +21,9 @@ func (c Config) Reloadable(next Config) (Config, []string) {
 	// A server's clients either all carry tickets or none do; keys,
 	// claims and limits change on a reload, the mode with a restart.
 	keep(&restart, "auth.mode", &next.Auth.Mode, c.Auth.Mode)
+	// Routes again.
+	keep(&restart, "web.sdk_path", &next.Web.SDKPath, c.Web.SDKPath)
+	keep(&restart, "web.demo_path", &next.Web.DemoPath, c.Web.DemoPath)
 	// The log handler is made once; the level is a LevelVar and changes.
 	keep(&restart, "log.format", &next.Log.Format, c.Log.Format)
 	return next, restart

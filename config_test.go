@@ -344,6 +344,13 @@ func TestParseConfigRejectsInvalidValues(t *testing.T) {
 		{`[session]` + "\n" + `input_burst = 10001`, "session.input_burst"},
 		{`[session]` + "\n" + `max_rejected = 0`, "session.max_rejected"},
 		{`[session]` + "\n" + `max_rejected = 1000001`, "session.max_rejected"},
+		{`[server]` + "\n" + `rooms_path = "/ws"`, "server.rooms_path"},
+		{`[web]` + "\n" + `sdk_path = "/sdk"`, "web.sdk_path"},
+		{`[web]` + "\n" + `sdk_path = "sdk/"`, "web.sdk_path"},
+		{`[web]` + "\n" + `sdk_path = "/rt/sdk/"`, "web.sdk_path"},
+		{`[web]` + "\n" + `demo_path = "/ws/"`, "web.demo_path"},
+		{`[web]` + "\n" + `demo_path = "/sdk/"`, "web.demo_path"},
+		{`[web]` + "\n" + `sdk_path = ""`, "web.demo_path"},
 		{`[log]` + "\n" + `level = "verbose"`, "log.level"},
 		{`[log]` + "\n" + `format = "xml"`, "log.format"},
 	}

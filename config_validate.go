@@ -64,6 +64,8 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 		v.add("server.rooms_path", p, `must be "" or a path starting with "/" that no other endpoint uses`)
 	}
 
+	c.webProblems(&v)
+
 	ws := c.WebSocket
 	if !strings.HasPrefix(ws.Path, "/") {
 		v.add("websocket.path", ws.Path, `must start with "/"`)
@@ -201,5 +203,32 @@ func (v *validator) origin(key, o string) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
 		v.add(key, o, `must be an origin like "https://game.example"`)
+	}
+}
+
+// webProblems checks the [web] paths: each a subtree ("/…/") that takes no
+// other endpoint's path, and the demo only with the SDK it loads.
+func (c Config) webProblems(v *validator) {
+	others := []string{c.WebSocket.Path, c.HTTP.Path, c.Server.RoomsPath, "/metrics", "/healthz", "/readyz"}
+	for _, w := range []struct{ key, path string }{{"web.sdk_path", c.Web.SDKPath}, {"web.demo_path", c.Web.DemoPath}} {
+		p := w.path
+		if p == "" {
+			continue
+		}
+		if !strings.HasPrefix(p, "/") || !strings.HasSuffix(p, "/") {
+			v.add(w.key, p, `must be "" or a path that starts and ends with "/"`)
+			continue
+		}
+		for _, o := range others {
+			if o != "" && (p == o+"/" || strings.HasPrefix(p, o+"/")) {
+				v.add(w.key, p, "must not be inside %q, which another endpoint serves", o)
+			}
+		}
+	}
+	switch {
+	case c.Web.DemoPath != "" && c.Web.SDKPath == "":
+		v.add("web.demo_path", c.Web.DemoPath, `needs web.sdk_path: the demo pages load the SDK ("" turns the demo off)`)
+	case c.Web.DemoPath != "" && c.Web.DemoPath == c.Web.SDKPath:
+		v.add("web.demo_path", c.Web.DemoPath, "must differ from web.sdk_path")
 	}
 }

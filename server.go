@@ -130,6 +130,7 @@ func (s *Server) Start() error {
 	if cfg.Server.RoomsPath != "" {
 		s.srv.Handle(cfg.Server.RoomsPath, &listing{hub: s.hub, origins: cfg.Server.AllowedOrigins})
 	}
+	s.handleWeb(cfg)
 	for _, r := range s.routes {
 		s.srv.Handle(r.pattern, r.handler)
 	}
