@@ -22,7 +22,7 @@ import (
 // The browser tests drive the demo pages in a real headless Chromium
 // (Debian's chromium package), and put a real nginx in front of the server
 // where a network strips WebSocket. Where either program is missing they
-// skip, saying so, unless TICKROOM_BROWSER_TESTS=require (as .ci/run sets),
+// skip, saying so, unless TICKROOM_TOOLS=require (as .ci/run sets),
 // which makes a missing program a failure rather than a silent skip.
 
 // need finds one of names on PATH (or in /usr/sbin, where Debian puts
@@ -41,7 +41,7 @@ func need(t *testing.T, what string, names ...string) string {
 		}
 	}
 	msg := fmt.Sprintf("%s not found (looked for %s): skipping; apt-get install -y chromium nginx to run it", what, strings.Join(names, ", "))
-	if os.Getenv("TICKROOM_BROWSER_TESTS") == "require" {
+	if os.Getenv("TICKROOM_TOOLS") == "require" {
 		t.Fatal(msg)
 	}
 	t.Skip(msg)
