@@ -40,6 +40,8 @@ const (
 	CodeEventsLost       Code = 4021 // on a resume: events were lost while away; a snapshot follows
 	CodeReplaced         Code = 4022 // a newer connection took the seat or the user's session; close
 	CodeUnauthorized     Code = 4023 // the connection's ticket or credentials were refused; close
+	CodeServerBusy       Code = 4024 // overloaded, or too many connections in no room: a new connection closed, a join refused (stays connected); retry later
+	CodeJoinTimeout      Code = 4025 // in no room for longer than the join deadline; error, close
 )
 
 var codeNames = map[Code]string{
@@ -68,6 +70,8 @@ var codeNames = map[Code]string{
 	CodeEventsLost:       "events_lost",
 	CodeReplaced:         "replaced",
 	CodeUnauthorized:     "unauthorized",
+	CodeServerBusy:       "server_busy",
+	CodeJoinTimeout:      "join_timeout",
 }
 
 // String returns the code's snake_case name, as used in logs and metrics, or
@@ -88,10 +92,13 @@ func (c Code) Error() string {
 // Closes reports whether the server closes the connection after sending c.
 // CodeRateLimited reports false: the server closes only after
 // session.max_rejected rate-limited frames, not after the first.
+// CodeServerBusy reports false too: it refuses a join on a connection that
+// stays open; a new connection refused with it is closed (the refusal of a
+// connection always closes).
 func (c Code) Closes() bool {
 	switch c {
 	case CodeGoingAway, CodeBadFrame, CodeTooLarge, CodeVersionMismatch,
-		CodeSlowConsumer, CodeHeartbeatTimeout, CodeInternal, CodeReplaced, CodeUnauthorized:
+		CodeSlowConsumer, CodeHeartbeatTimeout, CodeInternal, CodeReplaced, CodeUnauthorized, CodeJoinTimeout:
 		return true
 	}
 	return false

@@ -62,7 +62,9 @@ func TestCodes(t *testing.T) {
 		{netcode.CodeEventsLost, 4021, "events_lost", false},
 		{netcode.CodeReplaced, 4022, "replaced", true},
 		{netcode.CodeUnauthorized, 4023, "unauthorized", true},
-		{netcode.Code(4024), 4024, "code_4024", false},
+		{netcode.CodeServerBusy, 4024, "server_busy", false},
+		{netcode.CodeJoinTimeout, 4025, "join_timeout", true},
+		{netcode.Code(4026), 4026, "code_4026", false},
 		{netcode.Code(4999), 4999, "code_4999", false},
 	} {
 		if uint16(tc.code) != tc.num || tc.code.String() != tc.name || tc.code.Closes() != tc.closes {

@@ -44,7 +44,13 @@
 //
 // Connect. The client opens any transport. Nothing is sent until it joins;
 // the session is in the lobby state. In the lobby state a client may also
-// list rooms (list, answered by rooms) and ping.
+// list rooms (list, answered by rooms) and ping. A connection may stay in
+// the lobby state (before its first join, or after it leaves a room) for a
+// bounded time only: past the server's join deadline it gets error
+// join_timeout and is closed (a join under way then is let finish, and
+// closes it only if it is refused). A server that already holds its limit
+// of connections in the lobby state, or that is overloaded (below), closes
+// a new connection at once with server_busy.
 //
 // Join. The client sends join with ProtocolVersion, a mode (empty for the
 // server's default), a player name, how it wants to join (JoinHow) and a
@@ -70,7 +76,11 @@
 // and a close; a full room CodeRoomFull, a locked one CodeRoomLocked, an
 // unknown mode CodeUnknownMode, and the session stays in the lobby state,
 // free to join again. A second join while seated, or while a join is under
-// way, gets CodeAlreadyJoined.
+// way, gets CodeAlreadyJoined. A join that would make a new room when the
+// connection, or its address, has made too many lately gets rate_limited;
+// every join gets server_busy while the server is overloaded; in both cases
+// the session stays in the lobby state (resumes are never refused for
+// load: the server keeps the players it has).
 //
 // Welcome. The room admits the player and the server sends welcome: the
 // session id, the player id and the id of the entity that represents it, the
@@ -101,7 +111,9 @@
 // the client's.
 //
 // Rates. A reload of the server's config may change a running room's tick
-// and send rates. The room then sends rates, with the first tick that runs
+// and send rates, and a server that cannot keep its rooms on time lowers
+// the send rates of all its rooms alike (never below a floor it is
+// configured with) and raises them again as its load falls. The room then sends rates, with the first tick that runs
 // at the new rates, before any state of that tick; a client uses the new
 // tick length from that tick on.
 //
@@ -142,9 +154,12 @@
 // instead of them, and a snapshot. A token that resumes no seat (unknown,
 // used, of a seat that timed out or left, or of a room that is gone) gets
 // error resume_expired and the connection stays in the lobby state: the
-// client should join afresh. Every resume_expired counts against the
-// connection and its address: after a few the connection is closed with
-// rate_limited, so tokens cannot be guessed. A resume while the old
+// client should join afresh. Every resume_expired, and every join by id
+// (how 4) that finds no room, counts against the connection and its
+// address: after a few the connection is closed with rate_limited, and an
+// address that keeps guessing has such resumes and joins refused unread
+// (rate_limited, close) until its budget refills, so neither tokens nor
+// room ids nor join codes can be guessed. A resume while the old
 // connection is still open ends the old one with replaced (the newest
 // connection wins). After room.resume_window without a resume, the seat is
 // freed (the leave hook hears TimedOut).
@@ -327,7 +342,11 @@
 //	4001 unknown_kind       unknown kind, or a known kind from the wrong side; error, frame ignored
 //	4002 too_large          frame over the transport's read limit; error, close
 //	4003 rate_limited       frame over the session's rate (session.input_rate, input_burst) is dropped;
-//	                        error at most once a second; close after session.max_rejected drops
+//	                        error at most once a second; close after session.max_rejected drops.
+//	                        A seated player's frames that arrive in a burst after a network stall
+//	                        are taken whole (session.catch_up). Also: a join that would make a room
+//	                        past the connection's or address's budget (stays connected); resumes
+//	                        and joins by id that found nothing, too many (close)
 //	4004 room_full          join refused, the room has no free seat; stays connected
 //	4005 not_joined         input, ack, message or leave before a join; error, frame ignored
 //	4006 version_mismatch   join with another ProtocolVersion; error, close
@@ -350,6 +369,11 @@
 //	4021 events_lost        on a resume, events the client missed are gone; a snapshot follows
 //	4022 replaced           a newer connection took the seat, or the user's session; close
 //	4023 unauthorized       the connection's ticket or credentials were refused; close
+//	4024 server_busy        the server is overloaded, or holds its limit of connections in the lobby
+//	                        state: a new connection gets it and is closed (HTTP transports may answer
+//	                        503 with Retry-After instead); a join gets it and stays connected. Come
+//	                        back after a while, with backoff
+//	4025 join_timeout       the connection stayed in the lobby state past the join deadline; close
 //
 // Code.Closes says which codes close. Codes this version does not know are
 // to be shown to the user and otherwise treated as internal.
@@ -395,7 +419,9 @@ import "github.com/tickroom/tickroom/world"
 //     join code and a resume token; schemas mark private fields; states
 //     carry the receiver's private section; game messages (client to room)
 //     and events, numbered (room to clients); room listings; rate changes;
-//     resume; codes 4015–4023.
+//     resume; codes 4015–4023. Later, within version 2: codes 4024
+//     server_busy and 4025 join_timeout, which a client that does not know
+//     them treats as it treats any unknown code.
 const ProtocolVersion = 2
 
 // Length limits in bytes. Strings over them make a frame malformed.
