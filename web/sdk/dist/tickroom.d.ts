@@ -422,34 +422,56 @@ declare class MalformedError extends Error {
 declare const MaxPayloadDepth = 8;
 /** utf8 returns the UTF-8 bytes of s. */
 declare const utf8: (s: string) => Uint8Array;
+declare const fail: (msg: string) => never;
 /** norm returns v as a number when it is a safe integer. */
-declare const norm: (v: bigint) => Int;
+declare const norm: (v: Int) => Int;
+/** The families of msgpack formats: what Reader.head returns. */
+declare const enum Fam {
+    Bin = 1,
+    Ext = 2,
+    Str = 3,
+    Arr = 4,
+    Map = 5,
+    Num = 6,
+    Float = 7,
+    Nil = 8,
+    Bool = 9,
+    FixExt = 10
+}
 /** Reader reads msgpack values off the front of a frame. */
 declare class Reader {
-    b: Uint8Array;
+    readonly b: Uint8Array;
     p: number;
     v: DataView;
     constructor(b: Uint8Array);
     /** left is how many bytes are unread. */
     left(): number;
-    need(n: number, what: string): void;
-    peek(): number;
+    need(n: Int, what: string): void;
+    /** at reads a size-byte big-endian number of type t ("Uint", "Int": two's
+     * complement, "Float"), after checking it is there. */
+    at(size: number, what: string, t?: string): Int;
+    /** head reads a value's type and header: its family and n, the length of
+     * a Bin, Ext (without its type byte) or Str, the elements of an Arr, the
+     * pairs of a Map, the value of a Num, the size of a Float (whose bytes
+     * follow), 1 for true. Nothing is read past the header. */
+    head(what: string): [Fam, Int];
+    /** want reads the header of a value of family fam. */
+    want(what: string, fam: Fam): number;
     /** len reads an array (map = false) or map header whose every element
      * (pair) takes at least minSize bytes. */
     len(what: string, minSize: number, map?: boolean): number;
     bool(what: string): boolean;
     /** num reads an integer of any width, exactly. */
     num(what: string): Int;
-    /** uint reads an integer in [0, max] (max a safe integer). */
+    /** uint reads an integer in [0, max]. */
     uint(what: string, max: number): number;
     u32(what: string): number;
-    /** u64 reads an integer in [0, 2^64-1]. */
-    u64(what: string): Int;
-    /** int reads an integer in [min, max]. */
-    int(what: string, min: number, max: number): number;
-    isStr(): boolean;
     /** str reads a string of at most max bytes. */
     str(what: string, max: number): string;
+    /** text reads the n bytes of a str. */
+    text(n: number, what: string, max?: number): string;
+    /** raw reads n bytes (a copy). */
+    raw(n: number, what: string): Uint8Array;
     /** float reads a float32 or float64. */
     float(what: string): number;
     /** skip steps over one value of any type nested at most depth deep. */
@@ -482,12 +504,16 @@ declare class Writer {
     room(n: number): number;
     byte(c: number): void;
     raw(b: Uint8Array): void;
-    /** head writes a type byte c and n as a size-byte big-endian count. */
-    head(c: number, n: number, size: number): void;
+    /** put writes a type byte c, then x as a size-byte big-endian integer
+     * (two's complement when signed; a bigint when size is 8), or a float64
+     * when t is "Float". */
+    put(c: number, size: number, x: Int, t?: string): void;
+    /** hdr writes the header of a str, bin, array or map of n: fix | n when n
+     * is below lim, else c8, c16 or c32 (c + 0, 1, 2; from c16 when wide). */
+    hdr(n: number, fix: number, lim: number, c: number, wide?: number): void;
     /** int writes an integer in its shortest form; a number must be an
      * integer (the caller rounds), a bigint must fit 64 bits. */
     int(x: Int): void;
-    float(x: number): void;
     str(s: string): void;
     /** arr writes an array (or, with map, a map) header. */
     arr(n: number, map?: boolean): void;
@@ -690,13 +716,18 @@ declare class FrameError extends Error {
 declare function decodeServer(frame: Uint8Array): ServerFrame;
 /** popcount returns the number of set bits of a 32-bit number. */
 declare function popcount(x: number): number;
-/** checkStr throws a TickroomError for a string over its limit. */
+/** err makes a TickroomError of the SDK's own. */
+declare const err: (code: number, msg: string, name?: string, status?: number) => TickroomError;
+/** badArg is a caller's mistake. */
+declare const badArg: (msg: string) => TickroomError;
+/** checkStr throws a TickroomError for what is not a string of min to max
+ * bytes. */
 declare function checkStr(what: string, s: string, max: number, min?: number): void;
 /** payloadOf encodes a value as a payload of at most max bytes (null: none). */
 declare function payloadOf(what: string, v: unknown, max: number): Payload | null;
 /** frame encodes a client frame from its elements: numbers are written as
  * integers (they must be), strings as str, Payloads as their bytes, null
- * as nil, an object as a map of strings. */
+ * as nil, an object as a map of strings, in key order. */
 declare function frame(...els: (number | bigint | string | Payload | null | Record<string, string>)[]): Uint8Array;
 /** u32 forces an integer into [0, 2^32-1], so that the encoder never writes
  * a float. */

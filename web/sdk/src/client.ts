@@ -5,7 +5,7 @@ import type { Entity, State } from "./mirror";
 import { BadDelta, Lost, Mirror, fieldsChanged } from "./mirror";
 import { Payload } from "./msgpack";
 import type { GameEvent, Rates, RoomInfo, ServerFrame, Welcome } from "./protocol";
-import { Code, FrameError, JoinHow, Limits, ProtocolVersion, TickroomError, checkStr, decodeServer, frame, i16, payloadOf, u32 } from "./protocol";
+import { Code, FrameError, JoinHow, Limits, ProtocolVersion, TickroomError, badArg, checkStr, decodeServer, err, frame, i16, payloadOf, u32 } from "./protocol";
 import type { Conn, ConnOptions, Env } from "./transports";
 import { HTTP, WS, handshake, openWS } from "./transports";
 import { View } from "./view";
@@ -475,7 +475,7 @@ export class Client {
     } catch (e) {
       const fe = e as FrameError;
       this.stats.badFrames++;
-      this.emit("error", new TickroomError(fe.code, "tickroom: " + fe.message));
+      this.emit("error", err(fe.code, fe.message));
       // As the server does with a client's: a malformed frame (or a
       // welcome of another version) closes; an unknown kind is ignored.
       if (fe.code !== Code.UnknownKind) this.closeWith(fe.code, fe.message);
@@ -558,7 +558,7 @@ export class Client {
       if (e instanceof Lost) this.stats.lostBaselines++;
       else {
         this.stats.badFrames++;
-        this.emit("error", new TickroomError(0, "tickroom: bad state: " + (e as BadDelta).message, "bad_delta"));
+        this.emit("error", err(0, "bad state: " + (e as BadDelta).message, "bad_delta"));
       }
       // Ask for a full snapshot.
       this.sendFrame(frame(4, 0));
@@ -639,7 +639,7 @@ export class Client {
     const c = this.conn;
     if (!c) return;
     this.closing = true;
-    this.finish(new TickroomError(code, "tickroom: " + reason));
+    this.finish(err(code, reason));
     c.close(code, reason.slice(0, 120));
   }
 
@@ -652,9 +652,9 @@ export class Client {
       checkStr("mode", spec.mode ?? "", Limits.mode);
       checkStr("name", this.options.name ?? "", Limits.name);
       checkStr("room", spec.room ?? "", Limits.room);
-      if (how === undefined) throw new TickroomError(0, "tickroom: unknown join how " + spec.how, "bad_argument");
+      if (how === undefined) throw badArg("unknown join how " + spec.how);
       const f = frame(1, ProtocolVersion, spec.mode ?? "", this.options.name ?? "", how, spec.room ?? "", payloadOf("options", spec.options, Limits.payload));
-      if (this.status !== "open") throw new TickroomError(0, "tickroom: not connected", "closed");
+      if (this.status !== "open") throw err(0, "not connected", "closed");
       this.lastJoin = spec;
       this.joins.push({ res, rej });
       this.sendFrame(f);
@@ -666,9 +666,9 @@ export class Client {
     return new Promise((res, rej) => {
       const filter = q.filter ?? {};
       checkStr("mode", q.mode ?? "", Limits.mode);
-      if (Object.keys(filter).length > Limits.filterKeys) throw new TickroomError(0, "tickroom: too many filter keys", "bad_argument");
+      if (Object.keys(filter).length > Limits.filterKeys) throw badArg("too many filter keys");
       for (const k in filter) checkStr("filter key", k, Limits.metaKey), checkStr("filter value", filter[k], Limits.metaValue);
-      if (this.status !== "open") throw new TickroomError(0, "tickroom: not connected", "closed");
+      if (this.status !== "open") throw err(0, "not connected", "closed");
       const n = (this.listNext = (this.listNext + 1) >>> 0);
       this.lists.set(n, { res, rej });
       this.sendFrame(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));

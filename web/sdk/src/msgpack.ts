@@ -18,209 +18,145 @@ const td = new TextDecoder();
 /** utf8 returns the UTF-8 bytes of s. */
 export const utf8 = (s: string): Uint8Array => te.encode(s);
 
-const fail = (msg: string): never => {
+export const fail = (msg: string): never => {
   throw new MalformedError(msg);
 };
 
 /** norm returns v as a number when it is a safe integer. */
-export const norm = (v: bigint): Int => (v >= -0x1fffffffffffffn && v <= 0x1fffffffffffffn ? Number(v) : v);
+export const norm = (v: Int): Int => (v >= -0x1fffffffffffffn && v <= 0x1fffffffffffffn ? Number(v) : v);
+
+/** The families of msgpack formats: what Reader.head returns. */
+export const enum Fam {
+  Bin = 1,
+  Ext,
+  Str,
+  Arr,
+  Map,
+  // Above: n is read from the header. Below: n is the format's own.
+  Num,
+  Float,
+  Nil,
+  Bool,
+  FixExt, // only in FORMATS: head returns Ext
+}
+
+// The formats 0xc0..0xdf: family << 5 | size, where size is the bytes of
+// the length (Bin to Map), of the integer (Num), of the float (Float) or of
+// a fixext's data. 0xc1 is never used.
+const FORMATS = [
+  /* c0 nil */ 256, , /* c2 false, true */ 288, 288,
+  /* c4 bin */ 33, 34, 36, /* c7 ext */ 65, 66, 68, /* ca float */ 228, 232,
+  /* cc uint */ 193, 194, 196, 200, /* d0 int */ 193, 194, 196, 200,
+  /* d4 fixext */ 321, 322, 324, 328, 336, /* d9 str */ 97, 98, 100,
+  /* dc array */ 130, 132, /* de map */ 162, 164,
+];
 
 /** Reader reads msgpack values off the front of a frame. */
 export class Reader {
-  b: Uint8Array;
   p = 0;
   v: DataView;
-  constructor(b: Uint8Array) {
-    this.b = b;
+  constructor(readonly b: Uint8Array) {
     this.v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
   /** left is how many bytes are unread. */
   left(): number {
     return this.b.length - this.p;
   }
-  need(n: number, what: string): void {
+  need(n: Int, what: string): void {
     if (this.left() < n) fail(what + ": truncated");
   }
-  peek(): number {
-    return this.b[this.p];
+  /** at reads a size-byte big-endian number of type t ("Uint", "Int": two's
+   * complement, "Float"), after checking it is there. */
+  at(size: number, what: string, t = "Uint"): Int {
+    this.need(size, what);
+    const x = (this.v as any)[(size > 4 && t > "G" ? "getBig" : "get") + t + size * 8](this.p);
+    this.p += size;
+    return norm(x);
+  }
+  /** head reads a value's type and header: its family and n, the length of
+   * a Bin, Ext (without its type byte) or Str, the elements of an Arr, the
+   * pairs of a Map, the value of a Num, the size of a Float (whose bytes
+   * follow), 1 for true. Nothing is read past the header. */
+  head(what: string): [Fam, Int] {
+    this.need(1, what);
+    const c = this.b[this.p++];
+    if (c < 0x80 || c > 0xdf) return [Fam.Num, (c << 24) >> 24];
+    if (c < 0xa0) return [c < 0x90 ? Fam.Map : Fam.Arr, c & 15];
+    if (c < 0xc0) return [Fam.Str, c & 31];
+    const f = FORMATS[c - 0xc0] ?? fail(what + ": 0xc1"), fam: Fam = f >> 5, size = f & 31;
+    if (fam === Fam.Num) return [fam, this.at(size, what, c & 16 ? "Int" : "Uint")];
+    if (fam < Fam.Num) return [fam, this.at(size, what)];
+    return fam === Fam.FixExt ? [Fam.Ext, size] : [fam, fam === Fam.Bool ? c & 1 : size];
+  }
+  /** want reads the header of a value of family fam. */
+  want(what: string, fam: Fam): number {
+    const [f, n] = this.head(what);
+    return f === fam ? (n as number) : fail(what + ": type");
   }
   /** len reads an array (map = false) or map header whose every element
    * (pair) takes at least minSize bytes. */
-  len(what: string, minSize: number, map = false): number {
-    this.need(1, what);
-    const c = this.b[this.p++];
-    let n: number;
-    const fix = map ? 0x80 : 0x90;
-    if ((c & 0xf0) === fix) n = c & 15;
-    else if (c === (map ? 0xde : 0xdc)) {
-      this.need(2, what);
-      n = this.v.getUint16(this.p);
-      this.p += 2;
-    } else if (c === (map ? 0xdf : 0xdd)) {
-      this.need(4, what);
-      n = this.v.getUint32(this.p);
-      this.p += 4;
-    } else return fail(what + ": want " + (map ? "map" : "array"));
-    if (n > Math.floor(this.left() / minSize)) fail(what + ": too long");
-    return n;
+  len(what: string, minSize: number, map?: boolean): number {
+    const n = this.want(what, map ? Fam.Map : Fam.Arr);
+    return n > this.left() / minSize ? fail(what + ": too long") : n;
   }
   bool(what: string): boolean {
-    this.need(1, what);
-    const c = this.b[this.p];
-    if (c !== 0xc2 && c !== 0xc3) fail(what + ": want bool");
-    this.p++;
-    return c === 0xc3;
+    return this.want(what, Fam.Bool) === 1;
   }
   /** num reads an integer of any width, exactly. */
   num(what: string): Int {
-    this.need(1, what);
-    const c = this.b[this.p];
-    if (c <= 0x7f || c >= 0xe0) {
-      this.p++;
-      return c <= 0x7f ? c : c - 256;
-    }
-    let size: number;
-    switch (c) {
-      case 0xcc: case 0xd0: size = 1; break;
-      case 0xcd: case 0xd1: size = 2; break;
-      case 0xce: case 0xd2: size = 4; break;
-      case 0xcf: case 0xd3: size = 8; break;
-      default: return fail(what + ": want int");
-    }
-    this.need(1 + size, what);
-    const v = this.v, p = this.p + 1;
-    this.p += 1 + size;
-    switch (c) {
-      case 0xcc: return v.getUint8(p);
-      case 0xcd: return v.getUint16(p);
-      case 0xce: return v.getUint32(p);
-      case 0xcf: return norm(v.getBigUint64(p));
-      case 0xd0: return v.getInt8(p);
-      case 0xd1: return v.getInt16(p);
-      case 0xd2: return v.getInt32(p);
-    }
-    return norm(v.getBigInt64(p));
+    const [f, n] = this.head(what);
+    return f === Fam.Num ? n : fail(what + ": want int");
   }
-  /** uint reads an integer in [0, max] (max a safe integer). */
+  /** uint reads an integer in [0, max]. */
   uint(what: string, max: number): number {
     const u = this.num(what);
-    if (u < 0) fail(what + ": range");
-    if (u > max) fail(what + ": range");
-    return Number(u);
+    return u < 0 || u > max ? fail(what + ": range") : (u as number);
   }
   u32(what: string): number {
     return this.uint(what, 0xffffffff);
   }
-  /** u64 reads an integer in [0, 2^64-1]. */
-  u64(what: string): Int {
-    const u = this.num(what);
-    if (u < 0) fail(what + ": range");
-    return u;
-  }
-  /** int reads an integer in [min, max]. */
-  int(what: string, min: number, max: number): number {
-    const u = this.num(what);
-    if (u < min || u > max) fail(what + ": range");
-    return Number(u);
-  }
-  isStr(): boolean {
-    const c = this.b[this.p];
-    return this.p < this.b.length && ((c & 0xe0) === 0xa0 || (c >= 0xd9 && c <= 0xdb));
-  }
   /** str reads a string of at most max bytes. */
   str(what: string, max: number): string {
-    this.need(1, what);
-    const c = this.b[this.p];
-    let n: number, hdr: number;
-    if ((c & 0xe0) === 0xa0) (n = c & 31), (hdr = 1);
-    else if (c >= 0xd9 && c <= 0xdb) {
-      hdr = 1 << (c - 0xd9); // 1, 2, 4
-      this.need(1 + hdr, what);
-      n = hdr === 1 ? this.b[this.p + 1] : hdr === 2 ? this.v.getUint16(this.p + 1) : this.v.getUint32(this.p + 1);
-      hdr++;
-    } else return fail(what + ": want str");
+    return this.text(this.want(what, Fam.Str), what, max);
+  }
+  /** text reads the n bytes of a str. */
+  text(n: number, what: string, max = Infinity): string {
     if (n > max) fail(what + ": too long");
-    this.need(hdr + n, what);
-    const s = this.p + hdr;
-    this.p = s + n;
-    return n === 0 ? "" : td.decode(this.b.subarray(s, s + n));
+    return td.decode(this.raw(n, what));
+  }
+  /** raw reads n bytes (a copy). */
+  raw(n: number, what: string): Uint8Array {
+    this.need(n, what);
+    return this.b.slice(this.p, (this.p += n));
   }
   /** float reads a float32 or float64. */
   float(what: string): number {
-    this.need(1, what);
-    const c = this.b[this.p];
-    if (c === 0xca) {
-      this.need(5, what);
-      this.p += 5;
-      return this.v.getFloat32(this.p - 4);
-    }
-    if (c === 0xcb) {
-      this.need(9, what);
-      this.p += 9;
-      return this.v.getFloat64(this.p - 8);
-    }
-    return fail(what + ": want float");
+    return this.at(this.want(what, Fam.Float), what, "Float") as number;
   }
   /** skip steps over one value of any type nested at most depth deep. */
   skip(what: string, depth: number): void {
-    this.need(1, what);
-    const c = this.b[this.p];
-    let head = 1, body = 0, elems = 0, container = false;
-    if (c <= 0x7f || c >= 0xe0 || c === 0xc0 || c === 0xc2 || c === 0xc3) {
-      // a one-byte value
-    } else if ((c & 0xe0) === 0xa0) body = c & 31;
-    else if ((c & 0xe0) === 0x80) (elems = (c & 15) << ((c & 0x10) === 0 ? 1 : 0)), (container = true); // fixmap: pairs
-    else {
-      const f = FORMATS[c - 0xc4];
-      if (f === undefined) return fail(what + ": 0xc1");
-      const size = f & 31, kind = f >> 5;
-      this.need(1 + size, what);
-      const q = this.p + 1;
-      const n = size === 1 ? this.b[q] : size === 2 ? this.v.getUint16(q) : size === 4 ? this.v.getUint32(q) : 0;
-      head = 1 + size;
-      if (kind === FIXED) (head = 1), (body = size);
-      else if (kind === BYTES || kind === EXT) {
-        if (n > this.left()) fail(what + ": truncated");
-        body = n + (kind === EXT ? 1 : 0);
-      } else if (kind === FIXEXT) (head = 1), (body = size + 1);
-      else {
-        if (n > this.left()) fail(what + ": truncated");
-        elems = kind === MAP ? 2 * n : n;
-        container = true;
-      }
-    }
-    this.need(head + body, what);
-    this.p += head + body;
-    if (container && depth === 0) fail(what + ": too deep");
-    if (elems === 0) return;
-    if (elems > this.left()) fail(what + ": truncated");
-    for (let i = 0; i < elems; i++) this.skip(what, depth - 1);
+    const [f, n] = this.head(what);
+    let k = n as number;
+    if (f === Fam.Arr || f === Fam.Map) {
+      if (!depth) fail(what + ": too deep");
+      if (f === Fam.Map) k *= 2;
+      this.need(k, what);
+      while (k--) this.skip(what, depth - 1);
+    } else if (f < Fam.Num || f === Fam.Float) this.raw(k + (f === Fam.Ext ? 1 : 0), what);
   }
   /** payload reads one value of at most max bytes and depth MaxPayloadDepth;
    * nil reads as null. */
   payload(what: string, max: number): Payload | null {
-    if (this.b[this.p] === 0xc0 && this.p < this.b.length) {
-      this.p++;
-      return null;
-    }
     const start = this.p;
+    if (this.b[start] === 0xc0) return this.p++, null;
     this.skip(what, MaxPayloadDepth);
     if (this.p - start > max) fail(what + ": too long");
     return new Payload(this.b.slice(start, this.p));
   }
   end(): void {
-    if (this.left() !== 0) fail("trailing bytes");
+    if (this.left()) fail("trailing bytes");
   }
 }
-
-// Formats 0xc4..0xdf (other than the fix types): kind << 5 | size.
-const FIXED = 0, BYTES = 1, EXT = 2, FIXEXT = 3, ARRAY = 4, MAP = 5;
-const FORMATS: (number | undefined)[] = [
-  /* c4 bin8 */ 33, 34, 36, /* c7 ext8 */ 65, 66, 68, /* ca float32 */ 4, 8,
-  /* cc uint8 */ 1, 2, 4, 8, /* d0 int8 */ 1, 2, 4, 8,
-  /* d4 fixext1 */ 97, 98, 100, 104, 112, /* d9 str8 */ 33, 34, 36,
-  /* dc array16 */ 130, 132, /* de map16 */ 162, 164,
-];
 
 /** Payload is one msgpack value carried as is: an event's or a message's
  * body, join options, room metadata. The SDK checked that it is one
@@ -247,39 +183,34 @@ export function decodeValue(b: Uint8Array): unknown {
 }
 
 function read(r: Reader): unknown {
-  const c = r.peek();
-  if (c <= 0x7f || c >= 0xe0 || (c >= 0xcc && c <= 0xd3)) return r.num("");
-  if ((c & 0xe0) === 0xa0 || (c >= 0xd9 && c <= 0xdb)) return r.str("", Infinity);
-  if ((c & 0xf0) === 0x90 || c === 0xdc || c === 0xdd) {
-    const n = r.len("", 1), a = new Array(n);
-    for (let i = 0; i < n; i++) a[i] = read(r);
-    return a;
-  }
-  if ((c & 0xf0) === 0x80 || c === 0xde || c === 0xdf) {
-    const n = r.len("", 2, true), o: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
-      const k = String(read(r));
-      const v = read(r);
-      if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-      else o[k] = v;
+  const [f, n] = r.head(""), k = n as number;
+  switch (f) {
+    case Fam.Num:
+      return n;
+    case Fam.Str:
+      return r.text(k, "");
+    case Fam.Arr:
+      return Array.from({ length: k }, () => read(r));
+    case Fam.Map: {
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < k; i++) {
+        const key = String(read(r));
+        Object.defineProperty(o, key, { value: read(r), enumerable: true, writable: true, configurable: true });
+      }
+      return o;
     }
-    return o;
+    case Fam.Float:
+      return r.at(k, "", "Float");
+    case Fam.Nil:
+      return null;
+    case Fam.Bool:
+      return k === 1;
+    case Fam.Bin:
+      return r.raw(k, "");
   }
-  if (c === 0xca || c === 0xcb) return r.float("");
-  r.p++;
-  if (c === 0xc0) return null;
-  if (c === 0xc2 || c === 0xc3) return c === 0xc3;
-  // bin, ext and fixext: the skip above checked every length.
-  const f = FORMATS[c - 0xc4]!, size = f & 31, kind = f >> 5;
-  let n = size;
-  if (kind !== FIXEXT) {
-    n = size === 1 ? r.b[r.p] : size === 2 ? r.v.getUint16(r.p) : r.v.getUint32(r.p);
-    r.p += size;
-  }
-  const type = kind === BYTES ? 0 : r.v.getInt8(r.p++);
-  const data = r.b.slice(r.p, r.p + n);
-  r.p += n;
-  return kind === BYTES ? data : { type, data };
+  // Ext
+  const type = r.v.getInt8(r.p++);
+  return { type, data: r.raw(k, "") };
 }
 
 /** Writer appends msgpack values to a growing buffer. */
@@ -294,10 +225,9 @@ export class Writer {
       this.b = b;
       this.v = new DataView(b.buffer);
     }
-    const p = this.p;
-    this.p += n;
-    return p;
+    return (this.p += n) - n;
   }
+  // room may replace this.b: it is called first.
   byte(c: number): void {
     const p = this.room(1);
     this.b[p] = c;
@@ -306,52 +236,37 @@ export class Writer {
     const p = this.room(b.length);
     this.b.set(b, p);
   }
-  /** head writes a type byte c and n as a size-byte big-endian count. */
-  head(c: number, n: number, size: number): void {
+  /** put writes a type byte c, then x as a size-byte big-endian integer
+   * (two's complement when signed; a bigint when size is 8), or a float64
+   * when t is "Float". */
+  put(c: number, size: number, x: Int, t = "Uint"): void {
     this.byte(c);
     const p = this.room(size);
-    if (size === 1) this.b[p] = n;
-    else if (size === 2) this.v.setUint16(p, n);
-    else this.v.setUint32(p, n);
+    (this.v as any)[(size > 4 && t > "G" ? "setBig" : "set") + t + size * 8](p, x);
+  }
+  /** hdr writes the header of a str, bin, array or map of n: fix | n when n
+   * is below lim, else c8, c16 or c32 (c + 0, 1, 2; from c16 when wide). */
+  hdr(n: number, fix: number, lim: number, c: number, wide = 0): void {
+    if (n < lim) return this.byte(fix | n);
+    const s = n < 256 && !wide ? 0 : n < 65536 ? 1 : 2;
+    this.put(c + s - wide, 1 << s, n);
   }
   /** int writes an integer in its shortest form; a number must be an
    * integer (the caller rounds), a bigint must fit 64 bits. */
   int(x: Int): void {
-    if (typeof x === "bigint") {
-      if (x >= 0n ? x < 0x100000000n : x >= -0x80000000n) return this.int(Number(x));
-      const p = this.room(9);
-      this.b[p] = x >= 0n ? 0xcf : 0xd3;
-      if (x >= 0n) this.v.setBigUint64(p + 1, x);
-      else this.v.setBigInt64(p + 1, x);
-      return;
-    }
-    if (x >= 0) {
-      if (x < 0x80) this.byte(x);
-      else if (x < 0x100) this.head(0xcc, x, 1);
-      else if (x < 0x10000) this.head(0xcd, x, 2);
-      else if (x < 0x100000000) this.head(0xce, x, 4);
-      else this.int(BigInt(x));
-    } else if (x >= -0x20) this.byte(x & 0xff);
-    else if (x >= -0x80) this.head(0xd0, x & 0xff, 1);
-    else if (x >= -0x8000) this.head(0xd1, x & 0xffff, 2);
-    else if (x >= -0x80000000) this.head(0xd2, x >>> 0, 4);
-    else this.int(BigInt(x));
-  }
-  float(x: number): void {
-    const p = this.room(9);
-    this.b[p] = 0xcb;
-    this.v.setFloat64(p + 1, x);
+    if (x >= -32 && x < 128) return this.byte(Number(x) & 255);
+    const neg = x < 0;
+    const s = (neg ? x >= -128 : x < 256) ? 0 : (neg ? x >= -32768 : x < 65536) ? 1 : (neg ? x >= -0x80000000 : x < 0x100000000) ? 2 : 3;
+    this.put((neg ? 0xd0 : 0xcc) + s, 1 << s, s > 2 ? BigInt(x) : Number(x), neg ? "Int" : "Uint");
   }
   str(s: string): void {
-    const u = utf8(s), n = u.length;
-    if (n < 32) this.byte(0xa0 | n);
-    else this.head(n < 0x100 ? 0xd9 : n < 0x10000 ? 0xda : 0xdb, n, n < 0x100 ? 1 : n < 0x10000 ? 2 : 4);
+    const u = utf8(s);
+    this.hdr(u.length, 0xa0, 32, 0xd9);
     this.raw(u);
   }
   /** arr writes an array (or, with map, a map) header. */
-  arr(n: number, map = false): void {
-    if (n < 16) this.byte((map ? 0x80 : 0x90) | n);
-    else this.head(map ? (n < 0x10000 ? 0xde : 0xdf) : n < 0x10000 ? 0xdc : 0xdd, n, n < 0x10000 ? 2 : 4);
+  arr(n: number, map?: boolean): void {
+    this.hdr(n, map ? 0x80 : 0x90, 16, map ? 0xde : 0xdc, 1);
   }
   /** value writes any value as @msgpack/msgpack's encode does: null and
    * undefined as nil, safe integers as ints, other numbers as float64,
@@ -360,27 +275,27 @@ export class Writer {
    * a Payload as its bytes. */
   value(x: unknown, depth = 0): void {
     if (depth > 100) throw new TypeError("too deep");
+    const t = typeof x;
     if (x == null) this.byte(0xc0);
-    else if (typeof x === "boolean") this.byte(x ? 0xc3 : 0xc2);
-    else if (typeof x === "number") Number.isSafeInteger(x) ? this.int(x) : this.float(x);
-    else if (typeof x === "bigint") {
-      if (x !== BigInt.asIntN(64, x) && x !== BigInt.asUintN(64, x)) throw new RangeError("over 64 bits");
-      this.int(x);
-    } else if (typeof x === "string") this.str(x);
+    else if (t === "boolean") this.byte(x ? 0xc3 : 0xc2);
+    else if (t === "number") Number.isSafeInteger(x) ? this.int(x as number) : this.put(0xcb, 8, x as number, "Float");
+    else if (t === "bigint") {
+      if (BigInt.asIntN(64, x as bigint) !== x && BigInt.asUintN(64, x as bigint) !== x) throw new RangeError("over 64 bits");
+      this.int(x as bigint);
+    } else if (t === "string") this.str(x as string);
     else if (x instanceof Payload) this.raw(x.bytes);
     else if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) {
       const u = x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-      const n = u.length;
-      this.head(n < 0x100 ? 0xc4 : n < 0x10000 ? 0xc5 : 0xc6, n, n < 0x100 ? 1 : n < 0x10000 ? 2 : 4);
+      this.hdr(u.length, 0, 0, 0xc4);
       this.raw(u);
     } else if (Array.isArray(x)) {
       this.arr(x.length);
       for (const e of x) this.value(e, depth + 1);
-    } else if (typeof x === "object") {
-      const keys = Object.keys(x);
+    } else if (t === "object") {
+      const keys = Object.keys(x as object);
       this.arr(keys.length, true);
       for (const k of keys) this.str(k), this.value((x as Record<string, unknown>)[k], depth + 1);
-    } else throw new TypeError("cannot encode " + typeof x);
+    } else throw new TypeError("cannot encode " + t);
   }
   bytes(): Uint8Array {
     return this.b.slice(0, this.p);

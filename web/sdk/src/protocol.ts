@@ -2,7 +2,7 @@
 // codes, limits, the decoder for server frames and the encoders for client
 // frames.
 
-import { Int, MalformedError, Payload, Reader, Writer, utf8 } from "./msgpack";
+import { Fam, Int, Payload, Reader, Writer, encodeValue, fail, utf8 } from "./msgpack";
 
 export const ProtocolVersion = 2;
 
@@ -212,140 +212,76 @@ export class FrameError extends Error {
   }
 }
 
-const CLIENT_KINDS = [1, 3, 4, 7, 10, 11, 12, 16];
+// The layouts of the server frames other than states, element by element
+// after the kind: name:type, where type is u (u32), n<max> (an integer in
+// [0, max], no max: u64), N<max> (in [1, max]), i (any integer), t (0 or
+// 1, a boolean), b (bool), f (float), s<max> (a str of at most max bytes),
+// S<max> (the same, not empty), p<max> (a payload), or l (a list: LISTS).
+// Names are the decoded frame's keys and the error messages' words.
+const LAYOUTS: Record<number, string> = {
+  2: "version:i session:s64 player:u entity:u room:s64 mode:s32 tickRate:N65535 sendRate:N65535 serverTime:u schemas:l roomId:s32 joinCode:s32 resumeToken:s64",
+  8: "clientTime:n serverTime:u",
+  9: "code:n65535 message:s256",
+  13: "request:u total:u rooms:l",
+  14: "tick:u id:u type:S32 payload:p16384",
+  15: "tick:u tickRate:N65535 sendRate:N65535",
+};
+
+// Lists: the layout of an element (an array), the least bytes one takes,
+// the most elements.
+const LISTS: Record<string, [string, number, number]> = {
+  schemas: ["name:S32 fields:l", 3, 256],
+  fields: ["name:s32 type:N4 quantum:f maxLen:n1024 private:t", 10, 64],
+  rooms: ["id:s32 name:s64 mode:s32 players:n65535 maxPlayers:n65535 locked:b metadata:p1024", 8, 100],
+};
 
 /** decodeServer decodes a frame from the server. It throws FrameError, and
  * nothing else, for a frame it refuses. */
 export function decodeServer(frame: Uint8Array): ServerFrame {
   const r = new Reader(frame);
-  let kind = 0;
+  let kind: Int = 0;
   try {
-    const n = r.len("frame", 1);
-    if (n === 0) throw new MalformedError("empty array");
-    const k = r.num("kind");
-    if (k < 0 || k > 16 || k === 0 || CLIENT_KINDS.includes(Number(k))) {
-      throw new FrameError(Code.UnknownKind, "unknown kind " + k);
-    }
-    kind = Number(k);
-    const f = decodeKind(r, kind, n);
+    const n = r.len("frame", 1) || fail("empty");
+    kind = r.num("kind");
+    const layout = LAYOUTS[kind as number];
+    if (!layout && kind !== 5 && kind !== 6) throw new FrameError(Code.UnknownKind, "unknown kind " + kind);
+    const f = layout ? read(r, layout, { kind }, n) : decodeState(r, kind as 5 | 6, n);
     r.end();
     return f;
   } catch (e) {
-    if (e instanceof FrameError) throw e;
-    if (e instanceof MalformedError) throw new FrameError(Code.BadFrame, "malformed frame: " + (kind || "") + " " + e.message);
-    throw new FrameError(Code.BadFrame, "malformed frame: " + String(e)); // cannot happen; never let anything else out
+    throw e instanceof FrameError ? e : new FrameError(Code.BadFrame, "malformed frame: " + kind + " " + (e as Error).message);
   }
 }
 
-const count = (n: number, want: number) => {
-  if (n !== want) throw new MalformedError("length");
-};
-
-function decodeKind(r: Reader, kind: number, n: number): ServerFrame {
-  switch (kind) {
-    case 2: {
-      if (n < 2) throw new MalformedError("length");
-      const version = r.int("version", -Infinity, Infinity);
-      if (version !== ProtocolVersion) throw new FrameError(Code.VersionMismatch, "server speaks version " + version);
-      count(n, 14);
-      const w: Welcome = {
-        kind,
-        version,
-        session: r.str("session", Limits.session),
-        player: r.u32("player"),
-        entity: r.u32("entity"),
-        room: r.str("room", Limits.room),
-        mode: r.str("mode", Limits.mode),
-        tickRate: r.uint("tick rate", 0xffff),
-        sendRate: r.uint("send rate", 0xffff),
-        serverTime: 0,
-        schemas: [],
-        roomId: "",
-        joinCode: "",
-        resumeToken: "",
-      };
-      if (w.tickRate < 1 || w.sendRate < 1 || w.sendRate > w.tickRate) throw new MalformedError("rates");
-      w.serverTime = r.u32("server time");
-      w.schemas = decodeSchemas(r);
-      w.roomId = r.str("room id", Limits.roomID);
-      w.joinCode = r.str("join code", Limits.roomID);
-      w.resumeToken = r.str("resume token", Limits.token);
-      return w;
+/** read reads the elements of layout into o; n, for a frame, is its
+ * length, checked after the first element (a welcome's version first). */
+function read(r: Reader, layout: string, o: any, n?: number): any {
+  const els = layout.split(" ");
+  if (n! < 2) fail("length");
+  els.forEach((el, i) => {
+    const [k, t] = el.split(":"), c = t[0], max = +t.slice(1) || Infinity;
+    let v: any;
+    if (c === "l") {
+      const [sub, size, most] = LISTS[k];
+      const m = r.len(k, size);
+      if (m > most) fail(k + ": too long");
+      v = Array.from({ length: m }, () => {
+        if (r.len(k, 1) !== sub.split(" ").length) fail(k + ": length");
+        return read(r, sub, {});
+      });
+    } else v = c === "s" || c === "S" ? r.str(k, max) : c === "p" ? r.payload(k, max) : c === "b" ? r.bool(k) : c === "f" ? r.float(k) : c === "i" ? r.num(k) : r.uint(k, c === "u" ? 0xffffffff : c === "t" ? 1 : max);
+    if ((c === "S" || c === "N") && !v) fail(k + ": 0");
+    o[k] = c === "t" ? v === 1 : v;
+    if (!i && n !== undefined) {
+      if (k === "version" && v !== ProtocolVersion) throw new FrameError(Code.VersionMismatch, "server speaks version " + v);
+      if (n !== els.length + 1) fail("length");
     }
-    case 5:
-    case 6:
-      return decodeState(r, kind, n);
-    case 8:
-      count(n, 3);
-      return { kind, clientTime: r.u64("client time"), serverTime: r.u32("server time") };
-    case 9:
-      count(n, 3);
-      return { kind, code: r.uint("code", 0xffff), message: r.str("message", Limits.error) };
-    case 13: {
-      count(n, 4);
-      const request = r.u32("request"), total = r.u32("total");
-      const k = r.len("rooms", 8);
-      if (k > Limits.listLimit) throw new MalformedError("rooms: too long");
-      const rooms: RoomInfo[] = [];
-      for (let i = 0; i < k; i++) {
-        count(r.len("room", 1), 7);
-        rooms.push({
-          id: r.str("room id", Limits.roomID),
-          name: r.str("room name", Limits.room),
-          mode: r.str("room mode", Limits.mode),
-          players: r.uint("players", 0xffff),
-          maxPlayers: r.uint("max players", 0xffff),
-          locked: r.bool("locked"),
-          metadata: r.payload("metadata", Limits.metadata),
-        });
-      }
-      return { kind, request, total, rooms };
-    }
-    case 14: {
-      count(n, 5);
-      const e: GameEvent = { kind, tick: r.u32("tick"), id: r.u32("event id"), type: r.str("type", Limits.type), payload: null };
-      if (e.type === "") throw new MalformedError("type: empty");
-      e.payload = r.payload("payload", Limits.event);
-      return e;
-    }
-    default: {
-      // 15, rates
-      count(n, 4);
-      const ra: Rates = { kind: 15, tick: r.u32("tick"), tickRate: r.uint("tick rate", 0xffff), sendRate: r.uint("send rate", 0xffff) };
-      if (ra.sendRate < 1 || ra.sendRate > ra.tickRate) throw new MalformedError("rates");
-      return ra;
-    }
-  }
-}
-
-function decodeSchemas(r: Reader): Schema[] {
-  const n = r.len("schemas", 3);
-  if (n > Limits.schemas) throw new MalformedError("schemas: too long");
-  const out: Schema[] = [];
-  for (let i = 0; i < n; i++) {
-    count(r.len("schema", 1), 2);
-    const name = r.str("schema name", Limits.schemaName);
-    const k = r.len("fields", 10);
-    if (k === 0 || k > Limits.fields) throw new MalformedError("fields: length");
-    const fields: Field[] = [];
-    for (let j = 0; j < k; j++) {
-      count(r.len("field", 1), 5);
-      const f: Field = {
-        name: r.str("field name", Limits.schemaName),
-        type: r.uint("field type", 255),
-        quantum: r.float("field quantum"),
-        maxLen: r.uint("field max length", Limits.value),
-        private: r.uint("field flags", 1) === 1,
-      };
-      // world.Schema.Validate and netcode's checks.
-      if (f.type < 1 || f.type > 4) throw new MalformedError("field type");
-      if (!(f.quantum >= 0 && f.quantum < Infinity) || (f.type === 2 && !(f.quantum > 0))) throw new MalformedError("quantum");
-      fields.push(f);
-    }
-    if (name === "") throw new MalformedError("schema: empty name");
-    out.push({ name, fields });
-  }
-  return out;
+  });
+  // world.Schema.Validate's and netcode's checks.
+  if (o.sendRate > o.tickRate) fail("rates");
+  if (o.fields && !o.fields.length) fail("fields: 0");
+  if (o.quantum !== undefined && !(o.quantum >= 0 && o.quantum < Infinity && (o.type !== 2 || o.quantum > 0))) fail("quantum");
+  return o;
 }
 
 /** popcount returns the number of set bits of a 32-bit number. */
@@ -355,109 +291,92 @@ export function popcount(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/** value reads a field's value: a str, or an int that fits int64. */
 function value(r: Reader, what: string): Value {
-  if (r.isStr()) return r.str(what, Limits.value);
-  const v = r.num(what);
-  if (v > 0x7fffffffffffffffn) throw new MalformedError(what + ": range");
-  return v;
+  const [f, n] = r.head(what);
+  if (f === Fam.Str) return r.text(n as number, what, Limits.value);
+  return f === Fam.Num && n <= 0x7fffffffffffffffn ? n : fail(what + ": want int64");
 }
 
+/** id reads an id as the gap from prev. */
 function id(r: Reader, what: string, prev: number): number {
   const gap = r.u32(what);
-  if (gap === 0) throw new MalformedError(what + ": gap 0");
-  if (prev + gap > 0xffffffff) throw new MalformedError(what + ": range");
-  return prev + gap;
+  return !gap || prev + gap > 0xffffffff ? fail(what + ": gap") : prev + gap;
 }
 
 function changes(r: Reader, what: string): Change[] {
-  let n = r.len(what, 1);
+  let n = r.len(what, 1), prev = 0;
   const out: Change[] = [];
-  let prev = 0;
   while (n > 0) {
-    if (n < 2) throw new MalformedError(what + ": length");
-    prev = id(r, what + " id", prev);
-    const m = r.u64(what + " mask");
-    const lo = typeof m === "number" ? m >>> 0 : Number(m & 0xffffffffn);
-    const hi = typeof m === "number" ? Math.floor(m / 4294967296) : Number(m >> 32n);
-    if (m == 0) throw new MalformedError(what + ": mask 0");
-    const k = popcount(lo) + popcount(hi);
-    if (n - 2 < k) throw new MalformedError(what + ": mask");
-    const values: Value[] = [];
-    for (let i = 0; i < k; i++) values.push(value(r, what + " value"));
-    out.push({ id: prev, lo, hi, values });
+    if (n < 2) fail(what + ": length");
+    prev = id(r, what, prev);
+    const m = BigInt(r.uint(what, Infinity));
+    const lo = Number(m & 0xffffffffn), hi = Number(m >> 32n), k = popcount(lo) + popcount(hi);
+    if (!m || n - 2 < k) fail(what + ": mask");
+    out.push({ id: prev, lo, hi, values: Array.from({ length: k }, () => value(r, what)) });
     n -= 2 + k;
   }
   return out;
 }
 
 function decodeState(r: Reader, kind: 5 | 6, n: number): StateFrame {
-  const want = kind === 6 ? 8 : 5;
-  if (n !== want && n !== want + 1) throw new MalformedError("length");
-  const tick = r.u32("tick");
-  const base = kind === 6 ? r.u32("baseline") : 0;
-  if (kind === 6 && (base === 0 || base > tick)) throw new MalformedError("baseline");
-  const s: StateFrame = { kind, tick, base, serverTime: r.u32("server time"), inputAck: r.u32("input ack"), added: [], changed: [], removed: [], private: [] };
-  if (n === want + 1) {
-    s.private = changes(r, "private");
-    if (s.private.length === 0) throw new MalformedError("private: empty");
-  }
-  const k = r.len("added", 4);
-  for (let i = 0; i < k; i++) {
-    const m = r.len("added entity", 1);
-    if (m < 3 || m > 2 + Limits.fields) throw new MalformedError("added: length");
-    const a: Added = { id: id(r, "added id", 0), type: r.uint("added type", 255), values: [] };
-    for (let j = 2; j < m; j++) a.values.push(value(r, "added value"));
-    s.added.push(a);
-  }
-  if (kind === 6) {
+  const diff = kind === 6, want = diff ? 8 : 5;
+  if (n !== want && n !== want + 1) fail("length");
+  const tick = r.u32("tick"), base = diff ? r.u32("baseline") : 0;
+  if (diff && (!base || base > tick)) fail("baseline");
+  const s: StateFrame = { kind, tick, base, serverTime: r.u32("serverTime"), inputAck: r.u32("inputAck"), added: [], changed: [], removed: [], private: [] };
+  if (n > want && !(s.private = changes(r, "private")).length) fail("private: empty");
+  s.added = Array.from({ length: r.len("added", 4) }, () => {
+    const m = r.len("added", 1);
+    if (m < 3 || m > 2 + Limits.fields) fail("added: length");
+    return { id: id(r, "added", 0), type: r.uint("added type", 255), values: Array.from({ length: m - 2 }, () => value(r, "added")) };
+  });
+  if (diff) {
     s.changed = changes(r, "changed");
-    const k = r.len("removed", 1);
     let prev = 0;
-    for (let i = 0; i < k; i++) s.removed.push((prev = id(r, "removed id", prev)));
+    s.removed = Array.from({ length: r.len("removed", 1) }, () => (prev = id(r, "removed", prev)));
   }
   return s;
 }
 
 // Client frames.
 
-/** checkStr throws a TickroomError for a string over its limit. */
+/** err makes a TickroomError of the SDK's own. */
+export const err = (code: number, msg: string, name?: string, status?: number) => new TickroomError(code, "tickroom: " + msg, name, status);
+
+/** badArg is a caller's mistake. */
+export const badArg = (msg: string) => err(0, msg, "bad_argument");
+
+/** checkStr throws a TickroomError for what is not a string of min to max
+ * bytes. */
 export function checkStr(what: string, s: string, max: number, min = 0): void {
-  if (typeof s !== "string") throw new TickroomError(0, "tickroom: " + what + " must be a string", "bad_argument");
-  const n = utf8(s).length;
-  if (n > max || n < min) throw new TickroomError(0, "tickroom: " + what + ": length", "bad_argument");
+  const n = typeof s === "string" ? utf8(s).length : -1;
+  if (n < min || n > max) throw badArg(what + ": want a string of " + min + " to " + max + " bytes");
 }
 
 /** payloadOf encodes a value as a payload of at most max bytes (null: none). */
 export function payloadOf(what: string, v: unknown, max: number): Payload | null {
   if (v == null) return null;
-  let p: Payload;
   try {
-    const w = new Writer();
-    w.value(v);
-    p = new Payload(w.bytes());
-    new Reader(p.bytes).payload(what, max); // the decoder's checks: size and depth
+    const p = new Reader(encodeValue(v)).payload(what, max); // the decoder's checks: size and depth
+    return p;
   } catch (e) {
-    throw new TickroomError(0, "tickroom: " + what + ": " + (e as Error).message, "bad_argument");
+    throw badArg(what + ": " + (e as Error).message);
   }
-  return p;
 }
 
 /** frame encodes a client frame from its elements: numbers are written as
  * integers (they must be), strings as str, Payloads as their bytes, null
- * as nil, an object as a map of strings. */
+ * as nil, an object as a map of strings, in key order. */
 export function frame(...els: (number | bigint | string | Payload | null | Record<string, string>)[]): Uint8Array {
   const w = new Writer();
   w.arr(els.length);
   for (const e of els) {
-    if (typeof e === "number" || typeof e === "bigint") w.int(e);
-    else if (typeof e === "string") w.str(e);
-    else if (e === null) w.byte(0xc0);
-    else if (e instanceof Payload) w.raw(e.bytes);
-    else {
+    if (e && typeof e === "object" && !(e instanceof Payload)) {
       const keys = Object.keys(e).sort();
       w.arr(keys.length, true);
       for (const k of keys) w.str(k), w.str(e[k]);
-    }
+    } else w.value(e);
   }
   return w.bytes();
 }

@@ -2,7 +2,7 @@
 // (long-polling, streaming or polling downlink, POSTed uplink) that can
 // move to a WebSocket without loss.
 
-import { Code, TickroomError } from "./protocol";
+import { Code, TickroomError, err } from "./protocol";
 
 /** Env is what the transports take from the platform; tests replace it. */
 export interface Env {
@@ -41,7 +41,6 @@ export interface ConnOptions {
   sendInterval: () => number;
 }
 
-const err = (code: number, msg: string, name?: string, status?: number) => new TickroomError(code, "tickroom: " + msg, name, status);
 const netErr = (msg: string) => err(0, msg, "network");
 
 /** sleep waits ms, or until signal aborts. */
