@@ -27,7 +27,7 @@ import (
 
 // need finds one of names on PATH (or in /usr/sbin, where Debian puts
 // nginx), or skips the test.
-func need(t *testing.T, what string, names ...string) string {
+func need(t testing.TB, what string, names ...string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("runs a browser")
@@ -54,7 +54,7 @@ func isExecutable(p string) bool {
 }
 
 // newBrowser starts a headless Chromium that lives as long as the test.
-func newBrowser(t *testing.T) context.Context {
+func newBrowser(t testing.TB) context.Context {
 	t.Helper()
 	path := need(t, "Chromium", "chromium", "chromium-browser", "google-chrome")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -82,14 +82,14 @@ func newBrowser(t *testing.T) context.Context {
 // page is one tab showing a demo page; it fails the test on any uncaught
 // exception on the page.
 type page struct {
-	t    *testing.T
+	t    testing.TB
 	ctx  context.Context
 	url  string
 	mu   sync.Mutex
 	logs []string
 }
 
-func openPage(t *testing.T, browser context.Context, url string) *page {
+func openPage(t testing.TB, browser context.Context, url string) *page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser)
 	p := &page{t: t, ctx: ctx, url: url}
@@ -140,10 +140,10 @@ func poll[T any](p *page, d time.Duration, expr string) T {
 	return v
 }
 
-// eval evaluates expr on the page.
+// eval evaluates expr on the page (waiting for it, if it is a promise).
 func eval[T any](p *page, expr string) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr))
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
 		p.t.Fatalf("%s: %s: %v", p.url, expr, err)
 	}
@@ -171,7 +171,7 @@ func (p *page) hold(code string, vk int64, d time.Duration) {
 
 // freePort returns a port on 127.0.0.1 that nothing listened on a moment
 // ago, for programs (nginx) that cannot take port 0.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -184,7 +184,7 @@ func freePort(t *testing.T) int {
 // startNginx runs nginx in the foreground as a reverse proxy to upstream,
 // with server block directives extra (inside location /), and returns its
 // address. It stops when the test ends.
-func startNginx(t *testing.T, upstream, extra string) string {
+func startNginx(t testing.TB, upstream, extra string) string {
 	t.Helper()
 	bin := need(t, "nginx", "nginx")
 	dir := t.TempDir()
@@ -260,7 +260,7 @@ type cutProxy struct {
 	wg       sync.WaitGroup
 }
 
-func startCutProxy(t *testing.T, upstream string) *cutProxy {
+func startCutProxy(t testing.TB, upstream string) *cutProxy {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

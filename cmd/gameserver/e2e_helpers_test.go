@@ -30,7 +30,7 @@ var build struct {
 	out  []byte
 }
 
-func binary(t *testing.T) string {
+func binary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the server binary")
@@ -56,7 +56,7 @@ func binary(t *testing.T) string {
 
 // server is a running gameserver process.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	config string // path of its config file
 	addr   string
@@ -66,7 +66,7 @@ type server struct {
 
 // startServer writes config to a file and runs the binary with it, returning
 // once the server logs that it is listening.
-func startServer(t *testing.T, config string) *server {
+func startServer(t testing.TB, config string) *server {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "server.toml")
 	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
@@ -180,7 +180,7 @@ func (l *logTail) String() string {
 }
 
 // waitFor returns the first line (from the start) that ok accepts.
-func (l *logTail) waitFor(t *testing.T, d time.Duration, ok func(logLine) bool) logLine {
+func (l *logTail) waitFor(t testing.TB, d time.Duration, ok func(logLine) bool) logLine {
 	t.Helper()
 	timer := time.AfterFunc(d, func() {
 		l.mu.Lock()
@@ -220,7 +220,7 @@ level = "info"
 ` + room + "\n"
 }
 
-func dial(t *testing.T, s *server, name string) *client.Client {
+func dial(t testing.TB, s *server, name string) *client.Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -254,7 +254,7 @@ func steer(ctx context.Context, c *client.Client, in world.Input, every time.Dur
 	return func() { <-done }
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
