@@ -92,6 +92,9 @@ export interface Options extends On {
     reconnect?: Reconnect | false;
     /** Game messages kept while reconnecting; default 64. */
     messageBuffer?: number;
+    /** Inputs kept while reconnecting: the newest; default 4 (as the Go
+     * client's Reconnect.Inputs). */
+    inputBuffer?: number;
     /** Platform hooks (fetch, WebSocket, timers, clock, random): tests
      * replace them. */
     env?: Partial<Env>;
@@ -140,6 +143,8 @@ export interface Stats {
     upgradeFailures: number;
     streamFallbacks: number;
     reconnects: number;
+    /** Inputs sent while reconnecting and dropped for newer ones. */
+    inputsDropped: number;
 }
 /** connect opens a connection to a Tickroom server and resolves once it is
  * open. url is the server's base URL ("https://game.example", default the
@@ -248,7 +253,9 @@ export declare class Client {
      * (Options.messageBuffer of them) and go out once the seat is back. */
     send(type: string, payload?: unknown): boolean;
     /** input sends one input, carrying the ack of the newest state, and
-     * returns its seq (0 when it could not be sent: no room, no connection). */
+     * returns its seq (0 when it could not be sent: no room, no connection).
+     * While reconnecting, the newest inputs (Options.inputBuffer) wait and
+     * go out once the seat is back. */
     input(i?: Input): number;
     /** ack acknowledges the newest state (for Options.manualAck). */
     ack(): boolean;
@@ -257,6 +264,10 @@ export declare class Client {
     private pingLoop;
     /** leave gives up the seat; the client stays connected in the lobby. */
     leave(): void;
+    /** keep keeps a frame for after the resume, as the Go client does: the
+     * newest inputs (an older one makes room, in place among the messages),
+     * the messages up to their bound. */
+    private keep;
     private leftRoom;
     /** close ends the connection (and any reconnecting) for good. */
     close(): void;
@@ -398,9 +409,9 @@ declare class Mirror {
     current: State;
     constructor(schemas: Schema[] | null, limit: number);
     /** put applies a decoded state: it returns the new state, null for a
-     * state older than the newest (ignored), or throws: "lost" (a Lost
-     * error) when the diff's baseline is no longer kept, BadDelta when it
-     * does not fit. */
+     * state older than the newest or one before a welcome (sent before the
+     * server took a leave: ignored), or throws: "lost" (a Lost error) when
+     * the diff's baseline is no longer kept, BadDelta when it does not fit. */
     put(d: StateFrame): State | null;
     reset(schemas: Schema[] | null): void;
 }

@@ -103,6 +103,9 @@ export interface Options extends On {
   reconnect?: Reconnect | false;
   /** Game messages kept while reconnecting; default 64. */
   messageBuffer?: number;
+  /** Inputs kept while reconnecting: the newest; default 4 (as the Go
+   * client's Reconnect.Inputs). */
+  inputBuffer?: number;
   /** Platform hooks (fetch, WebSocket, timers, clock, random): tests
    * replace them. */
   env?: Partial<Env>;
@@ -156,6 +159,8 @@ export interface Stats {
   upgradeFailures: number;
   streamFallbacks: number;
   reconnects: number;
+  /** Inputs sent while reconnecting and dropped for newer ones. */
+  inputsDropped: number;
 }
 
 // stops says whether an end says not to come back (as client/reconnect.go):
@@ -204,7 +209,7 @@ export class Client {
   offset = 0;
   /** "connecting", "open", "away" (reconnecting) or "closed". */
   status: "connecting" | "open" | "away" | "closed" = "connecting";
-  readonly stats: Stats = { frames: 0, bytes: 0, snapshots: 0, diffs: 0, lostBaselines: 0, badFrames: 0, events: 0, upgrades: 0, upgradeFailures: 0, streamFallbacks: 0, reconnects: 0 };
+  readonly stats: Stats = { frames: 0, bytes: 0, snapshots: 0, diffs: 0, lostBaselines: 0, badFrames: 0, events: 0, upgrades: 0, upgradeFailures: 0, streamFallbacks: 0, reconnects: 0, inputsDropped: 0 };
 
   private conn: Conn | null = null;
   private co: ConnOptions;
@@ -219,7 +224,7 @@ export class Client {
   private listNext = 0;
   private lastJoin: JoinSpec = {};
   private hold: Uint8Array[] | null = null; // sends during an upgrade's switch
-  private away: Uint8Array[] = []; // messages while reconnecting
+  private away: [Uint8Array, boolean][] = []; // messages and inputs (true) kept while reconnecting
   private resuming: ((r: "ok" | "expired" | "dropped") => void) | null = null;
   private closing = false;
   private httpFirst = false; // WebSocket failed where HTTP worked: start on HTTP
@@ -435,14 +440,13 @@ export class Client {
       } else this.install(c);
       this.status = "open";
       if (a === "ok" || !w) {
-        for (const f of this.away.splice(0)) this.sendFrame(f);
+        for (const [f] of this.away.splice(0)) this.sendFrame(f);
         this.emit("resumed", this.welcome, false);
         return;
       }
       // The seat is gone: join the room again, by its id, with the options
       // of the join that seated the player.
       this.leftRoom();
-      this.away = [];
       try {
         this.emit("resumed", await this.join(w.roomId ? { how: "id", room: w.roomId, mode: w.mode, options: this.lastJoin.options } : { room: w.room, mode: w.mode, options: this.lastJoin.options }), true);
       } catch (e) {
@@ -459,7 +463,7 @@ export class Client {
     if (this.status === "closed") return;
     this.status = "closed";
     this.env.clearTimeout(this.pinger);
-    this.leftRoom(true);
+    this.leftRoom();
     this.emit("close", why);
   }
 
@@ -489,6 +493,7 @@ export class Client {
         this.pending = [];
         this.segs = [{ tick: 0, ms: 0, rate: f.tickRate }];
         this.time(f.serverTime);
+        this.inputSent = false;
         if (resumed) {
           this.mirror.schemas = f.schemas;
           this.resuming!("ok");
@@ -496,7 +501,6 @@ export class Client {
           this.mirror.reset(f.schemas);
           this.view = null;
           this.seq = this.inputAck = this.lastEvent = 0;
-          this.inputSent = false;
           this.joins.shift()?.res(f);
           this.emit("welcome", f);
         }
@@ -681,22 +685,22 @@ export class Client {
   send(type: string, payload?: unknown): boolean {
     checkStr("message type", type, Limits.type, 1);
     const f = frame(11, type, payloadOf("payload", payload, Limits.payload));
-    if (this.status === "away") {
-      if (this.away.length >= (this.options.messageBuffer ?? 64)) return false;
-      return this.away.push(f), true;
-    }
-    return this.sendFrame(f);
+    return this.status === "away" ? this.keep(f, false) : this.sendFrame(f);
   }
 
   /** input sends one input, carrying the ack of the newest state, and
-   * returns its seq (0 when it could not be sent: no room, no connection). */
+   * returns its seq (0 when it could not be sent: no room, no connection).
+   * While reconnecting, the newest inputs (Options.inputBuffer) wait and
+   * go out once the seat is back. */
   input(i: Input = {}): number {
-    if (!this.welcome || this.status !== "open") return 0;
+    const away = this.status === "away";
+    if (!this.welcome || (!away && this.status !== "open")) return 0;
     const axes = (i.axes ?? []).slice(0, 4).map(i16);
     while (axes.length && !axes[axes.length - 1]) axes.pop();
     const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
-    if (!this.sendFrame(frame(3, seq, this.mirror.current.tick, (i.buttons ?? 0) >>> 0, ...axes))) return 0;
-    this.inputSent = true; // the input carries the ack: no explicit one for this state
+    const f = frame(3, seq, this.mirror.current.tick, (i.buttons ?? 0) >>> 0, ...axes);
+    if (!(away ? this.keep(f, true) : this.sendFrame(f))) return 0;
+    this.inputSent = !away; // the input carries the ack: no explicit one for this state
     return seq;
   }
 
@@ -724,12 +728,26 @@ export class Client {
     this.emit("left", null);
   }
 
-  private leftRoom(all = false): void {
+  /** keep keeps a frame for after the resume, as the Go client does: the
+   * newest inputs (an older one makes room, in place among the messages),
+   * the messages up to their bound. */
+  private keep(f: Uint8Array, input: boolean): boolean {
+    const q = this.away, o = this.options;
+    if (q.filter((x) => x[1] === input).length >= ((input ? o.inputBuffer ?? 4 : o.messageBuffer) ?? 64)) {
+      const i = input ? q.findIndex((x) => x[1]) : -1;
+      if (i < 0) return false;
+      q.splice(i, 1);
+      this.stats.inputsDropped++;
+    }
+    return q.push([f, input]) > 0;
+  }
+
+  private leftRoom(): void {
     this.welcome = this.view = null;
     this.mirror.reset(null);
     this.rates = noRates;
     this.pending = [];
-    if (all) this.away = [];
+    this.away = [];
   }
 
   /** close ends the connection (and any reconnecting) for good. */

@@ -120,12 +120,11 @@ export class Mirror {
     public limit: number,
   ) {}
   /** put applies a decoded state: it returns the new state, null for a
-   * state older than the newest (ignored), or throws: "lost" (a Lost
-   * error) when the diff's baseline is no longer kept, BadDelta when it
-   * does not fit. */
+   * state older than the newest or one before a welcome (sent before the
+   * server took a leave: ignored), or throws: "lost" (a Lost error) when
+   * the diff's baseline is no longer kept, BadDelta when it does not fit. */
   put(d: StateFrame): State | null {
-    if (!this.schemas) return bad("no welcome");
-    if (d.tick <= this.current.tick && this.current.tick !== 0) return null;
+    if (!this.schemas || (d.tick <= this.current.tick && this.current.tick)) return null;
     let base: State | undefined;
     if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost(d.base);
     const next = apply(this.schemas, base, d);

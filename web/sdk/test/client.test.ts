@@ -184,7 +184,6 @@ test("a lost connection resumes the seat: backoff, resume frame, buffered messag
   ws.drop(1006);
   assert.equal(c.status, "away");
   assert.ok(c.send("chat", { text: "hi" }));
-  assert.equal(c.input({}), 0);
   // Full jitter: attempt i waits random()·min(5000, 100·2^i), random() = 0.5.
   const attempts: number[] = [];
   FakeWS.accept = (w) => (attempts.push(clock.t), "refuse");
@@ -206,6 +205,67 @@ test("a lost connection resumes the seat: backoff, resume frame, buffered messag
   assert.equal(c.view!.tick, 12);
   assert.deepEqual(log, ["event 4", "dropped network", "resumed false", "event 5"]);
   assert.equal(c.welcome!.resumeToken, "tok2");
+});
+
+test("while reconnecting, the newest inputs wait, in place among the messages, and go out after the resume", async () => {
+  const { c, ws } = await seated();
+  ws.recv(snapshot(10));
+  ws.drop(1006);
+  assert.equal(c.status, "away");
+  const seqs = [c.input({ buttons: 1 }), c.input({ buttons: 2 })];
+  assert.ok(c.send("chat", { text: "hi" }));
+  for (let b = 3; b <= 6; b++) seqs.push(c.input({ buttons: b, axes: [b] }));
+  assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6]); // every input is numbered, as the Go client does
+  assert.equal(c.stats.inputsDropped, 2); // the two oldest made room
+  await clock.advance(100);
+  const ws2 = FakeWS.all.at(-1)!;
+  assert.deepEqual(ws2.frames(), [hex([16, 2, "tok", 10, 0])]); // nothing before the resume
+  ws2.recv(welcome("tok2"));
+  await settle();
+  assert.deepEqual(ws2.frames().slice(1), [
+    hex([11, "chat", enc({ text: "hi" })]),
+    ...[3, 4, 5, 6].map((b) => hex([3, b, 10, b, b])),
+  ]);
+  // The inputs kept carried the ack of the state before the drop: the
+  // first state after the resume is acknowledged on its own.
+  ws2.recv(diff(11, 10, []));
+  assert.equal(ws2.frames().at(-1), hex([4, 11]));
+  assert.equal(c.input({}), 7);
+  assert.equal(ws2.frames().at(-1), hex([3, 7, 11, 0]));
+});
+
+test("inputBuffer 0 keeps no inputs while reconnecting; a fresh join drops what waited", async () => {
+  const { c, ws } = await seated({ inputBuffer: 0 });
+  ws.recv(snapshot(10));
+  ws.drop(1006);
+  assert.equal(c.input({ buttons: 1 }), 0);
+  assert.equal(c.stats.inputsDropped, 0);
+  const d = await seated();
+  d.ws.recv(snapshot(10));
+  d.ws.drop(1006);
+  assert.equal(d.c.input({ buttons: 1 }), 1);
+  assert.ok(d.c.send("chat", null));
+  await clock.advance(100);
+  const ws2 = FakeWS.all.at(-1)!;
+  ws2.recv(enc([9, 4020, "no seat"]));
+  await settle();
+  ws2.recv(welcome("tok3"));
+  await settle();
+  // The join, and nothing of the old seat: its inputs' numbers and its
+  // messages were for a room the player has to join again.
+  assert.deepEqual(ws2.frames().slice(1), [hex([1, 2, "arena", "ada", 4, "rid", null])]);
+  assert.equal(d.c.input({}), 1);
+});
+
+test("a state that comes after a leave is ignored", async () => {
+  const { c, ws, log } = await seated();
+  ws.recv(snapshot(10));
+  c.leave();
+  const n = ws.frames().length;
+  ws.recv(diff(11, 10, []));
+  assert.equal(ws.frames().length, n);
+  assert.equal(c.view, null);
+  assert.deepEqual(log, ["left "]);
 });
 
 test("resume_expired joins the room afresh by id", async () => {
