@@ -105,6 +105,25 @@
 // frame; larger ones are refused by gws, unread, with close code 1009
 // (CloseMessageTooBig). Both count in Stats.TooLarge.
 //
+// # Request limits and shutdown
+//
+// Every request the Server's listener takes, on any route (the transports',
+// and those added with Handle), is bounded, so that a client sending slowly
+// or not at all holds nothing for long: its line and headers must arrive
+// within Options.ReadHeaderTimeout and fit Options.MaxHeaderBytes (beyond
+// it net/http answers 431 itself, as plain text), its body within
+// Options.BodyTimeout of its headers (a body cut short fails its request and
+// closes the connection), and a kept-alive connection is closed after
+// Options.IdleTimeout without a request. Requests without a body (polls,
+// streams) may be held as long as their handler holds them.
+//
+// Server.Close(ctx) returns before ctx's deadline: it ends the links and
+// sessions gracefully (close frames, close records, the CloseDrain) until a
+// little before the deadline (a tenth of the time left, 10 ms to 1 s), then
+// drops every connection still open: trickled bodies and headers, close
+// handshakes with clients that do not read, connections that never sent a
+// request.
+//
 // # Close codes
 //
 // The transport uses only standard codes: 1000 (CloseNormal), 1001

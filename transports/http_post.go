@@ -5,14 +5,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"time"
 
 	"github.com/tickroom/tickroom/transports/httpwire"
 )
-
-// bodyReadTimeout bounds the read of an uplink body, so a client that sends
-// its body slowly, or never finishes it, cannot pin a handler.
-const bodyReadTimeout = 10 * time.Second
 
 // servePost answers POST {HTTPPath}/{sid}?seq=K[&ack=N]: one batch of client
 // frames. The batch is all or nothing: it is parsed completely before any
@@ -47,7 +42,6 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 		s.fail(w, errTooLarge, "body larger than maxBody")
 		return
 	}
-	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(o.MaxBody)))
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {

@@ -112,6 +112,35 @@ type Options struct {
 	// more handshake gets 503 too_many_sessions. Default 10000.
 	MaxSessions int
 
+	// MaxHeaderBytes bounds the request line and headers of every HTTP
+	// request (net/http adds 4 KiB of slack); a larger request gets net/http's
+	// own 431 answer and its connection is closed. The default, 16 KiB, holds
+	// a handshake's largest ticket (8 KiB, see "Tickets") with room for the
+	// other headers, while Go's own default (1 MiB) let 2,000 connections hold
+	// gigabytes. Fixed at Open.
+	MaxHeaderBytes int
+
+	// ReadHeaderTimeout is how long a client may take to send a request's
+	// line and headers, from its first byte (or, on a kept-alive connection,
+	// from the end of the previous response); a slower one is disconnected.
+	// Default 10s. Fixed at Open.
+	ReadHeaderTimeout time.Duration
+
+	// BodyTimeout is how long a client may take to send a request's body,
+	// counted from when its headers have been read, on every route of the
+	// server (uplink POSTs, handshakes, and routes added with Handle). A
+	// request whose body has not arrived by then fails and its connection is
+	// closed, so a client trickling a body cannot hold a handler, or Close.
+	// Requests without a body (polls, streams) have no such deadline.
+	// Default 10s; changes apply to new requests.
+	BodyTimeout time.Duration
+
+	// IdleTimeout is how long a kept-alive HTTP connection may wait for its
+	// next request before the server closes it. It should exceed the
+	// interval of polling clients, which reuse their connection. Default 30s.
+	// Fixed at Open.
+	IdleTimeout time.Duration
+
 	// noDirectWrites makes new WebSocket links send every frame through
 	// their queue and writer, as on platforms without direct writes
 	// (direct_fallback.go), so that tests run that path on Linux too. It is
@@ -138,6 +167,10 @@ const (
 	DefaultMaxBody           = 64 << 10
 	DefaultMaxSessions       = 10000
 	DefaultCloseDrain        = time.Second
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout       = 10 * time.Second
+	DefaultIdleTimeout       = 30 * time.Second
 )
 
 // withDefaults returns o with every zero (or negative) field replaced by its
@@ -196,6 +229,18 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CloseDrain <= 0 {
 		o.CloseDrain = DefaultCloseDrain
+	}
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if o.ReadHeaderTimeout <= 0 {
+		o.ReadHeaderTimeout = DefaultReadHeaderTimeout
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
 	}
 	origins := make([]string, 0, len(o.AllowedOrigins))
 	for _, s := range o.AllowedOrigins {

@@ -1,7 +1,6 @@
 package transports
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/lxzan/gws"
 	"github.com/tickroom/tickroom/transports/httpwire"
@@ -18,10 +16,6 @@ import (
 // readBufferSize is gws's read buffer per connection. upgrade makes the
 // first one itself; gws pools it at close with the ones it makes.
 const readBufferSize = 4 << 10
-
-// readHeaderTimeout bounds how long a client may take to send its HTTP request
-// headers, so half-open connections cannot pile up before the upgrade.
-const readHeaderTimeout = 10 * time.Second
 
 // Server accepts client connections on one listener and owns every goroutine it
 // starts: the HTTP server's, the reader and writer of each WebSocket link, and
@@ -129,10 +123,13 @@ func (s *Server) Open(addr string) error {
 	if err != nil {
 		return fmt.Errorf("transports: open: %w", err)
 	}
-	logger := s.options().Logger
+	o := s.options()
+	logger := o.Logger
 	hs := &http.Server{
-		Handler:           s.mux,
-		ReadHeaderTimeout: readHeaderTimeout,
+		Handler:           http.HandlerFunc(s.serveBounded),
+		MaxHeaderBytes:    o.MaxHeaderBytes,
+		ReadHeaderTimeout: o.ReadHeaderTimeout,
+		IdleTimeout:       o.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 	done := make(chan struct{})
@@ -191,108 +188,6 @@ func (s *Server) hostPort() string {
 
 // Stats returns the server's counters.
 func (s *Server) Stats() Stats { return s.stats.snapshot() }
-
-// Close stops accepting, closes every link with CloseGoingAway, and waits until
-// every goroutine of every link has ended (including the Receivers' OnClose
-// calls) or ctx ends. net/http's Shutdown neither closes nor waits for hijacked
-// connections, which is why the Server tracks its links itself. When ctx ends
-// first, the remaining sockets are dropped without a close handshake, so the
-// goroutines end soon after, and ctx's error is returned. Close may be called
-// again, for instance with a new deadline, to wait for the same shutdown.
-//
-// WebSocket links start their close handshakes first; then the HTTP
-// sessions are ended: a held poll or stream gets the buffered control frames
-// and a close record with CloseGoingAway at once, a client between two
-// requests gets them from its next request within CloseDrain (see
-// drainSessions). Ending them is also what lets net/http's Shutdown finish,
-// since it waits for held requests.
-func (s *Server) Close(ctx context.Context) error {
-	s.mu.Lock()
-	first := !s.closing
-	s.closing = true
-	if first && len(s.sessions) > 0 {
-		s.draining = make(chan struct{})
-	}
-	hs, serveDone, drained := s.hs, s.serveDone, s.draining
-	s.mu.Unlock()
-
-	var err error
-	if first {
-		// HTTP sessions first, then the WebSocket links, whose close
-		// handshakes run in their own goroutines while the sessions drain.
-		// A session's open probe is left to the session: an "upgrade N"
-		// racing Close then still carries the buffered frames and the
-		// close code over to the WebSocket. A link still being upgraded is
-		// closed by track as soon as it registers.
-		probes := s.closeSessions()
-		for _, l := range s.liveLinks() {
-			if !probes[l] {
-				l.Close(CloseGoingAway, "server going away")
-			}
-		}
-		s.drainSessions(ctx, drained)
-		if hs != nil {
-			if e := hs.Shutdown(ctx); e != nil {
-				err = fmt.Errorf("transports: close: %w", e)
-				_ = hs.Close()
-			}
-			<-serveDone
-		}
-		// No Add can follow: closing is set, and enter holds the count above zero
-		// for every handler that got in before.
-		go func() {
-			s.wg.Wait()
-			close(s.closed)
-		}()
-	}
-	select {
-	case <-s.closed:
-		return err
-	case <-ctx.Done():
-		for _, l := range s.liveLinks() {
-			_ = l.conn.NetConn().Close()
-		}
-		return fmt.Errorf("transports: close: %w", ctx.Err())
-	}
-}
-
-// closeSessions closes every HTTP session with CloseGoingAway (which does
-// not wait) and returns their open probes.
-func (s *Server) closeSessions() map[*wsLink]bool {
-	probes := make(map[*wsLink]bool)
-	for _, ss := range s.liveSessions() {
-		ss.Close(CloseGoingAway, "server going away")
-		ss.mu.Lock()
-		if ss.isProbe(ss.ws) {
-			probes[ss.ws] = true
-		}
-		ss.mu.Unlock()
-	}
-	return probes
-}
-
-// drainSessions waits for the sessions closeSessions closed to end. A held
-// downlink request got the close record at once; a client between two
-// requests gets it from its next one, for which the server keeps serving the
-// session's requests (and only those) for up to CloseDrain. What is still
-// open after that ends without telling its client.
-func (s *Server) drainSessions(ctx context.Context, drained <-chan struct{}) {
-	if drained != nil {
-		t := time.NewTimer(s.options().CloseDrain)
-		select {
-		case <-drained:
-		case <-t.C:
-		case <-ctx.Done():
-		}
-		t.Stop()
-		s.mu.Lock()
-		s.draining = nil
-		s.mu.Unlock()
-	}
-	for _, ss := range s.liveSessions() {
-		ss.closeNow(CloseGoingAway, "server going away")
-	}
-}
 
 // enterSession admits a request to an existing HTTP session: like enter, and
 // also while Close drains the sessions. The sessions still being drained hold

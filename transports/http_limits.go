@@ -1,0 +1,46 @@
+package transports
+
+import (
+	"io"
+	"net/http"
+	"time"
+)
+
+// net/http bounds a request's headers (ReadHeaderTimeout, MaxHeaderBytes)
+// and a kept-alive connection's wait (IdleTimeout), but its only bound on a
+// body is ReadTimeout, which also covers the time a handler holds the
+// request: it would end every long-poll and stream. So bodies get their own
+// deadline, set per request from BodyTimeout and lifted once the body has
+// been read, which also bounds the draining net/http does of a body a
+// handler left unread.
+
+// serveBounded is the Server's http.Handler: the mux, behind the body
+// deadline.
+func (s *Server) serveBounded(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil && r.Body != http.NoBody {
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(s.options().BodyTimeout)) == nil {
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// deadlineBody lifts the body's read deadline once the whole body has been
+// read, so that a handler that goes on to hold the request (or net/http's
+// read in the background, which ends the request's Context on an error)
+// is not cut off by it.
+type deadlineBody struct {
+	io.ReadCloser
+	rc   *http.ResponseController
+	done bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
+}
