@@ -175,28 +175,28 @@ export declare class Client {
     /** "connecting", "open", "away" (reconnecting) or "closed". */
     status: "connecting" | "open" | "away" | "closed";
     readonly stats: Stats;
-    private conn;
+    private conn?;
     private co;
     private mirror;
     private ls;
     private pending;
     private segs;
     private seq;
-    private inputSent;
+    private inputSent?;
     private joins;
     private lists;
     private listNext;
-    private lastJoin;
-    private hold;
+    private joinOptions?;
+    private hold?;
     private away;
-    private resuming;
-    private closing;
-    private httpFirst;
-    private noStream;
+    private resuming?;
+    private closing?;
+    private httpFirst?;
+    private noStream?;
     private pinger;
     private samples;
-    private timeBase;
-    private timeUn;
+    private timeBase?;
+    private timeUn?;
     constructor(url?: string, options?: Options);
     /** on registers a listener and returns the function that removes it. */
     on<K extends keyof Events>(name: K, f: Events[K]): () => void;
@@ -715,15 +715,9 @@ interface Rates {
     sendRate: number;
 }
 type ServerFrame = Welcome | StateFrame | Pong | ErrorFrame | Rooms | GameEvent | Rates;
-/** FrameError is a frame the decoder refused: code bad_frame,
- * unknown_kind (a kind this version does not know, or a client kind), or
- * version_mismatch. */
-declare class FrameError extends Error {
-    readonly code: number;
-    constructor(code: number, message: string);
-}
-/** decodeServer decodes a frame from the server. It throws FrameError, and
- * nothing else, for a frame it refuses. */
+/** decodeServer decodes a frame from the server. It throws a TickroomError,
+ * and nothing else, for a frame it refuses: code bad_frame, unknown_kind (a
+ * kind this version does not know, or a client kind), or version_mismatch. */
 declare function decodeServer(frame: Uint8Array): ServerFrame;
 /** popcount returns the number of set bits of a 32-bit number. */
 declare function popcount(x: number): number;

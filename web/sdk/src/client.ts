@@ -5,7 +5,7 @@ import type { Entity, State } from "./mirror";
 import { BadDelta, Lost, Mirror, fieldsChanged } from "./mirror";
 import { Payload } from "./msgpack";
 import type { GameEvent, Rates, RoomInfo, ServerFrame, Welcome } from "./protocol";
-import { Code, FrameError, JoinHow, Limits, ProtocolVersion, TickroomError, badArg, checkStr, decodeServer, err, frame, i16, payloadOf, u32 } from "./protocol";
+import { Code, JoinHow, Limits, ProtocolVersion, TickroomError, badArg, checkStr, decodeServer, err, frame, i16, payloadOf, u32 } from "./protocol";
 import type { Conn, ConnOptions, Env } from "./transports";
 import { HTTP, WS, handshake, openWS } from "./transports";
 import { View } from "./view";
@@ -209,30 +209,33 @@ export class Client {
   offset = 0;
   /** "connecting", "open", "away" (reconnecting) or "closed". */
   status: "connecting" | "open" | "away" | "closed" = "connecting";
-  readonly stats: Stats = { frames: 0, bytes: 0, snapshots: 0, diffs: 0, lostBaselines: 0, badFrames: 0, events: 0, upgrades: 0, upgradeFailures: 0, streamFallbacks: 0, reconnects: 0, inputsDropped: 0 };
+  readonly stats = Object.fromEntries(
+    "frames bytes snapshots diffs lostBaselines badFrames events upgrades upgradeFailures streamFallbacks reconnects inputsDropped".split(" ").map((k) => [k, 0]),
+  ) as unknown as Stats;
 
-  private conn: Conn | null = null;
+  // Fields left undefined read as null, 0 or false.
+  private conn?: Conn | null;
   private co: ConnOptions;
   private mirror: Mirror;
   private ls = new Map<string, Set<(...a: any[]) => void>>();
   private pending: Rates[] = [];
   private segs: { tick: number; ms: number; rate: number }[] = [];
-  private seq = 0;
-  private inputSent = false;
+  private seq!: number; // the last input's; (undefined + 1) >>> 0 || 1 is 1
+  private inputSent?: boolean;
   private joins: Resolver<Welcome>[] = [];
   private lists = new Map<number, Resolver<{ total: number; rooms: RoomInfo[] }>>();
   private listNext = 0;
-  private lastJoin: JoinSpec = {};
-  private hold: Uint8Array[] | null = null; // sends during an upgrade's switch
+  private joinOptions?: unknown; // of the join that seated the player
+  private hold?: Uint8Array[] | null; // sends during an upgrade's switch
   private away: [Uint8Array, boolean][] = []; // messages and inputs (true) kept while reconnecting
-  private resuming: ((r: "ok" | "expired" | "dropped") => void) | null = null;
-  private closing = false;
-  private httpFirst = false; // WebSocket failed where HTTP worked: start on HTTP
-  private noStream = false; // a stream was found behind a buffering proxy
+  private resuming?: ((r: "ok" | "expired" | "dropped") => void) | null;
+  private closing?: boolean;
+  private httpFirst?: boolean; // WebSocket failed where HTTP worked: start on HTTP
+  private noStream?: boolean; // a stream was found behind a buffering proxy
   private pinger: unknown;
   private samples: [number, number][] = []; // pong [rtt, offset] samples
-  private timeBase = -1; // last raw serverTime seen, for unwrapping
-  private timeUn = 0;
+  private timeBase?: number; // the last raw serverTime seen, for unwrapping
+  private timeUn?: number;
 
   constructor(url?: string, options: Options = {}) {
     this.options = options;
@@ -251,12 +254,12 @@ export class Client {
     const ws = new URL(u.href), h = new URL(u.href);
     h.search = h.hash = ws.hash = "";
     const p = u.pathname.replace(/\/$/, "");
-    if (u.protocol === "ws:" || u.protocol === "wss:") {
-      h.protocol = u.protocol === "wss:" ? "https:" : "http:";
+    if (/^ws/.test(u.protocol)) {
+      h.protocol = u.protocol.replace("ws", "http");
       if (u.pathname === "/") ws.pathname = wsPath;
       h.pathname = (p.endsWith(wsPath) ? p.slice(0, -wsPath.length) : "") + httpPath;
     } else {
-      ws.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+      ws.protocol = u.protocol.replace("http", "ws");
       ws.pathname = p + wsPath;
       h.pathname = p + httpPath;
     }
@@ -448,7 +451,7 @@ export class Client {
       // of the join that seated the player.
       this.leftRoom();
       try {
-        this.emit("resumed", await this.join(w.roomId ? { how: "id", room: w.roomId, mode: w.mode, options: this.lastJoin.options } : { room: w.room, mode: w.mode, options: this.lastJoin.options }), true);
+        this.emit("resumed", await this.join({ how: w.roomId ? "id" : "match", room: w.roomId || w.room, mode: w.mode, options: this.joinOptions }), true);
       } catch (e) {
         this.emit("left", e as TickroomError);
       }
@@ -477,12 +480,12 @@ export class Client {
     try {
       f = decodeServer(b);
     } catch (e) {
-      const fe = e as FrameError;
+      const te = e as TickroomError;
       this.stats.badFrames++;
-      this.emit("error", err(fe.code, fe.message));
+      this.emit("error", te);
       // As the server does with a client's: a malformed frame (or a
       // welcome of another version) closes; an unknown kind is ignored.
-      if (fe.code !== Code.UnknownKind) this.closeWith(fe.code, fe.message);
+      if (te.code !== Code.UnknownKind) this.closeWith(te);
       return;
     }
     switch (f.kind) {
@@ -579,7 +582,7 @@ export class Client {
     const view = (this.view = new View(next, this.welcome!.schemas, f.serverTime, f.inputAck, time));
     if (auto) this.sendFrame(frame(4, next.tick));
     const old = prev ?? new View({ tick: 0, entities: [] }, view.schemas, 0, 0, 0);
-    if (this.ls.get("add")?.size || this.ls.get("update")?.size || this.ls.get("remove")?.size) this.changes(old, view);
+    if (["add", "update", "remove"].some((n) => this.ls.get(n)?.size)) this.changes(old, view);
     this.emit("state", view, old);
   }
 
@@ -612,9 +615,9 @@ export class Client {
 
   /** time unwraps a serverTime onto a line that does not wrap. */
   private time(t: number): number {
-    this.timeUn = this.timeBase < 0 ? t : this.timeUn + ((t - this.timeBase) | 0);
+    const d = (t - (this.timeBase ?? t)) | 0;
     this.timeBase = t;
-    return this.timeUn;
+    return (this.timeUn = (this.timeUn ?? t) + d);
   }
 
   /** tickTime returns the game time of a tick in ms since the room's tick
@@ -639,12 +642,12 @@ export class Client {
     return !!this.conn?.send(f);
   }
 
-  private closeWith(code: number, reason: string): void {
+  private closeWith(e: TickroomError): void {
     const c = this.conn;
     if (!c) return;
     this.closing = true;
-    this.finish(err(code, reason));
-    c.close(code, reason.slice(0, 120));
+    this.finish(e);
+    c.close(e.code, e.message.slice(0, 120));
   }
 
   /** join asks for a seat and resolves with the welcome; a refusal rejects
@@ -659,7 +662,7 @@ export class Client {
       if (how === undefined) throw badArg("unknown join how " + spec.how);
       const f = frame(1, ProtocolVersion, spec.mode ?? "", this.options.name ?? "", how, spec.room ?? "", payloadOf("options", spec.options, Limits.payload));
       if (this.status !== "open") throw err(0, "not connected", "closed");
-      this.lastJoin = spec;
+      this.joinOptions = spec.options;
       this.joins.push({ res, rej });
       this.sendFrame(f);
     });
@@ -764,8 +767,7 @@ export class Client {
 }
 
 function path(p: string | undefined, d: string): string {
-  if (!p) return d;
-  return ("/" + p).replace(/^\/\//, "/").replace(/\/$/, "");
+  return p ? "/" + p.replace(/^\/|\/$/g, "") : d;
 }
 
 export { Payload };

@@ -200,18 +200,6 @@ export interface Rates {
 
 export type ServerFrame = Welcome | StateFrame | Pong | ErrorFrame | Rooms | GameEvent | Rates;
 
-/** FrameError is a frame the decoder refused: code bad_frame,
- * unknown_kind (a kind this version does not know, or a client kind), or
- * version_mismatch. */
-export class FrameError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 // The layouts of the server frames other than states, element by element
 // after the kind: name:type, where type is u (u32), n<max> (an integer in
 // [0, max], no max: u64), N<max> (in [1, max]), i (any integer), t (0 or
@@ -235,8 +223,9 @@ const LISTS: Record<string, [string, number, number]> = {
   rooms: ["id:s32 name:s64 mode:s32 players:n65535 maxPlayers:n65535 locked:b metadata:p1024", 8, 100],
 };
 
-/** decodeServer decodes a frame from the server. It throws FrameError, and
- * nothing else, for a frame it refuses. */
+/** decodeServer decodes a frame from the server. It throws a TickroomError,
+ * and nothing else, for a frame it refuses: code bad_frame, unknown_kind (a
+ * kind this version does not know, or a client kind), or version_mismatch. */
 export function decodeServer(frame: Uint8Array): ServerFrame {
   const r = new Reader(frame);
   let kind: Int = 0;
@@ -244,12 +233,12 @@ export function decodeServer(frame: Uint8Array): ServerFrame {
     const n = r.len("frame", 1) || fail("empty");
     kind = r.num("kind");
     const layout = LAYOUTS[kind as number];
-    if (!layout && kind !== 5 && kind !== 6) throw new FrameError(Code.UnknownKind, "unknown kind " + kind);
+    if (!layout && kind !== 5 && kind !== 6) throw err(Code.UnknownKind, "unknown kind " + kind);
     const f = layout ? read(r, layout, { kind }, n) : decodeState(r, kind as 5 | 6, n);
     r.end();
     return f;
   } catch (e) {
-    throw e instanceof FrameError ? e : new FrameError(Code.BadFrame, "malformed frame: " + kind + " " + (e as Error).message);
+    throw e instanceof TickroomError ? e : err(Code.BadFrame, "malformed frame: " + kind + " " + (e as Error).message);
   }
 }
 
@@ -273,7 +262,7 @@ function read(r: Reader, layout: string, o: any, n?: number): any {
     if ((c === "S" || c === "N") && !v) fail(k + ": 0");
     o[k] = c === "t" ? v === 1 : v;
     if (!i && n !== undefined) {
-      if (k === "version" && v !== ProtocolVersion) throw new FrameError(Code.VersionMismatch, "server speaks version " + v);
+      if (k === "version" && v !== ProtocolVersion) throw err(Code.VersionMismatch, "server speaks version " + v);
       if (n !== els.length + 1) fail("length");
     }
   });

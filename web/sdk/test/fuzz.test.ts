@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 import { connect } from "../src/client";
 import { BadDelta, Lost, Mirror } from "../src/mirror";
-import { FrameError, TickroomError, decodeServer } from "../src/protocol";
+import { TickroomError, decodeServer } from "../src/protocol";
 import type { Welcome } from "../src/protocol";
 import { RecordError, Records } from "../src/transports";
 import { Clock, FakeWS, env, settle } from "./fake";
@@ -43,7 +43,7 @@ test("the decoder and the mirror only ever refuse with their errors", () => {
     try {
       f = decodeServer(b);
     } catch (e) {
-      assert.ok(e instanceof FrameError && [4000, 4001, 4006].includes(e.code), String(e));
+      assert.ok(e instanceof TickroomError && [4000, 4001, 4006].includes(e.code), String(e));
       refused++;
       continue;
     }
