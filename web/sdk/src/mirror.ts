@@ -74,37 +74,28 @@ export function find(entities: readonly Entity[], id: number): number {
  * for a snapshot), as world.Apply does: remove, change, add, then the
  * private section. It throws BadDelta for a state that does not fit. */
 export function apply(schemas: readonly Schema[], base: State | undefined, d: StateFrame): State {
-  const out: Entity[] = [];
-  if (d.base !== 0) {
-    if (!base || base.tick !== d.base) return bad("baseline " + d.base);
-    let ri = 0, ci = 0;
-    for (const e of base.entities) {
-      if (ri < d.removed.length && d.removed[ri] === e.id) {
-        ri++;
-        continue;
-      }
-      if (ci < d.changed.length && d.changed[ci].id === e.id) out.push(change(schemas, e, d.changed[ci++]));
-      else out.push(e);
+  let out: Entity[] = [];
+  const patch = (cs: Change[]) => {
+    for (const c of cs) {
+      const i = find(out, c.id);
+      out[i < 0 ? bad("no entity " + c.id) : i] = change(schemas, out[i], c);
     }
-    if (ri < d.removed.length) bad("removed " + d.removed[ri]);
-    if (ci < d.changed.length) bad("changed " + d.changed[ci].id);
+  };
+  if (d.base) {
+    if (base?.tick !== d.base) bad("baseline " + d.base);
+    const gone = new Set(d.removed);
+    out = base!.entities.filter((e) => !gone.delete(e.id));
+    if (gone.size) bad("removed " + [...gone]);
+    patch(d.changed);
   }
-  let sorted = true;
   for (const a of d.added) {
     const s = schemas[a.type];
-    if (!s) bad("type " + a.id);
-    if (a.values.length !== s.fields.length) bad("values " + a.id);
-    const values = a.values.map((v, i) => fit(s.fields[i].type, v, a.id));
-    if (out.length && out[out.length - 1].id >= a.id) sorted = false;
-    out.push({ id: a.id, type: a.type, values });
+    if (s?.fields.length !== a.values.length) bad("added " + a.id);
+    out.push({ id: a.id, type: a.type, values: a.values.map((v, i) => fit(s.fields[i].type, v, a.id)) });
   }
-  if (!sorted) out.sort((x, y) => x.id - y.id);
+  out.sort((x, y) => x.id - y.id); // in order already unless something was added
   for (let i = 1; i < out.length; i++) if (out[i].id === out[i - 1].id) bad("twice " + out[i].id);
-  for (const c of d.private) {
-    const i = find(out, c.id);
-    if (i < 0) bad("private " + c.id);
-    out[i] = change(schemas, out[i], c);
-  }
+  patch(d.private);
   return { tick: d.tick, entities: out };
 }
 

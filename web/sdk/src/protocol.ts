@@ -258,8 +258,8 @@ function read(r: Reader, layout: string, o: any, n?: number): any {
         if (r.len(k, 1) !== sub.split(" ").length) fail(k + ": length");
         return read(r, sub, {});
       });
-    } else v = c === "s" || c === "S" ? r.str(k, max) : c === "p" ? r.payload(k, max) : c === "b" ? r.bool(k) : c === "f" ? r.float(k) : c === "i" ? r.num(k) : r.uint(k, c === "u" ? 0xffffffff : c === "t" ? 1 : max);
-    if ((c === "S" || c === "N") && !v) fail(k + ": 0");
+    } else v = (r as any)[{ s: "str", S: "str", p: "payload", b: "bool", f: "float", i: "num" }[c] ?? "uint"](k, c === "u" ? 0xffffffff : c === "t" ? 1 : max);
+    if (c < "a" && !v) fail(k + ": 0"); // S, N
     o[k] = c === "t" ? v === 1 : v;
     if (!i && n !== undefined) {
       if (k === "version" && v !== ProtocolVersion) throw err(Code.VersionMismatch, "server speaks version " + v);

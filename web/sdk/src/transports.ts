@@ -200,11 +200,7 @@ export async function handshake(o: ConnOptions, base: string, kind: string, tick
     throw netErr("handshake: bad reply");
   }
   if (!h || typeof h.sid !== "string" || !/^[0-9a-f]{32}$/.test(h.sid)) throw netErr("handshake: bad session id");
-  const ms = (v: unknown, d: number) => (typeof v === "number" && v > 0 ? v : d);
-  h.pingInterval = ms(h.pingInterval, 10000);
-  h.pingTimeout = ms(h.pingTimeout, 20000);
-  h.pollTimeout = ms(h.pollTimeout, 25000);
-  h.maxBody = ms(h.maxBody, 65536);
+  for (const [k, d] of [["pingInterval", 10000], ["pingTimeout", 20000], ["pollTimeout", 25000], ["maxBody", 65536]] as const) if (!(h[k] > 0)) h[k] = d;
   if (!Array.isArray(h.upgrades)) h.upgrades = [];
   return h;
 }
@@ -218,6 +214,8 @@ function uvarint(out: number[], x: number): void {
 /** RecordError is a downlink body that breaks the record format: reading
  * it again cannot succeed. */
 export class RecordError extends TickroomError {}
+
+const badRecord = (code: number) => new RecordError(code, "tickroom: bad record");
 
 /** Records splits a downlink body into records (uvarint seq, uvarint
  * length, bytes) as its bytes arrive, refusing frames over limit before
@@ -238,7 +236,7 @@ export class Records {
       if (!n) break;
       const seq = s[0], size = n[0];
       if (seq === 0 ? size === 1 || size > 125 : size > this.limit) {
-        throw new RecordError(seq ? Code.TooLarge : Code.BadFrame, "tickroom: bad record", seq ? "too_large" : "bad_frame");
+        throw badRecord(seq ? Code.TooLarge : Code.BadFrame);
       }
       if (n[1] + size > b.length) break;
       out.push([seq, b.slice(n[1], n[1] + size)]);
@@ -263,7 +261,7 @@ function varint(b: Uint8Array, p: number): [number, number] | undefined {
       return [x, p + i + 1];
     }
   }
-  throw new RecordError(Code.BadFrame, "tickroom: bad record", "bad_frame");
+  throw badRecord(Code.BadFrame);
 }
 
 /** retryable says whether a failed request may succeed if made again. */
