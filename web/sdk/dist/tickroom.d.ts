@@ -784,7 +784,7 @@ declare class WS implements Conn {
     onFrame: (f: Uint8Array) => void;
     onEnd: (e: TickroomError) => void;
     onProbe: () => void;
-    ended: boolean;
+    ended?: boolean;
     idle: unknown;
     constructor(o: ConnOptions, ws: WebSocket, live: boolean);
     /** heard pushes the idle deadline back: something arrived. */
@@ -841,11 +841,11 @@ declare class HTTP implements Conn {
     streaming: boolean;
     q: Uint8Array[];
     k: number;
-    busy: boolean;
-    ackOnly: boolean;
+    busy?: boolean;
+    ackOnly?: boolean;
     waiters: (() => void)[];
-    ended: boolean;
-    paused: boolean;
+    ended?: boolean;
+    paused?: boolean;
     ctl?: AbortController;
     loop?: Promise<void>;
     quit: AbortController;
@@ -940,4 +940,4 @@ export declare class View {
     get(e: Entity, f: number | string): number | bigint | boolean | string | undefined;
 }
 /** readValue reads a wire value as its field type says. */
-declare function readValue(type: number, quantum: number, v: Int | string): number | bigint | boolean | string;
+declare function readValue(f: Field, v: Int | string): number | bigint | boolean | string;

@@ -427,20 +427,19 @@ export class Client {
       const w = this.welcome;
       type A = "ok" | "expired" | "dropped";
       let a = "expired" as A;
+      this.install(c);
       if (w?.resumeToken) {
-        const answer = new Promise<A>((r) => {
+        c.send(frame(16, ProtocolVersion, w.resumeToken, this.mirror.current.tick, this.lastEvent));
+        a = await new Promise<A>((r) => {
           this.resuming = r;
           env.setTimeout(() => r("dropped"), 2 * this.co.handshakeTimeout);
         });
-        this.install(c);
-        c.send(frame(16, ProtocolVersion, w.resumeToken, this.mirror.current.tick, this.lastEvent));
-        a = await answer;
         this.resuming = null;
         if (a === "dropped") {
           if (this.conn === c) (this.conn = null), c.close();
           continue;
         }
-      } else this.install(c);
+      }
       this.status = "open";
       if (a === "ok" || !w) {
         for (const [f] of this.away.splice(0)) this.sendFrame(f);

@@ -101,10 +101,8 @@ export class Interpolator {
 
 function lerp(s: Schema, e: Entity, to: Entity | undefined, a: number): Sampled {
   const values = s.fields.map((f, i) => {
-    const x = readValue(f.type, f.quantum, e.values[i]);
-    if (!to || f.type !== 2) return x;
-    const y = readValue(f.type, f.quantum, to.values[i]) as number;
-    return (x as number) + (y - (x as number)) * a;
+    const x = readValue(f, e.values[i]);
+    return to && f.type === 2 ? (x as number) + ((readValue(f, to.values[i]) as number) - (x as number)) * a : x;
   });
   return { id: e.id, type: e.type, values };
 }
@@ -155,7 +153,7 @@ export interface InputSenderOptions {
  * client sends nothing else upstream. */
 export class InputSender {
   private t: unknown = null;
-  private next = 0;
+  private next!: number;
   constructor(
     readonly client: Pick<Client, "input" | "rates" | "env">,
     readonly o: InputSenderOptions,

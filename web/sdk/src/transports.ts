@@ -42,6 +42,7 @@ export interface ConnOptions {
 }
 
 const netErr = (msg: string) => err(0, msg, "network");
+const closed = () => err(0, "closed", "closed");
 
 /** sleep waits ms, or until signal aborts. */
 const sleep = (env: Env, ms: number, signal: AbortSignal) =>
@@ -61,7 +62,7 @@ export class WS implements Conn {
   onFrame: (f: Uint8Array) => void = () => {};
   onEnd: (e: TickroomError) => void = () => {};
   onProbe = () => {};
-  ended = false;
+  ended?: boolean;
   idle: unknown;
   constructor(
     readonly o: ConnOptions,
@@ -111,7 +112,7 @@ export class WS implements Conn {
     } catch {
       this.ws.close();
     }
-    this.end(code === 1000 ? err(0, "closed", "closed") : err(code, reason));
+    this.end(code === 1000 ? closed() : err(code, reason));
   }
   end(e: TickroomError): void {
     if (this.ended) return;
@@ -290,11 +291,11 @@ export class HTTP implements Conn {
   streaming: boolean;
   q: Uint8Array[] = [];
   k = 0; // last uplink batch number
-  busy = false;
-  ackOnly = false;
+  busy?: boolean;
+  ackOnly?: boolean;
   waiters: (() => void)[] = []; // flush waiters, called when the queue empties
-  ended = false;
-  paused = false;
+  ended?: boolean;
+  paused?: boolean;
   ctl?: AbortController; // the downlink request in flight
   loop?: Promise<void>; // the downlink loop
   quit = new AbortController(); // ends every request
@@ -389,10 +390,8 @@ export class HTTP implements Conn {
         return n;
       });
     } catch (e) {
-      if (why === BUFFERED && !heard) throw BUFFERED;
-      if (why) throw netErr("stream idle");
-      if (e instanceof TickroomError) throw e;
-      throw netErr("stream: " + (e as Error).message);
+      // request made a TickroomError of every failure but the watchdog's.
+      throw why === BUFFERED && !heard ? BUFFERED : why ? netErr("stream idle") : e;
     } finally {
       env.clearTimeout(dog);
     }
@@ -447,18 +446,13 @@ export class HTTP implements Conn {
       this.ackOnly = false;
       const k = ++this.k;
       let e: unknown;
-      for (let tries = 0; tries < 2; tries++) {
+      for (let tries = 2; tries--; ) {
         const ack = this.seq;
-        try {
-          const init: RequestInit = { method: "POST", body: new Uint8Array(body), headers: { "Content-Type": "application/octet-stream" } };
-          await request(this.o.env, this.url("?seq=" + k + "&ack=" + ack), init, this.o.handshakeTimeout, this.quit.signal);
-          this.acked = ack;
-          e = undefined;
-          break;
-        } catch (x) {
-          e = x;
-          if (!retryable(x) || this.quit.signal.aborted) break;
-        }
+        e = await request(this.o.env, this.url("?seq=" + k + "&ack=" + ack), { method: "POST", body: new Uint8Array(body), headers: { "Content-Type": "application/octet-stream" } }, this.o.handshakeTimeout, this.quit.signal).then(
+          () => void (this.acked = ack),
+          (x) => x,
+        );
+        if (!e || !retryable(e) || this.quit.signal.aborted) break;
       }
       // A batch refused with a 4xx is dropped, not lost: the server says
       // what it did about it on the downlink.
@@ -510,9 +504,9 @@ export class HTTP implements Conn {
     this.quit.abort();
   }
   close(): void {
-    if (this.ended) return;
-    this.flush().then(() => this.end(err(0, "closed", "closed"), true));
-    this.o.env.setTimeout(() => this.end(err(0, "closed", "closed"), true), this.o.handshakeTimeout);
+    const bye = () => this.end(closed(), true);
+    this.flush().then(bye);
+    this.o.env.setTimeout(bye, this.o.handshakeTimeout);
   }
   /** end ends the session once; polite says goodbye with a DELETE. */
   end(e: TickroomError, polite: boolean): void {

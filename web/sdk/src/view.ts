@@ -1,7 +1,7 @@
 import type { Int } from "./msgpack";
 import type { Entity, State } from "./mirror";
 import { find } from "./mirror";
-import type { Schema } from "./protocol";
+import type { Field, Schema } from "./protocol";
 
 /** View is one state of the room with its schemas, for a program that
  * knows the game by its type and field names. Views never change; keep
@@ -54,14 +54,11 @@ export class View {
     const fields = this.schemas[e.type]?.fields;
     const i = typeof f === "string" ? fields?.findIndex((x) => x.name === f) : f;
     const field = fields?.[i!];
-    if (!field) return undefined;
-    return readValue(field.type, field.quantum, e.values[i!]);
+    return field && readValue(field, e.values[i!]);
   }
 }
 
 /** readValue reads a wire value as its field type says. */
-export function readValue(type: number, quantum: number, v: Int | string): number | bigint | boolean | string {
-  if (type === 2) return Number(v) * quantum;
-  if (type === 3) return v != 0;
-  return v;
+export function readValue(f: Field, v: Int | string): number | bigint | boolean | string {
+  return f.type === 2 ? Number(v) * f.quantum : f.type === 3 ? v != 0 : v;
 }
