@@ -24,7 +24,7 @@ var errAuthPanic = errors.New("authenticate panicked")
 // refuses it, after telling the client (an error frame; the transport
 // closes the link with the error's code). Without Options.Authenticate
 // every connection is anonymous.
-func (h *Hub) authenticate(o *Options, l transports.Link, r *http.Request) (world.Identity, error) {
+func (h *Hub) authenticate(o *Options, l transports.Link, r *http.Request, addr string) (world.Identity, error) {
 	if o.Authenticate == nil {
 		return world.Identity{}, nil
 	}
@@ -48,7 +48,8 @@ func (h *Hub) authenticate(o *Options, l transports.Link, r *http.Request) (worl
 		} else {
 			h.log.Debug("connection refused: unauthorized", "remote", l.RemoteAddr(), "transport", l.Transport(), "err", err)
 		}
-		sendError(l, netcode.CodeUnauthorized, errUnauthorized.Reason, false)
+		h.abuse.note(abuseUnauthorized, addr)
+		h.sendError(l, netcode.CodeUnauthorized, errUnauthorized.Reason, false)
 		return world.Identity{}, errUnauthorized
 	}
 	h.stats.authenticated.Add(1)

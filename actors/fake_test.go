@@ -17,7 +17,8 @@ import (
 // fakeLink is a transports.Link that records what the server sends. It keeps
 // every frame: the tests want to see drops happen in the actors, not here.
 type fakeLink struct {
-	id uint64
+	id   uint64
+	addr string // the client's "ip:port"
 
 	mu        sync.Mutex
 	frames    [][]byte
@@ -28,10 +29,17 @@ type fakeLink struct {
 
 var linkIDs atomic.Uint64
 
-func newFakeLink() *fakeLink { return &fakeLink{id: linkIDs.Add(1)} }
+// newFakeLink returns a link from an address of its own, so that tests
+// share no per-address budget unless they ask to (newFakeLinkFrom).
+func newFakeLink() *fakeLink {
+	id := linkIDs.Add(1)
+	return newFakeLinkFrom(fmt.Sprintf("10.%d.%d.%d:40000", id>>16&255, id>>8&255, id&255))
+}
+
+func newFakeLinkFrom(addr string) *fakeLink { return &fakeLink{id: linkIDs.Add(1), addr: addr} }
 
 func (l *fakeLink) ID() uint64         { return l.id }
-func (l *fakeLink) RemoteAddr() string { return fmt.Sprintf("fake:%d", l.id) }
+func (l *fakeLink) RemoteAddr() string { return l.addr }
 func (l *fakeLink) Transport() string  { return "fake" }
 
 func (l *fakeLink) Send(class transports.Class, head, body []byte) error {
@@ -95,7 +103,18 @@ type testClient struct {
 
 func connect(t *testing.T, h *Hub) *testClient {
 	t.Helper()
-	l := newFakeLink()
+	return connectLink(t, h, newFakeLink())
+}
+
+// connectFrom connects a client from addr ("ip:port"), which other clients
+// may share.
+func connectFrom(t *testing.T, h *Hub, addr string) *testClient {
+	t.Helper()
+	return connectLink(t, h, newFakeLinkFrom(addr))
+}
+
+func connectLink(t *testing.T, h *Hub, l *fakeLink) *testClient {
+	t.Helper()
 	r, err := h.Accept(l, nil)
 	if err != nil {
 		t.Fatalf("Accept: %v", err)

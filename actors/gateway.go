@@ -11,7 +11,6 @@ import (
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
-	"golang.org/x/time/rate"
 )
 
 // sessionInbox is the initial inbox size of a session actor: hollywood
@@ -29,13 +28,21 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 		return nil, errGoingAway
 	}
 	o := h.opts.Load()
-	identity, err := h.authenticate(o, l, r)
+	addr := clientAddr(l)
+	// Admitted, the connection holds a place in the lobby state, which its
+	// session gives back (see session_lobby.go); until then Accept does.
+	if err := h.admit(o, l, addr); err != nil {
+		return nil, err
+	}
+	identity, err := h.authenticate(o, l, r, addr)
 	if err != nil {
+		h.stats.unjoined.Add(-1)
 		return nil, err
 	}
 	h.mu.Lock()
 	if h.closing { // it may have begun while the ticket was checked
 		h.mu.Unlock()
+		h.stats.unjoined.Add(-1)
 		return nil, errGoingAway
 	}
 	h.sessions.Add(1)
@@ -44,19 +51,20 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	h.stats.sessions.Add(1)
 	h.links.Store(id, l)
 	st := new(atomic.Pointer[seat])
-	pid := h.engine.Spawn(newSession(h, id, l, st, identity), "session", actor.WithID(id),
+	pid := h.engine.Spawn(newSession(h, id, l, addr, st, identity), "session", actor.WithID(id),
 		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
 	// Listed before Accept returns: the session cannot stop (and unlist
 	// itself) before its receiver exists.
 	h.replaceOlder(o, identity.UserID, id, pid)
 	so := o.Session
 	return &receiver{
-		hub:  h,
-		pid:  pid,
-		link: l,
-		seat: st,
-		lim:  rate.NewLimiter(rate.Limit(so.InputRate), so.InputBurst),
-		opts: so,
+		hub:    h,
+		pid:    pid,
+		link:   l,
+		addr:   addr,
+		seat:   st,
+		budget: newFrameBudget(so, time.Now()),
+		opts:   so,
 	}, nil
 }
 
@@ -86,12 +94,13 @@ type receiver struct {
 	hub  *Hub
 	pid  *actor.PID
 	link transports.Link
+	addr string                // clientAddr of the link
 	seat *atomic.Pointer[seat] // the session's seat, stored by the session only
 	in   netcode.Input         // decode scratch, reader goroutine only
 	done bool                  // the link is being closed: ignore what follows
 
-	lim        *rate.Limiter
-	opts       SessionOptions // the options lim was built from
+	budget     *frameBudget
+	opts       SessionOptions // the options budget was set from
 	rejected   int            // drops in the current flood
 	lastReject time.Time
 	lastWarn   time.Time
@@ -105,14 +114,17 @@ func (r *receiver) OnFrame(frame []byte) {
 	}
 	if so := r.hub.opts.Load().Session; so != r.opts { // reloaded
 		r.opts = so
-		r.lim.SetLimit(rate.Limit(so.InputRate))
-		r.lim.SetBurst(so.InputBurst)
+		r.budget.set(so)
 	}
-	if !r.lim.Allow() {
+	kind, err := netcode.PeekKind(frame)
+	ok, banked := r.budget.allow(time.Now(), err == nil && r.mayCatchUp(kind))
+	if !ok {
 		r.limited()
 		return
 	}
-	kind, err := netcode.PeekKind(frame)
+	if banked {
+		r.hub.stats.framesCaughtUp.Add(1)
+	}
 	if err != nil {
 		r.refuse(err)
 		return
@@ -156,8 +168,7 @@ func (r *receiver) OnFrame(frame []byte) {
 			if st := r.seat.Load(); st == nil {
 				r.hub.engine.Send(r.pid, m)
 			} else if !st.pushMessage(m.Type, m.Payload) {
-				r.hub.stats.messagesRefused.Add(1)
-				sendError(r.link, netcode.CodeRateLimited, "message dropped: too many waiting for the room", false)
+				r.hub.messageRefused(r.link, r.addr)
 			}
 		default:
 			r.hub.engine.Send(r.pid, m)
@@ -174,6 +185,18 @@ func (r *receiver) pong(clientTime uint64) {
 	}
 }
 
+// mayCatchUp reports whether a frame of kind may draw on the catch-up
+// bank (see frameBudget): the frames a seated player keeps sending while
+// its network stalls. Frames that cost the lobby (joins, resumes,
+// listings) never may: a stall piles none of them up.
+func (r *receiver) mayCatchUp(kind netcode.Kind) bool {
+	switch kind {
+	case netcode.KindInput, netcode.KindAck, netcode.KindMessage, netcode.KindPing, netcode.KindLeave:
+		return r.seat.Load() != nil
+	}
+	return false
+}
+
 // refuse answers a frame that cannot be taken with its code: malformed
 // frames and wrong versions close the link, unknown kinds are ignored.
 func (r *receiver) refuse(err error) {
@@ -181,13 +204,16 @@ func (r *receiver) refuse(err error) {
 	switch code {
 	case netcode.CodeBadFrame:
 		r.hub.stats.badFrames.Add(1)
+		r.hub.abuse.note(abuseBadFrame, r.addr)
 	case netcode.CodeUnknownKind:
 		r.hub.stats.unknownKinds.Add(1)
+		r.hub.abuse.note(abuseUnknownKind, r.addr)
 	case netcode.CodeVersionMismatch:
 		r.hub.stats.versionMismatches.Add(1)
+		r.hub.abuse.note(abuseVersion, r.addr)
 	}
 	r.done = code.Closes()
-	sendError(r.link, code, err.Error(), r.done)
+	r.hub.sendError(r.link, code, err.Error(), r.done)
 }
 
 // limited drops a frame over the rate: the client hears about it at most once
@@ -195,8 +221,9 @@ func (r *receiver) refuse(err error) {
 func (r *receiver) limited() {
 	r.hub.stats.framesLimited.Add(1)
 	now := time.Now()
-	// A flood is drops without a clean second between them: a burst after a
-	// network stall is forgiven, a client that keeps flooding is not.
+	// A flood is drops without a clean second between them: a client
+	// whose bank ran dry on a stall longer than CatchUp loses a few
+	// frames and is forgiven, a client that keeps flooding is not.
 	if now.Sub(r.lastReject) > time.Second {
 		r.rejected = 0
 	}
@@ -204,19 +231,23 @@ func (r *receiver) limited() {
 	r.rejected++
 	if r.rejected >= r.opts.MaxRejected {
 		r.done = true
-		sendError(r.link, netcode.CodeRateLimited, "too many frames over the rate limit", true)
+		r.hub.stats.floodClosed.Add(1)
+		r.hub.abuse.note(abuseFloodClosed, r.addr)
+		r.hub.sendError(r.link, netcode.CodeRateLimited, "too many frames over the rate limit", true)
 		return
 	}
 	if now.Sub(r.lastWarn) >= time.Second {
 		r.lastWarn = now
-		sendError(r.link, netcode.CodeRateLimited, "frame dropped: over the rate limit", false)
+		r.hub.abuse.note(abuseRateLimited, r.addr) // once a second per connection, not per frame
+		r.hub.sendError(r.link, netcode.CodeRateLimited, "frame dropped: over the rate limit", false)
 	}
 }
 
 func (r *receiver) OnTooLarge(size int) {
 	if !r.done {
 		r.done = true
-		sendError(r.link, netcode.CodeTooLarge, "frame over the size limit", true)
+		r.hub.abuse.note(abuseTooLarge, r.addr)
+		r.hub.sendError(r.link, netcode.CodeTooLarge, "frame over the size limit", true)
 	}
 }
 
@@ -224,10 +255,11 @@ func (r *receiver) OnClose(err error) {
 	r.hub.engine.Send(r.pid, linkClosed{err: err})
 }
 
-// sendError writes an error frame and, when close is set, closes the link
-// with the same code right after it. A message over the protocol's limit is
-// cut, so that the frame always goes out.
-func sendError(l transports.Link, code netcode.Code, msg string, close bool) {
+// sendError writes an error frame, counted by code, and, when close is
+// set, closes the link with the same code right after it. A message over
+// the protocol's limit is cut, so that the frame always goes out.
+func (h *Hub) sendError(l transports.Link, code netcode.Code, msg string, close bool) {
+	h.stats.errorSent(code)
 	frame, err := netcode.AppendFrame(nil, &netcode.Error{Code: code, Message: cutUTF8(msg, netcode.MaxErrorLen)})
 	if err == nil {
 		_ = l.Send(transports.ClassControl, nil, frame)
@@ -235,6 +267,14 @@ func sendError(l transports.Link, code netcode.Code, msg string, close bool) {
 	if close {
 		l.Close(uint16(code), msg)
 	}
+}
+
+// messageRefused answers a game message that the player's full message
+// buffer refused.
+func (h *Hub) messageRefused(l transports.Link, addr string) {
+	h.stats.messagesRefused.Add(1)
+	h.abuse.note(abuseMsgRefused, addr)
+	h.sendError(l, netcode.CodeRateLimited, "message dropped: too many waiting for the room", false)
 }
 
 // cutUTF8 returns s cut to at most n bytes at a character boundary.

@@ -13,6 +13,7 @@ type hooks struct {
 	message    world.MessageHook
 	visibility world.VisibilityHook
 	dispose    world.DisposeHook
+	idle       world.IdleHook
 }
 
 func hooksOf(g world.Game) hooks {
@@ -25,6 +26,7 @@ func hooksOf(g world.Game) hooks {
 	h.message, _ = g.(world.MessageHook)
 	h.visibility, _ = g.(world.VisibilityHook)
 	h.dispose, _ = g.(world.DisposeHook)
+	h.idle, _ = g.(world.IdleHook)
 	return h
 }
 

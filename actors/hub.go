@@ -18,13 +18,15 @@ import (
 // transports.Handler that turns accepted links into session actors.
 type Hub struct {
 	// Static after NewHub.
-	engine *actor.Engine
-	lobby  *actor.PID
-	events *actor.PID
-	start  time.Time // server time zero
-	log    *slog.Logger
-	mw     actor.MiddlewareFunc
-	obs    Observer
+	engine   *actor.Engine
+	lobby    *actor.PID
+	events   *actor.PID
+	governor *actor.PID
+	start    time.Time // server time zero
+	log      *slog.Logger
+	mw       actor.MiddlewareFunc
+	obs      Observer
+	abuse    *abuseLog
 
 	opts     atomic.Pointer[Options] // current options; sessions read them per frame
 	mu       sync.Mutex              // orders Accept's sessions.Add before Shutdown's Wait
@@ -32,8 +34,16 @@ type Hub struct {
 	sessions sync.WaitGroup          // one per live session actor
 	links    sync.Map                // session id → transports.Link, while the session lives
 	stats    counters
-	resumes  resumeLimits
+	guesses  addrBudget   // per address: resumes and joins by id that found nothing
 	users    userSessions // authenticated sessions by user id
+
+	// The load and the response to it: the rooms add to late at each
+	// tick; the governor alone stores the rest, which sessions and rooms
+	// read (see OverloadOptions).
+	late       tickLateness
+	overloaded atomic.Bool
+	sendLevel  atomic.Int32                   // steps the send rates are lowered by; 0: as configured
+	loadSource atomic.Pointer[func() float64] // replaces the measured lateness, in tests
 }
 
 var _ transports.Handler = (*Hub)(nil)
@@ -49,12 +59,16 @@ func NewHub(o Options) (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new actor engine: %w", err)
 	}
-	h := &Hub{engine: e, start: time.Now(), log: o.Logger, obs: o.Observer}
+	h := &Hub{engine: e, start: time.Now(), log: o.Logger, obs: o.Observer,
+		abuse: newAbuseLog(o.Logger, o.Limits.LogInterval)}
 	h.opts.Store(&o)
+	h.guesses.set(o.Limits.AddrMissesPerMinute, o.Limits.AddrMissBurst)
 	h.mw = recoverer(h.log, &h.stats.panics)
 	h.events = e.Spawn(func() actor.Receiver { return &eventLogger{log: h.log} }, "events",
 		actor.WithID("log"), actor.WithMiddleware(h.mw))
 	h.lobby = e.Spawn(newLobby(h, o), "lobby",
+		actor.WithID("main"), actor.WithMiddleware(h.mw))
+	h.governor = e.Spawn(newGovernor(h), "governor",
 		actor.WithID("main"), actor.WithMiddleware(h.mw))
 	return h, nil
 }
@@ -78,6 +92,8 @@ func (h *Hub) Reconfigure(o Options) error {
 		}
 	}
 	h.opts.Store(&o)
+	h.guesses.set(o.Limits.AddrMissesPerMinute, o.Limits.AddrMissBurst)
+	h.abuse.setInterval(o.Limits.LogInterval)
 	h.engine.Send(h.lobby, reconfigure{opts: o})
 	return nil
 }
@@ -94,7 +110,25 @@ func (h *Hub) SessionsByTransport() map[string]int {
 }
 
 // Stats returns the hub's counters.
-func (h *Hub) Stats() Stats { return h.stats.snapshot() }
+func (h *Hub) Stats() Stats {
+	s := h.stats.snapshot()
+	if h.overloaded.Load() {
+		s.Overloaded = 1
+	}
+	s.SendLevel = int64(h.sendLevel.Load())
+	return s
+}
+
+// Overloaded reports whether the hub refuses newcomers (new connections
+// and joins get server_busy) because its rooms run late (see
+// OverloadOptions). The HTTP layer should answer new connections with 503
+// and a Retry-After of RetryAfter, and report not ready.
+func (h *Hub) Overloaded() bool { return h.overloaded.Load() }
+
+// RetryAfter is how long a client refused for load should wait before it
+// tries again: the least time the hub takes to recover
+// (OverloadOptions.RecoverAfter).
+func (h *Hub) RetryAfter() time.Duration { return h.opts.Load().Overload.RecoverAfter }
 
 // ServerTime is milliseconds since the hub started: the clock diffs and
 // pongs carry, so a client can map ticks to time.
@@ -115,7 +149,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("waiting for sessions: %w", ctx.Err()))
 	}
-	for _, pid := range []*actor.PID{h.lobby, h.events} {
+	for _, pid := range []*actor.PID{h.lobby, h.governor, h.events} {
 		select {
 		case <-h.engine.PoisonCtx(ctx, pid).Done():
 		case <-ctx.Done():

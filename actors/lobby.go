@@ -31,6 +31,7 @@ type lobby struct {
 	nextID   int                   // actor ids of rooms
 	nextAuto map[string]int        // per mode, for names of matchmade rooms
 	checked  map[string]error      // per mode, whether its schemas fit the wire
+	rooms    addrBudget            // per address: the rooms its joins may create
 }
 
 // roomEntry is what the lobby knows of a room, as the room last reported.
@@ -52,7 +53,7 @@ func (e *roomEntry) full() bool { return e.players+e.pending >= e.maxPlayers }
 
 func newLobby(h *Hub, o Options) actor.Producer {
 	return func() actor.Receiver {
-		return &lobby{
+		l := &lobby{
 			hub:      h,
 			opts:     o,
 			byID:     make(map[string]*roomEntry),
@@ -61,6 +62,8 @@ func newLobby(h *Hub, o Options) actor.Producer {
 			nextAuto: make(map[string]int),
 			checked:  make(map[string]error),
 		}
+		l.rooms.set(o.Limits.AddrRoomsPerMinute, o.Limits.AddrRoomBurst)
+		return l
 	}
 }
 
@@ -108,6 +111,7 @@ func (l *lobby) Receive(c *actor.Context) {
 		}
 	case reconfigure:
 		l.opts = m.opts
+		l.rooms.set(l.opts.Limits.AddrRoomsPerMinute, l.opts.Limits.AddrRoomBurst)
 		for _, e := range l.order {
 			ro := l.opts.roomOptions(e.mode)
 			e.maxPlayers = ro.MaxPlayers

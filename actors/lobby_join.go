@@ -12,8 +12,12 @@ import (
 // may, and refuses it with the protocol's code where it cannot go.
 func (l *lobby) join(c *actor.Context, m joinRequest) {
 	refuse := func(code netcode.Code, format string, args ...any) {
-		if code == netcode.CodeRoomFull {
+		switch code {
+		case netcode.CodeRoomFull:
 			l.hub.stats.roomFull.Add(1)
+		case netcode.CodeRateLimited:
+			l.hub.stats.roomCreatesLimited.Add(1)
+			l.hub.abuse.note(abuseRoomLimited, m.addr)
 		}
 		c.Send(m.session, joinRefused{code: code, msg: fmt.Sprintf(format, args...)})
 	}
@@ -57,6 +61,10 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 			refuse(netcode.CodeTooManyRooms, "the server has no room for another room")
 			return
 		}
+		if !l.mayCreate(m) {
+			refuse(netcode.CodeRateLimited, "too many new rooms from this connection or address: join one or try later")
+			return
+		}
 		var err error
 		if e, err = l.create(c, m.mode, m.room, m.how == netcode.JoinCreatePrivate); err != nil {
 			refuse(netcode.CodeJoinRefused, "this game mode cannot be served")
@@ -73,6 +81,31 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 		e.pending++
 		c.Send(e.pid, admit{req: m, created: created})
 	}
+}
+
+// mayCreate spends one of the room budgets of the join's connection and of
+// its address, if both have one left (LimitOptions.SessionRoomsPerMinute,
+// AddrRoomsPerMinute): every room costs its ticks while it has players and
+// its memory until it is disposed, so nobody may make thousands. Only the
+// lobby spends them, so checking both before spending either is exact.
+func (l *lobby) mayCreate(m joinRequest) bool {
+	lo := l.opts.Limits
+	if lim := m.creates; lim != nil {
+		if want := perMinute(lo.SessionRoomsPerMinute); lim.Limit() != want || lim.Burst() != lo.SessionRoomBurst {
+			lim.SetLimit(want) // reloaded
+			lim.SetBurst(lo.SessionRoomBurst)
+		}
+		if lim.Tokens() < 1 {
+			return false
+		}
+	}
+	if !l.rooms.spend(m.addr) {
+		return false
+	}
+	if m.creates != nil {
+		m.creates.Allow()
+	}
+	return true
 }
 
 // matchmake picks the oldest public room of the mode that a join may go

@@ -5,6 +5,7 @@ import (
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
 	"github.com/tickroom/tickroom/world"
+	"golang.org/x/time/rate"
 )
 
 // Messages between the actors. They are immutable once sent: local sends share
@@ -21,6 +22,8 @@ type (
 		session  *actor.PID
 		link     transports.Link // where the seat sends the player's frames
 		sid      string          // the session id the client knows
+		addr     string          // the client's address (clientAddr): whose room budget a new room spends
+		creates  *rate.Limiter   // the session's room budget; only the lobby uses it
 		mode     string
 		name     string
 		how      netcode.JoinHow

@@ -208,20 +208,30 @@ func TestResumeGuessingIsBounded(t *testing.T) {
 				synctest.Wait()
 			}
 		}
-		c := connect(t, h)
-		guess(c, maxRefusedResumes)
+		const addr = "192.0.2.7:5000"
+		c := connectFrom(t, h, addr)
+		guess(c, maxMisses)
 		if closed, code := c.link.closeState(); !closed || code != uint16(netcode.CodeRateLimited) {
-			t.Errorf("after %d refused resumes: closed %v code %d, want closed with rate_limited", maxRefusedResumes, closed, code)
+			t.Errorf("after %d refused resumes: closed %v code %d, want closed with rate_limited", maxMisses, closed, code)
 		}
-		for range refusedPerMinute/maxRefusedResumes + 1 {
-			guess(connect(t, h), maxRefusedResumes)
+		for range DefaultAddrMissBurst/maxMisses + 1 {
+			guess(connectFrom(t, h, addr), maxMisses)
 		}
-		c = connect(t, h)
+		c = connectFrom(t, h, addr)
 		guess(c, 1)
 		if got := c.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeRateLimited}) {
 			t.Errorf("a fresh connection from a guessing address got %v, want [rate_limited] at once", got)
 		}
-		if st := h.Stats(); st.ResumesRefused < refusedPerMinute || st.ResumesLimited == 0 {
+		if closed, _ := c.link.closeState(); !closed {
+			t.Error("a resume refused unread left the connection open")
+		}
+		// Another address is not charged for it.
+		other := connect(t, h)
+		guess(other, 1)
+		if got := other.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeResumeExpired}) {
+			t.Errorf("a client from another address got %v, want [resume_expired]", got)
+		}
+		if st := h.Stats(); st.ResumesRefused < DefaultAddrMissBurst || st.ResumesLimited == 0 {
 			t.Errorf("stats %+v: want the refusals and the limits counted", st)
 		}
 	})

@@ -28,12 +28,20 @@ type room struct {
 	pid    *actor.PID
 	lobby  *actor.PID
 
-	w       *world.World
-	step    time.Duration // simulated time per tick: 1s / TickRate
-	timer   *time.Timer   // sends the next roomTick; at most one is ever pending
-	last    time.Time     // when the previous tick message was handled
-	acc     time.Duration // real time not yet simulated
-	sendAcc int           // send-rate accumulator, in units of 1/TickRate sends
+	w        *world.World
+	step     time.Duration // simulated time per tick: 1s / TickRate
+	timer    *time.Timer   // sends the next roomTick; at most one is ever pending; nil when none is
+	due      time.Time     // when the pending tick falls due: its lateness is the hub's load signal
+	last     time.Time     // when the previous tick message was handled
+	acc      time.Duration // real time not yet simulated
+	sendAcc  int           // send-rate accumulator, in units of 1/TickRate sends
+	pace     pace          // awake, or idle or asleep while empty (room_idle.go)
+	idleRate int           // the game's idle steps per second, asked as the room became empty
+
+	// The hub's response to load, as last taken (room_load.go).
+	sendRate   int  // sends per second: opts.SendRate scaled down by sendLevel
+	sendLevel  int  // the hub's send level
+	overloaded bool // the hub is overloaded: acks are not timed
 
 	seats      []*seat // by slot; nil is a free slot
 	order      []*seat // joined players in the order they joined (Room.Players)
@@ -86,6 +94,7 @@ func (r *room) Receive(c *actor.Context) {
 		r.admit(c, m)
 	case reconfigureRoom:
 		r.guard(c, "reconfigure", func() { r.reconfigure(m) })
+		r.rearm(c)
 	case resumeRequest:
 		r.resume(c, m)
 	case actor.Started:
@@ -101,6 +110,8 @@ func (r *room) start() {
 	r.w = world.New(r.game.Schemas(), world.Options{History: r.opts.History, Seed: rand.Uint64()})
 	r.private = privateMasks(r.game.Schemas())
 	r.step = time.Second / time.Duration(r.opts.TickRate)
+	r.sendLevel = int(r.hub.sendLevel.Load())
+	r.sendRate = r.scaledSendRate()
 	r.last = time.Now()
 	r.emptySince = r.last
 	r.hub.stats.rooms.Add(1)
@@ -133,6 +144,7 @@ func (r *room) stop(c *actor.Context) {
 	if r.timer != nil {
 		r.timer.Stop() // a pending tick would only become a dead letter
 	}
+	r.setPace(paceAwake) // out of the idle rooms' count
 	reason := r.closeReason
 	if reason == "" {
 		reason = "room closed"
@@ -176,6 +188,7 @@ func (r *room) admit(c *actor.Context, a admit) {
 		return
 	}
 	r.pending = append(r.pending, a)
+	r.wake(c)
 }
 
 func (r *room) freeSlot() int {
@@ -245,20 +258,16 @@ func (r *room) reconfigure(m reconfigureRoom) {
 			}
 		}
 	}
-	ratesChanged := o.TickRate != r.opts.TickRate || o.SendRate != r.opts.SendRate
+	prevTick, prevSend := r.opts.TickRate, r.sendRate
 	r.opts = o
-	if ratesChanged {
-		frame, err := netcode.AppendFrame(nil, &netcode.Rates{Tick: r.w.Tick() + 1, TickRate: o.TickRate, SendRate: o.SendRate})
-		if err == nil {
-			for _, s := range r.order {
-				s.sendControl(frame)
-			}
-		}
+	r.sendRate = r.scaledSendRate()
+	if o.TickRate != prevTick || r.sendRate != prevSend {
+		r.announceRates()
 	}
 	if m.settings != nil {
 		m.settings(r.game)
 	}
-	r.log.Info("room reconfigured", "tick_rate", o.TickRate, "send_rate", o.SendRate, "max_players", o.MaxPlayers)
+	r.log.Info("room reconfigured", "tick_rate", o.TickRate, "send_rate", r.sendRate, "max_players", o.MaxPlayers)
 }
 
 // report tells the lobby what changed: players, lock, metadata, admits.

@@ -55,6 +55,7 @@ func (r *room) resume(c *actor.Context, m resumeRequest) {
 	if !ok {
 		missed, lost = nil, lostFrame
 		r.hub.stats.resumesLostEvents.Add(1)
+		r.hub.stats.errorSent(netcode.CodeEventsLost)
 	}
 	// The diff goes from the tick the client applied, if it is one this
 	// seat was sent and the room still has its changes.
@@ -87,7 +88,9 @@ func (r *room) detached(s *seat) {
 			r.hook.leave.OnLeave(r.w, s.player, leftByDrop.world())
 		}
 	}
-	if r.last.Sub(s.awayAt) > r.opts.ResumeWindow {
+	// While the hub is overloaded it refuses the new connection a resume
+	// needs: the window waits (see applyLoad).
+	if !r.overloaded && r.last.Sub(s.awayAt) > r.opts.ResumeWindow {
 		s.leave(leftByTimeout)
 	}
 }

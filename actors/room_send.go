@@ -40,9 +40,10 @@ func (r *room) broadcast(now time.Time, fresh bool) {
 			}
 			continue
 		}
-		if now.Sub(s.ackAt) > r.opts.AckTimeout {
+		if !r.overloaded && now.Sub(s.ackAt) > r.opts.AckTimeout {
 			if r.kick(s, netcode.CodeSlowConsumer, "no tick acknowledged for "+r.opts.AckTimeout.String()) {
 				r.hub.stats.slowKicked.Add(1)
+				r.hub.abuse.note(abuseSlowConsumer, s.addr())
 			}
 			continue
 		}

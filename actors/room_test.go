@@ -16,7 +16,9 @@ import (
 // synctest checks: a leaked goroutine fails the test.
 func newTestHub(t *testing.T, o Options) *Hub {
 	t.Helper()
-	o.Logger = quietLogger()
+	if o.Logger == nil {
+		o.Logger = quietLogger()
+	}
 	if o.Modes == nil {
 		o.Modes, o.DefaultMode = testModes(), "arena"
 	}

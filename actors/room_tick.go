@@ -17,8 +17,14 @@ import (
 // time, rather than hollywood's SendRepeat, because a repeater keeps queueing
 // ticks behind a slow room: its inbox would grow, and inputs and the poison
 // pill would wait behind stale ticks.
+//
+// An empty room ticks differently (room_idle.go): not at all, or one step
+// per tick at the game's idle rate.
 func (r *room) tick(c *actor.Context) {
 	now := time.Now()
+	r.timer = nil // this is the tick it was to send
+	r.hub.late.note(now.Sub(r.due), r.step)
+	r.applyLoad(now)
 	defer func() {
 		r.counts.flush(&r.hub.stats)
 		took := time.Since(now)
@@ -28,7 +34,9 @@ func (r *room) tick(c *actor.Context) {
 			r.sendClosing(c)
 			return // the lobby stops the room; no more ticks
 		}
-		r.schedule(c, max(r.step-r.acc-took, 0))
+		if d, ok := r.next(c, now, took); ok {
+			r.schedule(c, d)
+		}
 	}()
 	r.guard(c, "tick", func() { r.run(c, now) })
 }
@@ -37,12 +45,20 @@ func (r *room) run(c *actor.Context, now time.Time) {
 	r.takeAcks()
 	r.acc += now.Sub(r.last)
 	r.last = now
+	if r.empty() {
+		// Idle: one step per tick at the game's idle rate; asleep (or
+		// just emptied): none.
+		r.acc = 0
+		if r.pace == paceIdle {
+			r.acc = r.step
+		}
+	}
 	steps := 0
 	for r.acc >= r.step && steps < r.opts.MaxCatchUp && !r.closing {
 		r.simulate(c)
 		r.acc -= r.step
 		steps++
-		r.sendAcc += r.opts.SendRate
+		r.sendAcc += r.sendRate
 	}
 	if r.acc >= r.step {
 		r.hub.stats.tickOverruns.Add(1)
@@ -70,6 +86,7 @@ func (r *room) run(c *actor.Context, now time.Time) {
 // and PID, never the Context.
 func (r *room) schedule(c *actor.Context, d time.Duration) {
 	e, pid := c.Engine(), c.PID()
+	r.due = time.Now().Add(d)
 	r.timer = time.AfterFunc(d, func() { e.Send(pid, roomTick{}) })
 }
 
@@ -145,6 +162,7 @@ func (r *room) simulate(c *actor.Context) {
 func (r *room) message(s *seat, m queuedMessage) {
 	r.hub.stats.messages.Add(1)
 	if r.hook.message == nil {
+		r.hub.stats.errorSent(netcode.CodeUnknownMessage)
 		s.sendControl(errorFrame(netcode.CodeUnknownMessage, "this game takes no messages ("+m.typ+")"))
 		return
 	}
@@ -240,7 +258,7 @@ func (r *room) welcomeFrame(s *seat, sid string) []byte {
 		Room:        r.info.name,
 		Mode:        r.info.mode,
 		TickRate:    r.opts.TickRate,
-		SendRate:    r.opts.SendRate,
+		SendRate:    r.sendRate,
 		ServerTime:  r.hub.ServerTime(),
 		Schemas:     r.game.Schemas(),
 		RoomID:      r.info.id,

@@ -280,6 +280,14 @@ func (s *seat) close() (prev seatState, received, dropped int64) {
 	return prev, received, dropped
 }
 
+// addr returns the client address of the seat's link (clientAddr), for
+// the abuse log.
+func (s *seat) addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return clientAddr(s.link)
+}
+
 // current returns the seat's state.
 func (s *seat) current() (seatState, leaveReason) {
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
 	"github.com/tickroom/tickroom/world"
+	"golang.org/x/time/rate"
 )
 
 // joinWait bounds how long a session whose link closed waits for the answer
@@ -23,8 +24,10 @@ type session struct {
 	hub      *Hub
 	id       string
 	link     transports.Link
+	addr     string // clientAddr of the link: whose budgets it spends
 	log      *slog.Logger
 	identity world.Identity // who Options.Authenticate said the client is; zero when anonymous
+	creates  *rate.Limiter  // the rooms its joins may create; only the lobby uses it
 
 	// seat is the player's seat, nil when in no room. Only Receive stores
 	// it; the link's receiver reads it to push inputs and acks straight
@@ -34,27 +37,35 @@ type session struct {
 	// Owned by Receive.
 	joining     bool        // asked the lobby, waiting for admitted or a refusal
 	resuming    bool        // the join under way is a resume
+	byID        bool        // the join under way is by room id or join code
 	leaveOnSeat bool        // the client left while joining: give the seat back on arrival
 	closing     bool        // the link is gone; stop once no answer is pending
 	timer       *time.Timer // joinWait after closing while joining
-	refused     int         // resumes refused on this connection
+	misses      int         // resumes and joins by id on this connection that found nothing
+	lobby       lobbyState  // in no room: its place and its deadline
 }
 
-// maxRefusedResumes bounds the resume tokens one connection may try that
-// name no seat: a client that had a seat knows its token, so more is
-// guessing.
-const maxRefusedResumes = 3
+// maxMisses bounds the resume tokens, room ids and join codes one
+// connection may try that name nothing: a client that had a seat knows its
+// token, and one given a code rarely mistypes it this often, so more is
+// guessing. The address's budget (LimitOptions.AddrMissesPerMinute) bounds
+// the same across its connections.
+const maxMisses = 3
 
 type joinTimeout struct{}
 
-func newSession(h *Hub, id string, l transports.Link, st *atomic.Pointer[seat], identity world.Identity) actor.Producer {
+func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Pointer[seat], identity world.Identity) actor.Producer {
+	lo := h.opts.Load().Limits
 	return func() actor.Receiver {
 		return &session{
 			hub:      h,
 			id:       id,
 			link:     l,
+			addr:     addr,
 			seat:     st,
 			identity: identity,
+			creates:  rate.NewLimiter(perMinute(lo.SessionRoomsPerMinute), lo.SessionRoomBurst),
+			lobby:    lobbyState{in: true}, // Accept took its place
 			log:      h.log.With("session", id[:8], "remote", l.RemoteAddr()),
 		}
 	}
@@ -91,23 +102,29 @@ func (s *session) Receive(c *actor.Context) {
 	case *netcode.Rooms:
 		s.send(m)
 	case *netcode.Leave:
-		s.onLeave()
+		s.onLeave(c)
 	case admitted:
 		s.onAdmitted(c, m.seat, m.resumed)
 	case joinRefused:
 		if s.joining {
 			s.joining = false
-			if s.resuming && m.code == netcode.CodeResumeExpired {
-				s.refusedResume()
-			}
-			s.resuming = false
 			s.reply(m.code, m.msg)
+			switch {
+			case s.resuming && m.code == netcode.CodeResumeExpired:
+				s.missed(true)
+			case s.byID && m.code == netcode.CodeRoomNotFound:
+				s.hub.stats.joinMisses.Add(1)
+				s.missed(false)
+			}
+			s.resuming, s.byID = false, false
+			s.joinAnswered()
 			s.stopIfDone(c)
 		}
 	case seatEnded:
 		if s.seat.Load() == m.seat {
 			s.seat.Store(nil)
 			s.reply(m.code, m.msg)
+			s.enterLobby(c)
 		}
 	case linkClosed:
 		s.onLinkClosed(c, m.err)
@@ -117,12 +134,16 @@ func (s *session) Receive(c *actor.Context) {
 		s.log.Warn("no answer to join after link closed", "after", joinWait)
 		s.joining = false
 		s.stopIfDone(c)
+	case joinDeadline:
+		s.onDeadline(m)
 	case actor.Started:
 		s.log.Debug("session started")
+		s.armDeadline(c)
 	case actor.Stopped:
 		if s.timer != nil {
 			s.timer.Stop()
 		}
+		s.leaveLobby()
 		s.hub.links.Delete(s.id)
 		if s.identity.UserID != "" {
 			s.hub.users.remove(s.identity.UserID, s.id)
@@ -132,51 +153,81 @@ func (s *session) Receive(c *actor.Context) {
 	}
 }
 
+// onJoin asks the lobby for a seat. While the hub is overloaded joins are
+// refused (server_busy; the connection stays, free to try later); joins by
+// id are guesses as resumes are (see missed).
 func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 	if s.joining || s.seat.Load() != nil {
 		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
 		return
 	}
-	s.joining, s.resuming, s.leaveOnSeat = true, false, false
-	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, mode: m.Mode, name: m.Name,
-		how: m.How, room: m.Room, options: m.Options, identity: s.identity})
+	if s.hub.overloaded.Load() {
+		s.hub.stats.busyJoins.Add(1)
+		s.hub.abuse.note(abuseBusy, s.addr)
+		s.reply(netcode.CodeServerBusy, "the server is busy: try again later")
+		return
+	}
+	byID := m.How == netcode.JoinByID
+	if byID && !s.hub.guesses.allowed(s.addr) {
+		s.guessLimited(false)
+		return
+	}
+	s.joining, s.resuming, s.byID, s.leaveOnSeat = true, false, byID, false
+	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, addr: s.addr, creates: s.creates,
+		mode: m.Mode, name: m.Name, how: m.How, room: m.Room, options: m.Options, identity: s.identity})
 }
 
 // onResume asks for the seat a token names. A connection, or an address,
 // that keeps showing tokens that name no seat is guessing, and is refused
-// (see refusedResume).
+// (see missed).
 func (s *session) onResume(c *actor.Context, m *netcode.Resume) {
 	if s.joining || s.seat.Load() != nil {
 		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
 		return
 	}
-	if !s.hub.resumes.allowed(s.link.RemoteAddr()) {
-		s.hub.stats.resumesLimited.Add(1)
-		sendError(s.link, netcode.CodeRateLimited, "too many resumes that named no seat", true)
+	if !s.hub.guesses.allowed(s.addr) {
+		s.guessLimited(true)
 		return
 	}
-	s.joining, s.resuming, s.leaveOnSeat = true, true, false
+	s.joining, s.resuming, s.byID, s.leaveOnSeat = true, true, false, false
 	c.Send(s.hub.lobby, resumeRequest{session: c.PID(), link: s.link, sid: s.id, token: m.Token,
 		lastTick: m.LastTick, lastEvent: m.LastEvent, identity: s.identity})
 }
 
-// refusedResume counts a resume that named no seat, against the
-// connection and its address; past the connection's bound it is closed.
-func (s *session) refusedResume() {
-	s.refused++
-	s.hub.resumes.refused(s.link.RemoteAddr())
-	if s.refused >= maxRefusedResumes {
+// missed counts a resume that named no seat, or a join by id or code that
+// found no room, against the connection and its address; past the
+// connection's bound it is closed. Only misses count: an address full of
+// players who join one private room by its code spends nothing.
+func (s *session) missed(resume bool) {
+	s.misses++
+	s.hub.guesses.spend(s.addr)
+	s.hub.abuse.note(abuseMiss, s.addr)
+	if s.misses >= maxMisses {
+		s.guessLimited(resume)
+	}
+}
+
+// guessLimited closes a connection that guessed too often, or that comes
+// from an address that did.
+func (s *session) guessLimited(resume bool) {
+	what := "room ids or join codes that found no room"
+	if resume {
 		s.hub.stats.resumesLimited.Add(1)
-		sendError(s.link, netcode.CodeRateLimited, "too many resumes that named no seat", true)
+		what = "resumes that named no seat"
+	} else {
+		s.hub.stats.joinGuessesLimited.Add(1)
+	}
+	s.hub.abuse.note(abuseGuessLimited, s.addr)
+	if !s.closing {
+		s.hub.sendError(s.link, netcode.CodeRateLimited, "too many "+what, true)
 	}
 }
 
 // pushMessage queues a game message in the seat, answering rate_limited
 // when the player's message buffer is full.
 func (s *session) pushMessage(st *seat, m *netcode.Message) {
-	if !st.pushMessage(m.Type, m.Payload) {
-		s.hub.stats.messagesRefused.Add(1)
-		s.reply(netcode.CodeRateLimited, "message dropped: too many waiting for the room")
+	if !st.pushMessage(m.Type, m.Payload) && !s.closing {
+		s.hub.messageRefused(s.link, s.addr)
 	}
 }
 
@@ -207,22 +258,25 @@ func (s *session) onAdmitted(c *actor.Context, st *seat, resumed bool) {
 		gone() // not ours any more: a join timed out
 		return
 	}
-	s.joining, s.resuming = false, false
+	s.joining, s.resuming, s.byID = false, false, false
 	switch {
 	case s.closing:
 		gone()
 		s.stopIfDone(c)
 	case s.leaveOnSeat:
 		st.leave(leftByPlayer)
+		s.joinAnswered()
 	default:
 		s.seat.Store(st)
+		s.leaveLobby()
 	}
 }
 
-func (s *session) onLeave() {
+func (s *session) onLeave(c *actor.Context) {
 	if st := s.seat.Load(); st != nil {
 		st.leave(leftByPlayer)
 		s.seat.Store(nil)
+		s.enterLobby(c)
 		return
 	}
 	if s.joining {
@@ -274,5 +328,5 @@ func (s *session) reply(code netcode.Code, msg string) {
 	if s.closing {
 		return
 	}
-	sendError(s.link, code, msg, code.Closes())
+	s.hub.sendError(s.link, code, msg, code.Closes())
 }

@@ -67,3 +67,17 @@ type VisibilityHook interface {
 type DisposeHook interface {
 	Dispose(w *World)
 }
+
+// IdleHook keeps a room's world going, slowly, while nobody is in it. By
+// default a room with no players and no joins under way does no work at
+// all (no steps, no timers) until a player joins or it is disposed after
+// the server's empty timeout; players whose connection dropped and whose
+// seats the server holds for a resume still count as players. A game whose
+// world must go on without players returns from IdleRate the steps per
+// second it needs meanwhile (at most the tick rate; 0 or less: none). An
+// idle step is an ordinary step (Step gets the usual dt, timers count the
+// same ticks), so the game's time runs slower than the clock while the
+// room is empty. The room asks each time it becomes empty.
+type IdleHook interface {
+	IdleRate() int
+}

@@ -1,0 +1,82 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/anthdm/hollywood/actor"
+)
+
+// governor is the actor that watches the hub's load: every loadInterval it
+// takes the rooms' tick lateness, lets loadControl decide, and publishes
+// the decision in the hub's atomics, which Accept and the sessions read to
+// refuse newcomers and the rooms read at each tick to set their send rates.
+// It also writes the abuse log's lines that are due. One timer at a time,
+// as the rooms do, stopped when it stops.
+type governor struct {
+	hub   *Hub
+	ctl   loadControl
+	timer *time.Timer
+}
+
+type governorTick struct{}
+
+func newGovernor(h *Hub) actor.Producer {
+	return func() actor.Receiver { return &governor{hub: h} }
+}
+
+func (g *governor) Receive(c *actor.Context) {
+	switch c.Message().(type) {
+	case governorTick:
+		g.sample(time.Now())
+		g.schedule(c)
+	case actor.Started:
+		g.schedule(c)
+	case actor.Stopped:
+		if g.timer != nil {
+			g.timer.Stop()
+		}
+	}
+}
+
+func (g *governor) schedule(c *actor.Context) {
+	e, pid := c.Engine(), c.PID()
+	g.timer = time.AfterFunc(loadInterval, func() { e.Send(pid, governorTick{}) })
+}
+
+// sample runs the control once and publishes what it decided.
+func (g *governor) sample(now time.Time) {
+	h := g.hub
+	o := h.opts.Load()
+	late := h.late.take()
+	if f := h.loadSource.Load(); f != nil {
+		late = (*f)()
+	}
+	wasOver, wasLevel := g.ctl.overloaded, g.ctl.level
+	changed := g.ctl.update(late, now, o.Overload, sendLevels(o))
+	h.stats.lateMilli.Store(int64(g.ctl.smooth * 1000))
+	h.abuse.flush()
+	if !changed {
+		return
+	}
+	h.sendLevel.Store(int32(g.ctl.level))
+	h.overloaded.Store(g.ctl.overloaded)
+	switch {
+	case g.ctl.level > wasLevel:
+		h.stats.sendLowered.Add(1)
+	case g.ctl.level < wasLevel:
+		h.stats.sendRaised.Add(1)
+	}
+	if g.ctl.overloaded && !wasOver {
+		h.stats.overloads.Add(1)
+	}
+	rate := scaledSendRate(o.Room.SendRate, g.ctl.level, o.Overload.MinSendRate)
+	attrs := []any{"lateness_ticks", g.ctl.smooth, "send_level", g.ctl.level, "default_send_rate", rate}
+	switch {
+	case g.ctl.overloaded && !wasOver:
+		h.log.Warn("overloaded: rooms run late; refusing new connections and joins, lowering send rates", attrs...)
+	case !g.ctl.overloaded && wasOver:
+		h.log.Warn("load back to normal: taking new connections and joins again", attrs...)
+	default:
+		h.log.Info("send rates changed for load", attrs...)
+	}
+}

@@ -1,0 +1,219 @@
+package actors
+
+import (
+	"math"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// The control alone, fed samples every loadInterval as the governor does.
+func TestLoadControl(t *testing.T) {
+	o, err := OverloadOptions{}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const maxLevel = 5
+	var l loadControl
+	now := time.Unix(1000, 0)
+	feed := func(sample float64, d time.Duration) {
+		for end := now.Add(d); now.Before(end); now = now.Add(loadInterval) {
+			l.update(sample, now, o, maxLevel)
+		}
+	}
+	check := func(what string, overloaded bool, level int) {
+		t.Helper()
+		if l.overloaded != overloaded || l.level != level {
+			t.Errorf("%s: overloaded %v level %d (lateness %.3f), want %v and %d", what, l.overloaded, l.level, l.smooth, overloaded, level)
+		}
+	}
+	feed(0.02, 10*time.Second)
+	check("on time", false, 0)
+	feed(0.25, 10*time.Second)
+	check("late but below LateHigh", false, 0)
+
+	feed(1, loadInterval)
+	check("one late sample", true, 1)
+	feed(1, 2*time.Second)
+	check("late for 2s more", true, 3) // a step a second
+	feed(1, 10*time.Second)
+	check("late for long", true, maxLevel)
+
+	feed(0.2, 10*time.Second)
+	check("in the band", true, maxLevel) // holds
+
+	feed(0, 2*time.Second+o.RecoverAfter)
+	check("calm for RecoverAfter", true, maxLevel-1)
+	feed(0, o.RecoverAfter)
+	check("calm for another", true, maxLevel-2)
+	feed(0.4, loadInterval)
+	check("a late moment while recovering", true, maxLevel-2) // in the band: calm starts over
+	feed(0, o.RecoverAfter)
+	check("calm, but not for RecoverAfter since the late moment", true, maxLevel-2)
+	feed(0, 2*time.Second)
+	check("calm again", true, maxLevel-3)
+	feed(0, 3*o.RecoverAfter)
+	check("recovered", false, 0)
+
+	o.Disabled = true
+	feed(5, 10*time.Second)
+	check("disabled", false, 0)
+}
+
+func TestScaledSendRate(t *testing.T) {
+	for _, tc := range []struct{ rate, level, floor, want int }{
+		{20, 0, 5, 20},
+		{20, 1, 5, 15},
+		{20, 2, 5, 11},
+		{20, 4, 5, 6},
+		{20, 5, 5, 5},
+		{20, 16, 5, 5},
+		{60, 3, 5, 25},
+		{4, 3, 5, 4}, // below the floor: kept
+	} {
+		if got := scaledSendRate(tc.rate, tc.level, tc.floor); got != tc.want {
+			t.Errorf("scaledSendRate(%d, %d, %d) = %d, want %d", tc.rate, tc.level, tc.floor, got, tc.want)
+		}
+	}
+	o := Options{Modes: testModes(), Room: RoomOptions{SendRate: 20}, Overload: OverloadOptions{MinSendRate: 5}}
+	o.Modes["fast"] = Mode{NewGame: o.Modes["arena"].NewGame, Room: RoomOptions{TickRate: 60, SendRate: 60}}
+	if got := sendLevels(&o); got != 9 || scaledSendRate(60, got, 5) != 5 || scaledSendRate(60, got-1, 5) == 5 {
+		t.Errorf("sendLevels = %d, want the first level at which 60 Hz is at the floor", got)
+	}
+}
+
+// sendsPerSecond counts the states c gets in the next second, acking them.
+func (c *testClient) sendsPerSecond() int {
+	n := len(c.states())
+	c.run(time.Second, 50*time.Millisecond)
+	return len(c.states()) - n
+}
+
+// rates returns the send rates of the rates frames c got, in order.
+func (c *testClient) rates() []int {
+	var out []int
+	for _, m := range c.link.messages(c.t) {
+		if r, ok := m.(*netcode.Rates); ok {
+			out = append(out, r.SendRate)
+		}
+	}
+	return out
+}
+
+// Under load the hub refuses newcomers and lowers every room's send rate
+// step by step to the floor, keeping every player it has, even one that
+// acknowledges nothing meanwhile; when the load falls it raises the rates
+// step by step, then takes newcomers again, and only then drops the
+// player that is slow on its own.
+func TestOverloadKeepsThePlayersAndRefusesNewcomers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var load atomic.Uint64 // float64 bits: the lateness the governor sees
+		h := newTestHub(t, Options{Room: RoomOptions{AckTimeout: 2 * time.Second}})
+		source := func() float64 { return math.Float64frombits(load.Load()) }
+		h.loadSource.Store(&source)
+		player, silent, lobby := connect(t, h), connect(t, h), connect(t, h)
+		player.join("r")
+		silent.join("s")
+		player.run(time.Second, 50*time.Millisecond)
+		silent.send(&netcode.Ack{Tick: silent.lastTick()}) // and never again
+
+		load.Store(math.Float64bits(1))
+		player.run(6*time.Second, 50*time.Millisecond)
+		if !h.Overloaded() {
+			t.Fatal("not overloaded with every tick a tick late")
+		}
+		if got, want := player.rates(), []int{15, 11, 8, 6, 5}; !slices.Equal(got, want) {
+			t.Errorf("send rates announced under load %v, want %v", got, want)
+		}
+		if got := player.sendsPerSecond(); got < 4 || got > 6 {
+			t.Errorf("states a second at the floor = %d, want 5", got)
+		}
+		_, l, err := tryConnect(t, h)
+		refusedWith(t, l, err, netcode.CodeServerBusy)
+		lobby.join("r")
+		player.run(200*time.Millisecond, 50*time.Millisecond)
+		if got := lobby.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeServerBusy}) {
+			t.Errorf("a join while overloaded got %v, want [server_busy]", got)
+		}
+		if closed, _ := lobby.link.closeState(); closed {
+			t.Error("a join refused for load closed the connection")
+		}
+		if got := silent.errorCodes(); len(got) != 0 {
+			t.Errorf("a player that acked nothing for 6s of overload got %v: the server dropped it for its own slowness", got)
+		}
+		st := h.Stats()
+		if st.Overloaded != 1 || st.SendLevel != 5 || st.Overloads != 1 || st.SendLowered != 5 || st.TickLatenessMilli < 900 {
+			t.Errorf("stats under load: %+v", st)
+		}
+
+		load.Store(0)
+		player.run(30*time.Second, 50*time.Millisecond)
+		if h.Overloaded() {
+			t.Fatal("still overloaded 30s after the load fell")
+		}
+		if got, want := player.rates(), []int{15, 11, 8, 6, 5, 6, 8, 11, 15, 20}; !slices.Equal(got, want) {
+			t.Errorf("send rates announced %v, want %v", got, want)
+		}
+		if got := player.sendsPerSecond(); got != 20 {
+			t.Errorf("states a second after recovery = %d, want 20", got)
+		}
+		c, _, err := tryConnect(t, h)
+		if err != nil {
+			t.Fatalf("a new connection after recovery: %v", err)
+		}
+		lobby.join("r")
+		player.run(3*time.Second, 50*time.Millisecond)
+		if lobby.welcome() == nil {
+			t.Errorf("a join after recovery was not welcomed: %v", lobby.errorCodes())
+		}
+		if got := silent.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeSlowConsumer}) {
+			t.Errorf("the silent player after recovery got %v, want [slow_consumer]", got)
+		}
+		if got := player.errorCodes(); len(got) != 0 {
+			t.Errorf("the player got %v", got)
+		}
+		st = h.Stats()
+		if st.Overloaded != 0 || st.SendLevel != 0 || st.SendRaised != 5 || st.BusyConnections != 1 || st.BusyJoins != 1 {
+			t.Errorf("stats after recovery: %+v", st)
+		}
+		closeAll(player, silent, lobby, c)
+	})
+}
+
+// A player whose connection drops while the server is overloaded cannot
+// come back until it is not (new connections are refused): its seat is
+// held for as long, and for a whole resume window after.
+func TestHeldSeatOutlastsTheOverload(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var load atomic.Uint64
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: 3 * time.Second}})
+		source := func() float64 { return math.Float64frombits(load.Load()) }
+		h.loadSource.Store(&source)
+		a, b := connect(t, h), connect(t, h)
+		a.join("r")
+		b.join("r")
+		ab := ackAll(a, b)
+		tickUntil(func() bool { return a.welcome() != nil && b.welcome() != nil }, ab)
+		a.run(time.Second, 50*time.Millisecond)
+		load.Store(math.Float64bits(1))
+		b.run(time.Second, 50*time.Millisecond)
+		a.disconnect()
+		b.run(10*time.Second, 50*time.Millisecond) // far past the window, overloaded throughout
+		load.Store(0)
+		for h.Overloaded() {
+			b.run(time.Second, 50*time.Millisecond)
+		}
+		b.run(time.Second, 50*time.Millisecond)
+		a2 := connect(t, h)
+		a2.resumeAs(a)
+		tickUntil(func() bool { return len(a2.states()) > 0 }, ackAll(a2, b))
+		if w := a2.welcome(); w == nil || w.Player != a.welcome().Player {
+			t.Errorf("resume after the overload: welcome %+v, errors %v; want the seat back", w, a2.errorCodes())
+		}
+		closeAll(a2, b)
+	})
+}

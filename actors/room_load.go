@@ -1,0 +1,59 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/tickroom/tickroom/netcode"
+)
+
+// A room follows the hub's response to load (OverloadOptions): it sends at
+// its configured rate scaled down by the hub's level, like every other
+// room, and while the hub is overloaded it drops nobody on a clock the
+// overload stops: not a player for acknowledging late (a machine too slow
+// to keep its rooms on time is too slow to read their acks too: players
+// are dropped as slow consumers only for their own slowness), and not a
+// seat held for a resume (the hub refuses the new connection a resume
+// needs). Both clocks start afresh when the overload ends.
+
+// applyLoad takes the hub's level and overload flag, at the start of each
+// tick: a change of the send rate reaches the players before the first
+// state at the new rate.
+func (r *room) applyLoad(now time.Time) {
+	if r.w == nil || r.closing {
+		return
+	}
+	over := r.hub.overloaded.Load()
+	if r.overloaded && !over {
+		for _, s := range r.order {
+			s.ackAt = now
+			if s.away {
+				s.awayAt = now
+			}
+		}
+	}
+	r.overloaded = over
+	if level := int(r.hub.sendLevel.Load()); level != r.sendLevel {
+		r.sendLevel = level
+		if rate := r.scaledSendRate(); rate != r.sendRate {
+			r.sendRate = rate
+			r.announceRates()
+		}
+	}
+}
+
+// scaledSendRate is the room's send rate at the hub's current level.
+func (r *room) scaledSendRate() int {
+	return scaledSendRate(r.opts.SendRate, r.sendLevel, r.hub.opts.Load().Overload.MinSendRate)
+}
+
+// announceRates tells every player the rates from the next tick on.
+func (r *room) announceRates() {
+	frame, err := netcode.AppendFrame(nil, &netcode.Rates{Tick: r.w.Tick() + 1, TickRate: r.opts.TickRate, SendRate: r.sendRate})
+	if err != nil {
+		r.log.Error("encode rates", "err", err)
+		return
+	}
+	for _, s := range r.order {
+		s.sendControl(frame)
+	}
+}
