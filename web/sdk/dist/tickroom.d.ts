@@ -856,11 +856,16 @@ declare class HTTP implements Conn {
     start(): void;
     /** downlink fetches until the session ends or the downlink is paused. */
     downlink(): Promise<void>;
-    /** poll makes one long-poll or poll and delivers its records. */
+    /** read makes one downlink request (a long-poll, a poll, or with path
+     * "/stream" a stream; within ms, 0 for no limit) and delivers its
+     * records as they arrive; heard is called for each piece of the body
+     * that completes some. */
+    read(ctl: AbortController, path: string, ms: number, heard?: () => void): Promise<number>;
+    /** poll makes one long-poll or poll. */
     poll(ctl: AbortController): Promise<number>;
-    /** stream reads one stream, delivering records as they arrive. A stream
-     * of which nothing (not even its opening keepalive) arrives within
-     * min(3 s, pingTimeout) is behind a buffering proxy: it throws BUFFERED. */
+    /** stream reads one stream. A stream of which nothing (not even its
+     * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
+     * buffering proxy: it throws BUFFERED. */
     stream(ctl: AbortController): Promise<number>;
     /** deliver hands on the frames not delivered before; a close record ends
      * the session with its code. */

@@ -353,41 +353,41 @@ export class HTTP implements Conn {
       }
     }
   }
-  /** poll makes one long-poll or poll and delivers its records. */
-  async poll(ctl: AbortController): Promise<number> {
-    const wait = this.kind === "poll";
-    const body = await request(this.o.env, this.url("?ack=" + this.seq + (wait ? "&wait=0" : "")), {}, wait ? this.o.handshakeTimeout : this.h.pollTimeout + this.o.handshakeTimeout, ctl.signal, (r) => r.arrayBuffer());
-    const r = new Records(this.o.readLimit);
-    const n = this.deliver(r.push(new Uint8Array(body)));
-    if (r.buf.length) throw netErr("poll: body cut short");
-    return n;
+  /** read makes one downlink request (a long-poll, a poll, or with path
+   * "/stream" a stream; within ms, 0 for no limit) and delivers its
+   * records as they arrive; heard is called for each piece of the body
+   * that completes some. */
+  read(ctl: AbortController, path: string, ms: number, heard = () => {}): Promise<number> {
+    return request(this.o.env, this.url(path + "?ack=" + this.seq + (this.kind === "poll" ? "&wait=0" : "")), {}, ms, ctl.signal, async (resp) => {
+      const reader = resp.body?.getReader(), r = new Records(this.o.readLimit);
+      let n = 0;
+      for (;;) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) break;
+        const recs = r.push(chunk.value);
+        if (recs.length) heard(), (n += this.deliver(recs));
+      }
+      if (r.buf.length) throw netErr("body cut short");
+      return n;
+    });
   }
-  /** stream reads one stream, delivering records as they arrive. A stream
-   * of which nothing (not even its opening keepalive) arrives within
-   * min(3 s, pingTimeout) is behind a buffering proxy: it throws BUFFERED. */
+  /** poll makes one long-poll or poll. */
+  poll(ctl: AbortController): Promise<number> {
+    const hs = this.o.handshakeTimeout;
+    return this.read(ctl, "", this.kind === "poll" ? hs : this.h.pollTimeout + hs);
+  }
+  /** stream reads one stream. A stream of which nothing (not even its
+   * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
+   * buffering proxy: it throws BUFFERED. */
   async stream(ctl: AbortController): Promise<number> {
     const env = this.o.env, h = this.h;
     let heard = false, why = "";
-    const idle = Math.max(h.pingTimeout, 2 * h.pingInterval);
     let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
-    let n = 0;
     try {
-      return await request(env, this.url("/stream?ack=" + this.seq), {}, 0, ctl.signal, async (resp) => {
-        const reader = resp.body!.getReader();
-        const r = new Records(this.o.readLimit);
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          const recs = r.push(value);
-          if (recs.length) {
-            heard = true;
-            env.clearTimeout(dog);
-            dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), idle);
-            n += this.deliver(recs);
-          }
-        }
-        if (r.buf.length) throw netErr("stream: body cut short");
-        return n;
+      return await this.read(ctl, "/stream", 0, () => {
+        heard = true;
+        env.clearTimeout(dog);
+        dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), Math.max(h.pingTimeout, 2 * h.pingInterval));
       });
     } catch (e) {
       // request made a TickroomError of every failure but the watchdog's.
