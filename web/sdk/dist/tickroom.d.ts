@@ -466,7 +466,8 @@ declare class Reader {
      * pairs of a Map, the value of a Num, the size of a Float (whose bytes
      * follow), 1 for true. Nothing is read past the header. */
     head(what: string): [Fam, Int];
-    /** want reads the header of a value of family fam. */
+    /** want reads the header of a value of family fam (a Num's value is a
+     * bigint past 2^53). */
     want(what: string, fam: Fam): number;
     /** len reads an array (map = false) or map header whose every element
      * (pair) takes at least minSize bytes. */

@@ -577,7 +577,7 @@ export class Client {
     this.reach(next.tick);
     const time = this.time(f.serverTime);
     // Before any pong, a state's time is a bound on the offset.
-    if (!this.samples.length) this.offset = prev ? Math.max(this.offset, time - this.env.now()) : time - this.env.now();
+    if (!this.samples.length) this.offset = Math.max(prev ? this.offset : -Infinity, time - this.env.now());
     const view = (this.view = new View(next, this.welcome!.schemas, f.serverTime, f.inputAck, time));
     if (auto) this.sendFrame(frame(4, next.tick));
     const old = prev ?? new View({ tick: 0, entities: [] }, view.schemas, 0, 0, 0);

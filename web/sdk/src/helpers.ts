@@ -3,9 +3,6 @@
 // player, and an input sender paced to the room's tick rate.
 
 import type { Client, Input } from "./client";
-import type { Entity } from "./mirror";
-import { find } from "./mirror";
-import type { Schema } from "./protocol";
 import { readValue } from "./view";
 import type { View } from "./view";
 
@@ -79,14 +76,14 @@ export class Interpolator {
     const [k0, v0] = b[i];
     const next = key > k0 ? b[i + 1] : undefined;
     const a = next ? (key - k0) / (next[0] - k0) : 0;
-    const t = typeof type === "string" ? v0.typeByName(type) : type;
-    const out: Sampled[] = [];
-    for (const e of v0.entities) {
-      if (t !== undefined && e.type !== t) continue;
-      const to = next ? next[1].entities[find(next[1].entities, e.id)] : undefined;
-      out.push(lerp(v0.schemas[e.type], e, to?.type === e.type ? to : undefined, a));
-    }
-    return out;
+    return v0.all(type).map((e) => {
+      const to = next?.[1].entity(e.id), both = to?.type === e.type;
+      const values = v0.schemas[e.type].fields.map((f, i) => {
+        const x = readValue(f, e.values[i]) as number;
+        return both && f.type === 2 ? x + ((readValue(f, to!.values[i]) as number) - x) * a : x;
+      });
+      return { id: e.id, type: e.type, values };
+    });
   }
   /** get reads field f (an index or a name) of a sampled entity. */
   get(e: Sampled, f: number | string): number | bigint | boolean | string | undefined {
@@ -97,14 +94,6 @@ export class Interpolator {
   stop(): void {
     this.off?.();
   }
-}
-
-function lerp(s: Schema, e: Entity, to: Entity | undefined, a: number): Sampled {
-  const values = s.fields.map((f, i) => {
-    const x = readValue(f, e.values[i]);
-    return to && f.type === 2 ? (x as number) + ((readValue(f, to.values[i]) as number) - (x as number)) * a : x;
-  });
-  return { id: e.id, type: e.type, values };
 }
 
 /** Predictor runs the local player ahead of the server: each input is

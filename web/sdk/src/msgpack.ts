@@ -88,7 +88,8 @@ export class Reader {
     if (fam < Fam.Num) return [fam, this.at(size, what)];
     return fam === Fam.FixExt ? [Fam.Ext, size] : [fam, fam === Fam.Bool ? c & 1 : size];
   }
-  /** want reads the header of a value of family fam. */
+  /** want reads the header of a value of family fam (a Num's value is a
+   * bigint past 2^53). */
   want(what: string, fam: Fam): number {
     const [f, n] = this.head(what);
     return f === fam ? (n as number) : fail(what + ": type");
@@ -104,8 +105,7 @@ export class Reader {
   }
   /** num reads an integer of any width, exactly. */
   num(what: string): Int {
-    const [f, n] = this.head(what);
-    return f === Fam.Num ? n : fail(what + ": want int");
+    return this.want(what, Fam.Num);
   }
   /** uint reads an integer in [0, max]. */
   uint(what: string, max: number): number {
@@ -256,7 +256,8 @@ export class Writer {
   int(x: Int): void {
     if (x >= -32 && x < 128) return this.byte(Number(x) & 255);
     const neg = x < 0;
-    const s = (neg ? x >= -128 : x < 256) ? 0 : (neg ? x >= -32768 : x < 65536) ? 1 : (neg ? x >= -0x80000000 : x < 0x100000000) ? 2 : 3;
+    let s = 0; // 1 << s bytes: the fewest that hold x
+    while (s < 3 && (neg ? x < -(2 ** (8 << s)) / 2 : x >= 2 ** (8 << s))) s++;
     this.put((neg ? 0xd0 : 0xcc) + s, 1 << s, s > 2 ? BigInt(x) : Number(x), neg ? "Int" : "Uint");
   }
   str(s: string): void {
