@@ -28,13 +28,13 @@ export class View {
   }
   /** typeByName returns the index of the entity type called name, or -1. */
   typeByName(name: string): number {
-    return this.schemas.findIndex((s) => s.name === name);
+    return ix(this.schemas, name);
   }
   /** fieldByName returns the index of field name of type (an index or a
    * name), or -1. */
   fieldByName(type: number | string, name: string): number {
-    const s = this.schemas[typeof type === "string" ? this.typeByName(type) : type];
-    return s ? s.fields.findIndex((f) => f.name === name) : -1;
+    const s = this.schemas[ix(this.schemas, type)];
+    return s ? ix(s.fields, name) : -1;
   }
   /** entity returns the entity with that id, if the state has it. */
   entity(id: number): Entity | undefined {
@@ -43,7 +43,7 @@ export class View {
   /** all returns the entities of a type (an index or a name), or every
    * entity, in id order. */
   all(type?: number | string): Entity[] {
-    const t = typeof type === "string" ? this.typeByName(type) : type;
+    const t = ix(this.schemas, type!);
     return this.state.entities.filter((e) => t === undefined || e.type === t);
   }
   /** get reads field f (an index or a name) of e as its schema says: a
@@ -51,12 +51,13 @@ export class View {
    * number (a bigint past 2^53), a Bool as a boolean, a String as a
    * string. A private field of an entity you do not own reads as zero. */
   get(e: Entity, f: number | string): number | bigint | boolean | string | undefined {
-    const fields = this.schemas[e.type]?.fields;
-    const i = typeof f === "string" ? fields?.findIndex((x) => x.name === f) : f;
-    const field = fields?.[i!];
-    return field && readValue(field, e.values[i!]);
+    const fields = this.schemas[e.type]?.fields ?? [], i = ix(fields, f), field = fields[i];
+    return field && readValue(field, e.values[i]);
   }
 }
+
+/** ix returns x, or the index of the element called x, or -1. */
+const ix = (list: readonly { name: string }[], x: number | string): number => (typeof x === "string" ? list.findIndex((s) => s.name === x) : x);
 
 /** readValue reads a wire value as its field type says. */
 export function readValue(f: Field, v: Int | string): number | bigint | boolean | string {
