@@ -1,7 +1,7 @@
 // Package actors runs Tickroom's rooms and sessions as hollywood actors and
 // wires the world, netcode and transports packages together.
 //
-// Three kinds of actor do the work. A session actor owns one client link:
+// Four kinds of actor do the work. A session actor owns one client link:
 // it asks the lobby for a room and holds the player's seat while it is in
 // one. The lobby joins or creates rooms by name and game mode (the modes
 // come from Options: actors knows no game), enforces capacity and disposes
@@ -11,7 +11,21 @@
 // one diff body per distinct client baseline, which it hands to each seat on
 // its own goroutine: no actor message per player per send. Transports may
 // write such a frame to the socket right there (see transports), so a send
-// costs the room about a write syscall per player.
+// costs the room about a write syscall per player. A governor watches how
+// late the rooms' ticks run and answers overload (overload.go).
+//
+// # Limits
+//
+// What a client may cost is bounded before it plays, by connection and by
+// client address (client_addr.go decides the address): connections in no
+// room and how long each may stay so (session_lobby.go, admission.go), the
+// rooms its joins may create (lobby_join.go), its guesses at tokens, room
+// ids and join codes (addr_budget.go), and its frames, with a bank for the
+// backlog of a stall (frame_budget.go). An empty room costs nothing until
+// it is disposed (room_idle.go). When the machine cannot keep its rooms on
+// time the hub refuses newcomers and lowers every room's send rate alike
+// before anyone is dropped (overload.go, room_load.go). Every refusal has a
+// code, a counter in Stats and a summed-up warn line (abuse_log.go).
 //
 // # The seat
 //
@@ -43,7 +57,10 @@
 //
 // A Receiver call may take a seat's lock (it pushes inputs), a seat may call
 // Link.Send under its lock, and nothing below a seat ever calls back up into
-// actors while holding its own lock. TestLockOrderUnderLoad drives every
+// actors while holding its own lock. The per-address budgets' and the abuse
+// log's locks (addrBudget.mu, abuseLog.mu) are leaves, taken under any of
+// these or none: nothing is called while one is held (the abuse log writes
+// its lines after letting go). TestLockOrderUnderLoad drives every
 // edge of this order at once on real sockets, under -race; a call that took
 // two of these locks the other way round would deadlock it.
 //

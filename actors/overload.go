@@ -10,10 +10,11 @@ import (
 // tick for when its next step falls due; when the machine has the CPU to
 // spare the timer fires within a fraction of a millisecond, and as it runs
 // out, every room's ticks start late together (their goroutines wait to
-// run), long before any room overruns or any queue fills. Lateness is
-// counted in ticks of the room's own rate, so rooms of every rate weigh
-// alike, and each tick counts at most maxLateMilli: a room whose game is
-// slow on its own does not read as a slow machine.
+// run), before rooms overrun or queues fill. A room that fell behind
+// counts its whole backlog (room.noteLateness). Lateness is counted in
+// ticks of the room's own rate, so rooms of every rate weigh alike, and
+// each tick counts at most maxLateMilli, so that one room whose game is
+// slow on its own moves the mean of many only a little.
 
 // tickLateness gathers the lateness of every room's ticks between two
 // samples of the governor. Rooms add, the governor takes.
@@ -24,8 +25,8 @@ type tickLateness struct {
 
 const maxLateMilli = 4000
 
-// note adds one tick that ran late after it fell due, for a room whose
-// ticks are step apart.
+// note adds one tick that ran late by late, for a room whose ticks are
+// step apart.
 func (t *tickLateness) note(late, step time.Duration) {
 	if step <= 0 {
 		return

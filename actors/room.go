@@ -31,7 +31,7 @@ type room struct {
 	w        *world.World
 	step     time.Duration // simulated time per tick: 1s / TickRate
 	timer    *time.Timer   // sends the next roomTick; at most one is ever pending; nil when none is
-	due      time.Time     // when the pending tick falls due: its lateness is the hub's load signal
+	lateOff  bool          // the next tick's lateness is not the machine's (the step changed, or the room woke)
 	last     time.Time     // when the previous tick message was handled
 	acc      time.Duration // real time not yet simulated
 	sendAcc  int           // send-rate accumulator, in units of 1/TickRate sends
@@ -247,6 +247,7 @@ func (r *room) reconfigure(m reconfigureRoom) {
 	if o.TickRate != r.opts.TickRate {
 		// The pending tick keeps its time; every later one uses the new step.
 		r.step = time.Second / time.Duration(o.TickRate)
+		r.lateOff = true
 	}
 	if o.History != r.opts.History {
 		r.w.SetHistory(o.History)

@@ -83,7 +83,7 @@ func (r *room) wake(c *actor.Context) {
 		return
 	}
 	r.setPace(paceAwake)
-	r.last, r.acc = time.Now(), 0
+	r.last, r.acc, r.lateOff = time.Now(), 0, true
 	// A timer that already fired has its tick on the way, which finds
 	// the room awake; else the one pending is replaced.
 	if r.timer == nil || r.timer.Stop() {

@@ -57,3 +57,16 @@ func (r *room) announceRates() {
 		s.sendControl(frame)
 	}
 }
+
+// noteLateness adds how far this tick runs behind real time to the hub's
+// load signal: the real time not yet simulated beyond one step. For a room
+// that keeps up that is how late its timer fired; for one that fell
+// behind it is its whole backlog, which its ticks scheduled at once would
+// not show. Empty rooms do no work and tell nothing.
+func (r *room) noteLateness() {
+	if r.lateOff || r.empty() {
+		r.lateOff = false
+		return
+	}
+	r.hub.late.note(r.acc-r.step, r.step)
+}

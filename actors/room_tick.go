@@ -23,7 +23,6 @@ import (
 func (r *room) tick(c *actor.Context) {
 	now := time.Now()
 	r.timer = nil // this is the tick it was to send
-	r.hub.late.note(now.Sub(r.due), r.step)
 	r.applyLoad(now)
 	defer func() {
 		r.counts.flush(&r.hub.stats)
@@ -45,6 +44,7 @@ func (r *room) run(c *actor.Context, now time.Time) {
 	r.takeAcks()
 	r.acc += now.Sub(r.last)
 	r.last = now
+	r.noteLateness()
 	if r.empty() {
 		// Idle: one step per tick at the game's idle rate; asleep (or
 		// just emptied): none.
@@ -86,7 +86,6 @@ func (r *room) run(c *actor.Context, now time.Time) {
 // and PID, never the Context.
 func (r *room) schedule(c *actor.Context, d time.Duration) {
 	e, pid := c.Engine(), c.PID()
-	r.due = time.Now().Add(d)
 	r.timer = time.AfterFunc(d, func() { e.Send(pid, roomTick{}) })
 }
 
