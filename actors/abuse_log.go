@@ -45,7 +45,7 @@ const (
 	abuseFloodClosed  = "flood_closed"      // closed after session.max_rejected drops
 	abuseBadFrame     = "bad_frame"         // undecodable frame, closed
 	abuseTooLarge     = "too_large"         // frame over the read limit, closed
-	abuseUnknownKind  = "unknown_kind"      // unknown or wrong-direction kind
+	abuseUnknownKind  = "unknown_kind"      // unknown or wrong-direction kind (noted once a second per connection)
 	abuseVersion      = "version_mismatch"  // another protocol version, closed
 	abuseUnauthorized = "unauthorized"      // ticket refused
 	abuseMiss         = "guess_missed"      // a resume or a join by id that found nothing
@@ -55,7 +55,7 @@ const (
 	abuseJoinTimeout  = "join_timeout"      // closed: in the lobby state too long
 	abuseBusy         = "server_busy"       // connection or join refused while overloaded
 	abuseSlowConsumer = "slow_consumer"     // a player dropped for not acknowledging ticks
-	abuseMsgRefused   = "message_refused"   // a game message over the player's buffer
+	abuseMsgRefused   = "message_refused"   // a game message over the player's buffer (noted once a second per connection)
 )
 
 func newAbuseLog(log *slog.Logger, every time.Duration) *abuseLog {

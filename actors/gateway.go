@@ -104,6 +104,7 @@ type receiver struct {
 	rejected   int            // drops in the current flood
 	lastReject time.Time
 	lastWarn   time.Time
+	lastNote   time.Time // of a refusal that does not close, in the abuse log
 }
 
 var _ transports.Receiver = (*receiver)(nil)
@@ -168,7 +169,7 @@ func (r *receiver) OnFrame(frame []byte) {
 			if st := r.seat.Load(); st == nil {
 				r.hub.engine.Send(r.pid, m)
 			} else if !st.pushMessage(m.Type, m.Payload) {
-				r.hub.messageRefused(r.link, r.addr)
+				r.hub.messageRefused(r.link, r.addr, r.mayNote())
 			}
 		default:
 			r.hub.engine.Send(r.pid, m)
@@ -207,7 +208,9 @@ func (r *receiver) refuse(err error) {
 		r.hub.abuse.note(abuseBadFrame, r.addr)
 	case netcode.CodeUnknownKind:
 		r.hub.stats.unknownKinds.Add(1)
-		r.hub.abuse.note(abuseUnknownKind, r.addr)
+		if r.mayNote() {
+			r.hub.abuse.note(abuseUnknownKind, r.addr)
+		}
 	case netcode.CodeVersionMismatch:
 		r.hub.stats.versionMismatches.Add(1)
 		r.hub.abuse.note(abuseVersion, r.addr)
@@ -243,6 +246,19 @@ func (r *receiver) limited() {
 	}
 }
 
+// mayNote reports whether a refusal that leaves the link open, and that a
+// client may repeat at its frame rate, goes in the abuse log: once a
+// second per connection, so that every reader goroutine of a flood does
+// not queue on the log's lock. The counters count every one.
+func (r *receiver) mayNote() bool {
+	now := time.Now()
+	if now.Sub(r.lastNote) < time.Second {
+		return false
+	}
+	r.lastNote = now
+	return true
+}
+
 func (r *receiver) OnTooLarge(size int) {
 	if !r.done {
 		r.done = true
@@ -271,9 +287,11 @@ func (h *Hub) sendError(l transports.Link, code netcode.Code, msg string, close 
 
 // messageRefused answers a game message that the player's full message
 // buffer refused.
-func (h *Hub) messageRefused(l transports.Link, addr string) {
+func (h *Hub) messageRefused(l transports.Link, addr string, note bool) {
 	h.stats.messagesRefused.Add(1)
-	h.abuse.note(abuseMsgRefused, addr)
+	if note {
+		h.abuse.note(abuseMsgRefused, addr)
+	}
 	h.sendError(l, netcode.CodeRateLimited, "message dropped: too many waiting for the room", false)
 }
 

@@ -227,7 +227,7 @@ func (s *session) guessLimited(resume bool) {
 // when the player's message buffer is full.
 func (s *session) pushMessage(st *seat, m *netcode.Message) {
 	if !st.pushMessage(m.Type, m.Payload) && !s.closing {
-		s.hub.messageRefused(s.link, s.addr)
+		s.hub.messageRefused(s.link, s.addr, true) // rare: the receiver takes a seated player's messages
 	}
 }
 
