@@ -264,9 +264,11 @@ export declare class Client {
     private pingLoop;
     /** leave gives up the seat; the client stays connected in the lobby. */
     leave(): void;
-    /** keep keeps a frame for after the resume, as the Go client does: the
-     * newest inputs (an older one makes room, in place among the messages),
-     * the messages up to their bound. */
+    /** keep keeps a frame that was not sent for after the resume, as the Go
+     * client does (client/away.go): while reconnecting, or when the
+     * WebSocket is closing, its end on the way (a send that failed on HTTP
+     * found the queue full); the newest inputs (an older one makes room, in
+     * place among the messages), the messages up to their bound. */
     private keep;
     private leftRoom;
     /** close ends the connection (and any reconnecting) for good. */

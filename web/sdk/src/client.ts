@@ -687,7 +687,7 @@ export class Client {
   send(type: string, payload?: unknown): boolean {
     checkStr("message type", type, Limits.type, 1);
     const f = frame(11, type, payloadOf("payload", payload, Limits.payload));
-    return this.status === "away" ? this.keep(f, false) : this.sendFrame(f);
+    return (this.status === "open" && this.sendFrame(f)) || this.keep(f, false);
   }
 
   /** input sends one input, carrying the ack of the newest state, and
@@ -695,14 +695,14 @@ export class Client {
    * While reconnecting, the newest inputs (Options.inputBuffer) wait and
    * go out once the seat is back. */
   input(i: Input = {}): number {
-    const away = this.status === "away";
-    if (!this.welcome || (!away && this.status !== "open")) return 0;
+    if (!this.welcome) return 0;
     const axes = (i.axes ?? []).slice(0, 4).map(i16);
     while (axes.length && !axes[axes.length - 1]) axes.pop();
     const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
     const f = frame(3, seq, this.mirror.current.tick, (i.buttons ?? 0) >>> 0, ...axes);
-    if (!(away ? this.keep(f, true) : this.sendFrame(f))) return 0;
-    this.inputSent = !away; // the input carries the ack: no explicit one for this state
+    const sent = this.status === "open" && this.sendFrame(f);
+    if (!sent && !this.keep(f, true)) return 0;
+    this.inputSent = sent; // the input carries the ack: no explicit one for this state
     return seq;
   }
 
@@ -730,11 +730,14 @@ export class Client {
     this.emit("left", null);
   }
 
-  /** keep keeps a frame for after the resume, as the Go client does: the
-   * newest inputs (an older one makes room, in place among the messages),
-   * the messages up to their bound. */
+  /** keep keeps a frame that was not sent for after the resume, as the Go
+   * client does (client/away.go): while reconnecting, or when the
+   * WebSocket is closing, its end on the way (a send that failed on HTTP
+   * found the queue full); the newest inputs (an older one makes room, in
+   * place among the messages), the messages up to their bound. */
   private keep(f: Uint8Array, input: boolean): boolean {
     const q = this.away, o = this.options;
+    if (this.status !== "away" && !(this.status === "open" && this.conn instanceof WS && !this.closing && o.reconnect !== false)) return false;
     if (q.filter((x) => x[1] === input).length >= ((input ? o.inputBuffer ?? 4 : o.messageBuffer) ?? 64)) {
       const i = input ? q.findIndex((x) => x[1]) : -1;
       if (i < 0) return false;

@@ -234,6 +234,26 @@ test("while reconnecting, the newest inputs wait, in place among the messages, a
   assert.equal(ws2.frames().at(-1), hex([3, 7, 11, 0]));
 });
 
+test("a send that fails because the WebSocket is closing waits for the resume too", async () => {
+  const { c, ws } = await seated();
+  ws.recv(snapshot(10));
+  ws.readyState = 2; // closing: its close event is on its way
+  assert.equal(c.input({ buttons: 1 }), 1);
+  assert.ok(c.send("chat", null));
+  assert.equal(c.status, "open");
+  ws.drop(1006);
+  await clock.advance(100);
+  const ws2 = FakeWS.all.at(-1)!;
+  ws2.recv(welcome("tok2"));
+  await settle();
+  assert.deepEqual(ws2.frames().slice(1), [hex([3, 1, 10, 1]), hex([11, "chat", null])]);
+  // Without reconnecting, or after close(), such a send fails.
+  const d = await seated({ reconnect: false });
+  d.ws.readyState = 2;
+  assert.equal(d.c.input({}), 0);
+  assert.equal(d.c.send("chat", null), false);
+});
+
 test("inputBuffer 0 keeps no inputs while reconnecting; a fresh join drops what waited", async () => {
   const { c, ws } = await seated({ inputBuffer: 0 });
   ws.recv(snapshot(10));
