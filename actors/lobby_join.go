@@ -99,7 +99,7 @@ func (l *lobby) mayCreate(m joinRequest) bool {
 			return false
 		}
 	}
-	if !l.rooms.spend(m.addr) {
+	if !m.exempt && !l.rooms.spend(m.addr) {
 		return false
 	}
 	if m.creates != nil {

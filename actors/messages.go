@@ -23,6 +23,7 @@ type (
 		link     transports.Link // where the seat sends the player's frames
 		sid      string          // the session id the client knows
 		addr     string          // the client's address (clientAddr): whose room budget a new room spends
+		exempt   bool            // the address has no budget (LimitOptions.ExemptAddrs)
 		creates  *rate.Limiter   // the session's room budget; only the lobby uses it
 		mode     string
 		name     string

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -37,6 +38,11 @@ type LimitOptions struct {
 	// DefaultAddrMissesPerMinute and DefaultAddrMissBurst.
 	AddrMissesPerMinute float64
 	AddrMissBurst       int
+	// ExemptAddrs are addresses that no per-address budget limits (the
+	// per-connection ones still do): a load tester's machine, or a
+	// proxy whose clients the transport cannot tell apart. Default none.
+	// A change applies to connections made after it.
+	ExemptAddrs []netip.Prefix
 	// LogInterval is the least time between two warn lines about one kind
 	// of refusal or limit (each sums up what happened since the last, by
 	// address). Default DefaultLogInterval.

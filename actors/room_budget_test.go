@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"net/netip"
 	"slices"
 	"strconv"
 	"testing"
@@ -115,4 +116,29 @@ func TestAddrKey(t *testing.T) {
 			t.Errorf("addrKey(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// An exempt address has no per-address budget (a load tester's machine):
+// its connections make rooms and miss ids as their own budgets allow.
+func TestExemptAddressHasNoAddressBudget(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{Limits: LimitOptions{AddrRoomBurst: 1, AddrMissBurst: 1,
+			ExemptAddrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
+		for i := range 5 {
+			c := connectFrom(t, h, "127.0.0."+strconv.Itoa(i%2+1)+":5000")
+			if got := c.createRoom("x" + strconv.Itoa(i)); len(got) != 0 {
+				t.Errorf("room %d from an exempt address got %v", i, got)
+			}
+			c.send(&netcode.Join{Version: netcode.ProtocolVersion, How: netcode.JoinByID, Room: "nope"})
+			synctest.Wait()
+			if got := c.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeRoomNotFound}) {
+				t.Errorf("a miss %d from an exempt address got %v, want [room_not_found]", i, got)
+			}
+		}
+		c := connectFrom(t, h, "192.0.2.1:5000")
+		c.createRoom("y0")
+		if got := c.createRoom("y1"); !slices.Equal(got, []netcode.Code{netcode.CodeRateLimited}) {
+			t.Errorf("a second room from a limited address got %v, want [rate_limited]", got)
+		}
+	})
 }

@@ -25,6 +25,7 @@ type session struct {
 	id       string
 	link     transports.Link
 	addr     string // clientAddr of the link: whose budgets it spends
+	exempt   bool   // the address is one of LimitOptions.ExemptAddrs: it has no per-address budgets
 	log      *slog.Logger
 	identity world.Identity // who Options.Authenticate said the client is; zero when anonymous
 	creates  *rate.Limiter  // the rooms its joins may create; only the lobby uses it
@@ -62,6 +63,7 @@ func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Po
 			id:       id,
 			link:     l,
 			addr:     addr,
+			exempt:   clientExempt(l, lo.ExemptAddrs),
 			seat:     st,
 			identity: identity,
 			creates:  rate.NewLimiter(perMinute(lo.SessionRoomsPerMinute), lo.SessionRoomBurst),
@@ -168,12 +170,12 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 		return
 	}
 	byID := m.How == netcode.JoinByID
-	if byID && !s.hub.guesses.allowed(s.addr) {
+	if byID && !s.exempt && !s.hub.guesses.allowed(s.addr) {
 		s.guessLimited(false)
 		return
 	}
 	s.joining, s.resuming, s.byID, s.leaveOnSeat = true, false, byID, false
-	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, addr: s.addr, creates: s.creates,
+	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, addr: s.addr, exempt: s.exempt, creates: s.creates,
 		mode: m.Mode, name: m.Name, how: m.How, room: m.Room, options: m.Options, identity: s.identity})
 }
 
@@ -185,7 +187,7 @@ func (s *session) onResume(c *actor.Context, m *netcode.Resume) {
 		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
 		return
 	}
-	if !s.hub.guesses.allowed(s.addr) {
+	if !s.exempt && !s.hub.guesses.allowed(s.addr) {
 		s.guessLimited(true)
 		return
 	}
@@ -200,7 +202,9 @@ func (s *session) onResume(c *actor.Context, m *netcode.Resume) {
 // players who join one private room by its code spends nothing.
 func (s *session) missed(resume bool) {
 	s.misses++
-	s.hub.guesses.spend(s.addr)
+	if !s.exempt {
+		s.hub.guesses.spend(s.addr)
+	}
 	s.hub.abuse.note(abuseMiss, s.addr)
 	if s.misses >= maxMisses {
 		s.guessLimited(resume)
