@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/lxzan/gws"
@@ -32,11 +33,16 @@ import (
 // the writeGate is how the direct path neither waits for such a write nor
 // lets it land inside a frame cut short.
 //
+// The same goes for the heartbeat's pings and the pongs that answer a
+// client's pings: written directly when nothing else is owed, left to the
+// writer otherwise. The writer is a goroutine that runs only while it has
+// work (writer.go), so a link whose client keeps up has none.
+//
 // This file is the portable part. The writev itself is a raw system call,
 // built only where it is known to work (direct_writev.go); everywhere else
 // (direct_fallback.go), and on any link whose Options.noDirectWrites was set,
-// the gate has no raw socket, so no frame is ever written directly and every
-// frame takes the queue and the writer, which gws frames and writes.
+// the gate does not write directly, so no frame is ever written directly and
+// every frame takes the queue and the writer, which gws frames and writes.
 
 // writeGate is the net.Conn that gws reads and writes through. Every write
 // to the socket, whoever makes it, passes its lock and first sends the tail
@@ -45,9 +51,14 @@ import (
 // blocked, and the frame goes to the queue instead.
 type writeGate struct {
 	net.Conn
-	raw  syscall.RawConn // nil: no direct writes (not a plain socket, no writev here, or switched off)
-	mu   sync.Mutex
-	rest []byte // unwritten tail of a frame written in part; guarded by mu
+	raw    syscall.RawConn // the socket's, for direct writes and unsent; nil if not a plain socket
+	direct bool            // frames may be written directly: raw, writev here, not switched off
+	mu     sync.Mutex
+	rest   []byte // unwritten tail of a frame written in part; guarded by mu
+
+	// written counts the bytes handed to the kernel through the gate (and
+	// what it held unsent when the gate was made), for the delivery watch.
+	written atomic.Uint64
 }
 
 // restKeep is the largest tail buffer kept for reuse; a tail of a huge frame
@@ -58,13 +69,14 @@ const restKeep = 64 << 10
 // only on a plain socket of a platform with writevSupported.
 func newWriteGate(c net.Conn, direct bool) *writeGate {
 	g := &writeGate{Conn: c}
-	if !direct || !writevSupported {
-		return g
-	}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			g.raw = raw
 		}
+	}
+	g.direct = direct && writevSupported && g.raw != nil
+	if n, ok := g.unsent(); ok {
+		g.written.Store(uint64(n)) // what net/http wrote before the upgrade
 	}
 	return g
 }
@@ -76,7 +88,9 @@ func (g *writeGate) Write(p []byte) (int, error) {
 	if err := g.flushLocked(); err != nil {
 		return 0, err
 	}
-	return g.Conn.Write(p)
+	n, err := g.Conn.Write(p)
+	g.written.Add(uint64(n))
+	return n, err
 }
 
 // flush sends the pending tail, if any.
@@ -90,7 +104,8 @@ func (g *writeGate) flushLocked() error {
 	if len(g.rest) == 0 {
 		return nil
 	}
-	_, err := g.Conn.Write(g.rest)
+	n, err := g.Conn.Write(g.rest)
+	g.written.Add(uint64(n))
 	// Sent or not, the tail is done: a failed write ends the connection.
 	g.rest = g.rest[:0]
 	if cap(g.rest) > restKeep {
@@ -133,7 +148,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, ours bool) (*gw
 	// A client may not send frames before our answer (RFC 6455 4.1), so
 	// nothing net/http has buffered is kept; gws's Upgrade does the same.
 	g := newWriteGate(nc, !s.options().noDirectWrites)
-	conn, err := up.UpgradeFromConn(g, bufio.NewReaderSize(g, readBufferSize), r)
+	conn, err := up.UpgradeFromConn(g, bufio.NewReaderSize(g, s.readBuf), r)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,20 +161,20 @@ type directWriter struct {
 	hdr  [10]byte
 	iov  iovecs // the writev's scratch, platform-specific
 	cut  int    // frames written in part, for tests
-	tail bool   // a frame was written in part since the writer last claimed
+	tail bool   // a frame was written in part since the writer last took the tail
 }
 
 // canDirectLocked reports whether a frame sent now may be written by the
-// caller. l.mu is held.
+// caller: no writer runs and nothing is owed. l.mu is held.
 func (l *wsLink) canDirectLocked() bool {
-	return l.gate.raw != nil && l.idle && l.q.len() == 0 && !l.pongPending && !l.probeReply && !l.closing
+	return l.gate.direct && !l.writing && l.q.len() == 0 && !l.pongPending && !l.pingPending && !l.probeReply && !l.closing
 }
 
-// writeDirectLocked writes head+body as one binary message without blocking
-// and reports whether the frame was taken: written whole, or in part with the
-// tail left in the gate for the writer (which it then wakes). false means
-// nothing was written and the frame must be queued. l.mu is held.
-func (l *wsLink) writeDirectLocked(head, body []byte) bool {
+// writeDirectLocked writes head+body as one message of the given opcode
+// without blocking and reports whether it was taken: written whole, or in
+// part with the tail left in the gate for a writer (which it starts). false
+// means nothing was written and the message must be queued. l.mu is held.
+func (l *wsLink) writeDirectLocked(op gws.Opcode, head, body []byte) bool {
 	g := l.gate
 	if !g.mu.TryLock() {
 		return false // gws is writing (and may be blocked): queue
@@ -169,7 +184,7 @@ func (l *wsLink) writeDirectLocked(head, body []byte) bool {
 		return false // not while the writer owes a tail
 	}
 	d := &l.direct
-	hdr := appendFrameHeader(d.hdr[:0], len(head)+len(body))
+	hdr := appendFrameHeader(d.hdr[:0], op, len(head)+len(body))
 	parts := [3][]byte{hdr, head, body}
 	n := g.writev(&d.iov, &parts)
 	if n == 0 {
@@ -178,6 +193,7 @@ func (l *wsLink) writeDirectLocked(head, body []byte) bool {
 		// with its usual handling.
 		return false
 	}
+	g.written.Add(uint64(n))
 	if n == len(hdr)+len(head)+len(body) {
 		return true
 	}
@@ -191,30 +207,28 @@ func (l *wsLink) writeDirectLocked(head, body []byte) bool {
 		g.rest = append(g.rest, p[n:]...)
 		n = 0
 	}
-	l.idle = false // the writer sends the tail before anything else
+	l.wakeWriterLocked() // the writer sends the tail before anything else
 	return true
 }
 
-// appendFrameHeader appends the header of an unmasked, final, binary
-// WebSocket frame carrying n payload bytes (RFC 6455 5.2).
-func appendFrameHeader(dst []byte, n int) []byte {
-	const finBinary = 0x80 | 0x2
+// appendFrameHeader appends the header of an unmasked, final WebSocket frame
+// of the given opcode carrying n payload bytes (RFC 6455 5.2).
+func appendFrameHeader(dst []byte, op gws.Opcode, n int) []byte {
+	fin := 0x80 | byte(op)
 	switch {
 	case n < 126:
-		return append(dst, finBinary, byte(n))
+		return append(dst, fin, byte(n))
 	case n <= 0xFFFF:
-		return binary.BigEndian.AppendUint16(append(dst, finBinary, 126), uint16(n))
+		return binary.BigEndian.AppendUint16(append(dst, fin, 126), uint16(n))
 	default:
-		return binary.BigEndian.AppendUint64(append(dst, finBinary, 127), uint64(n))
+		return binary.BigEndian.AppendUint64(append(dst, fin, 127), uint64(n))
 	}
 }
 
-// claimWriter marks the writer busy, so no frame is written directly while
-// it works, and reports whether a direct write left a tail since the last
-// claim.
-func (l *wsLink) claimWriter() (tail bool) {
+// takeTail reports whether a direct write left a tail since the writer last
+// looked, for the writer to send.
+func (l *wsLink) takeTail() (tail bool) {
 	l.mu.Lock()
-	l.idle = false
 	tail, l.direct.tail = l.direct.tail, false
 	l.mu.Unlock()
 	return tail

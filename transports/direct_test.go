@@ -134,12 +134,12 @@ func TestCutFrameTailPrecedesGwsWrite(t *testing.T) {
 	waitIdle(t, l)
 
 	// Write 40 kB frames directly until the kernel cuts one short, keeping
-	// l.mu so that the link's writer cannot send the tail: only gws's write
-	// below can.
+	// l.mu so that the writer it starts cannot send the tail: only gws's
+	// write below can.
 	body := bytes.Repeat([]byte{0xAB}, 40_000)
 	l.mu.Lock()
-	for sent := 0; l.idle; sent++ {
-		if !l.writeDirectLocked(seqHead(sent), body) {
+	for sent := 0; !l.writing; sent++ {
+		if !l.writeDirectLocked(gws.OpcodeBinary, seqHead(sent), body) {
 			l.mu.Unlock()
 			t.Skip("the socket filled up without a write cut short")
 		}
@@ -205,13 +205,17 @@ func requireWritev(t *testing.T) {
 	}
 }
 
-// waitIdle waits until the link's writer is waiting for work, which is when
-// Send may write directly.
+// waitIdle waits until the link has no writer running, which is when Send
+// may write directly. Without direct writes no Send does, and the writer
+// lingers: there is nothing to wait for.
 func waitIdle(t *testing.T, l *wsLink) {
 	t.Helper()
+	if !l.gate.direct {
+		return
+	}
 	waitFor(t, "idle writer", func() bool {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		return l.idle
+		return !l.writing
 	})
 }

@@ -16,12 +16,16 @@
 //
 // A Server upgrades each request on Options.Path, wraps it in a Link and hands the
 // Link to Handler.Accept, which returns the Receiver for the link's inbound frames.
-// Each link runs two goroutines, both owned and awaited by the Server: a reader
-// (gws ReadLoop) that calls the Receiver, and a writer that writes everything we
-// send (frames, pings, pongs, our close frame); only the close frames gws answers
-// with itself, when the client closes or breaks the protocol, come from the
-// reader. Routing writes through one goroutine means a slow socket blocks only
-// that goroutine, and that a write deadline set for one write never trips another.
+// A link lives in one goroutine, owned and awaited by the Server: its reader
+// (gws ReadLoop), which calls the Receiver. Whatever the sender cannot write
+// at once without blocking (see below: a frame that finds the socket full,
+// a close frame) is written by the link's writer, a goroutine that runs only
+// while it has such work and ends when it has none, also owned and awaited
+// by the Server; the heartbeat is a timer. So a slow socket blocks only its
+// own writer, a write deadline set for one write never trips another, and an
+// idle link costs one goroutine and a few KiB (BenchmarkIdleWebSocket
+// measures it). Only the close frames gws answers with itself, when the
+// client closes or breaks the protocol, come from the reader.
 //
 // A request on Options.Path that is not a WebSocket handshake is answered
 // like a bad HTTP request, with a code (see "HTTP errors"): 405 bad_method
@@ -42,12 +46,13 @@
 // not taken, and a client that offers only those gets an answer that names
 // none.
 //
-// One exception keeps the common case cheap: a frame sent while the writer is
-// idle, with nothing queued or owed, is written by the caller of Send itself
-// with one non-blocking writev (Stats.DirectWrites), which spares a goroutine
-// wake-up per frame. It never blocks: a full socket takes nothing and the frame
-// is queued as below; a write the kernel cuts short leaves its tail to be sent
-// before anything else. Every write to the socket, gws's own included, passes one
+// The common case is cheap: a frame sent while no writer runs, with nothing
+// queued or owed, is written by the caller of Send itself with one
+// non-blocking writev (Stats.DirectWrites), which spares a goroutine wake-up
+// per frame; the heartbeat's pings and the answers to a client's pings are
+// written the same way. It never blocks: a full socket takes nothing and the
+// frame is queued as below, for a writer; a write the kernel cuts short
+// leaves its tail to be sent before anything else. Every write to the socket, gws's own included, passes one
 // lock (the link's write gate), which the direct path only tries, so it neither
 // waits for a blocked write nor lets one land inside a frame (direct.go).
 //
@@ -56,12 +61,15 @@
 // BSDs, …) every frame is written by the link's writer goroutine through gws,
 // as any frame is when the writer is busy (direct_fallback.go): the same
 // order, drop policy, deadlines and closes, one goroutine wake-up per frame
-// more, and Stats.DirectWrites stays 0.
+// more, and Stats.DirectWrites stays 0. There the writer waits a second for
+// more work before it ends, so that a link sending a steady stream keeps one
+// writer.
 //
 // # Send queue and drop policy
 //
-// Link.Send never blocks. It copies the frame's head into a preallocated slot and
-// keeps a reference to its body; the writer (or the sender, directly, as above)
+// Link.Send never blocks. It copies the frame's head into a slot of the
+// link's queue (a ring grown by doubling, up to its bound, the first times
+// frames wait) and keeps a reference to its body; the writer (or the sender, directly, as above)
 // writes head+body as one binary WebSocket message. The queue is one FIFO holding at most Options.SendQueue
 // ClassControl frames plus at most one ClassState frame:
 //
@@ -91,11 +99,33 @@
 //
 // # Heartbeat
 //
-// The writer pings every Options.PingInterval. Anything that arrives (a message, a
-// ping, a pong) counts as life; when nothing has arrived for PingTimeout the
-// link is closed with Options.TimeoutCloseCode
-// (Stats.TimeoutClosed). The writer owns this check, rather than a read deadline,
-// so the close frame carries our code instead of gws's generic one.
+// The server pings every Options.PingInterval. Anything that arrives (a
+// message, a ping, a pong) counts as life; when nothing has arrived for
+// PingTimeout the link is closed with Options.TimeoutCloseCode
+// (Stats.TimeoutClosed). A timer makes this check, rather than a read
+// deadline, so the close frame carries our code instead of gws's generic one.
+//
+// # Slow readers
+//
+// A client that does not read what it is sent is a slow consumer, whatever
+// it acknowledges in its frames (a client sending acks for ticks it never
+// read, "blind acks", included). Three things find it, on the socket:
+//
+//   - Every connection's kernel send buffer is Options.SendBuffer (64 KiB
+//     by default; Linux doubles it), so what such a client holds in the
+//     server's kernel is bounded, and a write to it blocks soon.
+//   - A write blocked for WriteTimeout closes the link (see "Send queue and
+//     drop policy").
+//   - On Linux, where the kernel tells how many of the bytes written to a
+//     socket the client's TCP has not acknowledged (TIOCOUTQ), a link that
+//     is sent frames is watched: when bytes have waited Options.DeliveryTimeout
+//     without being acknowledged, the client has stopped reading and its
+//     receive buffer is full, and the link is closed with SlowCloseCode
+//     (Stats.SlowClosed and Stats.NotReading), its socket dropped at once:
+//     the client would not read a close frame either. This finds a client
+//     sent a trickle that would take minutes to fill the server's buffer.
+//     It cannot find one that reads into a huge buffer of its own: that
+//     client's TCP acknowledges what it is sent until that buffer is full.
 //
 // # Inbound limits
 //
@@ -104,6 +134,23 @@
 // reported through Receiver.OnTooLarge so the session can answer with an error
 // frame; larger ones are refused by gws, unread, with close code 1009
 // (CloseMessageTooBig). Both count in Stats.TooLarge.
+//
+// Pings and pongs from a client cost the same as its frames when its
+// Receiver keeps a budget: a Receiver that implements ControlCounter gets
+// OnControl for each, in order with its frames, and may close the link for
+// them, so a client flooding pings spends its own budget and is closed, and
+// the ping that closes it goes unanswered. (A close frame ends the link, so
+// it needs no count.) Pings waiting to be answered are answered once, with
+// the latest's payload (RFC 6455 5.5.3). A probe (see "Upgrade to
+// WebSocket") may send 16 frames, of any kind, before its upgrade; one more
+// closes it with ClosePolicy.
+//
+// Once the server has decided to close a link (Link.Close, a slow consumer,
+// a heartbeat timeout, a refusal by Handler.Accept), nothing more the client
+// sends is delivered, counted or answered: it is read only to find the
+// client's close frame, and a client that sends 64 more frames without it,
+// evidently not reading ours, has its connection dropped at once rather than
+// read until the close handshake times out.
 //
 // # Request limits and shutdown
 //

@@ -81,3 +81,23 @@ func TestClientPingGetsPong(t *testing.T) {
 		t.Fatal("no pong")
 	}
 }
+
+// An idle link keeps no writer goroutine: its pings are written by the
+// heartbeat's timer, and the client's pongs keep it alive.
+func TestIdleLinkPingsWithoutWriter(t *testing.T) {
+	requireWritev(t)
+	h := newTestHandler()
+	s := newTestServer(t, Options{PingInterval: 10 * time.Millisecond, PingTimeout: time.Second}, h)
+	c := dial(t, s, dialOptions{})
+	l := h.next(t).link.(*wsLink)
+	waitFor(t, "pings", func() bool { return c.pings.Load() >= 20 })
+	l.mu.Lock()
+	writing := l.writing
+	l.mu.Unlock()
+	if writing {
+		t.Error("an idle link has a writer goroutine")
+	}
+	if got := s.Stats().TimeoutClosed; got != 0 {
+		t.Errorf("Stats().TimeoutClosed = %d, want 0", got)
+	}
+}

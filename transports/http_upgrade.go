@@ -64,7 +64,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, o *Options
 	l.upgrading = ss
 	l.recv = probeReceiver{ss: ss, l: l}
 	s.track(l)
-	go s.runWriter(l)
+	l.startHeartbeat()
 	if !ss.attachProbe(l, o) {
 		l.Close(ClosePolicy, "session ended")
 	}
@@ -168,9 +168,11 @@ func (ss *httpSession) probed(l *wsLink) {
 	ss.mu.Unlock()
 	ss.signal()
 	l.mu.Lock()
-	l.probeReply = true
+	if !l.closing {
+		l.probeReply = true
+		l.wakeWriterLocked()
+	}
 	l.mu.Unlock()
-	l.signal()
 }
 
 // upgrade switches the session's downlink to l after "upgrade n": records up
@@ -198,12 +200,16 @@ func (ss *httpSession) upgrade(l *wsLink, n uint64) string {
 	}
 	ss.buf.ack(n)
 	ss.buf.moveTo(&l.q)
+	if l.q.len() > 0 {
+		l.wakeWriterLocked()
+	}
 	if ss.closing {
 		// Close was called on HTTP; the WebSocket delivers the frames and
 		// the code. Begun under both locks, so that no Send can slip in
 		// between the moved frames and the close (Send after Close is
 		// ErrClosed on either side of the switch).
 		l.beginCloseLocked(ss.cause.Code, ss.cause.Reason, true, ss.srv.options())
+		l.wakeWriterLocked()
 	}
 	l.mu.Unlock()
 	ss.up = upDone
@@ -213,7 +219,6 @@ func (ss *httpSession) upgrade(l *wsLink, n uint64) string {
 
 	ss.srv.stats.upgrades.Add(1)
 	ss.srv.options().Logger.Debug("transports: session upgraded", "link", ss.id, "session", ss.short(), "ack", n)
-	l.signal()
 	ss.signal() // ends a stream still open
 	return ""
 }
@@ -254,6 +259,16 @@ func (u upgradedReceiver) OnFrame(b []byte) {
 }
 
 func (u upgradedReceiver) OnTooLarge(n int) { u.ss.tooLarge(n) }
+
+// OnControl passes the WebSocket's pings and pongs on to the session's
+// Receiver, if it counts them.
+func (u upgradedReceiver) OnControl() {
+	u.ss.recvMu.Lock()
+	defer u.ss.recvMu.Unlock()
+	if cc, ok := u.ss.recv.(ControlCounter); ok && !u.ss.recvClosed {
+		cc.OnControl()
+	}
+}
 
 func (u upgradedReceiver) OnClose(err error) {
 	ss := u.ss

@@ -9,7 +9,8 @@ import (
 )
 
 // MaxHead is the longest head Link.Send accepts. Heads are copied into fixed
-// slots so that Send does not allocate; 64 bytes holds a frame's kind, tick and
+// slots so that Send does not allocate (but for the queue's growth, a few
+// times in a link's life at most); 64 bytes holds a frame's kind, tick and
 // sequence numbers, while the bulk rides in the shared body.
 const MaxHead = 64
 
@@ -53,31 +54,45 @@ type Link interface {
 	Close(code uint16, reason string)
 }
 
-// wsLink is a Link over one gws WebSocket connection.
+// wsLink is a Link over one gws WebSocket connection. Its reader goroutine
+// (gws's ReadLoop) lives as long as the link; a writer goroutine runs only
+// while something must be written that the sender cannot write itself (see
+// writer.go), and the heartbeat is a timer (heartbeat.go), so an idle link
+// costs one goroutine.
 type wsLink struct {
 	// Immutable after construction.
 	id         uint64
 	remote     string
 	conn       *gws.Conn
 	srv        *Server
-	wake       chan struct{} // capacity 1: the writer has something to do
+	gate       *writeGate    // every write to the socket goes through it
+	wake       chan struct{} // capacity 1: news for a writer that lingers (writer.go)
 	readerDone chan struct{} // closed when gws's ReadLoop has ended
-	writerDone chan struct{} // closed when writeLoop has returned
 
 	// Set by the upgrade handler before the reader starts; then read and
 	// written only by the reader. upgrading is the HTTP session this link is
 	// a probe for, until the upgrade (see http_upgrade.go).
 	recv      Receiver
 	upgrading *httpSession
+	stray     int // frames read after the close decision (see dropped)
+	probed    int // frames read on a probe (see countProbe)
 
 	// lastSeen is when anything last arrived (UnixNano): written by the reader,
-	// read by the writer's heartbeat.
+	// read by the heartbeat.
 	lastSeen atomic.Int64
+	// stopped is set once the server has decided to close the link (or the
+	// link has ended): from then on the reader drops whatever it reads. It
+	// mirrors closing for the reader, which checks it for every frame.
+	stopped atomic.Bool
+
+	// writers counts the running writer goroutine, if any, for the reader,
+	// which waits for it before OnClose.
+	writers sync.WaitGroup
 
 	// Guarded by mu. Nothing blocks while holding it.
 	mu            sync.Mutex
 	q             sendQueue
-	closing       bool // no more Sends; set by Close, slow or timeout closes, or the reader ending
+	closing       bool // no more Sends; set by Close, slow or timeout closes, a write failing, or the reader ending
 	sendClose     bool // the writer owes the client a close frame
 	linger        bool // after the close frame, wait for the client's close frame
 	closeCode     uint16
@@ -85,17 +100,18 @@ type wsLink struct {
 	closeDeadline time.Time
 	cause         *CloseError // first known close code; nil while unknown
 	readerGone    bool
-	readErr       error // what gws's ReadLoop ended with
-	pong          [125]byte
-	pongLen       int
+	readErr       error  // what gws's ReadLoop ended with
+	pong          []byte // payload of the pong owed, allocated at the first ping
 	pongPending   bool
+	pingPending   bool // the heartbeat's ping waits for the writer
 	probeReply    bool // the writer owes a probe the text message "probe"
-	idle          bool // the writer is waiting for work: Send may write directly
+	writing       bool // a writer goroutine runs: nothing may be written directly
+	ended         bool // the reader has ended: no writer may start
 	direct        directWriter
-	gate          *writeGate // every write to the socket goes through it
-
-	// Owned by the writer goroutine.
-	w writerState
+	hb            ownedTimer // the heartbeat (heartbeat.go)
+	hbDue         time.Time  // when hb fires
+	nextPing      time.Time
+	watch         deliveryWatch // is the client reading what it is sent (delivery.go)
 }
 
 var _ Link = (*wsLink)(nil)
@@ -111,7 +127,6 @@ func newWSLink(s *Server, conn *gws.Conn, gate *writeGate, queueCap int) *wsLink
 		srv:        s,
 		wake:       make(chan struct{}, 1),
 		readerDone: make(chan struct{}),
-		writerDone: make(chan struct{}),
 		q:          newSendQueue(queueCap),
 		gate:       gate,
 	}
@@ -133,54 +148,53 @@ func (l *wsLink) Send(class Class, head, body []byte) error {
 		l.mu.Unlock()
 		return ErrClosed
 	}
-	if l.canDirectLocked() && l.writeDirectLocked(head, body) {
-		wake := !l.idle // a tail was left for the writer
+	l.armWatchLocked(o)
+	if l.canDirectLocked() && l.writeDirectLocked(gws.OpcodeBinary, head, body) {
 		l.mu.Unlock()
 		l.srv.stats.directWrites.Add(1)
-		if wake {
-			l.signal()
-		}
 		return nil
 	}
 	switch l.q.push(class, head, body, o.SendQueue) {
 	case replaced:
-		// The stale frame was still queued, so the writer has been woken and
-		// has not yet run out of work.
+		// The stale frame was still queued, so a writer runs and has not
+		// yet run out of work.
 		l.mu.Unlock()
 		l.srv.stats.staleDropped.Add(1)
 		return nil
 	case overflow:
 		l.beginCloseLocked(o.SlowCloseCode, "slow consumer", false, o)
+		l.wakeWriterLocked()
 		l.mu.Unlock()
 		l.srv.stats.slowClosed.Add(1)
 		o.Logger.Debug("transports: slow consumer", "link", l.id, "remote", l.remote, "queued", o.SendQueue)
-		l.signal()
 		return ErrSlowConsumer
 	}
+	l.wakeWriterLocked()
 	l.mu.Unlock()
-	l.signal()
 	return nil
 }
 
 func (l *wsLink) Close(code uint16, reason string) {
 	o := l.srv.options()
 	l.mu.Lock()
-	started := l.beginCloseLocked(code, reason, true, o)
-	l.mu.Unlock()
-	if started {
-		l.signal()
+	if l.beginCloseLocked(code, reason, true, o) {
+		l.wakeWriterLocked()
 	}
+	l.mu.Unlock()
 }
 
 // beginCloseLocked starts closing the link with code, unless it is already
-// closing. graceful closes flush queued control frames and linger for the
-// client's close frame; the others (slow consumer, heartbeat timeout) drop the
-// queue and do not wait for a client that is evidently not keeping up.
+// closing; the caller then wakes the writer, which writes the close. graceful
+// closes flush queued control frames and linger for the client's close
+// frame; the others (slow consumer, heartbeat timeout) drop the queue and do
+// not wait for a client that is evidently not keeping up. From here on the
+// reader drops what it reads.
 func (l *wsLink) beginCloseLocked(code uint16, reason string, graceful bool, o *Options) bool {
 	if l.closing {
 		return false
 	}
 	l.closing = true
+	l.stopped.Store(true)
 	l.sendClose = true
 	l.linger = graceful
 	l.closeCode = code
@@ -192,6 +206,7 @@ func (l *wsLink) beginCloseLocked(code uint16, reason string, graceful bool, o *
 	if l.cause == nil {
 		l.cause = &CloseError{Code: code, Reason: reason}
 	}
+	l.hb.stop(&l.srv.wg)
 	return true
 }
 
@@ -205,14 +220,6 @@ func (l *wsLink) setCause(code uint16, reason string) bool {
 	}
 	l.cause = &CloseError{Code: code, Reason: reason}
 	return true
-}
-
-// signal wakes the writer without blocking.
-func (l *wsLink) signal() {
-	select {
-	case l.wake <- struct{}{}:
-	default:
-	}
 }
 
 func (l *wsLink) touch() { l.lastSeen.Store(time.Now().UnixNano()) }

@@ -20,15 +20,39 @@ type Options struct {
 	ReadLimit int
 
 	// SendQueue is the most ClassControl frames a link may hold unwritten; one
-	// more closes the link with SlowCloseCode. Default 64. The queue is allocated
-	// when a link opens, so a larger value reaches only new links; a smaller one
-	// applies to existing links too.
+	// more closes the link with SlowCloseCode. Default 64. A link's queue is
+	// bounded by the value it opened with, so a larger value reaches only new
+	// links; a smaller one applies to existing links too.
 	SendQueue int
 
 	// WriteTimeout bounds one write to the socket, and the flush done by
 	// Link.Close. A write that takes longer marks the client a slow consumer and
 	// closes its link. Default 5s.
 	WriteTimeout time.Duration
+
+	// DeliveryTimeout is how long bytes written to a WebSocket may wait in
+	// the kernel unacknowledged by the client's TCP before the link is
+	// closed as a slow consumer (SlowCloseCode, Stats.NotReading): the client
+	// is not reading, whatever it acknowledges (see doc.go, "Slow readers").
+	// Checked where the kernel tells (Linux); elsewhere a client that does
+	// not read is found by WriteTimeout alone. Default 10s.
+	DeliveryTimeout time.Duration
+
+	// SendBuffer is the kernel send buffer (SO_SNDBUF) of every connection
+	// the Server accepts, in bytes (Linux doubles it for its bookkeeping and
+	// stops growing it on its own). It bounds what a client that does not
+	// read can hold in the server's kernel, and how soon a write to it
+	// blocks. Default 64 KiB, above what a game's frames need in flight
+	// across a long round trip; negative leaves the system's own (on Linux,
+	// grown up to net.ipv4.tcp_wmem's maximum, 4 MiB by default). Applies to
+	// new connections.
+	SendBuffer int
+
+	// ReadBufferSize is the buffer each WebSocket reads through, in bytes
+	// (at least 256). A client's frames are small (inputs, acks), and a
+	// larger one only saves a system call per frame longer than the buffer;
+	// every idle link holds it. Default 1024. Fixed at NewServer.
+	ReadBufferSize int
 
 	// PingInterval is how often the server pings each client. Default 10s.
 	PingInterval time.Duration
@@ -150,6 +174,10 @@ type Options struct {
 	noDirectWrites bool
 }
 
+// minReadBufferSize is the smallest ReadBufferSize: a frame header (14
+// bytes) and a small frame should come in one read.
+const minReadBufferSize = 256
+
 // Defaults, named so that tests and documentation agree with the code.
 const (
 	DefaultPath         = "/ws"
@@ -158,6 +186,10 @@ const (
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultPingInterval = 10 * time.Second
 	DefaultPingTimeout  = 20 * time.Second
+
+	DefaultDeliveryTimeout = 10 * time.Second
+	DefaultSendBuffer      = 64 << 10
+	DefaultReadBufferSize  = 1024
 
 	DefaultHTTPPath          = "/rt"
 	DefaultPollTimeout       = 25 * time.Second
@@ -194,6 +226,16 @@ func (o Options) withDefaults() Options {
 	if o.PingInterval <= 0 {
 		o.PingInterval = DefaultPingInterval
 	}
+	if o.DeliveryTimeout <= 0 {
+		o.DeliveryTimeout = DefaultDeliveryTimeout
+	}
+	if o.SendBuffer == 0 {
+		o.SendBuffer = DefaultSendBuffer
+	}
+	if o.ReadBufferSize <= 0 {
+		o.ReadBufferSize = DefaultReadBufferSize
+	}
+	o.ReadBufferSize = max(o.ReadBufferSize, minReadBufferSize)
 	if o.PingTimeout <= 0 {
 		o.PingTimeout = DefaultPingTimeout
 	}

@@ -1,7 +1,7 @@
 package transports
 
 // slot is one queued frame. The head lives inline so that queueing a frame
-// copies bytes into memory allocated once per link, never per Send.
+// copies bytes into memory the link's queue holds, never allocated per Send.
 type slot struct {
 	body    []byte
 	class   Class
@@ -16,9 +16,13 @@ func (s *slot) set(class Class, head, body []byte) {
 }
 
 // sendQueue is a link's bounded FIFO of outbound frames: at most limit
-// ClassControl slots plus at most one ClassState slot, in a ring sized once for
-// the link (control capacity + 1). It is not safe for concurrent use; the link's
-// mutex guards it.
+// ClassControl slots plus at most one ClassState slot, in a ring of at most
+// the link's control capacity + 1 slots. The ring is allocated when a frame
+// first has to wait, and grows by doubling: a link whose client keeps up
+// has its frames written directly and never queues one (each slot is about
+// 100 bytes, and an idle link should cost little), one that falls behind
+// allocates a few times, up to its bound. It is not safe for concurrent use;
+// the link's mutex guards it.
 //
 // The rule for state frames: a new one removes the queued one, if any, and is
 // appended, like any frame. Overwriting the stale one in place would be
@@ -27,11 +31,12 @@ func (s *slot) set(class Class, head, body []byte) {
 // Removing is cheap enough: the stale state is usually the tail (replaced in
 // place) or has only the control frames of one send interval behind it.
 type sendQueue struct {
-	slots   []slot
-	first   int // ring index of the oldest slot
-	n       int // slots in use
-	control int // ClassControl slots in use
-	state   int // ring index of the queued ClassState slot, -1 if none
+	slots   []slot // the ring; nil until a frame is queued
+	max     int    // the most slots the ring may grow to
+	first   int    // ring index of the oldest slot
+	n       int    // slots in use
+	control int    // ClassControl slots in use
+	state   int    // ring index of the queued ClassState slot, -1 if none
 }
 
 // pushResult says what push did with a frame.
@@ -43,8 +48,11 @@ const (
 	overflow                   // control queue full; nothing queued
 )
 
+// minQueueSlots is the ring's first size.
+const minQueueSlots = 4
+
 func newSendQueue(controlCap int) sendQueue {
-	return sendQueue{slots: make([]slot, controlCap+1), state: -1}
+	return sendQueue{max: controlCap + 1, state: -1}
 }
 
 // push queues a frame. limit is the current control bound; it is clamped to the
@@ -68,8 +76,8 @@ func (q *sendQueue) push(class Class, head, body []byte, limit int) pushResult {
 		q.state = q.append(class, head, body)
 		return replaced
 	}
-	if limit > len(q.slots)-1 {
-		limit = len(q.slots) - 1
+	if limit > q.max-1 {
+		limit = q.max - 1
 	}
 	if q.control >= limit {
 		return overflow
@@ -80,6 +88,9 @@ func (q *sendQueue) push(class Class, head, body []byte, limit int) pushResult {
 }
 
 func (q *sendQueue) append(class Class, head, body []byte) int {
+	if q.n == len(q.slots) {
+		q.grow()
+	}
 	i := (q.first + q.n) % len(q.slots)
 	q.slots[i].set(class, head, body)
 	q.n++
@@ -120,13 +131,24 @@ func (q *sendQueue) remove(i int) {
 	q.n--
 }
 
+// grow doubles the ring (up to max), oldest frame first. push never needs
+// more than max slots: limit control frames and one state frame.
+func (q *sendQueue) grow() {
+	slots := make([]slot, min(max(2*len(q.slots), minQueueSlots), q.max))
+	for i := range q.n {
+		slots[i] = q.slots[(q.first+i)%len(q.slots)]
+	}
+	if q.state >= 0 {
+		q.state = (q.state - q.first + len(q.slots)) % len(q.slots)
+	}
+	q.slots, q.first = slots, 0
+}
+
 // len reports how many frames are queued.
 func (q *sendQueue) len() int { return q.n }
 
-// clear drops every queued frame.
+// clear drops every queued frame, and the ring with them.
 func (q *sendQueue) clear() {
-	for i := range q.slots {
-		q.slots[i].body = nil
-	}
+	q.slots = nil
 	q.first, q.n, q.control, q.state = 0, 0, 0, -1
 }

@@ -2,6 +2,7 @@ package transports
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -160,5 +161,60 @@ func TestSendQueueRemoveAcrossWrap(t *testing.T) {
 	}
 	if got, want := drain(&q), []string{"c:1", "c:2", "c:3", "s:b"}; !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// The ring grows as frames wait, from minQueueSlots up to the control
+// capacity + 1, keeping order whatever the ring's position: random pushes
+// and pops are checked against a plain slice with the same rules.
+func TestSendQueueGrowsInOrder(t *testing.T) {
+	const limit = 13
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 200 {
+		q := newSendQueue(limit)
+		var model []string // "c:N" and "s:N", oldest first
+		var s slot
+		for i := range 300 {
+			head := []byte(fmt.Sprint(i))
+			switch op := rng.IntN(10); {
+			case op < 4:
+				controls := 0
+				for _, m := range model {
+					if m[0] == 'c' {
+						controls++
+					}
+				}
+				res := q.push(ClassControl, head, nil, limit)
+				if want := controls < limit; (res == pushed) != want {
+					t.Fatalf("round %d op %d: control push = %v with %d queued", round, i, res, controls)
+				}
+				if res == pushed {
+					model = append(model, "c:"+string(head))
+				}
+			case op < 7:
+				q.push(ClassState, head, nil, limit)
+				model = slices.DeleteFunc(model, func(m string) bool { return m[0] == 's' })
+				model = append(model, "s:"+string(head))
+			default:
+				if q.pop(&s) {
+					c := "c"
+					if s.class == ClassState {
+						c = "s"
+					}
+					if got := c + ":" + string(s.head[:s.headLen]); len(model) == 0 || got != model[0] {
+						t.Fatalf("round %d op %d: popped %s, want %v", round, i, got, model)
+					}
+					model = model[1:]
+				} else if len(model) > 0 {
+					t.Fatalf("round %d op %d: pop found nothing, want %v", round, i, model)
+				}
+			}
+			if len(q.slots) > limit+1 {
+				t.Fatalf("ring grew to %d slots, past %d", len(q.slots), limit+1)
+			}
+		}
+		if got := drain(&q); !slices.Equal(got, model) {
+			t.Fatalf("round %d: drained %v, want %v", round, got, model)
+		}
 	}
 }

@@ -13,10 +13,6 @@ import (
 	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
-// readBufferSize is gws's read buffer per connection. upgrade makes the
-// first one itself; gws pools it at close with the ones it makes.
-const readBufferSize = 4 << 10
-
 // Server accepts client connections on one listener and owns every goroutine it
 // starts: the HTTP server's, the reader and writer of each WebSocket link, and
 // the requests and timers of each HTTP session.
@@ -26,6 +22,7 @@ type Server struct {
 	path      string
 	httpPath  string
 	readLimit int
+	readBuf   int           // Options.ReadBufferSize
 	upgrader  *gws.Upgrader // for clients that offer no subprotocol of ours
 	// protoUpgrader answers Sec-WebSocket-Protocol: tickroom, for clients
 	// that offer it (see doc.go, "Tickets").
@@ -62,6 +59,7 @@ func NewServer(opts Options, h Handler) *Server {
 		path:      o.Path,
 		httpPath:  o.HTTPPath,
 		readLimit: o.ReadLimit,
+		readBuf:   o.ReadBufferSize,
 		mux:       http.NewServeMux(),
 		links:     make(map[*wsLink]struct{}),
 		sessions:  make(map[string]*httpSession),
@@ -73,7 +71,7 @@ func NewServer(opts Options, h Handler) *Server {
 			ParallelEnabled:    false, // frames of one link reach its Receiver in order
 			ReadMaxPayloadSize: 4 * o.ReadLimit,
 			PermessageDeflate:  gws.PermessageDeflate{Enabled: false},
-			ReadBufferSize:     readBufferSize,
+			ReadBufferSize:     o.ReadBufferSize,
 			NewSession:         func() gws.SessionStorage { return &linkSession{} },
 			SubProtocols:       protocols,
 		}
@@ -93,8 +91,9 @@ func NewServer(opts Options, h Handler) *Server {
 // it before Open.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// SetOptions replaces the options at run time. Path, HTTPPath and ReadLimit
-// keep their NewServer values. New links use all of o; existing links pick up
+// SetOptions replaces the options at run time. Path, HTTPPath, ReadLimit and
+// ReadBufferSize keep their NewServer values, and what Open gave net/http
+// (MaxHeaderBytes, ReadHeaderTimeout, IdleTimeout) its Open values. New links use all of o; existing links pick up
 // WriteTimeout, PingInterval, PingTimeout, the close codes, the Logger and a
 // smaller SendQueue at their next use. AllowedOrigins, the Disable switches,
 // MaxBody and MaxSessions apply to new requests; PollTimeout,
@@ -102,7 +101,7 @@ func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, 
 // SessionTimeout from each session's next idle period.
 func (s *Server) SetOptions(o Options) {
 	n := o.withDefaults()
-	n.Path, n.HTTPPath, n.ReadLimit = s.path, s.httpPath, s.readLimit
+	n.Path, n.HTTPPath, n.ReadLimit, n.ReadBufferSize = s.path, s.httpPath, s.readLimit, s.readBuf
 	s.opts.Store(&n)
 }
 
@@ -133,6 +132,7 @@ func (s *Server) Open(addr string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
 	done := make(chan struct{})
+	ln = tunedListener{Listener: ln, srv: s}
 	s.ln, s.hs, s.serveDone = ln, hs, done
 	go func() {
 		defer close(done)
@@ -215,12 +215,13 @@ func (s *Server) enter() bool {
 	return true
 }
 
-// track registers a new link and accounts for its two goroutines. A link that
-// arrives while Close is already running is closed straight away.
+// track registers a new link and accounts for its reader goroutine, whose
+// count also covers the link's writers and heartbeat until it ends. A link
+// that arrives while Close is already running is closed straight away.
 func (s *Server) track(l *wsLink) {
 	s.mu.Lock()
 	s.links[l] = struct{}{}
-	s.wg.Add(2)
+	s.wg.Add(1)
 	closing := s.closing
 	s.mu.Unlock()
 	s.stats.active.Add(1)

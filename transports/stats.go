@@ -11,6 +11,7 @@ type Stats struct {
 	StaleDropped   uint64 // ClassState frames superseded by a newer one before being written
 	DirectWrites   uint64 // WebSocket frames written by the sender, without waking the link's writer (Linux only; 0 elsewhere)
 	SlowClosed     uint64 // links closed as slow consumers
+	NotReading     uint64 // of SlowClosed, WebSockets whose client left bytes unacknowledged for DeliveryTimeout
 	TimeoutClosed  uint64 // links closed by the heartbeat
 
 	HTTPSessions int64  // live HTTP sessions, upgraded ones included
@@ -27,7 +28,7 @@ type Stats struct {
 type counters struct {
 	accepted, originRejected, tooLarge      atomic.Uint64
 	staleDropped, slowClosed, timeoutClosed atomic.Uint64
-	directWrites                            atomic.Uint64
+	directWrites, notReading                atomic.Uint64
 	active                                  atomic.Int64
 
 	httpSessions                  atomic.Int64
@@ -44,6 +45,7 @@ func (c *counters) snapshot() Stats {
 		StaleDropped:   c.staleDropped.Load(),
 		DirectWrites:   c.directWrites.Load(),
 		SlowClosed:     c.slowClosed.Load(),
+		NotReading:     c.notReading.Load(),
 		TimeoutClosed:  c.timeoutClosed.Load(),
 		HTTPSessions:   c.httpSessions.Load(),
 		Handshakes:     c.handshakes.Load(),

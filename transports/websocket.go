@@ -19,10 +19,15 @@ func (e *events) OnOpen(*gws.Conn) {}
 func (e *events) OnMessage(c *gws.Conn, m *gws.Message) {
 	defer m.Close()
 	l := linkOf(c)
+	if l.dropped() {
+		return
+	}
 	l.touch()
 	b := m.Bytes()
 	if ss := l.upgrading; ss != nil {
-		ss.probeMessage(l, m.Opcode, b)
+		if l.countProbe() {
+			ss.probeMessage(l, m.Opcode, b)
+		}
 		return
 	}
 	if len(b) > e.srv.readLimit {
@@ -35,22 +40,40 @@ func (e *events) OnMessage(c *gws.Conn, m *gws.Message) {
 
 func (e *events) OnPing(c *gws.Conn, payload []byte) {
 	l := linkOf(c)
+	if l.dropped() {
+		return
+	}
 	l.touch()
+	if !l.countControl() {
+		return // the receiver closed the link for it: no answer
+	}
 	l.mu.Lock()
-	l.pongLen = copy(l.pong[:], payload)
-	l.pongPending = true
+	if !l.closing && !(l.canDirectLocked() && l.writeDirectLocked(gws.OpcodePong, payload, nil)) {
+		// Only the latest ping is answered if several wait (RFC 6455 5.5.3).
+		l.pong = append(l.pong[:0], payload...)
+		l.pongPending = true
+		l.wakeWriterLocked()
+	}
 	l.mu.Unlock()
-	l.signal()
 }
 
-func (e *events) OnPong(c *gws.Conn, _ []byte) { linkOf(c).touch() }
+func (e *events) OnPong(c *gws.Conn, _ []byte) {
+	l := linkOf(c)
+	if l.dropped() {
+		return
+	}
+	l.touch()
+	l.countControl()
+}
 
-// OnClose runs when gws's ReadLoop ends. It records what gws knows and stops the
-// writer; Receiver.OnClose comes later, from runReader, once the writer is done.
+// OnClose runs when gws's ReadLoop ends. It records what gws knows and stops
+// a writer that lingers; Receiver.OnClose comes later, from runReader, once
+// the writer is done.
 func (e *events) OnClose(c *gws.Conn, err error) {
 	l := linkOf(c)
 	l.mu.Lock()
 	l.closing = true
+	l.stopped.Store(true)
 	l.readerGone = true
 	l.readErr = err
 	if l.cause == nil {
@@ -62,9 +85,11 @@ func (e *events) OnClose(c *gws.Conn, err error) {
 		}
 	}
 	l.q.clear()
+	if l.writing {
+		l.wakeWriterLocked()
+	}
 	l.mu.Unlock()
 	close(l.readerDone)
-	l.signal()
 }
 
 // gwsCloseError extracts a close code from what gws's ReadLoop ended with: the
@@ -149,22 +174,24 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	conn.Session().(*linkSession).link = l
 	s.stats.accepted.Add(1)
 	s.track(l)
-	go s.runWriter(l)
+	l.startHeartbeat()
 
 	l.recv = s.accept(l, withCredential(r, ticket), o)
 	go s.runReader(l)
 }
 
-// runWriter and runReader are a link's two goroutines; s.wg counts both.
-func (s *Server) runWriter(l *wsLink) {
-	defer s.wg.Done()
-	l.writeLoop()
-}
-
+// runReader is the goroutine a link lives in (s.wg counts it from track):
+// gws's ReadLoop, then the link's end, once the writer, if one runs, has
+// finished.
 func (s *Server) runReader(l *wsLink) {
 	defer s.wg.Done()
 	l.conn.ReadLoop()
-	<-l.writerDone
+	l.mu.Lock()
+	l.ended = true
+	l.hb.stop(&s.wg)
+	l.mu.Unlock()
+	l.writers.Wait()
+	_ = l.conn.NetConn().Close()
 	err := l.closeErr()
 	l.recv.OnClose(err)
 	s.forget(l)

@@ -10,12 +10,26 @@ import (
 	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
-// writerState belongs to a link's writer goroutine. Keeping the frame being
-// written here, outside the queue, is what lets a newer ClassState frame be
-// appended instead of overwriting bytes that are on their way out.
+// A link's writer goroutine writes what the sender cannot write itself: a
+// frame that found the socket full (queued), the tail of a frame the kernel
+// took in part, pongs and pings that found it busy, the probe's answer and
+// the close frame. It starts when there is such work (wakeWriterLocked) and
+// ends as soon as there is none, so an idle link has no writer. On
+// platforms without direct writes (and with Options.noDirectWrites) every
+// frame is the writer's, so there it waits writerLinger for more before it
+// ends: a link sending 20 frames a second keeps one writer rather than
+// starting 20.
+
+// writerLinger is how long a writer with nothing to do waits for more where
+// frames are not written directly.
+const writerLinger = time.Second
+
+// writerState belongs to a link's writer goroutine and lives on its stack,
+// so an idle link keeps none of it. Keeping the frame being written here,
+// outside the queue, is what lets a newer ClassState frame be appended
+// instead of overwriting bytes that are on their way out.
 type writerState struct {
 	cur      slot
-	hbFired  bool // the heartbeat timer fired while waiting
 	bufs     [2][]byte
 	pong     [125]byte
 	pongLen  int
@@ -23,134 +37,189 @@ type writerState struct {
 	closeLen int
 	linger   bool
 	deadline time.Time // for the next write
-	nextPing time.Time
 }
 
 // action is what the writer does next.
 type action uint8
 
 const (
-	doWait  action = iota // nothing queued
+	doPark  action = iota // nothing to do: end, senders write directly again
+	doWait                // nothing to do: wait writerLinger for more
 	doFrame               // write w.cur
 	doPong                // answer a client ping
+	doPing                // send the heartbeat's ping
 	doProbe               // answer an upgrade probe with the text "probe"
-	doClose               // write the close frame, then end
-	doExit                // end without writing
+	doClose               // write the close frame, then end the link
+	doExit                // end the link without writing
 )
 
-// writeLoop writes everything the server sends on this link. It ends when the
-// link has closed; on the way out it closes the socket, which ends the reader.
+// wakeWriterLocked makes sure a writer will look at the link: it wakes the
+// one lingering, or starts one. The Server's WaitGroup counts the writer;
+// the reader's count, held until ended is set, keeps that Add from racing
+// Close's Wait. l.mu is held.
+func (l *wsLink) wakeWriterLocked() {
+	if l.writing {
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if l.ended {
+		return
+	}
+	l.writing = true
+	l.writers.Add(1)
+	l.srv.wg.Add(1)
+	go l.srv.runWriter(l)
+}
+
+func (s *Server) runWriter(l *wsLink) {
+	defer s.wg.Done()
+	defer l.writers.Done()
+	l.writeLoop()
+}
+
+// writeLoop writes until there is nothing left to write. When the link
+// closes it writes the close and ends the link (finish), which ends the
+// reader too.
 func (l *wsLink) writeLoop() {
-	defer close(l.writerDone)
-	defer l.conn.NetConn().Close()
-
-	o := l.srv.options()
-	l.w.nextPing = time.Now().Add(o.PingInterval)
-	hb := time.NewTimer(o.PingInterval)
-	defer hb.Stop()
-
+	var w writerState
+	var idle *time.Timer
+	defer func() {
+		if idle != nil {
+			idle.Stop()
+		}
+	}()
 	for {
-		// Nothing may be written directly from here on, until next says
-		// doWait; the tail of a frame cut short goes before anything else
-		// (any write through the gate would send it first; this one is for
-		// when nothing else is queued).
-		if l.claimWriter() {
+		// The tail of a frame cut short goes before anything else (any write
+		// through the gate would send it first; this one is for when nothing
+		// else is queued).
+		if l.takeTail() {
 			_ = l.conn.SetWriteDeadline(time.Now().Add(l.srv.options().WriteTimeout))
 			if !l.wrote(l.gate.flush()) {
+				l.finish()
 				return
 			}
 		}
-		// A link that always has frames queued never waits below, so poll the
-		// heartbeat here too.
-		if !l.w.hbFired {
-			select {
-			case <-hb.C:
-				l.w.hbFired = true
-			default:
-			}
-		}
-		if l.w.hbFired {
-			l.w.hbFired = false
-			if !l.heartbeat(hb) {
-				return
-			}
-		}
-
-		switch l.next() {
+		var err error
+		switch l.next(&w) {
 		case doFrame:
-			l.w.bufs[0] = l.w.cur.head[:l.w.cur.headLen]
-			l.w.bufs[1] = l.w.cur.body
-			_ = l.conn.SetWriteDeadline(l.w.deadline)
-			err := l.conn.Writev(gws.OpcodeBinary, l.w.bufs[:]...)
-			l.w.cur.body, l.w.bufs[1] = nil, nil
-			if !l.wrote(err) {
-				return
-			}
+			w.bufs[0] = w.cur.head[:w.cur.headLen]
+			w.bufs[1] = w.cur.body
+			_ = l.conn.SetWriteDeadline(w.deadline)
+			err = l.conn.Writev(gws.OpcodeBinary, w.bufs[:]...)
+			w.cur.body, w.bufs[1] = nil, nil
 		case doPong:
-			_ = l.conn.SetWriteDeadline(l.w.deadline)
-			if !l.wrote(l.conn.WritePong(l.w.pong[:l.w.pongLen])) {
-				return
-			}
+			_ = l.conn.SetWriteDeadline(w.deadline)
+			err = l.conn.WritePong(w.pong[:w.pongLen])
+		case doPing:
+			_ = l.conn.SetWriteDeadline(w.deadline)
+			err = l.conn.WritePing(nil)
 		case doProbe:
-			_ = l.conn.SetWriteDeadline(l.w.deadline)
-			if !l.wrote(l.conn.WriteString(httpwire.ProbeMessage)) {
-				return
-			}
+			_ = l.conn.SetWriteDeadline(w.deadline)
+			err = l.conn.WriteString(httpwire.ProbeMessage)
 		case doClose:
-			l.writeClose()
+			l.writeClose(&w)
+			l.finish()
 			return
 		case doExit:
+			l.finish()
+			return
+		case doPark:
 			return
 		case doWait:
-			// Frames may now be written directly by their senders.
+			if idle == nil {
+				idle = time.NewTimer(writerLinger)
+			} else {
+				idle.Reset(writerLinger)
+			}
 			select {
 			case <-l.wake:
-			case <-hb.C:
-				l.w.hbFired = true
+			case <-idle.C:
+				if l.park() {
+					return
+				}
 			}
+		}
+		if !l.wrote(err) {
+			l.finish()
+			return
 		}
 	}
 }
 
 // next picks the writer's next action under the link's lock and copies what it
-// needs into l.w, so that no write happens with the lock held.
-func (l *wsLink) next() action {
+// needs into w, so that no write happens with the lock held.
+func (l *wsLink) next(w *writerState) action {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.readerGone {
 		return doExit
 	}
 	if l.closing {
-		l.w.deadline = l.closeDeadline
+		w.deadline = l.closeDeadline
 	} else {
-		l.w.deadline = time.Now().Add(l.srv.options().WriteTimeout)
+		w.deadline = time.Now().Add(l.srv.options().WriteTimeout)
 	}
 	if l.pongPending {
 		l.pongPending = false
-		l.w.pongLen = copy(l.w.pong[:], l.pong[:l.pongLen])
+		w.pongLen = copy(w.pong[:], l.pong)
 		return doPong
+	}
+	if l.pingPending {
+		l.pingPending = false
+		return doPing
 	}
 	if l.probeReply {
 		l.probeReply = false
 		return doProbe
 	}
-	for l.q.pop(&l.w.cur) {
-		if l.closing && l.w.cur.class == ClassState {
-			l.w.cur.body = nil // Close flushes control frames only
+	for l.q.pop(&w.cur) {
+		if l.closing && w.cur.class == ClassState {
+			w.cur.body = nil // Close flushes control frames only
 			continue
 		}
 		return doFrame
 	}
 	if !l.closing {
-		l.idle = true
+		if l.gate.direct {
+			l.writing = false // senders write directly from here on
+			return doPark
+		}
 		return doWait
 	}
 	if !l.sendClose {
 		return doExit
 	}
-	l.w.linger = l.linger
-	l.w.closeLen = closePayload(l.w.closeMsg[:], l.closeCode, l.closeReason)
+	w.linger = l.linger
+	w.closeLen = closePayload(w.closeMsg[:], l.closeCode, l.closeReason)
 	return doClose
+}
+
+// park ends a lingering writer unless work came in meanwhile.
+func (l *wsLink) park() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.q.len() > 0 || l.pongPending || l.pingPending || l.probeReply || l.closing || l.direct.tail {
+		return false
+	}
+	l.writing = false
+	return true
+}
+
+// finish ends the link from the writer's side: nothing more is sent or
+// written (writing stays set, so no writer starts again), and the socket is
+// closed, which ends the reader.
+func (l *wsLink) finish() {
+	l.mu.Lock()
+	l.closing = true
+	l.stopped.Store(true)
+	l.sendClose = false
+	l.q.clear()
+	l.hb.stop(&l.srv.wg)
+	l.mu.Unlock()
+	_ = l.conn.NetConn().Close()
 }
 
 // wrote handles the result of a write. A write that hit its deadline means the
@@ -170,54 +239,25 @@ func (l *wsLink) wrote(err error) bool {
 	return false
 }
 
-// heartbeat runs when hb fires: it closes a silent link, pings when a ping is
-// due, and re-arms hb for whichever comes first. It reports false when the link
-// must end now.
-func (l *wsLink) heartbeat(hb *time.Timer) bool {
-	o := l.srv.options()
-	now := time.Now()
-	idle := o.PingTimeout
-	last := time.Unix(0, l.lastSeen.Load())
-	if now.Sub(last) >= idle {
-		l.mu.Lock()
-		started := l.beginCloseLocked(o.TimeoutCloseCode, "heartbeat timeout", false, o)
-		l.mu.Unlock()
-		if started {
-			l.srv.stats.timeoutClosed.Add(1)
-			o.Logger.Debug("transports: heartbeat timeout", "link", l.id, "remote", l.remote, "silent", now.Sub(last))
-		}
-		return true // next() now returns doClose
-	}
-	if !now.Before(l.w.nextPing) {
-		_ = l.conn.SetWriteDeadline(now.Add(o.WriteTimeout))
-		if !l.wrote(l.conn.WritePing(nil)) {
-			return false
-		}
-		l.w.nextPing = now.Add(o.PingInterval)
-	}
-	hb.Reset(min(l.w.nextPing.Sub(now), last.Add(idle).Sub(now)))
-	return true
-}
-
 // writeClose sends the close frame. Graceful closes then half-close the socket
 // and wait, until the close deadline, for the reader to see the client's answer:
 // dropping the connection while the client's frames are still unread would make
 // the kernel send a reset, which can destroy our close frame before the client
 // reads it.
-func (l *wsLink) writeClose() {
-	_ = l.conn.SetWriteDeadline(l.w.deadline)
+func (l *wsLink) writeClose(w *writerState) {
+	_ = l.conn.SetWriteDeadline(w.deadline)
 	// WriteMessage rather than gws's WriteClose, which drops the socket at once.
-	if err := l.conn.WriteMessage(gws.OpcodeCloseConnection, l.w.closeMsg[:l.w.closeLen]); err != nil {
+	if err := l.conn.WriteMessage(gws.OpcodeCloseConnection, w.closeMsg[:w.closeLen]); err != nil {
 		l.wrote(err)
 		return
 	}
-	if !l.w.linger {
+	if !w.linger {
 		return
 	}
 	if cw, ok := l.conn.NetConn().(interface{ CloseWrite() error }); ok {
 		_ = cw.CloseWrite()
 	}
-	t := time.NewTimer(time.Until(l.w.deadline))
+	t := time.NewTimer(time.Until(w.deadline))
 	defer t.Stop()
 	select {
 	case <-l.readerDone:
