@@ -30,6 +30,8 @@ type Config struct {
 	HTTP      HTTPConfig      `toml:"http"`
 	Room      RoomConfig      `toml:"room"`
 	Session   SessionConfig   `toml:"session"`
+	Limits    LimitsConfig    `toml:"limits"`
+	Overload  OverloadConfig  `toml:"overload"`
 	Auth      AuthConfig      `toml:"auth"`
 	Web       WebConfig       `toml:"web"`
 	Log       LogConfig       `toml:"log"`
@@ -138,6 +140,10 @@ type SessionConfig struct {
 	InputRate   int `toml:"input_rate"`   // frames per second (bucket refill)
 	InputBurst  int `toml:"input_burst"`  // bucket size in frames
 	MaxRejected int `toml:"max_rejected"` // rejected frames before the session is closed
+	// CatchUp is the longest network stall whose backlog a seated player
+	// may deliver at once (the frames it had the right to send and did
+	// not are banked); 0s: none.
+	CatchUp time.Duration `toml:"catch_up"`
 }
 
 // AuthConfig is the [auth] section: who players are. With mode "none"
@@ -185,6 +191,10 @@ type AuthConfig struct {
 type LogConfig struct {
 	Level  string `toml:"level"`  // debug, info, warn or error
 	Format string `toml:"format"` // text or json
+	// AbuseInterval is the least time between two warn lines about one
+	// kind of refusal or limit hit (each sums up the time since the last,
+	// by client address).
+	AbuseInterval time.Duration `toml:"abuse_interval"`
 }
 
 // DefaultConfig returns the defaults: those of the options packages, and
@@ -243,7 +253,10 @@ func DefaultConfig() Config {
 			InputRate:   actors.DefaultInputRate,
 			InputBurst:  actors.DefaultInputBurst,
 			MaxRejected: actors.DefaultMaxRejected,
+			CatchUp:     actors.DefaultCatchUp,
 		},
+		Limits:   defaultLimits(),
+		Overload: defaultOverload(),
 		Auth: AuthConfig{
 			Mode:        authNone,
 			Algorithms:  []string{algHS256},
@@ -257,8 +270,9 @@ func DefaultConfig() Config {
 			DemoPath: "/",
 		},
 		Log: LogConfig{
-			Level:  "info",
-			Format: "text",
+			Level:         "info",
+			Format:        "text",
+			AbuseInterval: actors.DefaultLogInterval,
 		},
 	}
 }

@@ -165,6 +165,8 @@ func changeEveryKey(c Config) Config {
 				f.SetString(f.String() + "x")
 			case reflect.Int, reflect.Int64:
 				f.SetInt(f.Int() + 1)
+			case reflect.Float64:
+				f.SetFloat(f.Float() + 1)
 			case reflect.Bool:
 				f.SetBool(!f.Bool())
 			case reflect.Slice:
@@ -351,6 +353,17 @@ func TestParseConfigRejectsInvalidValues(t *testing.T) {
 		{`[web]` + "\n" + `demo_path = "/ws/"`, "web.demo_path"},
 		{`[web]` + "\n" + `demo_path = "/sdk/"`, "web.demo_path"},
 		{`[web]` + "\n" + `sdk_path = ""`, "web.demo_path"},
+		{`[session]` + "\n" + `catch_up = "2m"`, "session.catch_up"},
+		{`[limits]` + "\n" + `max_unjoined = 0`, "limits.max_unjoined"},
+		{`[limits]` + "\n" + `join_timeout = "2h"`, "limits.join_timeout"},
+		{`[limits]` + "\n" + `rooms_per_minute = 0.0`, "limits.rooms_per_minute"},
+		{`[limits]` + "\n" + `addr_room_burst = 0`, "limits.addr_room_burst"},
+		{`[limits]` + "\n" + `addr_misses_per_minute = nan`, "limits.addr_misses_per_minute"},
+		{`[limits]` + "\n" + `exempt_addrs = ["10.0.0.0/8", "localhost"]`, "limits.exempt_addrs[1]"},
+		{`[overload]` + "\n" + `late_low = 0.5`, "overload.late_low"},
+		{`[overload]` + "\n" + `min_send_rate = 0`, "overload.min_send_rate"},
+		{`[overload]` + "\n" + `recover_after = "100ms"`, "overload.recover_after"},
+		{`[log]` + "\n" + `abuse_interval = "0s"`, "log.abuse_interval"},
 		{`[log]` + "\n" + `level = "verbose"`, "log.level"},
 		{`[log]` + "\n" + `format = "xml"`, "log.format"},
 	}

@@ -139,6 +139,10 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 	v.between("session.input_rate", s.InputRate, 1, 10000)
 	v.between("session.input_burst", s.InputBurst, 1, 10000)
 	v.between("session.max_rejected", s.MaxRejected, 1, 1000000)
+	if s.CatchUp < 0 || s.CatchUp > time.Minute {
+		v.add("session.catch_up", s.CatchUp, "must be between 0s (no catch-up) and 1m")
+	}
+	c.limitProblems(&v)
 
 	c.Auth.problems(&v)
 

@@ -2,6 +2,7 @@ package tickroom
 
 import (
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -53,23 +54,33 @@ func (m *metrics) handler() http.Handler {
 }
 
 var (
-	descSessions = prometheus.NewDesc(metricname.Sessions, "Connected sessions by transport.", []string{metricname.LabelTransport}, nil)
-	descRooms    = prometheus.NewDesc(metricname.Rooms, "Live rooms.", nil, nil)
-	descTicks    = prometheus.NewDesc(metricname.Ticks, "Simulation steps run by all rooms.", nil, nil)
-	descLate     = prometheus.NewDesc(metricname.TicksLate, "Tick messages that had to run more than one step.", nil, nil)
-	descOverrun  = prometheus.NewDesc(metricname.TickOverruns, "Times a room dropped simulation time it could not catch up.", nil, nil)
-	descFrames   = prometheus.NewDesc(metricname.StateFrames, "State frames sent, by kind.", []string{metricname.LabelKind}, nil)
-	descBytes    = prometheus.NewDesc(metricname.StateBytes, "Bytes of state frames sent.", nil, nil)
-	descDropped  = prometheus.NewDesc(metricname.FramesDropped, "Frames dropped, by reason.", []string{metricname.LabelReason}, nil)
-	descInputs   = prometheus.NewDesc(metricname.Inputs, "Inputs that reached rooms, by outcome.", []string{metricname.LabelOutcome}, nil)
-	descRejected = prometheus.NewDesc(metricname.FramesRejected, "Client frames rejected before reaching a room, by reason.", []string{metricname.LabelReason}, nil)
-	descClosed   = prometheus.NewDesc(metricname.ConnectionsClosed, "Connections closed by the server, by reason.", []string{metricname.LabelReason}, nil)
-	descPanics   = prometheus.NewDesc(metricname.ActorPanics, "Actor panics recovered.", nil, nil)
-	descDirect   = prometheus.NewDesc(metricname.DirectWrites, "WebSocket frames written by their sender (a room) on an idle link, without waking the link's writer goroutine (Linux only).", nil, nil)
-	descBodies   = prometheus.NewDesc(metricname.BodiesEncoded, "State bodies encoded: one per group of players sharing a baseline and a view, per send.", nil, nil)
-	descEvents   = prometheus.NewDesc(metricname.Events, "Game events: encoded (once per Send or Broadcast) and sent (once per player).", []string{metricname.LabelOutcome}, nil)
-	descMessages = prometheus.NewDesc(metricname.Messages, "Game messages from clients: delivered to a room, or refused because the player's buffer was full.", []string{metricname.LabelOutcome}, nil)
-	descAuth     = prometheus.NewDesc(metricname.Auth, "Connections by what became of their ticket: accepted, refused (unauthorized), or refused by the transport as unreadable (bad_ticket) or too large (ticket_too_large).", []string{metricname.LabelOutcome}, nil)
+	descSessions  = prometheus.NewDesc(metricname.Sessions, "Connected sessions by transport.", []string{metricname.LabelTransport}, nil)
+	descRooms     = prometheus.NewDesc(metricname.Rooms, "Live rooms.", nil, nil)
+	descTicks     = prometheus.NewDesc(metricname.Ticks, "Simulation steps run by all rooms.", nil, nil)
+	descLate      = prometheus.NewDesc(metricname.TicksLate, "Tick messages that had to run more than one step.", nil, nil)
+	descOverrun   = prometheus.NewDesc(metricname.TickOverruns, "Times a room dropped simulation time it could not catch up.", nil, nil)
+	descFrames    = prometheus.NewDesc(metricname.StateFrames, "State frames sent, by kind.", []string{metricname.LabelKind}, nil)
+	descBytes     = prometheus.NewDesc(metricname.StateBytes, "Bytes of state frames sent.", nil, nil)
+	descDropped   = prometheus.NewDesc(metricname.FramesDropped, "Frames dropped, by reason.", []string{metricname.LabelReason}, nil)
+	descInputs    = prometheus.NewDesc(metricname.Inputs, "Inputs that reached rooms, by outcome.", []string{metricname.LabelOutcome}, nil)
+	descRejected  = prometheus.NewDesc(metricname.FramesRejected, "Client frames rejected before reaching a room, by reason.", []string{metricname.LabelReason}, nil)
+	descClosed    = prometheus.NewDesc(metricname.ConnectionsClosed, "Connections closed by the server, by reason.", []string{metricname.LabelReason}, nil)
+	descPanics    = prometheus.NewDesc(metricname.ActorPanics, "Actor panics recovered.", nil, nil)
+	descDirect    = prometheus.NewDesc(metricname.DirectWrites, "WebSocket frames written by their sender (a room) on an idle link, without waking the link's writer goroutine (Linux only).", nil, nil)
+	descBodies    = prometheus.NewDesc(metricname.BodiesEncoded, "State bodies encoded: one per group of players sharing a baseline and a view, per send.", nil, nil)
+	descEvents    = prometheus.NewDesc(metricname.Events, "Game events: encoded (once per Send or Broadcast) and sent (once per player).", []string{metricname.LabelOutcome}, nil)
+	descMessages  = prometheus.NewDesc(metricname.Messages, "Game messages from clients: delivered to a room, or refused because the player's buffer was full.", []string{metricname.LabelOutcome}, nil)
+	descRefused   = prometheus.NewDesc(metricname.Refused, "Connections, joins and resumes refused by a limit, by reason: overloaded_connection and overloaded_join (server_busy while overloaded), unjoined_full (limits.max_unjoined), room_creates (limits.*rooms_per_minute), join_guesses and resume_guesses (the guessing budget).", []string{metricname.LabelReason}, nil)
+	descErrors    = prometheus.NewDesc(metricname.ErrorFrames, "Error frames sent to clients, by code name.", []string{metricname.LabelCode}, nil)
+	descCaughtUp  = prometheus.NewDesc(metricname.FramesCaughtUp, "Client frames let through from the catch-up bank after a stall (session.catch_up).", nil, nil)
+	descUnjoined  = prometheus.NewDesc(metricname.Unjoined, "Connections in no room.", nil, nil)
+	descIdle      = prometheus.NewDesc(metricname.RoomsIdle, "Rooms with no players, which do no simulation work.", nil, nil)
+	descLateness  = prometheus.NewDesc(metricname.TickLateness, "How late the rooms' ticks run, in ticks, smoothed: the overload signal.", nil, nil)
+	descOverload  = prometheus.NewDesc(metricname.Overloaded, "1 while the server refuses newcomers for load.", nil, nil)
+	descLevel     = prometheus.NewDesc(metricname.SendLevel, "Steps by which the send rates are lowered for load; 0: as configured.", nil, nil)
+	descOverloads = prometheus.NewDesc(metricname.Overloads, "Times the server became overloaded.", nil, nil)
+	descSteps     = prometheus.NewDesc(metricname.SendRateSteps, "Steps of every room's send rate for load, by direction: lowered, raised.", []string{metricname.LabelDirection}, nil)
+	descAuth      = prometheus.NewDesc(metricname.Auth, "Connections by what became of their ticket: accepted, refused (unauthorized), or refused by the transport as unreadable (bad_ticket) or too large (ticket_too_large).", []string{metricname.LabelOutcome}, nil)
 )
 
 type statsCollector struct {
@@ -79,7 +90,8 @@ type statsCollector struct {
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descRooms, descTicks, descLate, descOverrun, descFrames,
-		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect, descBodies, descEvents, descMessages, descAuth} {
+		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect, descBodies, descEvents, descMessages, descAuth,
+		descRefused, descErrors, descCaughtUp, descUnjoined, descIdle, descLateness, descOverload, descLevel, descOverloads, descSteps} {
 		ch <- d
 	}
 }
@@ -115,6 +127,26 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descClosed, float64(t.TimeoutClosed), "heartbeat_timeout")
 	counter(descClosed, float64(h.SlowKicked), "no_ack")
 	counter(descClosed, float64(h.UsersReplaced), "replaced")
+	counter(descClosed, float64(h.FloodClosed), "flood")
+	counter(descClosed, float64(h.JoinTimeouts), "join_timeout")
+	counter(descRefused, float64(h.BusyConnections), "overloaded_connection")
+	counter(descRefused, float64(h.BusyJoins), "overloaded_join")
+	counter(descRefused, float64(h.UnjoinedRefused), "unjoined_full")
+	counter(descRefused, float64(h.RoomCreatesLimited), "room_creates")
+	counter(descRefused, float64(h.JoinGuessesLimited), "join_guesses")
+	counter(descRefused, float64(h.ResumesLimited), "resume_guesses")
+	for code, n := range h.ErrorFrames {
+		counter(descErrors, float64(n), code)
+	}
+	counter(descCaughtUp, float64(h.FramesCaughtUp))
+	gauge(descUnjoined, float64(h.Unjoined))
+	gauge(descIdle, float64(h.RoomsIdle))
+	gauge(descLateness, float64(h.TickLatenessMilli)/1000)
+	gauge(descOverload, float64(h.Overloaded))
+	gauge(descLevel, float64(h.SendLevel))
+	counter(descOverloads, float64(h.Overloads))
+	counter(descSteps, float64(h.SendLowered), "lowered")
+	counter(descSteps, float64(h.SendRaised), "raised")
 	counter(descPanics, float64(h.Panics))
 	counter(descDirect, float64(t.DirectWrites))
 	counter(descBodies, float64(h.BodiesEncoded))
@@ -129,8 +161,12 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // health serves /healthz (the process answers) and /readyz (it accepts
-// players: false before the listener is up and once shutdown begins).
-type health struct{ ready atomic.Bool }
+// players: false before the listener is up, while the hub is overloaded,
+// and once shutdown begins).
+type health struct {
+	ready atomic.Bool
+	hub   atomic.Pointer[actors.Hub]
+}
 
 func (hl *health) healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
@@ -141,6 +177,11 @@ func (hl *health) readyz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if !hl.ready.Load() {
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
+		return
+	}
+	if h := hl.hub.Load(); h != nil && h.Overloaded() {
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(h.RetryAfter()/time.Second, 1))))
+		http.Error(w, "overloaded", http.StatusServiceUnavailable)
 		return
 	}
 	_, _ = w.Write([]byte("ready\n"))

@@ -121,6 +121,7 @@ func (s *Server) Start() error {
 	}
 	srv := transports.NewServer(transportOptions(cfg, s.log), hub)
 	s.hub, s.srv = hub, srv
+	s.health.hub.Store(hub)
 	s.srv.Handle("/healthz", http.HandlerFunc(s.health.healthz))
 	s.srv.Handle("/readyz", http.HandlerFunc(s.health.readyz))
 	if cfg.Server.Metrics {
@@ -285,6 +286,7 @@ func (s *Server) actorOptions(c Config) actors.Options {
 	if resume == 0 {
 		resume = -1 // the config's "off"
 	}
+	limits, overload := c.actorLimits()
 	return actors.Options{
 		Modes:       s.modes.actorModes(c),
 		DefaultMode: s.modes.defaultMode(c),
@@ -306,7 +308,10 @@ func (s *Server) actorOptions(c Config) actors.Options {
 			InputRate:   float64(c.Session.InputRate),
 			InputBurst:  c.Session.InputBurst,
 			MaxRejected: c.Session.MaxRejected,
+			CatchUp:     offIfZero(c.Session.CatchUp),
 		},
+		Limits:            limits,
+		Overload:          overload,
 		Logger:            s.log,
 		Observer:          s.metrics,
 		Authenticate:      s.auth.authenticate(),

@@ -25,6 +25,20 @@ const (
 	// LabelOutcome: accepted, refused (unauthorized), bad_ticket and
 	// ticket_too_large (refused by the transport before the upgrade).
 	Auth = "tickroom_auth_total"
+
+	// Refused counts connections, joins and resumes refused by a limit,
+	// by LabelReason; ErrorFrames the error frames sent, by LabelCode.
+	Refused        = "tickroom_refused_total"
+	ErrorFrames    = "tickroom_error_frames_total"
+	FramesCaughtUp = "tickroom_frames_caught_up_total"
+	Unjoined       = "tickroom_sessions_unjoined"
+	RoomsIdle      = "tickroom_rooms_idle"
+	// The overload signal and response (see server.toml's [overload]).
+	TickLateness  = "tickroom_tick_lateness_ticks"
+	Overloaded    = "tickroom_overloaded"
+	SendLevel     = "tickroom_send_level"
+	Overloads     = "tickroom_overloads_total"
+	SendRateSteps = "tickroom_send_rate_steps_total" // by LabelDirection
 )
 
 // The labels of the tickroom_* series.
@@ -33,6 +47,8 @@ const (
 	LabelKind      = "kind"
 	LabelReason    = "reason"
 	LabelOutcome   = "outcome"
+	LabelCode      = "code"
+	LabelDirection = "direction"
 )
 
 // The process_* series the load tester reads. client_golang's process
