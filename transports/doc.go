@@ -395,6 +395,15 @@
 // shutting_down. Sessions still open after the drain end without their close
 // record. An ended session's sid gets 404 unknown_session.
 //
+// From Link.Close on (and from any other close the server decides: a slow
+// consumer, a refusal by Handler.Accept), the session does no more work for
+// what the client uploads: nothing more is delivered to the Receiver, not
+// even the rest of the batch whose frame closed it, and an uplink POST is
+// answered 410 session_closed without its body being parsed (it is skipped,
+// within BodyTimeout, to keep the connection). The close record is the
+// answer the client is owed: its next downlink request gets it, once, and
+// the session ends; then every request gets 404 unknown_session.
+//
 // A session with no downlink request open (and no probe, see below) for
 // SessionTimeout expires: it closes with TimeoutCloseCode, counted in
 // Stats.Expired. Handshakes never followed by a poll expire the same way, which
@@ -468,6 +477,9 @@
 //	405 bad_method         method not allowed on that path (with Allow)
 //	409 poll_in_progress   a second concurrent downlink request or probe
 //	410 upgraded           downlink request after the move to WebSocket
+//	410 session_closed     uplink POST after the server closed the session:
+//	                       its close record waits for the next downlink
+//	                       request (see "Closing and expiry")
 //	413 too_large          uplink body over MaxBody
 //	413 frame_too_large    one uplink frame over ReadLimit
 //	415 bad_content_type   uplink not application/octet-stream, or a

@@ -31,6 +31,7 @@ const (
 	errShuttingDown
 	errBadTicket
 	errTicketTooLarge
+	errSessionClosed
 	numHTTPErrs
 )
 
@@ -55,6 +56,7 @@ var httpErrTable = [numHTTPErrs]struct {
 	errShuttingDown:      {http.StatusServiceUnavailable, httpwire.CodeShuttingDown},
 	errBadTicket:         {http.StatusBadRequest, "bad_ticket"},
 	errTicketTooLarge:    {http.StatusRequestHeaderFieldsTooLarge, "ticket_too_large"},
+	errSessionClosed:     {http.StatusGone, "session_closed"},
 }
 
 func (e httpErr) status() int  { return httpErrTable[e].status }

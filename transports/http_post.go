@@ -38,6 +38,13 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 		s.fail(w, errUnknownSession, "unknown session")
 		return
 	}
+	if ss.stopped.Load() {
+		// The server has closed the session: its body is not parsed, let
+		// alone delivered. (net/http skips it, as it does a body any
+		// handler leaves unread, to keep the connection.)
+		s.fail(w, errSessionClosed, "the session is closing: its close record waits for the next downlink request")
+		return
+	}
 	if r.ContentLength > int64(o.MaxBody) {
 		s.fail(w, errTooLarge, "body larger than maxBody")
 		return
@@ -68,8 +75,12 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 			return
 		}
 	}
-	if !ss.deliver(k, frames) {
+	switch ss.deliver(k, frames) {
+	case deliverEnded:
 		s.fail(w, errUnknownSession, "unknown session")
+		return
+	case deliverClosing:
+		s.fail(w, errSessionClosed, "the session is closing: its close record waits for the next downlink request")
 		return
 	}
 	noCache(w.Header())

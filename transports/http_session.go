@@ -52,6 +52,10 @@ type httpSession struct {
 
 	kind atomic.Uint32 // transportKind
 
+	// stopped is set once the server has decided to close the session:
+	// from then on nothing the client uploads is read or delivered.
+	stopped atomic.Bool
+
 	// recvMu serializes every Receiver call of the session (uplink POSTs, the
 	// WebSocket reader after an upgrade, and OnClose), which is what the
 	// Receiver contract promises and what concurrent POSTs would break.
@@ -159,6 +163,7 @@ func (ss *httpSession) closeLocked(code uint16, reason string) bool {
 		return false
 	}
 	ss.closing = true
+	ss.stopped.Store(true)
 	if ss.cause == nil {
 		ss.cause = &CloseError{Code: code, Reason: reason}
 	}
@@ -218,6 +223,7 @@ type ending struct {
 // unlocks mu and then calls ended.
 func (ss *httpSession) endLocked(cause *CloseError) ending {
 	ss.finished = true
+	ss.stopped.Store(true)
 	if ss.cause == nil {
 		ss.cause = cause
 	}
@@ -305,30 +311,49 @@ func (ss *httpSession) expire(gen uint64) {
 	ss.ended(e, nil)
 }
 
+// deliverResult is what deliver did with a batch.
+type deliverResult uint8
+
+const (
+	deliverOK      deliverResult = iota // handed over, or a retry of one that was
+	deliverClosing                      // the server closed the session: dropped
+	deliverEnded                        // the session has ended: dropped
+)
+
 // deliver hands one uplink batch to the Receiver, unless batch k was already
-// accepted (a retry whose response was lost). It reports false when the
-// session has ended.
-func (ss *httpSession) deliver(k uint64, frames [][]byte) bool {
+// accepted (a retry whose response was lost). Once the server has decided
+// to close the session nothing more is delivered, not even the rest of a
+// batch whose frame closed it.
+func (ss *httpSession) deliver(k uint64, frames [][]byte) deliverResult {
 	ss.recvMu.Lock()
 	defer ss.recvMu.Unlock()
-	if ss.recvClosed {
-		return false
-	}
-	if k <= ss.lastBatch {
-		return true
+	ss.mu.Lock()
+	ws := ss.upgradedLink() // after an upgrade, closing is the WebSocket's
+	ss.mu.Unlock()
+	stopped := func() bool { return ss.stopped.Load() || ws != nil && ws.stopped.Load() }
+	switch {
+	case ss.recvClosed:
+		return deliverEnded
+	case stopped():
+		return deliverClosing
+	case k <= ss.lastBatch:
+		return deliverOK
 	}
 	ss.lastBatch = k
 	for _, f := range frames {
+		if stopped() {
+			break // the Receiver closed the session for an earlier frame
+		}
 		ss.recv.OnFrame(f)
 	}
-	return true
+	return deliverOK
 }
 
 // tooLarge reports an oversized uplink frame to the Receiver.
 func (ss *httpSession) tooLarge(size int) {
 	ss.recvMu.Lock()
 	defer ss.recvMu.Unlock()
-	if !ss.recvClosed {
+	if !ss.recvClosed && !ss.stopped.Load() {
 		ss.recv.OnTooLarge(size)
 	}
 }

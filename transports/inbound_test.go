@@ -176,3 +176,59 @@ func TestProbeFrameLimit(t *testing.T) {
 	}
 	waitUp(t, s, c.sid, upHTTP) // the session carries on over HTTP
 }
+
+// Once the server has closed an HTTP session, an uplink POST is refused
+// without its body being parsed (a malformed one gets the same answer as a
+// good one), the next downlink request gets the close record once, and
+// then the session is gone.
+func TestClosedSessionDoesNoMoreWork(t *testing.T) {
+	const code = 4009
+	h := newTestHandler()
+	s := newTestServer(t, Options{}, h)
+	c := newHTTPClient(t, s).handshake("")
+	rc := h.next(t)
+	rc.link.Close(code, "over the limit")
+
+	if a := c.postRaw("?seq=1", []byte{0xff, 0xff, 0xff}, octetStream); a.status != http.StatusGone || a.errCode() != "session_closed" {
+		t.Errorf("malformed POST to a closed session: %d %s, want 410 session_closed", a.status, a.body)
+	}
+	if a := c.postRaw("?seq=2", uplink([]byte("x")), octetStream); a.status != http.StatusGone || a.errCode() != "session_closed" {
+		t.Errorf("POST to a closed session: %d %s, want 410 session_closed", a.status, a.body)
+	}
+	recs := c.get(false)
+	if len(recs) != 1 || !recs[0].isClose() || recs[0].closeCode() != code {
+		t.Fatalf("poll after the close: %v, want the close record %d", recs, code)
+	}
+	if a := c.poll(c.ack, false); a.status != http.StatusNotFound {
+		t.Errorf("second poll: %d %s, want 404", a.status, a.body)
+	}
+	if a := c.postRaw("?seq=3", uplink([]byte("x")), octetStream); a.status != http.StatusNotFound {
+		t.Errorf("POST after the close record: %d %s, want 404", a.status, a.body)
+	}
+	select {
+	case f := <-rc.frames:
+		t.Errorf("frame %q delivered after the close", f)
+	default:
+	}
+}
+
+// A frame that makes the Receiver close the session stops the rest of its
+// batch.
+func TestCloseStopsTheRestOfABatch(t *testing.T) {
+	const limit, code = 3, 4009
+	h := newCountingHandler(limit, code)
+	s := newTestServer(t, Options{}, h)
+	c := newHTTPClient(t, s).handshake("")
+	cr := h.next(t)
+	frames := make([][]byte, 10)
+	for i := range frames {
+		frames[i] = []byte{byte(i)}
+	}
+	c.post(frames...)
+	if got := cr.frames.Load(); got != limit {
+		t.Errorf("%d frames delivered, want %d: none after the one that closed the session", got, limit)
+	}
+	if got := cr.late.Load(); got != 0 {
+		t.Errorf("%d calls after the close", got)
+	}
+}
