@@ -93,6 +93,48 @@ func (c *Client) goAway() {
 	c.sendMu.Unlock()
 }
 
+// carryOver puts first in the queue the frames the dropped connection old
+// had accepted and never sent (an HTTP uplink's queue: POSTs go one at a
+// time), so that they reach the room after the resume, in order, ahead of
+// what was sent since. A frame already on the wire (a WebSocket write, a
+// POST in flight) went with the connection: the server resumes the events
+// a client missed, not the messages it sent. The bounds are not applied
+// to these: the program was told they were sent.
+func (c *Client) carryOver(old conn) {
+	h, ok := old.(*httpConn)
+	if !ok {
+		return
+	}
+	frames := h.up.unsent()
+	if len(frames) == 0 {
+		return
+	}
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	q := new(awayQueue)
+	for _, f := range frames {
+		k := netcode.Kind(0)
+		if m, err := netcode.DecodeClient(f); err == nil {
+			k = m.Kind()
+		}
+		switch k {
+		case netcode.KindAck, netcode.KindLeave, netcode.KindJoin, netcode.KindList, netcode.KindPing, netcode.KindResume:
+			continue // nothing to resume them for; see add
+		case netcode.KindInput:
+			q.inputs++
+		default:
+			q.messages++
+		}
+		q.frames = append(q.frames, awayFrame{frame: f, input: k == netcode.KindInput})
+	}
+	if c.away != nil {
+		q.frames = append(q.frames, c.away.frames...)
+		q.inputs += c.away.inputs
+		q.messages += c.away.messages
+	}
+	c.away = q
+}
+
 // flushAway makes cn, whose server has given the client its place back,
 // the connection sends go to, after sending on it, in order, what waited.
 // If a send fails, cn is dropping too: the rest waits for the next one.

@@ -230,7 +230,11 @@
 // answer came. Leave while away gives the seat up at once: the client comes
 // back in the lobby state and the server frees the seat when its window
 // ends. A client that was in the lobby state when it dropped comes back to
-// the lobby. Reconnecting reports whether the client is on its way back;
+// the lobby. Frames an HTTP uplink had queued and not yet posted at the
+// drop go out first, in order. A frame already on the wire (a WebSocket
+// write, a POST cut short) went with the connection: the server resumes the
+// events a client missed, not the messages it sent, and the program is not
+// told which of those arrived. Reconnecting reports whether the client is on its way back;
 // Err and Done stay quiet until it gives up.
 //
 // Drop cuts the connection as a network failure would (no close frame, no

@@ -53,6 +53,12 @@ type fakeServer struct {
 	// upgrades is what the handshake offers to move to; the WebSocket
 	// endpoint refuses every request all the same.
 	upgrades []string
+	// holdPosts makes POSTs hang until the client gives up on them, so
+	// that frames queue up behind them; each one held is told on held.
+	holdPosts bool
+	held      chan struct{}
+	// posted is told of every POST whose frames were taken.
+	posted chan struct{}
 	// auth is the Authorization header of every request, in order, as
 	// "<request> <header>": handshake, poll, stream, post, delete, ws.
 	auth []string
@@ -80,7 +86,7 @@ type fakeSession struct {
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
-	f := &fakeServer{t: t, sessions: make(map[string]*fakeSession),
+	f := &fakeServer{t: t, sessions: make(map[string]*fakeSession), held: make(chan struct{}, 16), posted: make(chan struct{}, 1),
 		pollTimeout: 2 * time.Second, streamMax: 200 * time.Millisecond, keepalive: 50 * time.Millisecond, pingTimeout: time.Second}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /rt", f.noting("handshake", f.handshake))
@@ -321,7 +327,15 @@ func (f *fakeServer) post(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_request")
 		return
 	}
-	body, _ := io.ReadAll(r.Body)
+	body, _ := io.ReadAll(r.Body) // before holding: the server sees the client hang up only once it has read the body
+	f.mu.Lock()
+	hold := f.holdPosts
+	f.mu.Unlock()
+	if hold {
+		f.held <- struct{}{}
+		<-r.Context().Done()
+		return
+	}
 	frames, _, err := httpwire.ParseUplink(body, 4096, nil)
 	if err != nil {
 		writeErr(w, http.StatusBadRequest, "truncated_frame")
@@ -344,6 +358,10 @@ func (f *fakeServer) post(w http.ResponseWriter, r *http.Request) {
 	if !dup {
 		for _, fr := range frames {
 			f.onFrame(s, fr)
+		}
+		select {
+		case f.posted <- struct{}{}:
+		default:
 		}
 	}
 	if fail {

@@ -153,6 +153,7 @@ func (c *Client) dropped(err error) {
 func (c *Client) reconnect(old conn, dropErr error) {
 	defer c.bg.Done()
 	old.close() // reaps its goroutines; it has ended
+	c.carryOver(old)
 	c.goAway()
 	if f := c.opts.OnDropped; f != nil {
 		f(dropErr)

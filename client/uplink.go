@@ -214,6 +214,15 @@ func (u *uplink) flush(ctx context.Context) error {
 	return nil
 }
 
+// unsent returns the frames still queued, never posted: once stop has
+// returned, nothing else takes them. After a failure there are none (the
+// queue went with the failed batch).
+func (u *uplink) unsent() [][]byte {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.q
+}
+
 // stop drops what is queued, lets a POST in flight end (the caller cancels
 // ctx to cut it short) and waits for the goroutine.
 func (u *uplink) stop() {
