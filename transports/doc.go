@@ -152,6 +152,34 @@
 // evidently not reading ours, has its connection dropped at once rather than
 // read until the close handshake times out.
 //
+// # Admission
+//
+// A new connection, a WebSocket or an HTTP session (its handshake), is
+// admitted before its upgrade or session is made, against two caps, and
+// refused with an HTTP error otherwise:
+//
+//	503 server_full           Options.MaxConnections connections alive
+//	                          (by default 80% of the process's limit on open
+//	                          files), with Retry-After: 10
+//	429 too_many_connections  Options.MaxConnectionsPerAddr connections
+//	                          alive from the client's address (64 by
+//	                          default; an IPv6 address counts by its /64),
+//	                          with Retry-After: 10
+//
+// Both count WebSocket links and HTTP sessions alike (an upgraded session
+// stays one connection; its probe is not counted), in Stats.Connections.
+// Only these requests are counted: a server whose game is full still
+// answers every other route (health checks, metrics), and the requests of
+// the sessions it has. Clients on the server's own host (loopback) are not
+// subject to the per-address cap.
+//
+// The client's address is the socket's peer, unless that peer is one of
+// Options.TrustedProxies: then X-Forwarded-For is read from its right end,
+// past the hops that are trusted proxies themselves, and the first one that
+// is not is the client. From any other peer the header is ignored. Handler.Accept
+// reads the address with ClientAddr(r), to count the same clients in its
+// own limits, and Link.RemoteAddr reports it.
+//
 // # Request limits and shutdown
 //
 // Every request the Server's listener takes, on any route (the transports',
@@ -484,8 +512,12 @@
 //	413 frame_too_large    one uplink frame over ReadLimit
 //	415 bad_content_type   uplink not application/octet-stream, or a
 //	                       non-empty handshake body not application/json
+//	429 too_many_connections  MaxConnectionsPerAddr connections from the
+//	                       client's address (see "Admission"; Retry-After)
 //	431 ticket_too_large   a handshake's ticket over 8192 bytes
-//	503 too_many_sessions  MaxSessions sessions alive
+//	503 server_full        MaxConnections connections (see "Admission";
+//	                       Retry-After)
+//	503 too_many_sessions  MaxSessions sessions alive (Retry-After)
 //	503 shutting_down      the server is closing (requests of existing
 //	                       sessions still get in during CloseDrain)
 package transports

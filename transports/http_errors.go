@@ -32,32 +32,42 @@ const (
 	errBadTicket
 	errTicketTooLarge
 	errSessionClosed
+	errServerFull
+	errTooManyConnections
 	numHTTPErrs
 )
 
 var httpErrTable = [numHTTPErrs]struct {
-	status int
-	code   string
+	status     int
+	code       string
+	retryAfter string // seconds, for the Retry-After header; "" for none
 }{
-	errBadRequest:        {http.StatusBadRequest, "bad_request"},
-	errBadAck:            {http.StatusBadRequest, "bad_ack"},
-	errTruncatedFrame:    {http.StatusBadRequest, "truncated_frame"},
-	errBadUpgrade:        {http.StatusBadRequest, "bad_upgrade"},
-	errOriginNotAllowed:  {http.StatusForbidden, "origin_not_allowed"},
-	errUnknownSession:    {http.StatusNotFound, "unknown_session"},
-	errTransportDisabled: {http.StatusNotFound, "transport_disabled"},
-	errBadMethod:         {http.StatusMethodNotAllowed, "bad_method"},
-	errPollInProgress:    {http.StatusConflict, "poll_in_progress"},
-	errUpgraded:          {http.StatusGone, "upgraded"},
-	errTooLarge:          {http.StatusRequestEntityTooLarge, "too_large"},
-	errFrameTooLarge:     {http.StatusRequestEntityTooLarge, "frame_too_large"},
-	errBadContentType:    {http.StatusUnsupportedMediaType, "bad_content_type"},
-	errTooManySessions:   {http.StatusServiceUnavailable, "too_many_sessions"},
-	errShuttingDown:      {http.StatusServiceUnavailable, httpwire.CodeShuttingDown},
-	errBadTicket:         {http.StatusBadRequest, "bad_ticket"},
-	errTicketTooLarge:    {http.StatusRequestHeaderFieldsTooLarge, "ticket_too_large"},
-	errSessionClosed:     {http.StatusGone, "session_closed"},
+	errBadRequest:         {http.StatusBadRequest, "bad_request", ""},
+	errBadAck:             {http.StatusBadRequest, "bad_ack", ""},
+	errTruncatedFrame:     {http.StatusBadRequest, "truncated_frame", ""},
+	errBadUpgrade:         {http.StatusBadRequest, "bad_upgrade", ""},
+	errOriginNotAllowed:   {http.StatusForbidden, "origin_not_allowed", ""},
+	errUnknownSession:     {http.StatusNotFound, "unknown_session", ""},
+	errTransportDisabled:  {http.StatusNotFound, "transport_disabled", ""},
+	errBadMethod:          {http.StatusMethodNotAllowed, "bad_method", ""},
+	errPollInProgress:     {http.StatusConflict, "poll_in_progress", ""},
+	errUpgraded:           {http.StatusGone, "upgraded", ""},
+	errTooLarge:           {http.StatusRequestEntityTooLarge, "too_large", ""},
+	errFrameTooLarge:      {http.StatusRequestEntityTooLarge, "frame_too_large", ""},
+	errBadContentType:     {http.StatusUnsupportedMediaType, "bad_content_type", ""},
+	errTooManySessions:    {http.StatusServiceUnavailable, "too_many_sessions", retryAfter},
+	errShuttingDown:       {http.StatusServiceUnavailable, httpwire.CodeShuttingDown, ""},
+	errBadTicket:          {http.StatusBadRequest, "bad_ticket", ""},
+	errTicketTooLarge:     {http.StatusRequestHeaderFieldsTooLarge, "ticket_too_large", ""},
+	errSessionClosed:      {http.StatusGone, "session_closed", ""},
+	errServerFull:         {http.StatusServiceUnavailable, "server_full", retryAfter},
+	errTooManyConnections: {http.StatusTooManyRequests, "too_many_connections", retryAfter},
 }
+
+// retryAfter is the Retry-After of the refusals for a full server, in seconds: long
+// enough that a client waiting it out finds the server changed, short
+// enough for a player to wait.
+const retryAfter = "10"
 
 func (e httpErr) status() int  { return httpErrTable[e].status }
 func (e httpErr) code() string { return httpErrTable[e].code }
@@ -71,6 +81,9 @@ func (s *Server) fail(w http.ResponseWriter, e httpErr, message string, allow ..
 	h.Set("Content-Type", "application/json")
 	if len(allow) > 0 {
 		h.Set("Allow", strings.Join(allow, ", "))
+	}
+	if ra := httpErrTable[e].retryAfter; ra != "" {
+		h.Set("Retry-After", ra)
 	}
 	body, _ := json.Marshal(httpwire.ErrorBody{Code: e.code(), Message: message})
 	w.WriteHeader(e.status())

@@ -22,11 +22,19 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 		s.refuseTicket(w, r, err, o)
 		return
 	}
+	addr, remote := clientAddr(r, o.TrustedProxies)
+	key, e, ok := s.admit(addr, o)
+	if !ok {
+		s.refuseAdmission(w, e, remote, o)
+		return
+	}
 	if e, ok := s.reserveSession(o); !ok {
+		s.release(key)
 		s.fail(w, e, "no room for another session")
 		return
 	}
-	ss := newHTTPSession(s, newSID(), r.RemoteAddr, kind, o)
+	ss := newHTTPSession(s, newSID(), remote, kind, o)
+	ss.admKey = key
 	s.stats.accepted.Add(1)
 	s.stats.handshakes.Add(1)
 
@@ -35,7 +43,7 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 	// On a refusal the client still gets its sid: its first poll carries
 	// whatever Accept sent and the close record, as a WebSocket client would
 	// read them before the close frame.
-	ss.recv = s.accept(ss, withCredential(r, ticket), o)
+	ss.recv = s.accept(ss, withAcceptInfo(r, ticket, addr), o)
 	if !s.publishSession(ss) {
 		ss.mu.Lock()
 		end := ss.endLocked(&CloseError{Code: CloseGoingAway, Reason: "server going away"})
@@ -165,6 +173,7 @@ func (s *Server) forgetSession(ss *httpSession) {
 		delete(s.sessions, ss.sid)
 	}
 	s.stats.httpSessions.Add(-1)
+	s.releaseLocked(ss.admKey)
 	if s.draining != nil && len(s.sessions) == 0 {
 		close(s.draining)
 		s.draining = nil

@@ -47,6 +47,7 @@ type httpSession struct {
 	id     uint64
 	sid    string
 	remote string
+	admKey string // what admit counted it under
 	srv    *Server
 	wake   chan struct{} // capacity 1: the open downlink request has news
 

@@ -59,7 +59,8 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, o *Options
 		return
 	}
 	// The link's queue gets the buffer's capacity, so the whole backlog fits.
-	l := newWSLink(s, conn, gate, ss.buf.capacity())
+	_, remote := clientAddr(r, o.TrustedProxies)
+	l := newWSLink(s, conn, gate, ss.buf.capacity(), remote)
 	conn.Session().(*linkSession).link = l
 	l.upgrading = ss
 	l.recv = probeReceiver{ss: ss, l: l}

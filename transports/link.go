@@ -35,7 +35,9 @@ const (
 type Link interface {
 	// ID is unique among the links of one Server.
 	ID() uint64
-	// RemoteAddr is the client's address as seen by the TCP listener.
+	// RemoteAddr is the client's address: the socket peer's host:port, or,
+	// from a trusted proxy (Options.TrustedProxies), the IP address it
+	// names in X-Forwarded-For, without a port.
 	RemoteAddr() string
 	// Transport names the transport: "websocket".
 	Transport() string
@@ -65,7 +67,9 @@ type wsLink struct {
 	remote     string
 	conn       *gws.Conn
 	srv        *Server
-	gate       *writeGate    // every write to the socket goes through it
+	gate       *writeGate // every write to the socket goes through it
+	admitted   bool       // counted by admit (not a probe), under admKey
+	admKey     string
 	wake       chan struct{} // capacity 1: news for a writer that lingers (writer.go)
 	readerDone chan struct{} // closed when gws's ReadLoop has ended
 
@@ -118,11 +122,12 @@ var _ Link = (*wsLink)(nil)
 
 // newWSLink wraps conn. queueCap is the most ClassControl frames its queue
 // can ever hold: Options.SendQueue for a new link, the session's buffer
-// capacity for the upgrade of an HTTP session.
-func newWSLink(s *Server, conn *gws.Conn, gate *writeGate, queueCap int) *wsLink {
+// capacity for the upgrade of an HTTP session. remote is the client's
+// address (see clientAddr).
+func newWSLink(s *Server, conn *gws.Conn, gate *writeGate, queueCap int, remote string) *wsLink {
 	l := &wsLink{
 		id:         s.nextID.Add(1),
-		remote:     conn.RemoteAddr().String(),
+		remote:     remote,
 		conn:       conn,
 		srv:        s,
 		wake:       make(chan struct{}, 1),

@@ -2,6 +2,7 @@ package transports
 
 import (
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -136,6 +137,33 @@ type Options struct {
 	// more handshake gets 503 too_many_sessions. Default 10000.
 	MaxSessions int
 
+	// MaxConnections is the most connections the Server keeps: WebSocket
+	// links (probes excepted) and HTTP sessions together. One more is
+	// refused before its upgrade or session with 503 server_full and
+	// Retry-After (see doc.go, "Admission"), while every other route (health,
+	// metrics) is still answered. It should stay below the process's file
+	// limit, which every connection takes one of, and more during requests.
+	// Default DefaultMaxConnections(): 80% of the limit on open files
+	// (RLIMIT_NOFILE), or 10000 where it cannot be read. Changes apply to
+	// new connections.
+	MaxConnections int
+
+	// MaxConnectionsPerAddr is the most connections one client address may
+	// have (an IPv6 address counts by its /64); one more is refused with 429
+	// too_many_connections and Retry-After. Clients on the server's own
+	// host (loopback) are not limited. The client address is the socket's
+	// peer, or the one a trusted proxy names (TrustedProxies). Default 64;
+	// changes apply to new connections.
+	MaxConnectionsPerAddr int
+
+	// TrustedProxies are the proxies (prefixes or, with all bits, single
+	// addresses; see ParseTrustedProxy) whose X-Forwarded-For header is
+	// believed: from a peer in one of them, the client address is the
+	// rightmost X-Forwarded-For hop that is not itself a trusted proxy.
+	// From any other peer the header is ignored, since a client can send
+	// whatever it likes. Default none. Changes apply to new connections.
+	TrustedProxies []netip.Prefix
+
 	// MaxHeaderBytes bounds the request line and headers of every HTTP
 	// request (net/http adds 4 KiB of slack); a larger request gets net/http's
 	// own 431 answer and its connection is closed. The default, 16 KiB, holds
@@ -165,6 +193,10 @@ type Options struct {
 	// Fixed at Open.
 	IdleTimeout time.Duration
 
+	// limitLoopback applies MaxConnectionsPerAddr to loopback clients too,
+	// so that tests on 127.0.0.1 can reach it without a proxy.
+	limitLoopback bool
+
 	// noDirectWrites makes new WebSocket links send every frame through
 	// their queue and writer, as on platforms without direct writes
 	// (direct_fallback.go), so that tests run that path on Linux too. It is
@@ -172,6 +204,26 @@ type Options struct {
 	// adds a goroutine wake-up per frame. It applies to links opened after
 	// it is set.
 	noDirectWrites bool
+}
+
+// FileLimitShare is the share of the file limit DefaultMaxConnections
+// leaves to connections: the rest is for the listener, the connections'
+// second sockets during requests, logs and whatever else the process opens.
+const FileLimitShare = 0.8
+
+// FallbackMaxConnections is DefaultMaxConnections where the file limit
+// cannot be read.
+const FallbackMaxConnections = 10000
+
+// DefaultMaxConnections is MaxConnections' default: FileLimitShare of the
+// process's limit on open files (RLIMIT_NOFILE), or FallbackMaxConnections
+// where it cannot be read.
+func DefaultMaxConnections() int {
+	n := fileLimit()
+	if n <= 0 {
+		return FallbackMaxConnections
+	}
+	return max(int(float64(n)*FileLimitShare), 1)
 }
 
 // minReadBufferSize is the smallest ReadBufferSize: a frame header (14
@@ -191,18 +243,19 @@ const (
 	DefaultSendBuffer      = 64 << 10
 	DefaultReadBufferSize  = 1024
 
-	DefaultHTTPPath          = "/rt"
-	DefaultPollTimeout       = 25 * time.Second
-	DefaultStreamMaxDuration = 30 * time.Second
-	DefaultSessionTimeout    = 20 * time.Second
-	DefaultUpgradeTimeout    = 10 * time.Second
-	DefaultMaxBody           = 64 << 10
-	DefaultMaxSessions       = 10000
-	DefaultCloseDrain        = time.Second
-	DefaultMaxHeaderBytes    = 16 << 10
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultBodyTimeout       = 10 * time.Second
-	DefaultIdleTimeout       = 30 * time.Second
+	DefaultHTTPPath              = "/rt"
+	DefaultPollTimeout           = 25 * time.Second
+	DefaultStreamMaxDuration     = 30 * time.Second
+	DefaultSessionTimeout        = 20 * time.Second
+	DefaultUpgradeTimeout        = 10 * time.Second
+	DefaultMaxBody               = 64 << 10
+	DefaultMaxSessions           = 10000
+	DefaultCloseDrain            = time.Second
+	DefaultMaxConnectionsPerAddr = 64
+	DefaultMaxHeaderBytes        = 16 << 10
+	DefaultReadHeaderTimeout     = 10 * time.Second
+	DefaultBodyTimeout           = 10 * time.Second
+	DefaultIdleTimeout           = 30 * time.Second
 )
 
 // withDefaults returns o with every zero (or negative) field replaced by its
@@ -272,6 +325,13 @@ func (o Options) withDefaults() Options {
 	if o.CloseDrain <= 0 {
 		o.CloseDrain = DefaultCloseDrain
 	}
+	if o.MaxConnections <= 0 {
+		o.MaxConnections = DefaultMaxConnections()
+	}
+	if o.MaxConnectionsPerAddr <= 0 {
+		o.MaxConnectionsPerAddr = DefaultMaxConnectionsPerAddr
+	}
+	o.TrustedProxies = append([]netip.Prefix(nil), o.TrustedProxies...)
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}

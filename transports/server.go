@@ -43,6 +43,7 @@ type Server struct {
 	hs        *http.Server
 	serveDone chan struct{} // closed when hs.Serve has returned
 	links     map[*wsLink]struct{}
+	adm       admission
 	sessions  map[string]*httpSession // HTTP sessions by sid, from handshake to end
 	closing   bool
 	draining  chan struct{} // while Close waits for HTTP clients' next requests; closed when the last session ends
@@ -62,6 +63,7 @@ func NewServer(opts Options, h Handler) *Server {
 		readBuf:   o.ReadBufferSize,
 		mux:       http.NewServeMux(),
 		links:     make(map[*wsLink]struct{}),
+		adm:       admission{byAddr: make(map[string]int)},
 		sessions:  make(map[string]*httpSession),
 		closed:    make(chan struct{}),
 	}
@@ -235,6 +237,9 @@ func (s *Server) forget(l *wsLink) {
 	delete(s.links, l)
 	s.mu.Unlock()
 	s.stats.active.Add(-1)
+	if l.admitted {
+		s.release(l.admKey)
+	}
 }
 
 func (s *Server) liveLinks() []*wsLink {

@@ -14,6 +14,8 @@ type Stats struct {
 	NotReading     uint64 // of SlowClosed, WebSockets whose client left bytes unacknowledged for DeliveryTimeout
 	TimeoutClosed  uint64 // links closed by the heartbeat
 
+	Connections int64 // connections admitted and alive: WebSocket links (not probes) and HTTP sessions
+
 	HTTPSessions int64  // live HTTP sessions, upgraded ones included
 	Handshakes   uint64 // HTTP sessions created
 	Expired      uint64 // HTTP sessions closed by SessionTimeout
@@ -29,7 +31,7 @@ type counters struct {
 	accepted, originRejected, tooLarge      atomic.Uint64
 	staleDropped, slowClosed, timeoutClosed atomic.Uint64
 	directWrites, notReading                atomic.Uint64
-	active                                  atomic.Int64
+	active, connections                     atomic.Int64
 
 	httpSessions                  atomic.Int64
 	handshakes, expired, upgrades atomic.Uint64
@@ -47,6 +49,7 @@ func (c *counters) snapshot() Stats {
 		SlowClosed:     c.slowClosed.Load(),
 		NotReading:     c.notReading.Load(),
 		TimeoutClosed:  c.timeoutClosed.Load(),
+		Connections:    c.connections.Load(),
 		HTTPSessions:   c.httpSessions.Load(),
 		Handshakes:     c.handshakes.Load(),
 		Expired:        c.expired.Load(),

@@ -2,7 +2,6 @@ package transports
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,29 +16,6 @@ import (
 // ticket from its handshake, refuses one it cannot read or that is too
 // large, and hands the rest to Handler.Accept, which judges it. It never
 // reads one from a URL.
-
-// credentialKey is the context key under which the request given to
-// Handler.Accept carries its ticket.
-type credentialKey struct{}
-
-// Credential returns the ticket the client sent in the handshake of r, the
-// request Handler.Accept gets; "" when it sent none. The probe of an
-// upgrade never carries one: the session it upgrades was accepted already.
-func Credential(r *http.Request) string {
-	if r == nil {
-		return ""
-	}
-	t, _ := r.Context().Value(credentialKey{}).(string)
-	return t
-}
-
-// withCredential returns r carrying ticket for Credential.
-func withCredential(r *http.Request, ticket string) *http.Request {
-	if ticket == "" {
-		return r
-	}
-	return r.WithContext(context.WithValue(r.Context(), credentialKey{}, ticket))
-}
 
 // ticketError is why a handshake's ticket was refused: the HTTP error and
 // its message.

@@ -163,20 +163,28 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.refuseTicket(w, r, err, o)
 		return
 	}
+	addr, remote := clientAddr(r, o.TrustedProxies)
+	key, e, ok := s.admit(addr, o)
+	if !ok {
+		s.refuseAdmission(w, e, remote, o)
+		return
+	}
 	conn, gate, err := s.upgrade(w, r, ours)
 	if err != nil {
 		// gws has answered, if the connection still took writes, and
 		// closed it.
-		o.Logger.Debug("transports: upgrade failed", "remote", r.RemoteAddr, "err", err)
+		s.release(key)
+		o.Logger.Debug("transports: upgrade failed", "remote", remote, "err", err)
 		return
 	}
-	l := newWSLink(s, conn, gate, o.SendQueue)
+	l := newWSLink(s, conn, gate, o.SendQueue, remote)
+	l.admitted, l.admKey = true, key
 	conn.Session().(*linkSession).link = l
 	s.stats.accepted.Add(1)
 	s.track(l)
 	l.startHeartbeat()
 
-	l.recv = s.accept(l, withCredential(r, ticket), o)
+	l.recv = s.accept(l, withAcceptInfo(r, ticket, addr), o)
 	go s.runReader(l)
 }
 

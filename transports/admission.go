@@ -1,0 +1,177 @@
+package transports
+
+import (
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// Admission (see doc.go, "Admission"): every new connection, a WebSocket or
+// an HTTP session, is counted against Options.MaxConnections and against
+// Options.MaxConnectionsPerAddr for its client address, before its upgrade
+// or its session is made, and refused with an HTTP error when either is
+// full. Probes are not counted: each belongs to a session that is. Other
+// routes (health, metrics) are not counted at all, so they are answered
+// when the game is full.
+
+// admission is the Server's count of admitted connections; guarded by the
+// Server's mu.
+type admission struct {
+	total  int
+	byAddr map[string]int // by addrKey
+}
+
+// admit counts a new connection from addr, or returns why it is refused.
+// The caller calls release(key) when the connection ends.
+func (s *Server) admit(addr netip.Addr, o *Options) (key string, e httpErr, ok bool) {
+	key = addrKey(addr)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.closing:
+		return "", errShuttingDown, false
+	case s.adm.total >= o.MaxConnections:
+		return "", errServerFull, false
+	case s.limitsAddr(addr, o) && s.adm.byAddr[key] >= o.MaxConnectionsPerAddr:
+		return "", errTooManyConnections, false
+	}
+	s.adm.total++
+	s.adm.byAddr[key]++
+	s.stats.connections.Store(int64(s.adm.total))
+	return key, 0, true
+}
+
+// release uncounts a connection admit counted.
+func (s *Server) release(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.releaseLocked(key)
+}
+
+func (s *Server) releaseLocked(key string) {
+	s.adm.total--
+	if n := s.adm.byAddr[key] - 1; n > 0 {
+		s.adm.byAddr[key] = n
+	} else {
+		delete(s.adm.byAddr, key)
+	}
+	s.stats.connections.Store(int64(s.adm.total))
+}
+
+// refuseAdmission answers a connection admit refused.
+func (s *Server) refuseAdmission(w http.ResponseWriter, e httpErr, remote string, o *Options) {
+	msg := "the server is full"
+	switch e {
+	case errTooManyConnections:
+		msg = "too many connections from this address"
+	case errShuttingDown:
+		msg = "server shutting down"
+	}
+	o.Logger.Debug("transports: connection refused", "remote", remote, "code", e.code())
+	s.fail(w, e, msg)
+}
+
+// limitsAddr reports whether the per-address cap applies to addr. A client
+// on the server's own host is not limited: it is the operator, a load
+// tester, or a proxy on the same host that was not listed in
+// TrustedProxies, whose clients would all share its address.
+func (s *Server) limitsAddr(addr netip.Addr, o *Options) bool {
+	return !addr.IsLoopback() || o.limitLoopback
+}
+
+// addrKey is what the per-address cap counts by: the address, or for IPv6
+// its /64, which is one subscriber's (a client can pick any address in it).
+func addrKey(a netip.Addr) string {
+	if a.Is6() && !a.Is4In6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// clientAddr is the address of r's client: the socket's peer, unless that
+// peer is a trusted proxy, in which case X-Forwarded-For is read from its
+// right end (the hop the proxy appended) leftwards, past every trusted hop:
+// the first hop not trusted is the client, the leftmost if all are. A hop
+// that does not parse ends the walk at the last address believed, since
+// anything left of it may be the client's own invention. remote is what
+// Link.RemoteAddr reports: the peer's host:port, or the forwarded address.
+func clientAddr(r *http.Request, trusted []netip.Prefix) (addr netip.Addr, remote string) {
+	remote = r.RemoteAddr
+	peer, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}, remote
+	}
+	addr = peer.Addr().Unmap()
+	if !isTrusted(addr, trusted) {
+		return addr, remote
+	}
+	values := r.Header.Values("X-Forwarded-For")
+	for i := len(values) - 1; i >= 0; i-- {
+		hops := strings.Split(values[i], ",")
+		for j := len(hops) - 1; j >= 0; j-- {
+			hop, ok := parseHop(hops[j])
+			if !ok {
+				return addr, forwarded(addr, peer)
+			}
+			addr = hop
+			if !isTrusted(hop, trusted) {
+				return addr, addr.String()
+			}
+		}
+	}
+	return addr, forwarded(addr, peer)
+}
+
+// forwarded is remote for the address a walk of X-Forwarded-For ended at.
+func forwarded(addr netip.Addr, peer netip.AddrPort) string {
+	if addr == peer.Addr().Unmap() {
+		return peer.String()
+	}
+	return addr.String()
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, possibly with a
+// port (some proxies add one).
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	return netip.Addr{}, false
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseTrustedProxy reads one entry of Options.TrustedProxies as a
+// configuration gives it: a CIDR prefix ("10.0.0.0/8", "fd00::/8") or a
+// single address ("192.0.2.7"). IPv4-mapped IPv6 forms are read as IPv4.
+func ParseTrustedProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}

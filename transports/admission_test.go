@@ -1,0 +1,236 @@
+package transports
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/netip"
+	"testing"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
+)
+
+// admissionHandshake sends a WebSocket handshake as a plain request, so that a
+// refusal before the upgrade can be read like any answer; a 101 is closed
+// at once.
+func admissionHandshake(t *testing.T, s *Server, header http.Header) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.HTTPURL()+s.path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	resp, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// checkRefusal checks an admission refusal's status, code and Retry-After.
+func checkRefusal(t *testing.T, what string, a answer, status int, code string) {
+	t.Helper()
+	if a.status != status || a.errCode() != code || a.header.Get("Retry-After") != "10" {
+		t.Errorf("%s: %d %q (Retry-After %q), want %d %s with Retry-After 10",
+			what, a.status, a.body, a.header.Get("Retry-After"), status, code)
+	}
+	var e httpwire.ErrorBody
+	if err := json.Unmarshal(a.body, &e); err != nil || a.header.Get("Content-Type") != "application/json" {
+		t.Errorf("%s: body %q is not the documented JSON error", what, a.body)
+	}
+}
+
+// A full server refuses new WebSockets and sessions with server_full, and
+// still answers its other routes and its sessions' requests; a connection
+// that ends makes room.
+func TestServerFullStillAnswersHealth(t *testing.T) {
+	h := newTestHandler()
+	s := NewServer(Options{MaxConnections: 3, CloseDrain: 1}, h)
+	s.Handle("/healthz", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") }))
+	if err := s.Open("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+
+	ws := dial(t, s, dialOptions{})
+	dial(t, s, dialOptions{})
+	sess := newHTTPClient(t, s).handshake("")
+	for range 3 {
+		h.next(t)
+	}
+	if got := s.Stats().Connections; got != 3 {
+		t.Errorf("Stats().Connections = %d, want 3", got)
+	}
+
+	checkRefusal(t, "WebSocket on a full server", admissionHandshake(t, s, nil), http.StatusServiceUnavailable, "server_full")
+	checkRefusal(t, "handshake on a full server", newHTTPClient(t, s).do(http.MethodPost, "", nil, nil), http.StatusServiceUnavailable, "server_full")
+
+	resp, err := http.Get(s.HTTPURL() + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz on a full server: %d, want 200", resp.StatusCode)
+	}
+	if a := sess.poll(0, false); a.status != http.StatusOK {
+		t.Errorf("poll of a session on a full server: %d %s", a.status, a.body)
+	}
+	sess.upgrade(t) // a probe is part of its session
+
+	ws.stop()
+	waitFor(t, "a connection released", func() bool { return s.Stats().Connections == 2 })
+	dial(t, s, dialOptions{})
+	h.next(t)
+}
+
+// Connections from one client address are capped; from another they are
+// not.
+func TestPerAddressCap(t *testing.T) {
+	h := newTestHandler()
+	o := Options{MaxConnectionsPerAddr: 2}
+	o.limitLoopback = true
+	s := newTestServer(t, o, h)
+	dial(t, s, dialOptions{})
+	newHTTPClient(t, s).handshake("")
+	h.next(t)
+	h.next(t)
+	checkRefusal(t, "third WebSocket", admissionHandshake(t, s, nil), http.StatusTooManyRequests, "too_many_connections")
+	checkRefusal(t, "third session", newHTTPClient(t, s).do(http.MethodPost, "", nil, nil), http.StatusTooManyRequests, "too_many_connections")
+	if got := s.Stats().Connections; got != 2 {
+		t.Errorf("Stats().Connections = %d, want 2", got)
+	}
+}
+
+// Without limitLoopback, clients on the server's own host are not capped.
+func TestLoopbackNotCapped(t *testing.T) {
+	h := newTestHandler()
+	s := newTestServer(t, Options{MaxConnectionsPerAddr: 1}, h)
+	for range 3 {
+		dial(t, s, dialOptions{})
+		h.next(t)
+	}
+}
+
+// X-Forwarded-For is believed from a trusted proxy only: the client it
+// names is capped, reported by ClientAddr and Link.RemoteAddr.
+func TestTrustedProxyNamesTheClient(t *testing.T) {
+	addrs := make(chan string, 16)
+	var links []Link
+	h := newTestHandler()
+	accept := handlerFunc(func(l Link, r *http.Request) (Receiver, error) {
+		addrs <- ClientAddr(r)
+		return h.Accept(l, r)
+	})
+	s := newTestServer(t, Options{
+		MaxConnectionsPerAddr: 1,
+		TrustedProxies:        []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")},
+	}, accept)
+
+	xff := func(v string) http.Header { return http.Header{"X-Forwarded-For": {v}} }
+	dial(t, s, dialOptions{header: xff("203.0.113.9")})
+	links = append(links, h.next(t).link)
+	if got := <-addrs; got != "203.0.113.9" {
+		t.Errorf("ClientAddr = %q, want 203.0.113.9", got)
+	}
+	if got := links[0].RemoteAddr(); got != "203.0.113.9" {
+		t.Errorf("RemoteAddr() = %q, want 203.0.113.9", got)
+	}
+	checkRefusal(t, "second WebSocket of 203.0.113.9", admissionHandshake(t, s, xff("198.51.100.1, 203.0.113.9")), http.StatusTooManyRequests, "too_many_connections")
+	dial(t, s, dialOptions{header: xff("203.0.113.10")})
+	h.next(t)
+	if got := <-addrs; got != "203.0.113.10" {
+		t.Errorf("ClientAddr = %q, want 203.0.113.10", got)
+	}
+
+	// From a peer that is not trusted, the header is nobody's word.
+	s2 := newTestServer(t, Options{}, accept)
+	dial(t, s2, dialOptions{header: xff("203.0.113.9")})
+	h.next(t)
+	if got := <-addrs; got != "127.0.0.1" {
+		t.Errorf("ClientAddr from an untrusted peer = %q, want the peer 127.0.0.1", got)
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("fd00::/8")}
+	tests := []struct {
+		peer   string
+		xff    []string
+		addr   string
+		remote string
+	}{
+		{"192.0.2.1:5000", nil, "192.0.2.1", "192.0.2.1:5000"},
+		{"192.0.2.1:5000", []string{"203.0.113.9"}, "192.0.2.1", "192.0.2.1:5000"}, // untrusted peer
+		{"10.0.0.1:5000", nil, "10.0.0.1", "10.0.0.1:5000"},
+		{"10.0.0.1:5000", []string{"203.0.113.9"}, "203.0.113.9", "203.0.113.9"},
+		{"10.0.0.1:5000", []string{"1.1.1.1, 203.0.113.9, 10.0.0.2"}, "203.0.113.9", "203.0.113.9"},
+		{"10.0.0.1:5000", []string{"1.1.1.1", "203.0.113.9"}, "203.0.113.9", "203.0.113.9"},      // two header lines
+		{"10.0.0.1:5000", []string{"10.0.0.3, 10.0.0.2"}, "10.0.0.3", "10.0.0.3"},                // all trusted: the leftmost
+		{"10.0.0.1:5000", []string{"1.1.1.1, junk, 10.0.0.2"}, "10.0.0.2", "10.0.0.2"},           // junk ends the walk
+		{"10.0.0.1:5000", []string{"junk"}, "10.0.0.1", "10.0.0.1:5000"},                         // at the peer
+		{"10.0.0.1:5000", []string{"203.0.113.9:4711"}, "203.0.113.9", "203.0.113.9"},            // a hop with a port
+		{"[fd00::1]:5000", []string{"2001:db8::7"}, "2001:db8::7", "2001:db8::7"},                // IPv6
+		{"[::ffff:10.0.0.1]:5000", []string{"::ffff:203.0.113.9"}, "203.0.113.9", "203.0.113.9"}, // mapped
+		{"pipe", []string{"203.0.113.9"}, "invalid IP", "pipe"},
+	}
+	for _, tt := range tests {
+		r := &http.Request{RemoteAddr: tt.peer, Header: http.Header{"X-Forwarded-For": tt.xff}}
+		addr, remote := clientAddr(r, trusted)
+		if addr.String() != tt.addr || remote != tt.remote {
+			t.Errorf("peer %s, X-Forwarded-For %q: %s %q, want %s %q", tt.peer, tt.xff, addr, remote, tt.addr, tt.remote)
+		}
+	}
+}
+
+func TestAddrKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"203.0.113.9":          "203.0.113.9",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::1": "2001:db8:1:2::/64",
+		"::ffff:203.0.113.9":   "::ffff:203.0.113.9", // clientAddr unmaps first
+		"2001:db8:1:3:3:4:5:6": "2001:db8:1:3::/64",
+	} {
+		if got := addrKey(netip.MustParseAddr(in)); got != want {
+			t.Errorf("addrKey(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestParseTrustedProxy(t *testing.T) {
+	for in, want := range map[string]string{
+		"10.0.0.0/8":          "10.0.0.0/8",
+		"10.1.2.3/8":          "10.0.0.0/8",
+		"192.0.2.7":           "192.0.2.7/32",
+		"fd00::/8":            "fd00::/8",
+		"2001:db8::1":         "2001:db8::1/128",
+		"::ffff:10.0.0.0/104": "10.0.0.0/8",
+		" 192.0.2.7 ":         "192.0.2.7/32",
+	} {
+		p, err := ParseTrustedProxy(in)
+		if err != nil || p.String() != want {
+			t.Errorf("ParseTrustedProxy(%q) = %v, %v; want %s", in, p, err, want)
+		}
+	}
+	for _, bad := range []string{"", "10.0.0.0/33", "example.com", "10.0.0"} {
+		if _, err := ParseTrustedProxy(bad); err == nil {
+			t.Errorf("ParseTrustedProxy(%q) accepted", bad)
+		}
+	}
+}
