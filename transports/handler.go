@@ -16,14 +16,19 @@ type Handler interface {
 	// While Accept runs nothing is read from the client, and Server.Close waits
 	// for it, so it should not block, or only for a bounded time (to check a
 	// ticket). Credential(r) is the ticket of the handshake, "" for none
-	// (see doc.go, "Tickets").
+	// (see doc.go, "Tickets"), and ClientAddr(r) the client's address, as
+	// the transport's per-address cap counted it (see doc.go, "Admission").
 	Accept(l Link, r *http.Request) (Receiver, error)
 }
 
 // Receiver gets one link's inbound events. They come from that link's single
 // reader goroutine, in order, never concurrently, so a Receiver needs no lock for
 // its own state. Calls should be quick (copy and hand off): while one runs,
-// nothing more is read from that client.
+// nothing more is read from that client. Once the server has decided to
+// close the link (Close, from the Receiver or anywhere else) no more OnFrame
+// or OnTooLarge calls come, only OnClose. A Receiver that limits what a
+// client sends should also implement ControlCounter, so that WebSocket
+// pings and pongs cost the same budget as frames.
 type Receiver interface {
 	// OnFrame delivers one message of at most Options.ReadLimit bytes, binary or
 	// text alike. frame is valid only during the call (gws reuses the buffer):
