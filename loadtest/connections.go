@@ -18,9 +18,13 @@ func (r *run) connected() int {
 	return n
 }
 
-// checkConnections finds sessions whose connection ended without the run
+// closeWorkers bounds the clients closed at once at the end of a run.
+const closeWorkers = 64
+
+// checkConnections finds sessions whose client ended without the run
 // closing it, counts them as disconnects (by close code) and errors, and
-// returns how many players are still connected.
+// returns how many players are still connected. A client that gave up
+// coming back was counted when it did (resume.go).
 func (r *run) checkConnections() int {
 	n := 0
 	for _, p := range r.players {
@@ -31,6 +35,10 @@ func (r *run) checkConnections() int {
 		c := s.client()
 		select {
 		case <-c.Done():
+			if s.gaveUp.Load() {
+				r.bury(s)
+				continue
+			}
 			if s.retired.Load() || !p.sess.CompareAndSwap(s, nil) {
 				continue
 			}
@@ -54,11 +62,23 @@ func (r *run) checkConnections() int {
 	return n
 }
 
+// bury takes s, whose client plays no more, from its player; closeAll
+// closes it.
+func (r *run) bury(s *session) {
+	if !s.p.sess.CompareAndSwap(s, nil) {
+		return
+	}
+	s.retire()
+	r.deadMu.Lock()
+	r.dead = append(r.dead, s)
+	r.deadMu.Unlock()
+}
+
 // closeAll closes every client, a few at a time.
 func (r *run) closeAll() {
 	work := make(chan *session)
 	var wg sync.WaitGroup
-	for range min(reconnectWorkers, len(r.players)) {
+	for range min(closeWorkers, len(r.players)) {
 		wg.Go(func() {
 			for s := range work {
 				_ = s.client().Close()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tickroom/tickroom/actors"
 	"github.com/tickroom/tickroom/games/arena"
+	"github.com/tickroom/tickroom/games/tag"
 	"github.com/tickroom/tickroom/internal/metricname"
 	"github.com/tickroom/tickroom/transports"
 	"github.com/tickroom/tickroom/world"
@@ -33,6 +34,14 @@ type testServer struct {
 
 func startServer(t *testing.T, roomSize int) *testServer {
 	t.Helper()
+	return startServerRoom(t, actors.RoomOptions{MaxPlayers: roomSize})
+}
+
+// startServerRoom starts a test server whose rooms have room's options,
+// at 20 Hz, serving the arena (the default) and tag, whose chat messages
+// come back to the room as events.
+func startServerRoom(t *testing.T, room actors.RoomOptions) *testServer {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
 	ticks := prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -41,11 +50,16 @@ func startServer(t *testing.T, roomSize int) *testServer {
 		Buckets: prometheus.ExponentialBuckets(10e-6, 2, 15),
 	})
 	reg.MustRegister(ticks, collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	room.TickRate, room.SendRate = 20, 20
 	hub, err := actors.NewHub(actors.Options{
-		Modes:    map[string]actors.Mode{"arena": {NewGame: func() world.Game { return arena.New() }}},
-		Logger:   log,
-		Room:     actors.RoomOptions{TickRate: 20, SendRate: 20, MaxPlayers: roomSize},
-		Observer: tickObserver{ticks},
+		Modes: map[string]actors.Mode{
+			"arena": {NewGame: func() world.Game { return arena.New() }},
+			"tag":   {NewGame: func() world.Game { return tag.New() }},
+		},
+		DefaultMode: "arena",
+		Logger:      log,
+		Room:        room,
+		Observer:    tickObserver{ticks},
 	})
 	if err != nil {
 		t.Fatal(err)

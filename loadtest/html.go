@@ -36,6 +36,9 @@ func WriteHTML(w io.Writer, rep *Report) error {
 		Failed:   rep.FailedGates(),
 		Quantile: []namedQuantiles{{"input-to-ack latency", rep.Latency}, {"join time", rep.Joins.Time}, {"state arrival gap", rep.Gaps.Arrival}},
 	}
+	if rep.Drops.ResumeTime.Count > 0 {
+		v.Quantile = append(v.Quantile, namedQuantiles{"resume time (drop to first state)", rep.Drops.ResumeTime})
+	}
 	for _, c := range charts(rep) {
 		v.Charts = append(v.Charts, c.svg())
 	}

@@ -12,9 +12,8 @@ import (
 )
 
 const (
-	joinWorkers  = 256              // dials and joins in flight during the ramp
-	dialTimeout  = 10 * time.Second // one dial plus join
-	rejoinWindow = 3 * time.Second  // a rejoin retries "room full" this long: the old seat may not be free yet
+	joinWorkers = 256              // dials and joins in flight during the ramp
+	dialTimeout = 10 * time.Second // one dial plus join
 )
 
 // joinAll connects every player, starting JoinRate of them per second, and
@@ -55,7 +54,7 @@ func (r *run) joinAll(ctx context.Context) {
 func (r *run) firstJoin(ctx context.Context, p *player) {
 	start := time.Now()
 	r.joinAttempts.Add(1)
-	if err := r.connect(ctx, p, false); err != nil {
+	if err := r.connect(ctx, p); err != nil {
 		if ctx.Err() == nil {
 			r.errs.add(joinErrorKey(err))
 		}
@@ -70,9 +69,8 @@ func (r *run) firstJoin(ctx context.Context, p *player) {
 }
 
 // connect dials p's transport, joins p's room and makes the new session
-// p's. A rejoin retries a "room full" answer for a while, since the seat its
-// previous connection held is freed asynchronously.
-func (r *run) connect(ctx context.Context, p *player, rejoin bool) error {
+// p's. The client comes back by itself when its connection drops.
+func (r *run) connect(ctx context.Context, p *player) error {
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	s := newSession(r, p)
@@ -85,30 +83,23 @@ func (r *run) connect(ctx context.Context, p *player, rejoin bool) error {
 		HandshakeTimeout: dialTimeout,
 		History:          r.history,
 		OnFrame:          s.onFrame,
+		Reconnect:        reconnectPolicy,
+		OnDropped:        s.onDropped,
+		OnResumed:        s.onResumed,
+		OnRejoined:       s.onRejoined,
+		OnGaveUp:         s.onGaveUp,
 	})
 	if err != nil {
 		return &opError{"dial", err}
 	}
 	s.c.Store(c)
-	deadline := time.Now().Add(rejoinWindow)
-	for {
-		var w *netcode.Welcome
-		w, err = c.Join(ctx, p.room, r.s.Mode)
-		if err == nil {
-			r.noteServer(w)
-			break
-		}
-		var code netcode.Code
-		if !rejoin || !errors.As(err, &code) || code != netcode.CodeRoomFull || time.Now().After(deadline) {
-			s.retired.Store(true)
-			_ = c.Close()
-			return &opError{"join", err}
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(50 * time.Millisecond):
-		}
+	w, err := c.Join(ctx, p.room, r.s.Mode)
+	if err != nil {
+		s.retired.Store(true)
+		_ = c.Close()
+		return &opError{"join", err}
 	}
+	r.noteServer(w)
 	s.joined.Store(true)
 	p.sess.Store(s)
 	return nil

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,7 +22,9 @@ type player struct {
 	id        int
 	transport string
 	room      string
-	slow      bool // its reader sleeps after every frame
+	rooms     *roomInfo   // shared by the players of room
+	slow      bool        // its reader sleeps after every frame
+	chats     *chatLedger // its chat messages (-events-rate), nil without
 
 	sess atomic.Pointer[session] // the joined connection, or nil
 
@@ -38,17 +41,20 @@ type player struct {
 	// one at a time.
 	joined      atomic.Bool  // the first join succeeded
 	joinTime    atomic.Int64 // of the first join, in ns
-	reconnects  atomic.Int32 // successful rejoins after a drop
+	reconnects  atomic.Int32 // drops it came back from: resumed, or joined afresh
 	disconnects atomic.Int32 // connections the server or network ended
 	closeCode   atomic.Uint32
-	lostBases   atomic.Int64 // client.Stats.LostBaselines of its ended connections
+	lostBases   atomic.Int64 // client.Stats.LostBaselines of its ended clients
+	dupEvents   atomic.Int64 // client.Stats.DuplicateEvents of its ended clients
 
 	nextDue int64 // scheduler only: earliest time the next delayed send may go
 }
 
-// session is one connection of a player, from dial to close. A reconnect
-// makes a new session (the client's input seq restarts at 1), so nothing
-// here is ever reset while a reader or the scheduler may still use it.
+// session is one client of a player, from dial to close, across the drops
+// it comes back from (the client resumes its seat, keeping its input
+// numbering), so nothing here is reset while a reader or the scheduler may
+// still use it; what the reader owns is reset only between two
+// connections (onDropped).
 type session struct {
 	r *run
 	p *player
@@ -59,15 +65,37 @@ type session struct {
 	sent    atomic.Uint32
 	due     [ackRing]atomic.Int64 // when input seq was due (ns since the run began), at seq%ackRing
 
+	// The way back from a drop (resume.go).
+	away     atomic.Bool   // dropped and not back: the scheduler sends it no inputs
+	byFault  atomic.Bool   // the drop fault cut it (not the server or network)
+	counted  atomic.Bool   // its drop was counted as a disconnect
+	gaveUp   atomic.Bool   // it stopped coming back
+	backFrom atomic.Int64  // when its way back began: the drop plus -drop-away, in ns since the run began
+	skipTo   atomic.Uint32 // inputs up to this seq are not timed: they were on their way at the drop
+	round    atomic.Pointer[dropRound]
+
+	// The chats it got (events.go): the last from each player of its
+	// room, by index in the room; nil without -events-rate.
+	evMu     sync.Mutex
+	fromPeer []uint32
+
 	// Owned by the connection's reader goroutine (onFrame).
 	acked       uint32 // highest input seq whose ack was seen
 	lastTick    uint32
 	step        uint32 // ticks between two sends: tick rate / send rate
 	lastArrival int64
 	lastBytes   int64
+	stateBytes  int64 // bytes of the newest state frame
 }
 
-func newSession(r *run, p *player) *session { return &session{r: r, p: p, step: 1} }
+func newSession(r *run, p *player) *session {
+	s := &session{r: r, p: p, step: 1}
+	if p.chats != nil {
+		first := p.id - p.id%r.s.RoomSize
+		s.fromPeer = make([]uint32, min(r.s.RoomSize, len(r.players)-first))
+	}
+	return s
+}
 
 // onFrame is the client's OnFrame hook: it runs on the connection's reader
 // goroutine for every frame, in order. It counts and times what arrived
@@ -77,11 +105,12 @@ func (s *session) onFrame(m netcode.Frame) {
 	now := r.now()
 	measuring := r.measuring.Load()
 	c := s.c.Load()
+	n := int64(0)
 	if c != nil {
 		// Stats().Bytes already counts this frame; the difference since the
 		// last frame is its size (plus any frame that failed to decode).
 		b := c.Stats().Bytes
-		n := b - s.lastBytes
+		n = b - s.lastBytes
 		s.lastBytes = b
 		p.bytes.Add(n)
 		if measuring {
@@ -90,13 +119,25 @@ func (s *session) onFrame(m netcode.Frame) {
 	}
 	switch m := m.(type) {
 	case *netcode.State:
+		s.stateBytes = n
+		if m.Delta.Base == 0 {
+			p.rooms.snapshotBytes.Store(n)
+		}
 		s.onState(m, now, measuring)
+	case *netcode.Event:
+		s.onEvent(m, measuring)
 	case *netcode.Welcome:
 		if m.SendRate > 0 && m.TickRate > m.SendRate {
 			s.step = uint32(m.TickRate / m.SendRate)
 		}
 	case *netcode.Error:
-		if s.joined.Load() {
+		switch {
+		case m.Code == netcode.CodeResumeExpired:
+			r.resumes.refused.Add(1) // the client joins afresh: see onRejoined
+		case m.Code == netcode.CodeEventsLost:
+			r.resumes.eventsLost.Add(1)
+			s.startOver() // the server said so: not a loss to find
+		case s.joined.Load():
 			r.errs.add(errorFrameKey(m.Code))
 		}
 	}
@@ -126,8 +167,9 @@ func (s *session) onState(m *netcode.State, now int64, measuring bool) {
 	s.lastArrival = now
 
 	// Inputs acknowledged for the first time: every seq up to InputAck
-	// whose due time is still in the ring.
-	lo, hi := s.acked+1, min(m.InputAck, s.sent.Load())
+	// whose due time is still in the ring, but for those on their way when
+	// the connection dropped.
+	lo, hi := max(s.acked, s.skipTo.Load())+1, min(m.InputAck, s.sent.Load())
 	if m.InputAck > s.acked {
 		s.acked = m.InputAck
 	}
@@ -170,15 +212,20 @@ func (s *session) client() *client.Client { return s.c.Load() }
 // disconnect, its reader no longer sleeps, and its counts move to the player.
 func (s *session) retire() {
 	s.retired.Store(true)
-	s.p.lostBases.Add(s.client().Stats().LostBaselines)
+	st := s.client().Stats()
+	s.p.lostBases.Add(st.LostBaselines)
+	s.p.dupEvents.Add(st.DuplicateEvents)
 }
 
-// lostBaselines counts the diffs p's clients could not apply because their
-// baseline was no longer kept, over every connection p has had.
-func (p *player) lostBaselines() int64 {
-	n := p.lostBases.Load()
+// clientStats sums what p's clients counted themselves, over every client
+// p has had: diffs they could not apply because their baseline was no
+// longer kept, and events they dropped as duplicates.
+func (p *player) clientStats() (lostBaselines, dupEvents int64) {
+	lostBaselines, dupEvents = p.lostBases.Load(), p.dupEvents.Load()
 	if s := p.sess.Load(); s != nil {
-		n += s.client().Stats().LostBaselines
+		st := s.client().Stats()
+		lostBaselines += st.LostBaselines
+		dupEvents += st.DuplicateEvents
 	}
-	return n
+	return lostBaselines, dupEvents
 }

@@ -5,10 +5,14 @@ import (
 	"math"
 	"runtime"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// ReportVersion numbers the layout of report.json.
-const ReportVersion = 1
+// ReportVersion numbers the layout of report.json. Version 2: dropped
+// clients resume instead of joining again, and drops say how they came
+// back; events.
+const ReportVersion = 2
 
 // Report is what a run measured; it is report.json. Rates are over the
 // measured window, per client unless named otherwise; "per client" means
@@ -32,6 +36,7 @@ type Report struct {
 	Errors      Counts      `json:"errors"`
 	Disconnects Counts      `json:"disconnects"` // ended by the server or network, by close code
 	Drops       Drops       `json:"drops"`
+	Events      Events      `json:"events"`
 	Transports  []Transport `json:"transports"`
 
 	ServerMetrics *ServerMetrics `json:"server_metrics"` // null when the server has no /metrics
@@ -102,10 +107,66 @@ type Counts struct {
 	ByKind map[string]int64 `json:"by_kind"`
 }
 
-// Drops are the -drop-percent fault's reconnects.
+// Drops are the connections that dropped and how their clients came back
+// (client.Options.Reconnect): the -drop-percent fault's, and any the server
+// or network ended (which also count as disconnects).
 type Drops struct {
-	Dropped  int64 `json:"dropped"`
-	Rejoined int64 `json:"rejoined"`
+	Dropped  int64 `json:"dropped"`  // connections the fault cut
+	Rejoined int64 `json:"rejoined"` // drops clients came back from: resumed, or joined afresh
+	// Resumed counts seats the server gave back; Snapshots those whose
+	// first state was a full snapshot (the room's history no longer
+	// reached the client's tick, or events were lost); EventsLost those the
+	// server told events_lost.
+	Resumed    int64 `json:"resumed"`
+	Snapshots  int64 `json:"snapshots"`
+	EventsLost int64 `json:"events_lost"`
+	// Refused counts resumes answered resume_expired (the seat was gone);
+	// the client then joined its room afresh: FreshJoins that seated it,
+	// FreshJoinsFailed that the server refused.
+	Refused          int64 `json:"refused"`
+	FreshJoins       int64 `json:"fresh_joins"`
+	FreshJoinsFailed int64 `json:"fresh_joins_failed"`
+	GaveUp           int64 `json:"gave_up"` // clients that stopped coming back
+	// ResumeTime runs from the drop (plus -drop-away) until the first state
+	// after the resume, which the client has applied.
+	ResumeTime Quantiles `json:"resume_time"`
+	// FirstState is the size of that state; Snapshot the size of the
+	// latest full snapshot of the same room a client had received by then;
+	// FirstStateRatio the median of first state / snapshot, resume by
+	// resume (a diff is a small fraction of 1).
+	FirstState      Sizes   `json:"first_state_bytes"`
+	Snapshot        Sizes   `json:"snapshot_bytes"`
+	FirstStateRatio float64 `json:"first_state_ratio_p50"`
+}
+
+// Sizes summarise a histogram of sizes, in bytes.
+type Sizes struct {
+	Count int64 `json:"count"`
+	P50   int64 `json:"p50"`
+	P99   int64 `json:"p99"`
+	Max   int64 `json:"max"`
+}
+
+func sizesOf(h *hdrhistogram.Histogram) Sizes {
+	if h.TotalCount() == 0 {
+		return Sizes{}
+	}
+	return Sizes{Count: h.TotalCount(), P50: h.ValueAtQuantile(50), P99: h.ValueAtQuantile(99), Max: h.Max()}
+}
+
+// Events are the game events of -events-rate: chat messages a game
+// broadcasts to the room (see events.go for what lost and duplicated rest
+// on).
+type Events struct {
+	Sent       int64 `json:"messages_sent"` // chat messages sent
+	Received   int64 `json:"received"`      // events received in the window
+	Lost       int64 `json:"lost"`          // chats that reached the room but not a client seated in it, unannounced
+	Duplicated int64 `json:"duplicated"`    // events that came twice: dropped by the clients, or not
+	// MessagesLost counts chats that never came back as an event to
+	// anyone: sent on a connection that dropped before they reached the
+	// room (the protocol resumes events, not messages in flight), or
+	// refused by it.
+	MessagesLost int64 `json:"messages_lost"`
 }
 
 // Transport is the run as the clients of one transport saw it.
@@ -272,6 +333,8 @@ func (r *run) report(interrupted bool) *Report {
 	rep.Errors.Total, rep.Errors.ByKind = r.errs.snapshot()
 	rep.Disconnects.Total, rep.Disconnects.ByKind = r.disconnects.snapshot()
 	rep.Drops = Drops{Dropped: r.dropped.Load(), Rejoined: r.rejoined.Load()}
+	r.resumeReport(&rep.Drops)
+	rep.Events = r.eventReport()
 
 	rep.ServerMetrics = serverMetrics(win)
 	cpu := win.cpuEnd - win.cpuStart
@@ -284,7 +347,9 @@ func (r *run) report(interrupted bool) *Report {
 		SharesProcess: r.o.Embedded,
 	}
 	for _, p := range r.players {
-		rep.Tester.LostBaselines += p.lostBaselines()
+		lost, dup := p.clientStats()
+		rep.Tester.LostBaselines += lost
+		rep.Events.Duplicated += dup
 	}
 	if r.s.InputRate == 0 {
 		rep.Tester.Schedulers = 0
@@ -371,6 +436,15 @@ func warnings(rep *Report) []string {
 	}
 	if rep.Scenario.InputRate == 0 {
 		w = append(w, "input-rate is 0: no inputs, so no latency")
+	}
+	if e := rep.Events; e.Lost > 0 || e.Duplicated > 0 {
+		w = append(w, fmt.Sprintf("%d events lost and %d duplicated: every event should reach every client once, across drops too", e.Lost, e.Duplicated))
+	}
+	if rep.Scenario.EventsRate > 0 && rep.Events.Received == 0 {
+		w = append(w, "events-rate is set but no event arrived: the mode's game must broadcast chat messages (-mode tag)")
+	}
+	if d := rep.Drops; d.GaveUp > 0 || d.FreshJoinsFailed > 0 {
+		w = append(w, fmt.Sprintf("%d clients gave up coming back and %d fresh joins were refused", d.GaveUp, d.FreshJoinsFailed))
 	}
 	if w == nil {
 		w = []string{}

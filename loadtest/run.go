@@ -57,8 +57,10 @@ type run struct {
 	disconnects  keyedCounter // by close code
 	untimed      atomic.Int64 // acks of inputs whose due time was overwritten
 	joinAttempts atomic.Int64
-	dropped      atomic.Int64
-	rejoined     atomic.Int64
+	dropped      atomic.Int64 // connections the drop fault cut
+	rejoined     atomic.Int64 // drops clients came back from
+	resumes      *resumeStats
+	events       eventStats
 
 	joinMu   sync.Mutex
 	joinHist *hdrhistogram.Histogram
@@ -124,12 +126,16 @@ func Run(ctx context.Context, s Scenario, o Options) (*Report, error) {
 	if s.DropPercent > 0 && ctx.Err() == nil {
 		dropWG.Go(func() { r.dropLoop(dropCtx, ctx) })
 	}
+	if s.EventsRate > 0 && ctx.Err() == nil {
+		dropWG.Go(func() { r.chatLoop(dropCtx) })
+	}
 	sleep(ctx, s.Duration.Duration)
 	interrupted := ctx.Err() != nil
 	r.endWindow()
 	r.setPhase(phaseStopping)
 	stopDrops()
 	dropWG.Wait()
+	r.settleEvents(ctx, eventSettle)
 	stopBg()
 	bgWG.Wait()
 
@@ -145,6 +151,7 @@ func newRun(s Scenario, o Options) *run {
 		s: s, o: o, url: s.URL, start: time.Now(),
 		rec:      newRecorder(),
 		joinHist: newHistogram(),
+		resumes:  newResumeStats(),
 		scraper:  newScraper(metricsURL(s.URL)),
 	}
 	if s.InputRate > 0 {
@@ -155,16 +162,28 @@ func newRun(s Scenario, o Options) *run {
 	slow := pick(s.Clients, s.SlowPercent)
 	tag := fmt.Sprintf("lt%04x", rand.Uint32()&0xffff) // rooms of earlier runs may still linger
 	r.players = make([]*player, s.Clients)
+	var rooms *roomInfo
 	for i := range r.players {
+		if i%s.RoomSize == 0 {
+			rooms = new(roomInfo)
+		}
 		r.players[i] = &player{
 			id:        i,
 			transport: mix[i],
 			room:      fmt.Sprintf("%s-%d", tag, i/s.RoomSize),
+			rooms:     rooms,
 			slow:      slow[i],
+		}
+		if s.EventsRate > 0 {
+			r.players[i].chats = newChatLedger(s)
 		}
 	}
 	return r
 }
+
+// eventSettle bounds the wait, after the window, for the chats still on
+// their way to arrive before the run judges which were lost.
+const eventSettle = 3 * time.Second
 
 // historyFor is how many states each client keeps as possible baselines.
 // A diff's baseline is the tick the client last acknowledged, a few sends

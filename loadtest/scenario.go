@@ -17,6 +17,8 @@ const (
 	maxDelay    = 10 * time.Second // -latency, -jitter, -slow-delay
 	maxInput    = 1000             // inputs per second per client
 	maxRoomSize = 1024             // the server's own limit on room.max_players
+	maxAway     = time.Minute      // -drop-away: past the server's resume window (20s by default) it is a fresh join anyway
+	maxEvents   = 10               // -events-rate, chat messages per client per second: rooms of 16 get 160 events a second
 )
 
 // Scenario is one load-test run: who connects, how, for how long, which
@@ -59,10 +61,20 @@ type Scenario struct {
 	// from when the input was due, so the delay shows in it.
 	Latency Duration `toml:"latency" json:"latency"`
 	Jitter  Duration `toml:"jitter" json:"jitter"`
-	// Every DropEvery of the measured window, DropPercent of the clients are
-	// closed and dial and join their room again.
+	// Every DropEvery of the measured window, DropPercent of the clients
+	// lose their connection without a goodbye (client.Client.Drop) and
+	// come back by themselves (client.Options.Reconnect), after DropAway:
+	// they resume their seat, or join their room afresh if the server no
+	// longer holds it.
 	DropPercent float64  `toml:"drop_percent" json:"drop_percent"`
 	DropEvery   Duration `toml:"drop_every" json:"drop_every"`
+	DropAway    Duration `toml:"drop_away" json:"drop_away"`
+	// EventsRate makes every client send that many "chat" messages a
+	// second (over the measured window), for a game that broadcasts each
+	// as an event to its room (the tag game: -mode tag): the run then
+	// counts the events every client receives, and any it loses or gets
+	// twice, across drops and resumes. 0 sends none.
+	EventsRate float64 `toml:"events_rate" json:"events_rate"`
 	// SlowPercent of the clients read slowly: they sleep SlowDelay after
 	// every frame, which backs up their connection.
 	SlowPercent float64  `toml:"slow_percent" json:"slow_percent"`
@@ -137,6 +149,12 @@ func (s Scenario) Validate() error {
 		}
 	}
 	percent("drop-percent", s.DropPercent)
+	if s.DropAway.Duration < 0 || s.DropAway.Duration > maxAway {
+		bad("drop-away", "%v is not between 0 and %v", s.DropAway, maxAway)
+	}
+	if !(s.EventsRate >= 0) || s.EventsRate > maxEvents {
+		bad("events-rate", "%g is not between 0 and %d per second", s.EventsRate, maxEvents)
+	}
 	percent("slow-percent", s.SlowPercent)
 	if s.DropPercent > 0 && s.DropEvery.Duration < 100*time.Millisecond {
 		bad("drop-every", "%v must be at least 100ms when drop-percent is set", s.DropEvery)

@@ -95,8 +95,8 @@ func (sc *scheduler) handle(ev event, now int64) {
 // send sends one input for p, due at gen.
 func (sc *scheduler) send(p *player, gen int64) {
 	s := p.sess.Load()
-	if s == nil {
-		return // not connected (yet, or being reconnected)
+	if s == nil || s.away.Load() {
+		return // not connected (yet), or away after a drop
 	}
 	c := s.client()
 	// Record the due time before the send: the state acknowledging it may

@@ -57,8 +57,13 @@ func summaryRows(rep *Report) []row {
 		row{"errors", countsText(rep.Errors)},
 		row{"disconnects", countsText(rep.Disconnects)},
 	)
-	if s.DropPercent > 0 {
-		rows = append(rows, row{"drops", fmt.Sprintf("%d dropped, %d rejoined", rep.Drops.Dropped, rep.Drops.Rejoined)})
+	if d := rep.Drops; s.DropPercent > 0 || d.Resumed+d.Refused+d.GaveUp > 0 {
+		rows = append(rows, dropRows(d)...)
+	}
+	if s.EventsRate > 0 {
+		e := rep.Events
+		rows = append(rows, row{"events", fmt.Sprintf("%d received in the window, %d lost, %d duplicated; %d chat messages sent, %d of them lost on the way up",
+			e.Received, e.Lost, e.Duplicated, e.Sent, e.MessagesLost)})
 	}
 	for _, t := range rep.Transports {
 		rows = append(rows, row{"  " + t.Name, fmt.Sprintf("%d/%d joined, %.2f updates/s, %s/s per client, %d disconnects",
@@ -74,6 +79,25 @@ func summaryRows(rep *Report) []row {
 		tester += ", including the embedded server"
 	}
 	rows = append(rows, row{"load tester", tester}, row{"gates", gatesLine(rep)})
+	return rows
+}
+
+// dropRows say how dropped clients came back.
+func dropRows(d Drops) []row {
+	rows := []row{{"drops", fmt.Sprintf("%d dropped, %d back: %d resumed (%d with a snapshot, %d with events lost), %d refused and %d joined afresh (%d refused), %d gave up",
+		d.Dropped, d.Rejoined, d.Resumed, d.Snapshots, d.EventsLost, d.Refused, d.FreshJoins, d.FreshJoinsFailed, d.GaveUp)}}
+	if q := d.ResumeTime; q.Count > 0 {
+		rows = append(rows, row{"resume time", fmt.Sprintf("p50 %s  p99 %s  max %s  (%d resumes; drop to the first state after it)",
+			fmtMs(q.P50), fmtMs(q.P99), fmtMs(q.Max), q.Count)})
+	}
+	if f := d.FirstState; f.Count > 0 {
+		v := fmt.Sprintf("p50 %s  p99 %s", fmtBytes(float64(f.P50)), fmtBytes(float64(f.P99)))
+		if d.Snapshot.Count > 0 {
+			v += fmt.Sprintf("; a full snapshot of the room p50 %s; first state / snapshot p50 %.3f",
+				fmtBytes(float64(d.Snapshot.P50)), d.FirstStateRatio)
+		}
+		rows = append(rows, row{"first state", v})
+	}
 	return rows
 }
 
@@ -93,7 +117,11 @@ func faultsText(s Scenario) string {
 		parts = append(parts, fmt.Sprintf("input delay %v + up to %v jitter", s.Latency.Duration, s.Jitter.Duration))
 	}
 	if s.DropPercent > 0 {
-		parts = append(parts, fmt.Sprintf("drop %g%% every %v", s.DropPercent, s.DropEvery.Duration))
+		p := fmt.Sprintf("drop %g%% every %v", s.DropPercent, s.DropEvery.Duration)
+		if s.DropAway.Duration > 0 {
+			p += fmt.Sprintf(", away %v", s.DropAway.Duration)
+		}
+		parts = append(parts, p)
 	}
 	if s.SlowPercent > 0 {
 		parts = append(parts, fmt.Sprintf("%g%% slow readers (%v per frame)", s.SlowPercent, s.SlowDelay.Duration))
