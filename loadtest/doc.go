@@ -128,7 +128,11 @@
 //     resume window). A round waits until its clients are back before the
 //     next one. The clients' first attempt goes within a millisecond of A,
 //     so the resume time is the server's and the network's, not a backoff
-//     the tester chose.
+//     the tester chose. Every client of the tester has the same address,
+//     and the server counts refused resumes per address (about 10 a
+//     minute, against token guessing): past the resume window, more
+//     drops than that a minute end in rate_limited, and those clients give
+//     up instead of joining afresh.
 //   - -slow-percent P -slow-delay D: P% of the clients sleep D after every
 //     frame they receive, which backs up their connection as a slow network
 //     or device would.
