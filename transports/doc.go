@@ -52,9 +52,10 @@
 // per frame; the heartbeat's pings and the answers to a client's pings are
 // written the same way. It never blocks: a full socket takes nothing and the
 // frame is queued as below, for a writer; a write the kernel cuts short
-// leaves its tail to be sent before anything else. Every write to the socket, gws's own included, passes one
-// lock (the link's write gate), which the direct path only tries, so it neither
-// waits for a blocked write nor lets one land inside a frame (direct.go).
+// leaves its tail to be sent before anything else. Every write to the
+// socket, gws's own included, passes one lock (the link's write gate), which
+// the direct path only tries, so it neither waits for a blocked write nor
+// lets one land inside a frame (direct.go).
 //
 // Direct writes exist on Linux only, where the raw writev they make is known
 // to work (direct_writev.go). On every other platform (Windows, macOS, the
@@ -69,9 +70,10 @@
 //
 // Link.Send never blocks. It copies the frame's head into a slot of the
 // link's queue (a ring grown by doubling, up to its bound, the first times
-// frames wait) and keeps a reference to its body; the writer (or the sender, directly, as above)
-// writes head+body as one binary WebSocket message. The queue is one FIFO holding at most Options.SendQueue
-// ClassControl frames plus at most one ClassState frame:
+// frames wait) and keeps a reference to its body; the writer (or the sender,
+// directly, as above) writes head+body as one binary WebSocket message. The
+// queue is one FIFO holding at most Options.SendQueue ClassControl frames
+// plus at most one ClassState frame:
 //
 //   - ClassControl frames are never dropped. When a link already holds SendQueue
 //     of them, the link is a slow consumer: its queue is discarded and it is closed
