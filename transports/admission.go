@@ -71,12 +71,12 @@ func (s *Server) refuseAdmission(w http.ResponseWriter, e httpErr, remote string
 	s.fail(w, e, msg)
 }
 
-// limitsAddr reports whether the per-address cap applies to addr. A client
-// on the server's own host is not limited: it is the operator, a load
-// tester, or a proxy on the same host that was not listed in
-// TrustedProxies, whose clients would all share its address.
+// limitsAddr reports whether the per-address cap applies to addr: not to
+// Options.ExemptAddrs, nor to a client on the server's own host, which is
+// the operator, a load tester, or a proxy on the same host that was not
+// listed in TrustedProxies, whose clients would all share its address.
 func (s *Server) limitsAddr(addr netip.Addr, o *Options) bool {
-	return !addr.IsLoopback() || o.limitLoopback
+	return (!addr.IsLoopback() || o.limitLoopback) && !isTrusted(addr, o.ExemptAddrs)
 }
 
 // addrKey is what the per-address cap counts by: the address, or for IPv6
@@ -144,6 +144,7 @@ func parseHop(s string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
+// isTrusted reports whether a is in one of the prefixes.
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
 	for _, p := range trusted {
 		if p.Contains(a) {

@@ -116,6 +116,12 @@ func TestPerAddressCap(t *testing.T) {
 	if got := s.Stats().Connections; got != 2 {
 		t.Errorf("Stats().Connections = %d, want 2", got)
 	}
+
+	// An exempt address is not capped.
+	o.ExemptAddrs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	s.SetOptions(o)
+	dial(t, s, dialOptions{})
+	h.next(t)
 }
 
 // Without limitLoopback, clients on the server's own host are not capped.

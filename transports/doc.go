@@ -172,8 +172,8 @@
 // stays one connection; its probe is not counted), in Stats.Connections.
 // Only these requests are counted: a server whose game is full still
 // answers every other route (health checks, metrics), and the requests of
-// the sessions it has. Clients on the server's own host (loopback) are not
-// subject to the per-address cap.
+// the sessions it has. Clients on the server's own host (loopback), and
+// those in Options.ExemptAddrs, are not subject to the per-address cap.
 //
 // The client's address is the socket's peer, unless that peer is one of
 // Options.TrustedProxies: then X-Forwarded-For is read from its right end,

@@ -151,10 +151,16 @@ type Options struct {
 	// MaxConnectionsPerAddr is the most connections one client address may
 	// have (an IPv6 address counts by its /64); one more is refused with 429
 	// too_many_connections and Retry-After. Clients on the server's own
-	// host (loopback) are not limited. The client address is the socket's
-	// peer, or the one a trusted proxy names (TrustedProxies). Default 64;
-	// changes apply to new connections.
+	// host (loopback) and in ExemptAddrs are not limited. The client
+	// address is the socket's peer, or the one a trusted proxy names
+	// (TrustedProxies). Default 64; changes apply to new connections.
 	MaxConnectionsPerAddr int
+
+	// ExemptAddrs are client addresses (prefixes, or single addresses with
+	// all bits; see ParseTrustedProxy) that MaxConnectionsPerAddr does not
+	// limit: a load tester's machine, a proxy whose clients cannot be told
+	// apart. MaxConnections still counts them. Default none.
+	ExemptAddrs []netip.Prefix
 
 	// TrustedProxies are the proxies (prefixes or, with all bits, single
 	// addresses; see ParseTrustedProxy) whose X-Forwarded-For header is
@@ -332,6 +338,7 @@ func (o Options) withDefaults() Options {
 		o.MaxConnectionsPerAddr = DefaultMaxConnectionsPerAddr
 	}
 	o.TrustedProxies = append([]netip.Prefix(nil), o.TrustedProxies...)
+	o.ExemptAddrs = append([]netip.Prefix(nil), o.ExemptAddrs...)
 	if o.MaxHeaderBytes <= 0 {
 		o.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
