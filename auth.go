@@ -14,8 +14,9 @@ import (
 // AuthRequest is what an Options.Auth hook knows of a connection besides
 // its credential.
 type AuthRequest struct {
-	// RemoteAddr is the client's address (host:port) as the listener saw
-	// it: behind a proxy, the proxy's.
+	// RemoteAddr is the client's address: host:port of the TCP peer, or
+	// the bare IP a trusted proxy named in X-Forwarded-For (see
+	// limits.trusted_proxies).
 	RemoteAddr string
 }
 

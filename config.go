@@ -99,6 +99,16 @@ type WebSocketConfig struct {
 	WriteTimeout time.Duration `toml:"write_timeout"`
 	PingInterval time.Duration `toml:"ping_interval"`
 	PingTimeout  time.Duration `toml:"ping_timeout"`
+	// DeliveryTimeout: bytes the client's TCP has not acknowledged for
+	// this long mean a client that does not read (Linux), closed as a
+	// slow consumer whatever it acknowledges in the protocol.
+	DeliveryTimeout time.Duration `toml:"delivery_timeout"`
+	// SendBuffer is the kernel send buffer per connection, bytes; -1
+	// leaves the system's. New connections only.
+	SendBuffer int `toml:"send_buffer"`
+	// ReadBuffer is the buffer each WebSocket reads through. Not
+	// reloadable.
+	ReadBuffer int `toml:"read_buffer"`
 }
 
 // HTTPConfig is the [http] section: long-polling, streaming and polling for
@@ -115,6 +125,11 @@ type HTTPConfig struct {
 	MaxBody           int           `toml:"max_body"`            // bytes per uplink POST body
 	MaxSessions       int           `toml:"max_sessions"`        // live HTTP sessions
 	CloseDrain        time.Duration `toml:"close_drain"`         // at shutdown, wait this long for clients between requests
+	// Limits of every HTTP request the server reads, on every route.
+	MaxHeaderBytes    int           `toml:"max_header_bytes"`    // request line and headers; more gets 431. Not reloadable.
+	ReadHeaderTimeout time.Duration `toml:"read_header_timeout"` // to send the headers. Not reloadable.
+	BodyTimeout       time.Duration `toml:"body_timeout"`        // to send a request body
+	IdleTimeout       time.Duration `toml:"idle_timeout"`        // a kept-alive connection with no next request. Not reloadable.
 }
 
 // RoomConfig is the [room] section: the simulation loop of every room.
@@ -220,6 +235,10 @@ func DefaultConfig() Config {
 			WriteTimeout: transports.DefaultWriteTimeout,
 			PingInterval: transports.DefaultPingInterval,
 			PingTimeout:  transports.DefaultPingTimeout,
+
+			DeliveryTimeout: transports.DefaultDeliveryTimeout,
+			SendBuffer:      transports.DefaultSendBuffer,
+			ReadBuffer:      transports.DefaultReadBufferSize,
 		},
 		HTTP: HTTPConfig{
 			Path:              transports.DefaultHTTPPath,
@@ -233,6 +252,10 @@ func DefaultConfig() Config {
 			MaxBody:           transports.DefaultMaxBody,
 			MaxSessions:       transports.DefaultMaxSessions,
 			CloseDrain:        transports.DefaultCloseDrain,
+			MaxHeaderBytes:    transports.DefaultMaxHeaderBytes,
+			ReadHeaderTimeout: transports.DefaultReadHeaderTimeout,
+			BodyTimeout:       transports.DefaultBodyTimeout,
+			IdleTimeout:       transports.DefaultIdleTimeout,
 		},
 		Room: RoomConfig{
 			TickRate:      actors.DefaultTickRate,

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/actors"
+	"github.com/tickroom/tickroom/transports"
 )
 
 // LimitsConfig is the [limits] section: what a connection, and a client
@@ -21,6 +22,11 @@ type LimitsConfig struct {
 	AddrMissesPerMinute float64       `toml:"addr_misses_per_minute"` // resumes and joins by id or code that found nothing, per address
 	AddrMissBurst       int           `toml:"addr_miss_burst"`        // of those, at once
 	ExemptAddrs         []string      `toml:"exempt_addrs"`           // CIDR prefixes no per-address budget limits
+	// Connection caps, checked before a WebSocket upgrade or an HTTP
+	// session is made, so other routes are still answered.
+	MaxConnections        int      `toml:"max_connections"`          // WebSockets plus HTTP sessions; 0: 80% of the file limit
+	MaxConnectionsPerAddr int      `toml:"max_connections_per_addr"` // per client address
+	TrustedProxies        []string `toml:"trusted_proxies"`          // peers whose X-Forwarded-For is believed
 }
 
 // OverloadConfig is the [overload] section: what the server does when it
@@ -44,6 +50,9 @@ func defaultLimits() LimitsConfig {
 		AddrMissesPerMinute: actors.DefaultAddrMissesPerMinute,
 		AddrMissBurst:       actors.DefaultAddrMissBurst,
 		ExemptAddrs:         []string{}, // as "exempt_addrs = []" decodes
+
+		MaxConnectionsPerAddr: transports.DefaultMaxConnectionsPerAddr,
+		TrustedProxies:        []string{},
 	}
 }
 
@@ -69,11 +78,15 @@ func (c Config) limitProblems(v *validator) {
 	v.between("limits.addr_room_burst", l.AddrRoomBurst, 1, 100_000)
 	v.rate("limits.addr_misses_per_minute", l.AddrMissesPerMinute, 0.1, 10_000)
 	v.between("limits.addr_miss_burst", l.AddrMissBurst, 1, 10_000)
-	for i, p := range l.ExemptAddrs {
-		if _, err := parsePrefix(p); err != nil {
-			v.add(fmt.Sprintf("limits.exempt_addrs[%d]", i), p, "must be an address or a CIDR prefix (10.0.0.0/8, ::1)")
+	for key, list := range map[string][]string{"limits.exempt_addrs": l.ExemptAddrs, "limits.trusted_proxies": l.TrustedProxies} {
+		for i, p := range list {
+			if _, err := parsePrefix(p); err != nil {
+				v.add(fmt.Sprintf("%s[%d]", key, i), p, "must be an address or a CIDR prefix (10.0.0.0/8, ::1)")
+			}
 		}
 	}
+	v.between("limits.max_connections", l.MaxConnections, 0, 10_000_000)
+	v.between("limits.max_connections_per_addr", l.MaxConnectionsPerAddr, 1, 1_000_000)
 
 	o := c.Overload
 	v.rate("overload.late_high", o.LateHigh, 0.01, 10)

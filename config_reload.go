@@ -17,7 +17,12 @@ func (c Config) Reloadable(next Config) (Config, []string) {
 	// Applied to each connection as it is upgraded; changing it on a reload
 	// would give connections different limits depending on their age.
 	keep(&restart, "websocket.read_limit", &next.WebSocket.ReadLimit, c.WebSocket.ReadLimit)
+	keep(&restart, "websocket.read_buffer", &next.WebSocket.ReadBuffer, c.WebSocket.ReadBuffer)
 	keep(&restart, "http.path", &next.HTTP.Path, c.HTTP.Path)
+	// The http.Server's own limits are set when it is made.
+	keep(&restart, "http.max_header_bytes", &next.HTTP.MaxHeaderBytes, c.HTTP.MaxHeaderBytes)
+	keep(&restart, "http.read_header_timeout", &next.HTTP.ReadHeaderTimeout, c.HTTP.ReadHeaderTimeout)
+	keep(&restart, "http.idle_timeout", &next.HTTP.IdleTimeout, c.HTTP.IdleTimeout)
 	// A server's clients either all carry tickets or none do; keys,
 	// claims and limits change on a reload, the mode with a restart.
 	keep(&restart, "auth.mode", &next.Auth.Mode, c.Auth.Mode)

@@ -74,6 +74,11 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 	v.between("websocket.send_queue", ws.SendQueue, 1, 1<<16)
 	v.positive("websocket.write_timeout", ws.WriteTimeout)
 	v.positive("websocket.ping_interval", ws.PingInterval)
+	v.within("websocket.delivery_timeout", ws.DeliveryTimeout, time.Second, 5*time.Minute)
+	if ws.SendBuffer != -1 {
+		v.between("websocket.send_buffer", ws.SendBuffer, 4096, 16<<20)
+	}
+	v.between("websocket.read_buffer", ws.ReadBuffer, 256, 65536)
 	// A timeout no longer than the interval would drop a healthy client
 	// before the ping that proves it alive is even sent.
 	if ws.PingTimeout <= ws.PingInterval {
@@ -91,6 +96,10 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 	v.positive("http.stream_max_duration", h.StreamMaxDuration)
 	v.positive("http.upgrade_timeout", h.UpgradeTimeout)
 	v.positive("http.close_drain", h.CloseDrain)
+	v.between("http.max_header_bytes", h.MaxHeaderBytes, 4096, 1<<20)
+	v.within("http.read_header_timeout", h.ReadHeaderTimeout, time.Second, time.Minute)
+	v.within("http.body_timeout", h.BodyTimeout, time.Second, 5*time.Minute)
+	v.within("http.idle_timeout", h.IdleTimeout, time.Second, 10*time.Minute)
 	// The drain comes first in a shutdown; one as long as the whole
 	// shutdown would leave WebSocket clients no time for their close frame.
 	// (A shutdown_timeout below a microsecond is a bare number, reported as
@@ -172,6 +181,12 @@ func (v *validator) add(key string, value any, format string, args ...any) {
 func (v *validator) between(key string, n, lo, hi int) {
 	if n < lo || n > hi {
 		v.add(key, n, "must be between %d and %d", lo, hi)
+	}
+}
+
+func (v *validator) within(key string, d, lo, hi time.Duration) {
+	if d < lo || d > hi {
+		v.add(key, d, "must be between %s and %s", lo, hi)
 	}
 }
 

@@ -336,12 +336,25 @@ func transportOptions(c Config, log *slog.Logger) transports.Options {
 		MaxSessions:       h.MaxSessions,
 		CloseDrain:        h.CloseDrain,
 
+		MaxHeaderBytes:    h.MaxHeaderBytes,
+		ReadHeaderTimeout: h.ReadHeaderTimeout,
+		BodyTimeout:       h.BodyTimeout,
+		IdleTimeout:       h.IdleTimeout,
+
+		MaxConnections:        c.Limits.MaxConnections, // 0: the transport's default, from the file limit
+		MaxConnectionsPerAddr: c.Limits.MaxConnectionsPerAddr,
+		ExemptAddrs:           prefixes(c.Limits.ExemptAddrs),
+		TrustedProxies:        prefixes(c.Limits.TrustedProxies),
+
 		Path:             ws.Path,
 		ReadLimit:        ws.ReadLimit,
 		SendQueue:        ws.SendQueue,
 		WriteTimeout:     ws.WriteTimeout,
 		PingInterval:     ws.PingInterval,
 		PingTimeout:      ws.PingTimeout,
+		DeliveryTimeout:  ws.DeliveryTimeout,
+		SendBuffer:       ws.SendBuffer,
+		ReadBufferSize:   ws.ReadBuffer,
 		AllowedOrigins:   c.Server.AllowedOrigins,
 		SlowCloseCode:    uint16(netcode.CodeSlowConsumer),
 		TimeoutCloseCode: uint16(netcode.CodeHeartbeatTimeout),

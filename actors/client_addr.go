@@ -9,10 +9,11 @@ import (
 )
 
 // clientAddr is the address a connection's per-address limits and abuse
-// logs use: the one place that decides it. It is the TCP peer's address
-// for now; once transports resolves the client's address (trusted proxies,
-// X-Forwarded-For from them only), this is the line to switch to it, so
-// that every client behind a proxy does not share one budget.
+// logs use: the one place that decides it. It is the client's address as
+// the transport resolved it (Link.RemoteAddr: the TCP peer, or the client
+// a trusted proxy named in X-Forwarded-For; see transports' "Admission"),
+// so the actors' budgets count the same clients as the transport's
+// connection caps, and clients behind a trusted proxy do not share one.
 func clientAddr(l transports.Link) string { return addrKey(l.RemoteAddr()) }
 
 // clientExempt reports whether the connection's address is one of

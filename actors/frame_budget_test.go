@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/transports"
 	"github.com/tickroom/tickroom/world"
 )
 
@@ -163,5 +164,37 @@ func TestSteadyFlooderIsClosed(t *testing.T) {
 		if got := c.errorCodes(); !slices.Contains(got, netcode.CodeRateLimited) {
 			t.Errorf("errors %v, want rate_limited", got)
 		}
+	})
+}
+
+// WebSocket pings and pongs cost a frame each: a client that floods them
+// is closed as a frame flooder would be, and one that pings politely is
+// not.
+func TestControlFramesCount(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{})
+		polite, flooder := connect(t, h), connect(t, h)
+		counter, ok := flooder.recv.(transports.ControlCounter)
+		if !ok {
+			t.Fatal("the receiver does not count control frames")
+		}
+		for range 10_000 {
+			if closed, _ := flooder.link.closeState(); closed {
+				break
+			}
+			counter.OnControl()
+		}
+		for range 20 { // a ping a second for 20 s
+			polite.recv.(transports.ControlCounter).OnControl()
+			time.Sleep(time.Second)
+		}
+		synctest.Wait()
+		if closed, code := flooder.link.closeState(); !closed || code != uint16(netcode.CodeRateLimited) {
+			t.Errorf("a ping flood: closed %v code %d, want closed with rate_limited", closed, code)
+		}
+		if closed, _ := polite.link.closeState(); closed {
+			t.Error("a client pinging once a second was closed")
+		}
+		closeAll(polite, flooder)
 	})
 }

@@ -109,6 +109,24 @@ type receiver struct {
 
 var _ transports.Receiver = (*receiver)(nil)
 
+// OnControl implements transports.ControlCounter: a WebSocket ping or pong
+// from the client costs a frame of its budget like any other frame, so a
+// control-frame flood ends in a close rather than in server CPU. It never
+// draws on the catch-up bank: a stalled honest client has no pings to
+// catch up on.
+func (r *receiver) OnControl() {
+	if r.done {
+		return
+	}
+	if so := r.hub.opts.Load().Session; so != r.opts { // reloaded
+		r.opts = so
+		r.budget.set(so)
+	}
+	if ok, _ := r.budget.allow(time.Now(), false); !ok {
+		r.limited()
+	}
+}
+
 func (r *receiver) OnFrame(frame []byte) {
 	if r.done {
 		return
@@ -305,3 +323,5 @@ func cutUTF8(s string, n int) string {
 	}
 	return s[:n]
 }
+
+var _ transports.ControlCounter = (*receiver)(nil)

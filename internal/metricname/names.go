@@ -31,6 +31,8 @@ const (
 	Refused        = "tickroom_refused_total"
 	ErrorFrames    = "tickroom_error_frames_total"
 	FramesCaughtUp = "tickroom_frames_caught_up_total"
+	Connections    = "tickroom_connections"
+	HTTPErrors     = "tickroom_http_errors_total" // by LabelCode
 	Unjoined       = "tickroom_sessions_unjoined"
 	RoomsIdle      = "tickroom_rooms_idle"
 	// The overload signal and response (see server.toml's [overload]).
