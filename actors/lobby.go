@@ -32,7 +32,14 @@ type lobby struct {
 	nextAuto map[string]int        // per mode, for names of matchmade rooms
 	checked  map[string]error      // per mode, whether its schemas fit the wire
 	rooms    addrBudget            // per address: the rooms its joins may create
+	gone     retired               // ids and join codes of rooms disposed lately
 }
+
+// goneRooms is how many disposed rooms the lobby remembers (an id and, for
+// a private room, a code each), so that their players are told they are
+// late rather than taken for guessers: a few minutes of disposals on a busy
+// server, a few hundred KB.
+const goneRooms = 8192
 
 // roomEntry is what the lobby knows of a room, as the room last reported.
 type roomEntry struct {
@@ -61,6 +68,7 @@ func newLobby(h *Hub, o Options) actor.Producer {
 			byCode:   make(map[string]*roomEntry),
 			nextAuto: make(map[string]int),
 			checked:  make(map[string]error),
+			gone:     newRetired(2 * goneRooms),
 		}
 		l.rooms.set(o.Limits.AddrRoomsPerMinute, o.Limits.AddrRoomBurst)
 		return l
@@ -107,7 +115,7 @@ func (l *lobby) Receive(c *actor.Context) {
 			c.Send(e.pid, m)
 		} else {
 			l.hub.stats.resumesRefused.Add(1)
-			c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume"})
+			c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: l.gone.has(id)})
 		}
 	case reconfigure:
 		l.opts = m.opts
@@ -129,7 +137,9 @@ func (l *lobby) dispose(c *actor.Context, e *roomEntry) {
 
 func (l *lobby) remove(e *roomEntry) {
 	delete(l.byID, e.id)
+	l.gone.add(e.id)
 	if e.private {
+		l.gone.add(e.code)
 		delete(l.byCode, e.code)
 	} else if l.byName[roomKey(e.mode, e.name)] == e {
 		delete(l.byName, roomKey(e.mode, e.name))

@@ -51,6 +51,10 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 			e = l.byCode[m.room]
 		}
 		if e == nil {
+			if l.gone.has(m.room) {
+				c.Send(m.session, joinRefused{code: netcode.CodeRoomNotFound, msg: "that room has ended", late: true})
+				return
+			}
 			refuse(netcode.CodeRoomNotFound, "no room with that id or code")
 			return
 		}

@@ -89,6 +89,9 @@ type (
 	joinRefused struct {
 		code netcode.Code
 		msg  string
+		// late: the name refused (a resume token, a room id or code)
+		// existed and was retired, so this is no guess (see retired).
+		late bool
 	}
 	// admitted hands the session its seat, in the room's step that welcomes
 	// it: before the welcome is written, so whatever the client answers to

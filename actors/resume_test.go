@@ -256,3 +256,68 @@ func TestNoResumeWindow(t *testing.T) {
 		}
 	})
 }
+
+// Players behind one address (a NAT, an office) whose seats expired
+// together are late, not guessing: every one is told resume_expired and
+// joins again, without spending the address's guessing budget. The same
+// goes for a room that has ended since. Tokens that never existed still
+// spend it.
+func TestLateResumesAreNotGuesses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log := new(callLog)
+		h := newTestHub(t, Options{Modes: probeModes(log), DefaultMode: "probe",
+			Room: RoomOptions{ResumeWindow: time.Second, EmptyTimeout: -1}})
+		const addr = "198.51.100.9:4000"
+		n := 2*DefaultAddrMissBurst + 2
+		var first []*testClient
+		for i := range n {
+			c := connectFrom(t, h, addr)
+			c.joinHow(netcode.JoinMatch, "room"+strconv.Itoa(i%2), nil) // two rooms
+			first = append(first, c)
+		}
+		tickUntil(func() bool { return false }, ackAll(first...))
+		// Room 1's players leave for good: it is disposed at once. Room 0's
+		// connections drop, and their seats expire.
+		for i, c := range first {
+			if i%2 == 1 {
+				c.send(&netcode.Leave{})
+			}
+		}
+		synctest.Wait()
+		for i, c := range first {
+			if i%2 == 0 {
+				c.disconnect()
+			}
+		}
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		var again []*testClient
+		for _, c := range first {
+			a := connectFrom(t, h, addr)
+			a.resumeAs(c)
+			again = append(again, a)
+		}
+		tickUntil(func() bool { return false }, nil)
+		for i, a := range again {
+			if got := a.refusals(); !slices.Equal(got, []netcode.Code{netcode.CodeResumeExpired}) {
+				t.Errorf("late resume %d: errors %v, want [resume_expired] and nothing else", i, got)
+			}
+			if closed, _ := a.link.closeState(); closed {
+				t.Errorf("late resume %d closed the connection", i)
+			}
+		}
+		if st := h.Stats(); st.ResumesLimited != 0 {
+			t.Errorf("%d resumes limited: late players were taken for guessers", st.ResumesLimited)
+		}
+		// A guess from the same address still costs.
+		g := connectFrom(t, h, addr)
+		for i := range maxMisses {
+			g.send(&netcode.Resume{Version: netcode.ProtocolVersion, Token: "abcdefghijkl.guess" + strconv.Itoa(i)})
+			synctest.Wait()
+		}
+		if closed, code := g.link.closeState(); !closed || code != uint16(netcode.CodeRateLimited) {
+			t.Errorf("after %d guesses: closed %v code %d, want closed with rate_limited", maxMisses, closed, code)
+		}
+		closeAll(append(again, first...)...)
+	})
+}

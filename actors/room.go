@@ -64,6 +64,7 @@ type room struct {
 	timers      timers
 	nextEvent   uint32           // id of the last event sent
 	tokens      map[string]*seat // resume tokens of the seats the room holds
+	oldTokens   retired          // tokens retired lately (made with tokens)
 	private     []uint64         // private fields per entity type; nil when the game has none
 
 	delta              world.Delta // reused for every DeltaSince
@@ -204,7 +205,7 @@ func (r *room) freeSlot() int {
 // closeSeat closes s, keeping the counts of what reached it before; its
 // token resumes nothing from now on.
 func (r *room) closeSeat(s *seat) seatState {
-	delete(r.tokens, s.token)
+	r.retireToken(s.token)
 	prev, received, dropped := s.close()
 	r.counts.received += received
 	r.counts.dropped += dropped

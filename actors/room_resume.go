@@ -26,6 +26,7 @@ func (r *room) newToken(s *seat) string {
 	t := r.info.id + "." + base64.RawURLEncoding.EncodeToString(b[:])
 	if r.tokens == nil {
 		r.tokens = make(map[string]*seat)
+		r.oldTokens = newRetired(max(64, 4*r.opts.MaxPlayers))
 	}
 	r.tokens[t] = s
 	return t
@@ -40,15 +41,17 @@ func (r *room) resume(c *actor.Context, m resumeRequest) {
 	s := r.tokens[m.token]
 	if s == nil || !s.joined || s.identity.UserID != m.identity.UserID {
 		r.hub.stats.resumesRefused.Add(1)
-		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume"})
+		// Another user's live token is a guess like any other.
+		late := s == nil && r.oldTokens.has(m.token)
+		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: late})
 		return
 	}
 	if state, _ := s.current(); state >= seatLeaving {
 		r.hub.stats.resumesRefused.Add(1)
-		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume"})
+		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: true})
 		return
 	}
-	delete(r.tokens, s.token)
+	r.retireToken(s.token)
 	s.token = r.newToken(s)
 	missed, ok := s.events.missed(m.lastEvent)
 	var lost []byte
@@ -93,4 +96,11 @@ func (r *room) detached(s *seat) {
 	if !r.overloaded && r.last.Sub(s.awayAt) > r.opts.ResumeWindow {
 		s.leave(leftByTimeout)
 	}
+}
+
+// retireToken stops token resuming anything, remembering it so that a
+// client late with it is told so without being taken for a guesser.
+func (r *room) retireToken(token string) {
+	delete(r.tokens, token)
+	r.oldTokens.add(token)
 }

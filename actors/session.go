@@ -112,6 +112,7 @@ func (s *session) Receive(c *actor.Context) {
 			s.joining = false
 			s.reply(m.code, m.msg)
 			switch {
+			case m.late: // a name that existed: late, not guessing
 			case s.resuming && m.code == netcode.CodeResumeExpired:
 				s.missed(true)
 			case s.byID && m.code == netcode.CodeRoomNotFound:

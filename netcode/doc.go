@@ -159,7 +159,10 @@
 // address: after a few the connection is closed with rate_limited, and an
 // address that keeps guessing has such resumes and joins refused unread
 // (rate_limited, close) until its budget refills, so neither tokens nor
-// room ids nor join codes can be guessed. A resume while the old
+// room ids nor join codes can be guessed. A name the server issued and
+// retired lately (a token of a seat that timed out or was resumed, the id
+// or code of a room that ended) is late, not a guess, and costs nothing:
+// players behind one address whose seats expired together all join again. A resume while the old
 // connection is still open ends the old one with replaced (the newest
 // connection wins). After room.resume_window without a resume, the seat is
 // freed (the leave hook hears TimedOut).
