@@ -23,10 +23,36 @@ const (
 // Env is what the loadtest command needs from the program that hosts it.
 type Env struct {
 	Stdout, Stderr io.Writer
-	// StartServer starts an embedded server whose rooms hold roomSize
-	// players and returns its base URL and a function that stops it. It is
-	// used when the scenario names no URL; nil makes the URL required.
-	StartServer func(roomSize int) (url string, stop func() error, err error)
+	// StartServer starts an embedded server as e asks and returns its base
+	// URL and a function that stops it. It is used when the scenario names
+	// no URL; nil makes the URL required.
+	StartServer func(e EmbeddedServer) (url string, stop func() error, err error)
+}
+
+// EmbeddedServer is what a run asks of the embedded server, over the
+// embedded server.toml.
+type EmbeddedServer struct {
+	// RoomSize is the players a room holds (room.max_players).
+	RoomSize int
+	// ExemptAddrs are client addresses no per-address budget limits
+	// (limits.exempt_addrs): the honest players', who all come from one
+	// address, as no real server's players would. Empty when attackers
+	// come from that address too, so that the limits meet them.
+	ExemptAddrs []string
+}
+
+// embeddedLoopback are the addresses the honest players come from to an
+// embedded server, which listens on 127.0.0.1 (::1 when localhost resolves
+// there).
+var embeddedLoopback = []string{"127.0.0.1", "::1"}
+
+// embeddedServer is what s asks of the embedded server.
+func embeddedServer(s Scenario) EmbeddedServer {
+	e := EmbeddedServer{RoomSize: s.RoomSize, ExemptAddrs: embeddedLoopback}
+	if s.Attacks.any() && s.Attacks.sourceAddr("http://"+embeddedLoopback[0]) == nil {
+		e.ExemptAddrs = nil // the attackers share the players' address
+	}
+	return e
 }
 
 // Main runs `gameserver loadtest` with args (the flags after "loadtest")
@@ -48,7 +74,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 			fmt.Fprintln(env.Stderr, "gameserver loadtest: -url is required")
 			return ExitUsage
 		}
-		url, stop, err := env.StartServer(s.RoomSize)
+		es := embeddedServer(s)
+		url, stop, err := env.StartServer(es)
 		if err != nil {
 			fmt.Fprintln(env.Stderr, "gameserver loadtest: embedded server:", err)
 			return ExitFail
@@ -60,7 +87,11 @@ func Main(ctx context.Context, args []string, env Env) int {
 		}()
 		s.URL = url
 	}
-	rep, err := Run(ctx, s, Options{Progress: env.Stderr, Terminal: isTerminal(env.Stderr), Embedded: embedded})
+	o := Options{Progress: env.Stderr, Terminal: isTerminal(env.Stderr), Embedded: embedded}
+	if embedded {
+		o.ExemptAddrs = embeddedServer(s).ExemptAddrs
+	}
+	rep, err := Run(ctx, s, o)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "gameserver loadtest:", err)
 		return ExitFail

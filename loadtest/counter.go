@@ -15,13 +15,16 @@ type keyedCounter struct {
 	by    map[string]int64
 }
 
-func (c *keyedCounter) add(key string) {
-	c.total.Add(1)
+func (c *keyedCounter) add(key string) { c.addN(key, 1) }
+
+// addN counts n events of one kind at once.
+func (c *keyedCounter) addN(key string, n int64) {
+	c.total.Add(n)
 	c.mu.Lock()
 	if c.by == nil {
 		c.by = make(map[string]int64)
 	}
-	c.by[key]++
+	c.by[key] += n
 	c.mu.Unlock()
 }
 

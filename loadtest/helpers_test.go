@@ -42,6 +42,21 @@ func startServer(t *testing.T, roomSize int) *testServer {
 // come back to the room as events.
 func startServerRoom(t *testing.T, room actors.RoomOptions) *testServer {
 	t.Helper()
+	return startServerWith(t, serverOptions{room: room})
+}
+
+// serverOptions change a test server from the defaults.
+type serverOptions struct {
+	room      actors.RoomOptions
+	limits    actors.LimitOptions
+	transport transports.Options
+}
+
+// startServerWith starts a test server as startServerRoom does, with o's
+// options for its rooms, limits and transports.
+func startServerWith(t *testing.T, o serverOptions) *testServer {
+	t.Helper()
+	room := o.room
 	log := slog.New(slog.DiscardHandler)
 	reg := prometheus.NewRegistry()
 	ticks := prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -59,13 +74,16 @@ func startServerRoom(t *testing.T, room actors.RoomOptions) *testServer {
 		DefaultMode: "arena",
 		Logger:      log,
 		Room:        room,
+		Limits:      o.limits,
 		Observer:    tickObserver{ticks},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	reg.MustRegister(sessionsCollector{hub})
-	srv := transports.NewServer(transports.Options{Logger: log}, hub)
+	to := o.transport
+	to.Logger = log
+	srv := transports.NewServer(to, hub)
 	srv.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	if err := srv.Open("127.0.0.1:0"); err != nil {
 		t.Fatal(err)

@@ -11,8 +11,8 @@ import (
 
 // ReportVersion numbers the layout of report.json. Version 2: dropped
 // clients resume instead of joining again, and drops say how they came
-// back; events.
-const ReportVersion = 2
+// back; events. Version 3: attacks.
+const ReportVersion = 3
 
 // Report is what a run measured; it is report.json. Rates are over the
 // measured window, per client unless named otherwise; "per client" means
@@ -22,6 +22,7 @@ type Report struct {
 	Started     time.Time  `json:"started"`
 	Target      string     `json:"target"`
 	Embedded    bool       `json:"embedded_server"`
+	ExemptAddrs []string   `json:"exempt_addrs,omitempty"` // from the embedded server's per-address limits
 	Scenario    Scenario   `json:"scenario"`
 	Server      ServerInfo `json:"server"`
 	Interrupted bool       `json:"interrupted"` // stopped before the window's end (SIGINT, time bound)
@@ -38,6 +39,9 @@ type Report struct {
 	Drops       Drops       `json:"drops"`
 	Events      Events      `json:"events"`
 	Transports  []Transport `json:"transports"`
+	// Attacks are the hostile clients' own figures (Scenario.Attacks),
+	// apart from the honest players' above.
+	Attacks []AttackReport `json:"attacks"`
 
 	ServerMetrics *ServerMetrics `json:"server_metrics"` // null when the server has no /metrics
 	Tester        Tester         `json:"tester"`
@@ -249,6 +253,7 @@ func (r *run) report(interrupted bool) *Report {
 		Started:     r.start.UTC().Truncate(time.Second),
 		Target:      r.url,
 		Embedded:    r.o.Embedded,
+		ExemptAddrs: r.o.ExemptAddrs,
 		Scenario:    r.s,
 		Interrupted: interrupted,
 		Window:      Window{Start: win.start.Sub(r.start).Seconds(), Seconds: secs, Clients: win.clientsAtStart},
@@ -335,6 +340,9 @@ func (r *run) report(interrupted bool) *Report {
 	rep.Drops = Drops{Dropped: r.dropped.Load(), Rejoined: r.rejoined.Load()}
 	r.resumeReport(&rep.Drops)
 	rep.Events = r.eventReport()
+	r.attacksMu.Lock()
+	rep.Attacks = attackReports(r.attacks, r.s, r.attacksEnd)
+	r.attacksMu.Unlock()
 
 	rep.ServerMetrics = serverMetrics(win)
 	cpu := win.cpuEnd - win.cpuStart

@@ -25,6 +25,10 @@ type Options struct {
 	// Embedded says the target is a server in this process, so the process
 	// CPU the report calls the tester's includes the server's.
 	Embedded bool
+	// ExemptAddrs are the addresses the server exempts from its
+	// per-address limits, when the run knows them (an embedded server):
+	// the report says so.
+	ExemptAddrs []string
 
 	// observe, when set, sees every frame every client receives, after the
 	// run has counted it: tests count on their own with it.
@@ -72,6 +76,10 @@ type run struct {
 	info   ServerInfo
 
 	scraper *scraper
+
+	attacksMu  sync.Mutex
+	attacks    []*attackStats // the run's attacks, once started
+	attacksEnd time.Time      // when they were told to stop
 
 	// The measured window's edges and peaks: written by Run at the edges and
 	// by the sampler in between, under mu.
@@ -129,12 +137,14 @@ func Run(ctx context.Context, s Scenario, o Options) (*Report, error) {
 	if s.EventsRate > 0 && ctx.Err() == nil {
 		dropWG.Go(func() { r.chatLoop(dropCtx) })
 	}
+	stopAttacks := r.startAttacks(ctx)
 	sleep(ctx, s.Duration.Duration)
 	interrupted := ctx.Err() != nil
 	r.endWindow()
 	r.setPhase(phaseStopping)
 	stopDrops()
 	dropWG.Wait()
+	stopAttacks()
 	r.settleEvents(ctx, eventSettle)
 	stopBg()
 	bgWG.Wait()

@@ -23,6 +23,8 @@ type Sample struct {
 	ServerRSS   *float64 `json:"server_rss_bytes"`
 	TesterCPU   float64  `json:"tester_cpu_percent"` // this process, % of one core
 	Errors      int64    `json:"errors"`             // so far
+	// AttackConns are the attackers' open connections, by attack.
+	AttackConns map[string]int64 `json:"attack_conns,omitempty"`
 }
 
 // samplerState is what the sampler carries from one second to the next.
@@ -63,11 +65,12 @@ func (r *run) sample(ctx context.Context, st *samplerState) {
 	dt := now.Sub(st.at).Seconds()
 	states, bytes := r.totals()
 	smp := Sample{
-		T:         now.Sub(r.start).Seconds(),
-		Phase:     phase,
-		Clients:   connected,
-		TesterCPU: percentOfCore(cpu-st.cpu, now.Sub(st.at)),
-		Errors:    r.errs.total.Load(),
+		T:           now.Sub(r.start).Seconds(),
+		Phase:       phase,
+		Clients:     connected,
+		TesterCPU:   percentOfCore(cpu-st.cpu, now.Sub(st.at)),
+		Errors:      r.errs.total.Load(),
+		AttackConns: r.openAttackConns(),
 	}
 	if connected > 0 && dt > 0 {
 		smp.UpdateRate = float64(states-st.states) / dt / float64(connected)

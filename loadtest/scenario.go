@@ -80,6 +80,9 @@ type Scenario struct {
 	SlowPercent float64  `toml:"slow_percent" json:"slow_percent"`
 	SlowDelay   Duration `toml:"slow_delay" json:"slow_delay"`
 
+	// Attacks are hostile clients next to the honest ones (attack_scenario.go).
+	Attacks
+
 	// Gates: a run that misses one fails. MaxP99 of 0, MinUpdateRate of 0
 	// and MaxErrors of -1 switch the gate off.
 	MaxP99        Duration `toml:"max_p99" json:"max_p99"`
@@ -104,6 +107,7 @@ func DefaultScenario() Scenario {
 		InputRate: 20,
 		Mix:       Mix{WebSocket: 100},
 		MaxErrors: -1,
+		Attacks:   defaultAttacks(),
 	}
 }
 
@@ -162,6 +166,7 @@ func (s Scenario) Validate() error {
 	if s.SlowPercent > 0 && s.SlowDelay.Duration <= 0 {
 		bad("slow-delay", "must be above 0 when slow-percent is set")
 	}
+	s.Attacks.validate(bad)
 	if s.MaxP99.Duration < 0 {
 		bad("max-p99", "%v is negative", s.MaxP99)
 	}

@@ -36,11 +36,20 @@ func summaryRows(rep *Report) []row {
 	target := rep.Target
 	if rep.Embedded {
 		target += " (embedded server)"
+		if len(rep.ExemptAddrs) > 0 {
+			target += "; per-address limits exempt " + strings.Join(rep.ExemptAddrs, ", ")
+		} else if s.Attacks.any() {
+			target += "; per-address limits apply to everyone (attackers and players share an address)"
+		}
+	}
+	honest := "" // with attackers about, the players' figures are the honest ones'
+	if s.Attacks.any() {
+		honest = "honest "
 	}
 	rows := []row{
 		{"target", target},
-		{"scenario", fmt.Sprintf("%d clients in rooms of %d, %g inputs/s each, %s; server ticks %d/s, sends %d/s",
-			s.Clients, s.RoomSize, s.InputRate, mixText(s.Mix), rep.Server.TickRate, rep.Server.SendRate)},
+		{"scenario", fmt.Sprintf("%d %sclients in rooms of %d, %g inputs/s each, %s; server ticks %d/s, sends %d/s",
+			s.Clients, honest, s.RoomSize, s.InputRate, mixText(s.Mix), rep.Server.TickRate, rep.Server.SendRate)},
 	}
 	if f := faultsText(s); f != "" {
 		rows = append(rows, row{"faults", f})
@@ -60,6 +69,7 @@ func summaryRows(rep *Report) []row {
 	if d := rep.Drops; s.DropPercent > 0 || d.Resumed+d.Refused+d.GaveUp > 0 {
 		rows = append(rows, dropRows(d)...)
 	}
+	rows = append(rows, attackRows(rep)...)
 	if s.EventsRate > 0 {
 		e := rep.Events
 		rows = append(rows, row{"events", fmt.Sprintf("%d received in the window, %d lost, %d duplicated; %d chat messages sent, %d of them lost on the way up",
@@ -125,6 +135,9 @@ func faultsText(s Scenario) string {
 	}
 	if s.SlowPercent > 0 {
 		parts = append(parts, fmt.Sprintf("%g%% slow readers (%v per frame)", s.SlowPercent, s.SlowDelay.Duration))
+	}
+	if s.Attacks.any() {
+		parts = append(parts, "attacks: "+s.Attacks.text())
 	}
 	return strings.Join(parts, "; ")
 }

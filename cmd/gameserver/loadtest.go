@@ -22,19 +22,21 @@ func runLoadtest(args []string) int {
 	return loadtest.Main(ctx, args, loadtest.Env{
 		Stdout:      os.Stdout,
 		Stderr:      os.Stderr,
-		StartServer: func(roomSize int) (string, func() error, error) { return startEmbedded(roomSize, os.Stderr) },
+		StartServer: func(e loadtest.EmbeddedServer) (string, func() error, error) { return startEmbedded(e, os.Stderr) },
 	})
 }
 
 // startEmbedded runs the real server in this process with the default
 // config (which the embedded server.toml repeats), changed only where a
-// load test needs it: an ephemeral
-// loopback port, rooms of roomSize players and warnings-only logs. It
-// returns the server's base URL and its Close.
-func startEmbedded(roomSize int, stderr io.Writer) (string, func() error, error) {
+// load test needs it: an ephemeral loopback port, rooms of e.RoomSize
+// players, the players' address exempt from the per-address limits (when
+// no attacker shares it) and warnings-only logs. It returns the server's
+// base URL and its Close.
+func startEmbedded(e loadtest.EmbeddedServer, stderr io.Writer) (string, func() error, error) {
 	cfg := tickroom.DefaultConfig()
 	cfg.Server.Addr = "127.0.0.1:0"
-	cfg.Room.MaxPlayers = roomSize
+	cfg.Room.MaxPlayers = e.RoomSize
+	cfg.Limits.ExemptAddrs = append([]string{}, e.ExemptAddrs...)
 	cfg.Log.Level = "warn"
 	srv := newServer(tickroom.Options{Config: &cfg, Log: stderr})
 	if err := srv.Start(); err != nil {
