@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +45,7 @@ type player struct {
 	reconnects  atomic.Int32 // drops it came back from: resumed, or joined afresh
 	disconnects atomic.Int32 // connections the server or network ended
 	closeCode   atomic.Uint32
+	sendRate    atomic.Int32 // the send rate the server last announced to it (welcome, rates)
 	lostBases   atomic.Int64 // client.Stats.LostBaselines of its ended clients
 	dupEvents   atomic.Int64 // client.Stats.DuplicateEvents of its ended clients
 
@@ -82,7 +84,9 @@ type session struct {
 	// Owned by the connection's reader goroutine (onFrame).
 	acked       uint32 // highest input seq whose ack was seen
 	lastTick    uint32
-	step        uint32 // ticks between two sends: tick rate / send rate
+	step        float64 // ticks between two sends: tick rate / send rate
+	nextStep    float64 // step from tick stepFrom on, as a rates frame announced; 0 for none
+	stepFrom    uint32
 	lastArrival int64
 	lastBytes   int64
 	stateBytes  int64 // bytes of the newest state frame
@@ -127,9 +131,12 @@ func (s *session) onFrame(m netcode.Frame) {
 	case *netcode.Event:
 		s.onEvent(m, measuring)
 	case *netcode.Welcome:
-		if m.SendRate > 0 && m.TickRate > m.SendRate {
-			s.step = uint32(m.TickRate / m.SendRate)
-		}
+		s.step, s.nextStep = sendStep(m.TickRate, m.SendRate), 0
+		r.noteRate(p, m.SendRate, false)
+	case *netcode.Rates:
+		// The room sends at the new rate from tick m.Tick on.
+		s.nextStep, s.stepFrom = sendStep(m.TickRate, m.SendRate), m.Tick
+		r.noteRate(p, m.SendRate, true)
 	case *netcode.Error:
 		switch {
 		case m.Code == netcode.CodeResumeExpired:
@@ -156,8 +163,11 @@ func (s *session) onState(m *netcode.State, now int64, measuring bool) {
 	p.states.Add(1)
 	var skipped uint32
 	tick := m.Delta.Tick
-	if s.lastTick != 0 && tick > s.lastTick+s.step {
-		skipped = (tick-s.lastTick)/s.step - 1
+	if s.nextStep != 0 && tick >= s.stepFrom {
+		s.step, s.nextStep = s.nextStep, 0
+	}
+	if s.lastTick != 0 && tick > s.lastTick {
+		skipped = skippedSends(tick-s.lastTick, s.step)
 	}
 	if tick > s.lastTick {
 		s.lastTick = tick
@@ -203,6 +213,26 @@ func (s *session) onState(m *netcode.State, now int64, measuring bool) {
 			p.winSkipped.Add(int64(skipped))
 		}
 	}
+}
+
+// sendStep is the ticks between two sends at these rates: 1, or more
+// when the room sends less often than it ticks (not always a whole number:
+// an overloaded server lowers 20 sends a second to 15, then 11, …).
+func sendStep(tickRate, sendRate int) float64 {
+	if sendRate > 0 && tickRate > sendRate {
+		return float64(tickRate) / float64(sendRate)
+	}
+	return 1
+}
+
+// skippedSends is how many sends a gap of so many ticks between two states
+// skipped, at step ticks a send. Sends fall step apart on average, a whole
+// number of ticks each, so a gap up to step rounded up skipped none.
+func skippedSends(gap uint32, step float64) uint32 {
+	if float64(gap) <= math.Ceil(step) {
+		return 0
+	}
+	return uint32(math.Round(float64(gap)/step)) - 1
 }
 
 // client returns the session's client once Dial has returned.

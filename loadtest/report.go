@@ -42,6 +42,8 @@ type Report struct {
 	// Attacks are the hostile clients' own figures (Scenario.Attacks),
 	// apart from the honest players' above.
 	Attacks []AttackReport `json:"attacks"`
+	// SendRates are the send rates the server announced to the players.
+	SendRates SendRates `json:"send_rates"`
 
 	ServerMetrics *ServerMetrics `json:"server_metrics"` // null when the server has no /metrics
 	Tester        Tester         `json:"tester"`
@@ -194,6 +196,20 @@ type ServerMetrics struct {
 	PeakRSSBytes float64            `json:"peak_rss_bytes"`
 	PeakSessions map[string]float64 `json:"peak_sessions"` // by transport
 	Tick         TickHistogram      `json:"tick"`
+	// Answers are what the server refused, closed, rejected and answered
+	// with an error frame over the window, by kind ("refused
+	// overloaded_join", "closed slow_consumer", "rejected rate_limited",
+	// "error frames server_busy"), from its tickroom_refused_total,
+	// tickroom_connections_closed_total, tickroom_frames_rejected_total and
+	// tickroom_error_frames_total; only kinds that happened.
+	Answers map[string]float64 `json:"answers"`
+	// Peaks of the overload state (1 while refusing newcomers for load),
+	// the send-rate level (steps the rates are lowered by), connections in
+	// no room and rooms, over the window.
+	PeakOverloaded float64 `json:"peak_overloaded"`
+	PeakSendLevel  float64 `json:"peak_send_level"`
+	PeakUnjoined   float64 `json:"peak_unjoined"`
+	PeakRooms      float64 `json:"peak_rooms"`
 }
 
 // TickHistogram is tickroom_tick_duration_seconds over the window.
@@ -343,6 +359,7 @@ func (r *run) report(interrupted bool) *Report {
 	r.attacksMu.Lock()
 	rep.Attacks = attackReports(r.attacks, r.s, r.attacksEnd)
 	r.attacksMu.Unlock()
+	rep.SendRates = r.sendRates(rep.Server.SendRate, win.sendRateAtEnd)
 
 	rep.ServerMetrics = serverMetrics(win)
 	cpu := win.cpuEnd - win.cpuStart
@@ -389,6 +406,14 @@ func serverMetrics(win window) *ServerMetrics {
 	if sm.PeakSessions == nil {
 		sm.PeakSessions = map[string]float64{}
 	}
+	sm.Answers = map[string]float64{}
+	for k, v := range b.answers {
+		if d := v - a.answers[k]; d > 0 {
+			sm.Answers[k] = d
+		}
+	}
+	g := win.peakGauges
+	sm.PeakOverloaded, sm.PeakSendLevel, sm.PeakUnjoined, sm.PeakRooms = g["overloaded"], g["send_level"], g["unjoined"], g["rooms"]
 	ticks := bucketDelta(a.buckets, b.buckets)
 	if n := len(ticks); n > 0 {
 		sm.Tick.Count = int64(ticks[n-1].count)

@@ -65,6 +65,7 @@ type run struct {
 	rejoined     atomic.Int64 // drops clients came back from
 	resumes      *resumeStats
 	events       eventStats
+	rates        rateStats
 
 	joinMu   sync.Mutex
 	joinHist *hdrhistogram.Histogram

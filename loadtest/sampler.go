@@ -23,6 +23,9 @@ type Sample struct {
 	ServerRSS   *float64 `json:"server_rss_bytes"`
 	TesterCPU   float64  `json:"tester_cpu_percent"` // this process, % of one core
 	Errors      int64    `json:"errors"`             // so far
+	// SendRate is the mean send rate the connected players were last told
+	// (welcome, rates frames): an overloaded server lowers it.
+	SendRate float64 `json:"send_rate"`
 	// AttackConns are the attackers' open connections, by attack.
 	AttackConns map[string]int64 `json:"attack_conns,omitempty"`
 }
@@ -70,6 +73,7 @@ func (r *run) sample(ctx context.Context, st *samplerState) {
 		Clients:     connected,
 		TesterCPU:   percentOfCore(cpu-st.cpu, now.Sub(st.at)),
 		Errors:      r.errs.total.Load(),
+		SendRate:    r.meanSendRate(),
 		AttackConns: r.openAttackConns(),
 	}
 	if connected > 0 && dt > 0 {

@@ -35,6 +35,30 @@ type metricsSample struct {
 	rss      float64 // bytes
 	sessions map[string]float64
 	buckets  []bucket // tick durations, cumulative, by ascending le
+	// answers are the server's refusals, closes, rejected frames and error
+	// frames so far, by answerFamilies' prefix and label ("refused
+	// overloaded_join"); gauges the gaugeNames series.
+	answers map[string]float64
+	gauges  map[string]float64
+}
+
+// answerFamilies are the counters of what the server answered clients it
+// would not serve, by the label that tells them apart, with the prefix
+// the report gives them.
+var answerFamilies = []struct{ name, label, prefix string }{
+	{metricname.Refused, metricname.LabelReason, "refused"},
+	{metricname.ConnectionsClosed, metricname.LabelReason, "closed"},
+	{metricname.FramesRejected, metricname.LabelReason, "rejected"},
+	{metricname.ErrorFrames, metricname.LabelCode, "error frames"},
+}
+
+// gaugeNames are the gauges whose peaks over the window the report gives,
+// by their names there.
+var gaugeNames = map[string]string{
+	metricname.Overloaded: "overloaded",
+	metricname.SendLevel:  "send_level",
+	metricname.Unjoined:   "unjoined",
+	metricname.Rooms:      "rooms",
 }
 
 // bucket is one cumulative histogram bucket.
@@ -115,7 +139,8 @@ func (s *scraper) close() { s.hc.CloseIdleConnections() }
 // accepts every legacy name too, so a series the report does not read cannot
 // fail the scrape by its name alone.
 func parseMetrics(r io.Reader) (metricsSample, error) {
-	ms := metricsSample{cpu: math.NaN(), rss: math.NaN(), sessions: map[string]float64{}}
+	ms := metricsSample{cpu: math.NaN(), rss: math.NaN(), sessions: map[string]float64{},
+		answers: map[string]float64{}, gauges: map[string]float64{}}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(r)
 	if err != nil {
@@ -127,6 +152,18 @@ func parseMetrics(r io.Reader) (metricsSample, error) {
 		ms.sessions[labelValue(m, metricname.LabelTransport)] = sampleValue(m)
 	}
 	ms.buckets = histogramBuckets(fams[metricname.TickDuration])
+	for _, f := range answerFamilies {
+		for _, m := range fams[f.name].GetMetric() {
+			if v := sampleValue(m); !math.IsNaN(v) {
+				ms.answers[f.prefix+" "+labelValue(m, f.label)] += v
+			}
+		}
+	}
+	for name, as := range gaugeNames {
+		if v := firstValue(fams[name]); !math.IsNaN(v) {
+			ms.gauges[as] = v
+		}
+	}
 	return ms, nil
 }
 

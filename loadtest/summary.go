@@ -69,6 +69,7 @@ func summaryRows(rep *Report) []row {
 	if d := rep.Drops; s.DropPercent > 0 || d.Resumed+d.Refused+d.GaveUp > 0 {
 		rows = append(rows, dropRows(d)...)
 	}
+	rows = append(rows, overloadRows(rep)...)
 	rows = append(rows, attackRows(rep)...)
 	if s.EventsRate > 0 {
 		e := rep.Events
@@ -84,6 +85,9 @@ func summaryRows(rep *Report) []row {
 		server += "; CPU and memory are the whole process, load tester included"
 	}
 	rows = append(rows, row{"server", server})
+	if a := serverAnswersText(rep.ServerMetrics); a != "" {
+		rows = append(rows, row{"  refusals", a})
+	}
 	tester := fmt.Sprintf("CPU %.0f%% of a core (%d input schedulers, GOMAXPROCS %d)", rep.Tester.CPUPercent, rep.Tester.Schedulers, rep.Tester.GOMAXPROCS)
 	if rep.Tester.SharesProcess {
 		tester += ", including the embedded server"

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"maps"
 	"math"
 	"time"
 )
@@ -20,6 +21,8 @@ type window struct {
 	peakSessions     map[string]float64
 	scrapes          int // successful scrapes in the window, edges included
 	clientsAtStart   int
+	sendRateAtEnd    float64 // the mean send rate the connected players were told
+	peakGauges       map[string]float64
 }
 
 // beginWindow starts measuring: server metrics and this process's CPU are
@@ -35,6 +38,9 @@ func (r *run) beginWindow(ctx context.Context) {
 		r.win.peakSessions = clonePositive(ms.sessions)
 	}
 	r.win.clientsAtStart = r.connected()
+	if ok {
+		r.win.peakGauges = maps.Clone(ms.gauges)
+	}
 	r.win.start = time.Now()
 	r.mu.Unlock()
 	r.setPhase(phaseMeasuring)
@@ -46,6 +52,7 @@ func (r *run) endWindow() {
 	r.mu.Lock()
 	r.win.end = time.Now()
 	r.win.cpuEnd = processCPU()
+	r.win.sendRateAtEnd = r.meanSendRate()
 	r.windowDone = true
 	r.mu.Unlock()
 	// The server's edge comes last, so that its window encloses the clients'.
@@ -94,6 +101,14 @@ func (r *run) notePeaks(ms metricsSample) {
 	for tr, n := range ms.sessions {
 		if n > r.win.peakSessions[tr] {
 			r.win.peakSessions[tr] = n
+		}
+	}
+	if r.win.peakGauges == nil {
+		r.win.peakGauges = map[string]float64{}
+	}
+	for k, v := range ms.gauges {
+		if old, ok := r.win.peakGauges[k]; !ok || v > old {
+			r.win.peakGauges[k] = v
 		}
 	}
 }
