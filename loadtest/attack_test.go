@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +121,18 @@ func TestAttackFloods(t *testing.T) {
 	// A frame that is not msgpack closes its connection with bad_frame.
 	if answered(frames, "4000 bad_frame") == 0 {
 		t.Errorf("frame flood: answers %v, want bad_frame", frames.Answers.ByKind)
+	}
+
+	// The HTML report charts every attack's open connections.
+	var page bytes.Buffer
+	if err := WriteHTML(&page, rep); err != nil {
+		t.Fatal(err)
+	}
+	doc := parseXHTML(t, page.Bytes())
+	for _, name := range []string{"ping-flood", "frame-flood", "room-flood"} {
+		if doc.points["attack_conns."+name] == 0 {
+			t.Errorf("the HTML report draws no open connections of %s (charts %v)", name, doc.svgs)
+		}
 	}
 
 	rooms := attackOf(t, rep, "room-flood")
@@ -265,4 +280,86 @@ func fakeBlindServer(ln net.Listener) error {
 	}
 	_, err = nc.Write([]byte{0x88, 2, 4007 >> 8, 4007 & 0xff})
 	return err
+}
+
+// Every attack has its key in a scenario file, and values out of bounds
+// are errors naming the key.
+func TestAttackScenarioKeys(t *testing.T) {
+	file := `ping_flood = 1
+frame_flood = 2
+frame_flood_payload = "unknown"
+room_flood = 3
+idle_conns = 4
+slow_headers = 5
+slow_bodies = 6
+trickle_every = "250ms"
+huge_headers = 7
+huge_header_bytes = 65536
+blind_acks = 8
+attack_from = "127.0.0.9"
+`
+	s, err := ParseScenario([]byte(file), "s.toml", DefaultScenario())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Attacks{PingFlood: 1, FrameFlood: 2, FramePayload: payloadUnknown, RoomFlood: 3, IdleConns: 4,
+		SlowHeaders: 5, SlowBodies: 6, TrickleEvery: Duration{250 * time.Millisecond}, HugeHeaders: 7,
+		HugeHeaderBytes: 65536, BlindAcks: 8, AttackFrom: "127.0.0.9"}
+	if s.Attacks != want {
+		t.Errorf("attacks = %+v, want %+v", s.Attacks, want)
+	}
+	if err := s.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+
+	bad := `ping_flood = -1
+idle_conns = 20001
+frame_flood_payload = "junk"
+trickle_every = "1ms"
+huge_header_bytes = 10
+attack_from = "nowhere"
+`
+	path := filepath.Join(t.TempDir(), "s.toml")
+	if err := os.WriteFile(path, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ParseArgs([]string{"-scenario", path, "-blind-acks", "2001"}, io.Discard)
+	if err == nil {
+		t.Fatal("ParseArgs accepted attacks out of bounds")
+	}
+	for _, key := range []string{"ping_flood", "idle_conns", "frame_flood_payload", "trickle_every", "huge_header_bytes", "attack_from"} {
+		if !strings.Contains(err.Error(), path+": "+key+": ") {
+			t.Errorf("the error does not name %s: %v", key, err)
+		}
+	}
+	if !strings.Contains(err.Error(), "blind-acks: 2001 is not between 0 and 2000") {
+		t.Errorf("the error does not name the flag -blind-acks: %v", err)
+	}
+}
+
+// The embedded server exempts the players' address from its per-address
+// limits, unless attackers come from it too.
+func TestEmbeddedServerExempts(t *testing.T) {
+	s := DefaultScenario()
+	if got := embeddedServer(s); got.RoomSize != s.RoomSize || len(got.ExemptAddrs) == 0 {
+		t.Errorf("no attacks: %+v, want the players' address exempt", got)
+	}
+	s.PingFlood = 1
+	s.AttackFrom = ""
+	if got := embeddedServer(s); len(got.ExemptAddrs) != 0 {
+		t.Errorf("attackers from the players' address: %+v, want nothing exempt", got)
+	}
+	s.AttackFrom = "127.0.0.2"
+	if got := embeddedServer(s); len(got.ExemptAddrs) == 0 {
+		t.Errorf("attackers from 127.0.0.2: %+v, want the players' address exempt", got)
+	}
+	if runtime.GOOS == "linux" {
+		s.AttackFrom = attackFromAuto
+		if got := s.Attacks.sourceAddr("http://127.0.0.1:8080"); !got.Equal(net.IPv4(127, 0, 0, 2)) {
+			t.Errorf("auto source against 127.0.0.1 = %v, want 127.0.0.2", got)
+		}
+		if got := s.Attacks.sourceAddr("http://[::1]:8080"); got != nil {
+			t.Errorf("auto source against ::1 = %v, want the system's choice", got)
+		}
+	}
 }

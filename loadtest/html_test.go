@@ -67,7 +67,7 @@ func TestHTMLReport(t *testing.T) {
 		t.Errorf("charts = %v, want %v", doc.svgs, wantCharts)
 	}
 	// Every series is drawn with one point per sample that has a value.
-	for _, key := range []string{"clients", "p50_ms", "p99_ms", "update_rate", "bytes_per_sec", "server_cpu_percent", "tester_cpu_percent"} {
+	for _, key := range []string{"clients", "p50_ms", "p99_ms", "update_rate", "send_rate", "bytes_per_sec", "server_cpu_percent", "tester_cpu_percent"} {
 		want := 0
 		for _, s := range fromJSON.Series {
 			if s[key] != nil {

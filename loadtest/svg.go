@@ -59,19 +59,37 @@ func charts(rep *Report) []chart {
 		// One process: the server's figure and the tester's are the same.
 		cpu = []line{{"tester_cpu_percent", "server + tester", colorA, cpu[1].Values}}
 	}
-	return []chart{
+	charts := []chart{
 		mk("clients", "Connected clients", "clients",
 			line{"clients", "clients", colorA, vals(func(s Sample) *float64 { return ptr(float64(s.Clients)) })}),
 		mk("latency", "Input-to-ack latency", "ms",
 			line{"p50_ms", "p50", colorA, vals(func(s Sample) *float64 { return s.P50 })},
 			line{"p99_ms", "p99", colorB, vals(func(s Sample) *float64 { return s.P99 })}),
 		mk("updates", "State updates per client", "per second",
-			line{"update_rate", "updates/s", colorA, vals(func(s Sample) *float64 { return ptr(s.UpdateRate) })}),
+			line{"update_rate", "updates/s", colorA, vals(func(s Sample) *float64 { return ptr(s.UpdateRate) })},
+			line{"send_rate", "send rate told", colorB, vals(func(s Sample) *float64 { return ptr(s.SendRate) })}),
 		mk("bytes", "Bytes received per client", "bytes per second",
 			line{"bytes_per_sec", "bytes/s", colorA, vals(func(s Sample) *float64 { return ptr(s.BytesPerSec) })}),
 		mk("cpu", "CPU", "% of one core", cpu...),
 	}
+	if len(rep.Attacks) > 0 {
+		var lines []line
+		for i, a := range rep.Attacks {
+			lines = append(lines, line{"attack_conns." + a.Name, a.Name, palette[i%len(palette)],
+				vals(func(s Sample) *float64 {
+					if n, ok := s.AttackConns[a.Name]; ok {
+						return ptr(float64(n))
+					}
+					return nil
+				})})
+		}
+		charts = append(charts, mk("attacks", "Attacker connections open", "connections", lines...))
+	}
+	return charts
 }
+
+// palette colours the lines of a chart with more than two.
+var palette = []string{colorA, colorB, "#1a7f37", "#8250df", "#bf8700", "#0a7b83", "#cf222e", "#57606a"}
 
 // svg draws the chart. Every polyline carries data-series (the JSON key it
 // plots), so tests can match the drawing to the data.
@@ -125,7 +143,7 @@ func (c chart) svg() template.HTML {
 				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2" fill="%s"/>`, x(c.T[i]), y(*l.Values[i]), l.Color)
 			}
 		}
-		lx := padL + plotW - 120*(len(c.Lines)-li)
+		lx := padL + plotW - min(120, plotW/len(c.Lines))*(len(c.Lines)-li)
 		fmt.Fprintf(&b, `<rect x="%d" y="9" width="12" height="3" fill="%s"/><text class="legend" x="%d" y="14">%s</text>`, lx, l.Color, lx+16, esc(l.Name))
 	}
 	b.WriteString(`</svg>`)
