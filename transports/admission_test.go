@@ -16,7 +16,13 @@ import (
 // at once.
 func admissionHandshake(t *testing.T, s *Server, header http.Header) answer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.HTTPURL()+s.path, nil)
+	return admissionHandshakeQuery(t, s, "", header)
+}
+
+// admissionHandshakeQuery is admissionHandshake with a query ("?resume=1").
+func admissionHandshakeQuery(t *testing.T, s *Server, query string, header http.Header) answer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.HTTPURL()+s.path+query, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

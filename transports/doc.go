@@ -157,9 +157,13 @@
 // # Admission
 //
 // A new connection, a WebSocket or an HTTP session (its handshake), is
-// admitted before its upgrade or session is made, against two caps, and
-// refused with an HTTP error otherwise:
+// admitted before its upgrade or session is made, against the server's
+// load and two caps, and refused with an HTTP error otherwise:
 //
+//	503 server_busy           Options.Busy reports the server busy (Tickroom:
+//	                          its rooms run late) and the handshake does not
+//	                          mark a reconnect that resumes a seat (see
+//	                          "Resuming"), with the Retry-After Busy gives
 //	503 server_full           Options.MaxConnections connections alive
 //	                          (by default 80% of the process's limit on open
 //	                          files), with Retry-After: 10
@@ -167,6 +171,12 @@
 //	                          alive from the client's address (64 by
 //	                          default; an IPv6 address counts by its /64),
 //	                          with Retry-After: 10
+//
+// A client refused with one of these waits at least Retry-After (seconds)
+// before it tries again: the server is there and will take the connection
+// later. server_busy is checked first and costs the least: a server that
+// cannot keep up refuses newcomers before it has spent a goroutine, a
+// session or a ticket check on them.
 //
 // Both count WebSocket links and HTTP sessions alike (an upgraded session
 // stays one connection; its probe is not counted), in Stats.Connections.
@@ -255,6 +265,35 @@
 // with Credential(r). A Handler that refuses it closes the link with a code
 // of its own, on every transport alike (Tickroom: 4023 unauthorized).
 //
+// # Resuming
+//
+// A client that reconnects to resume its seat (netcode's "Resume": its
+// first frame will be resume) marks its handshake with the query parameter
+// resume=1, on any transport:
+//
+//	WebSocket        GET {Options.Path}?resume=1 (a browser's
+//	                 new WebSocket(url + "?resume=1", …) can send it)
+//	HTTP handshake   POST {base}?transport=longpoll&resume=1
+//
+// The mark is what lets a dropped player back while the server refuses
+// newcomers for load: with it, a handshake is admitted while Options.Busy
+// reports busy (the caps above still apply); without it, it gets 503
+// server_busy. It is a query parameter, not a header, because a browser
+// can set neither headers nor anything but subprotocols on a WebSocket,
+// and a parameter needs no CORS preflight; unlike a ticket it is no
+// secret, and an access log that shows it shows an operator how many
+// players came back. A value other than 1 is 400 bad_request. The probe of
+// an upgrade needs none: its session was admitted already.
+//
+// The mark is the client's word, not a proof. Handler.Accept reads it with
+// Resuming(r) and decides what such a connection may do; Tickroom's lets
+// it resume a seat and refuses it everything a newcomer would be refused
+// while busy (a join gets server_busy, and the join deadline ends a
+// connection that stays in no room), so a client that lies gains a
+// connection that can do nothing but resume. A client marks only dials
+// that will resume: one whose seat is gone (resume_expired) joins afresh,
+// and dials unmarked, like any newcomer.
+//
 // # HTTP transports
 //
 // This section and the ones after it are the wire reference for browser and Go
@@ -264,7 +303,7 @@
 // WebSocket connection: Handler.Accept gets it during the handshake, and its
 // Receiver gets the client's frames, one call at a time, then OnClose once.
 //
-//	POST    {base}[?transport=longpoll|stream|poll]  handshake
+//	POST    {base}[?transport=longpoll|stream|poll][&resume=1]  handshake
 //	GET     {base}/{sid}?ack=N                       long-poll
 //	GET     {base}/{sid}?ack=N&wait=0                poll
 //	GET     {base}/{sid}/stream?ack=N                stream
@@ -479,7 +518,8 @@
 // A request with an Origin header that Options.AllowedOrigins does not allow
 // (the WebSocket rule) gets 403 origin_not_allowed. An allowed one gets
 // Access-Control-Allow-Origin with its origin, Vary: Origin and
-// Access-Control-Expose-Headers: Content-Type. OPTIONS on any path under the
+// Access-Control-Expose-Headers: Content-Type, Retry-After (a page reads
+// when to come back after a refusal for load). OPTIONS on any path under the
 // base is a preflight: 204 with Access-Control-Allow-Methods "GET, POST,
 // DELETE, OPTIONS", Access-Control-Allow-Headers "Content-Type,
 // Authorization" (a handshake may carry its ticket in Authorization) and
@@ -517,6 +557,8 @@
 //	429 too_many_connections  MaxConnectionsPerAddr connections from the
 //	                       client's address (see "Admission"; Retry-After)
 //	431 ticket_too_large   a handshake's ticket over 8192 bytes
+//	503 server_busy        Options.Busy says busy, and the handshake does
+//	                       not resume a seat (see "Resuming"; Retry-After)
 //	503 server_full        MaxConnections connections (see "Admission";
 //	                       Retry-After)
 //	503 too_many_sessions  MaxSessions sessions alive (Retry-After)

@@ -17,6 +17,10 @@ const (
 	corsAllowMethods = "GET, POST, DELETE, OPTIONS"
 	corsAllowHeaders = "Content-Type, Authorization" // Authorization: a handshake's ticket
 	corsMaxAge       = "600"
+	// Retry-After is not one of the headers a page may read unless told:
+	// a refusal for load or capacity (503, 429) tells a client when to
+	// come back.
+	corsExposeHeaders = "Content-Type, Retry-After"
 )
 
 // cors checks the request's Origin and sets the response headers for it. It
@@ -36,7 +40,7 @@ func (s *Server) cors(w http.ResponseWriter, r *http.Request, o *Options) bool {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Add("Vary", "Origin")
-	h.Set("Access-Control-Expose-Headers", "Content-Type")
+	h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 	return true
 }
 

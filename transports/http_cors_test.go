@@ -30,7 +30,7 @@ func TestCORS(t *testing.T) {
 	for k, v := range map[string]string{
 		"Access-Control-Allow-Origin":   good,
 		"Vary":                          "Origin",
-		"Access-Control-Expose-Headers": "Content-Type",
+		"Access-Control-Expose-Headers": "Content-Type, Retry-After",
 		"Cache-Control":                 "no-store, no-cache, must-revalidate, max-age=0",
 		"Pragma":                        "no-cache",
 		"Expires":                       "0",

@@ -34,6 +34,7 @@ const (
 	errSessionClosed
 	errServerFull
 	errTooManyConnections
+	errServerBusy
 	numHTTPErrs
 )
 
@@ -60,8 +61,9 @@ var httpErrTable = [numHTTPErrs]struct {
 	errBadTicket:          {http.StatusBadRequest, "bad_ticket", ""},
 	errTicketTooLarge:     {http.StatusRequestHeaderFieldsTooLarge, "ticket_too_large", ""},
 	errSessionClosed:      {http.StatusGone, "session_closed", ""},
-	errServerFull:         {http.StatusServiceUnavailable, "server_full", retryAfter},
-	errTooManyConnections: {http.StatusTooManyRequests, "too_many_connections", retryAfter},
+	errServerFull:         {http.StatusServiceUnavailable, httpwire.CodeServerFull, retryAfter},
+	errTooManyConnections: {http.StatusTooManyRequests, httpwire.CodeTooManyConnections, retryAfter},
+	errServerBusy:         {http.StatusServiceUnavailable, httpwire.CodeServerBusy, ""}, // Retry-After from Options.Busy
 }
 
 // retryAfter is the Retry-After of the refusals for a full server, in seconds: long
@@ -73,7 +75,8 @@ func (e httpErr) status() int  { return httpErrTable[e].status }
 func (e httpErr) code() string { return httpErrTable[e].code }
 
 // fail answers a request with an error from the table, counted by code. A
-// non-empty allow (for bad_method) becomes the Allow header.
+// non-empty allow (for bad_method) becomes the Allow header. A Retry-After
+// the caller set is kept unless the table gives one.
 func (s *Server) fail(w http.ResponseWriter, e httpErr, message string, allow ...string) {
 	s.stats.httpErrors[e].Add(1)
 	h := w.Header()

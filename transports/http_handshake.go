@@ -22,7 +22,15 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 		s.refuseTicket(w, r, err, o)
 		return
 	}
+	resume, ok := resumeHint(r)
+	if !ok {
+		s.refuseResumeHint(w)
+		return
+	}
 	addr, remote := clientAddr(r, o.TrustedProxies)
+	if s.refuseBusy(w, resume, remote, o) {
+		return
+	}
 	key, e, ok := s.admit(addr, o)
 	if !ok {
 		s.refuseAdmission(w, e, remote, o)

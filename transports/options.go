@@ -170,6 +170,16 @@ type Options struct {
 	// whatever it likes. Default none. Changes apply to new connections.
 	TrustedProxies []netip.Prefix
 
+	// Busy, when set, is asked before every new connection (a WebSocket
+	// or an HTTP handshake; not a probe) is admitted: while it reports
+	// busy, a connection whose handshake does not mark it as resuming a
+	// seat is refused before its upgrade or session with 503 server_busy
+	// and a Retry-After of retryAfter (rounded up to whole seconds, at
+	// least 1); one that does is admitted (see doc.go, "Resuming"). It is
+	// called on the request's goroutine, so it must be cheap and safe for
+	// concurrent use (an atomic load). Default nil: never busy.
+	Busy func() (busy bool, retryAfter time.Duration)
+
 	// MaxHeaderBytes bounds the request line and headers of every HTTP
 	// request (net/http adds 4 KiB of slack); a larger request gets net/http's
 	// own 431 answer and its connection is closed. The default, 16 KiB, holds

@@ -163,7 +163,15 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.refuseTicket(w, r, err, o)
 		return
 	}
+	resume, ok := resumeHint(r)
+	if !ok {
+		s.refuseResumeHint(w)
+		return
+	}
 	addr, remote := clientAddr(r, o.TrustedProxies)
+	if s.refuseBusy(w, resume, remote, o) {
+		return
+	}
 	key, e, ok := s.admit(addr, o)
 	if !ok {
 		s.refuseAdmission(w, e, remote, o)

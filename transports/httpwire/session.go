@@ -48,15 +48,34 @@ const (
 	ParamTransport = "transport" // handshake: the downlink the client means to use
 	ParamAck       = "ack"       // downlink and uplink: highest seq the client holds
 	ParamWait      = "wait"      // downlink: "0" makes a poll of a long-poll
-	ParamSeq       = "seq"       // uplink: the batch counter K, from 1
+	ParamSeq       = "seq"       // uplink and exchange: the batch counter K, from 1
 	ParamSID       = "sid"       // WebSocket endpoint: the session to upgrade
+	ParamResume    = "resume"    // WebSocket endpoint and handshake: "1" marks a reconnect that resumes a seat
 	StreamSegment  = "stream"    // {base}/{sid}/stream is the stream
+	// {base}/{sid}/exchange is the exchange: an uplink batch and a
+	// long-poll in one request.
+	ExchangeSegment = "exchange"
 )
+
+// ResumeValue is the value of ParamResume that marks a resuming
+// connection; the parameter with any other value is refused.
+const ResumeValue = "1"
 
 // CodeShuttingDown is the ErrorBody code of a request refused because the
 // server is closing and its drain is over: the session will not come back,
 // so a client ends rather than retries.
 const CodeShuttingDown = "shutting_down"
+
+// The ErrorBody codes of a new connection refused for load or capacity
+// (503, or 429, with Retry-After): the server is there and will take the
+// connection later, so a client waits at least Retry-After and tries
+// again. CodeServerBusy refuses only connections that do not resume a
+// seat (see ParamResume).
+const (
+	CodeServerBusy         = "server_busy"
+	CodeServerFull         = "server_full"
+	CodeTooManyConnections = "too_many_connections"
+)
 
 // ContentType is the media type of every downlink response and uplink body.
 const ContentType = "application/octet-stream"
