@@ -24,7 +24,7 @@ type Client struct {
 	// dial opens a new connection, neither installed nor started: open,
 	// unless a test fakes it. jitter draws a backoff wait up to its
 	// argument. Both are set by newClient and never change after.
-	dial   func(ctx context.Context) (conn, error)
+	dial   func(ctx context.Context, resume bool) (conn, error)
 	jitter func(ceiling time.Duration) time.Duration
 
 	bgCtx     context.Context // ends with Close: cancels an upgrade and a reconnect
@@ -110,7 +110,7 @@ func Dial(ctx context.Context, url string, o Options) (*Client, error) {
 		return nil, err
 	}
 	c := newClient(o, ep)
-	cn, err := c.dial(ctx)
+	cn, err := c.dial(ctx, false)
 	if err != nil {
 		c.bgCancel()
 		c.hc.CloseIdleConnections()

@@ -12,10 +12,11 @@ import (
 // goroutine moves it on as the answer arrives (onWelcome, onError) and
 // completes a resume at its first state (onState). Guarded by Client.mu.
 type comeback struct {
-	active bool      // a reconnect goroutine is at work
-	dropAt time.Time // when the connection dropped
-	hold   time.Time // Drop's away: no attempt before then
-	left   bool      // the program left its room while away
+	active  bool      // a reconnect goroutine is at work
+	dropAt  time.Time // when the connection dropped
+	hold    time.Time // Drop's away: no attempt before then
+	left    bool      // the program left its room while away
+	expired bool      // the server answered resume_expired: later attempts join afresh
 
 	// The attempt under way.
 	phase    backPhase
@@ -53,16 +54,24 @@ type backStep struct {
 
 // start begins the way back after a drop.
 func (b *comeback) start() {
-	b.active, b.dropAt, b.left = true, time.Now(), false
+	b.active, b.dropAt, b.left, b.expired = true, time.Now(), false, false
 	b.phase, b.answered, b.failed, b.connErr = phaseNone, false, nil, nil
+}
+
+// resumes reports whether the next attempt asks for a seat back (its
+// first frame is resume), and so may mark its dial as a resume, which a
+// busy server still admits: a client in a room whose server gave it a
+// token that has not been refused. c.mu is held.
+func (b *comeback) resumes(c *Client) bool {
+	return c.welcome != nil && c.welcome.ResumeToken != "" && !b.expired
 }
 
 // begin starts an attempt on a new connection and returns the frame to
 // send first on it: resume, with the latest welcome's token, the last tick
 // applied and the last event id delivered, for a client in a room; a fresh
 // join of the same room for one whose server gave no token (it holds no
-// seats: the drop was a leave); nothing for a client in the lobby state.
-// c.mu is held.
+// seats: the drop was a leave) or refused it already; nothing for a client
+// in the lobby state. c.mu is held.
 func (b *comeback) begin(c *Client) []byte {
 	b.answered, b.failed, b.connErr = false, nil, nil
 	w := c.welcome
@@ -70,7 +79,7 @@ func (b *comeback) begin(c *Client) []byte {
 		b.phase = phaseNone
 		return nil
 	}
-	if w.ResumeToken != "" {
+	if b.resumes(c) {
 		frame, err := netcode.AppendFrame(nil, &netcode.Resume{Version: netcode.ProtocolVersion, Token: w.ResumeToken,
 			LastTick: c.mirror.current.Tick, LastEvent: c.lastEvent})
 		if err == nil {
@@ -136,17 +145,20 @@ func (b *comeback) onWelcome(c *Client, m *netcode.Welcome) (backStep, bool) {
 
 // onError takes an error frame that answers an attempt, or says events
 // were lost after a resume, and reports false for any other. resume_expired
-// means the seat is gone: the client joins its room afresh. Another answer
-// to a resume fails the attempt; a refusal of the fresh join leaves the
-// client connected in the lobby state. c.mu is held.
+// means the seat is gone: the client joins its room afresh, on this
+// connection and, if it fails, on every later one. Another answer to a
+// resume fails the attempt, and so does server_busy to the fresh join
+// (the server takes no newcomers for now: a later attempt, after the
+// backoff, may find it taking them); another refusal of the fresh join
+// leaves the client connected in the lobby state. c.mu is held.
 func (b *comeback) onError(c *Client, e *netcode.Error) (backStep, bool) {
 	var step backStep
 	switch {
 	case b.phase == phaseResume && e.Code == netcode.CodeResumeExpired:
 		c.stats.ResumesRefused++
-		b.phase = phaseRejoin
+		b.phase, b.expired = phaseRejoin, true
 		step.reply = c.rejoinFrame()
-	case b.phase == phaseResume:
+	case b.phase == phaseResume, b.phase == phaseRejoin && e.Code == netcode.CodeServerBusy:
 		b.phase, b.answered = phaseNone, true
 		b.failed = &JoinError{Code: e.Code, Reason: e.Message}
 	case b.phase == phaseRejoin && refusesJoin(e.Code):

@@ -134,7 +134,12 @@
 //
 // Dial takes the WebSocket endpoint ("ws://host:port/ws") or the server's
 // base URL ("http://host:port") and derives the other (Options.WSPath,
-// Options.HTTPPath).
+// Options.HTTPPath). A server that refuses a new connection for load or
+// capacity answers before any upgrade or session; Dial then fails with an
+// *HTTPError carrying the code (server_busy, server_full,
+// too_many_connections) and RetryAfter, the least time to wait before
+// dialling again, on every transport (a WebSocket refused so does not
+// fall back to long-polling, which would be refused alike).
 //
 // # Fallback and upgrade
 //
@@ -192,9 +197,15 @@
 // drop or upgrade; a stream that fell back to long-polling long-polls),
 // and a fresh ticket from Options.TicketFunc. Its first frame is resume:
 // the token of the latest welcome, the last tick the client applied and
-// the id of the last event it got. The client gives up, with an error
-// that wraps ErrGaveUp, after Reconnect.Attempts attempts or Reconnect.MaxTime
-// from the drop, or when an attempt ends with one of the codes above.
+// the id of the last event it got. Such a dial is marked as a resume
+// (resume=1, transports' "Resuming"), which a server that refuses
+// newcomers for load still admits: a player who dropped is one of its
+// players. A dial the server refuses for load or capacity (an *HTTPError
+// server_busy, server_full or too_many_connections, before any upgrade)
+// is tried again no sooner than its RetryAfter. The client gives up, with
+// an error that wraps ErrGaveUp, after Reconnect.Attempts attempts or
+// Reconnect.MaxTime from the drop, or when an attempt ends with one of the
+// codes above.
 //
 // A resumed seat. The server answers with a welcome (the same player,
 // entity and room; a new token and session id), then the events the
@@ -216,8 +227,11 @@
 // token, and the client joins afresh at once. OnRejoined tells the
 // program, with the new welcome (a new player and entity) or, when that
 // join is refused (the room is gone, full or locked), the *JoinError: the
-// client is then connected in the lobby state. OnResumed and OnRejoined
-// tell resumed from rejoined; Stats counts both.
+// client is then connected in the lobby state. A fresh join refused
+// server_busy (the server takes no newcomers for now) fails the attempt
+// instead, and later attempts, unmarked since they resume nothing, join
+// afresh once the server takes them. OnResumed and OnRejoined tell
+// resumed from rejoined; Stats counts both.
 //
 // While away. From the drop until the server has answered, the client
 // keeps what the program sends for after the resume: the newest

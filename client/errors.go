@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports/httpwire"
@@ -47,18 +48,48 @@ func (e *CloseError) Error() string {
 	return fmt.Sprintf("client: closed with code %d %s (%s)", e.Code, netcode.Code(e.Code), e.Reason)
 }
 
-// HTTPError is an HTTP transport request the server answered with an error
-// status. Code is the spec's error code ("unknown_session", "too_many_sessions",
-// …) when the body carried one.
+// HTTPError is a request the server answered with an error status: an
+// HTTP transport's, or a WebSocket handshake refused before its upgrade.
+// Code is the spec's error code ("unknown_session", "server_busy", …) when
+// the body carried one. A new connection refused for load or capacity
+// (server_busy, server_full: 503; too_many_connections: 429) carries
+// RetryAfter: the server will take it later, and a program that dials
+// again waits at least that long (a reconnecting client does so itself).
 type HTTPError struct {
-	Op      string // "handshake", "poll", "stream", "post", "delete"
-	Status  int
-	Code    string
-	Message string
+	Op         string // "websocket", "handshake", "poll", "exchange", "stream", "post", "delete"
+	Status     int
+	Code       string
+	Message    string
+	RetryAfter time.Duration // the Retry-After header, whole seconds; 0 without one
 }
 
 func (e *HTTPError) Error() string {
-	return fmt.Sprintf("client: %s: HTTP %d %s: %s", e.Op, e.Status, e.Code, e.Message)
+	s := fmt.Sprintf("client: %s: HTTP %d %s: %s", e.Op, e.Status, e.Code, e.Message)
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(" (retry after %v)", e.RetryAfter)
+	}
+	return s
+}
+
+// refusedForLoad reports whether the server refused a new connection for
+// its load or its capacity: any transport would be refused alike, and the
+// same dial succeeds later.
+func (e *HTTPError) refusedForLoad() bool {
+	switch e.Code {
+	case httpwire.CodeServerBusy, httpwire.CodeServerFull, httpwire.CodeTooManyConnections, httpwire.CodeShuttingDown:
+		return true
+	}
+	return false
+}
+
+// retryAfter is the least wait before dialling again that err asks for:
+// the Retry-After of a refusal for load or capacity, 0 for anything else.
+func retryAfter(err error) time.Duration {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.RetryAfter
+	}
+	return 0
 }
 
 // retryable reports whether the same request may succeed if made again. A

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tickroom/tickroom/transports/httpwire"
@@ -32,12 +33,17 @@ type httpSession struct {
 }
 
 // handshake opens an HTTP session whose downlink will be kind, showing
-// ticket if there is one. The session's later requests carry header only:
-// the server accepted the session with the ticket of its handshake.
-func handshake(ctx context.Context, hc *http.Client, base string, header http.Header, kind string, timeout time.Duration, ticket string) (*httpSession, error) {
+// ticket if there is one, and marked as a resume when resume is set (see
+// transports' "Resuming"). The session's later requests carry header
+// only: the server accepted the session with the ticket of its handshake.
+func handshake(ctx context.Context, hc *http.Client, base string, header http.Header, kind string, timeout time.Duration, ticket string, resume bool) (*httpSession, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"?"+httpwire.ParamTransport+"="+url.QueryEscape(kind), nil)
+	u := base + "?" + httpwire.ParamTransport + "=" + url.QueryEscape(kind)
+	if resume {
+		u += "&" + httpwire.ParamResume + "=" + httpwire.ResumeValue
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("client: handshake: %w", err)
 	}
@@ -167,15 +173,19 @@ func setHeaders(req *http.Request, h http.Header) {
 	}
 }
 
-// httpError reads the spec's JSON error body.
-func httpError(op string, resp *http.Response) error {
+// httpError reads the spec's JSON error body and Retry-After.
+func httpError(op string, resp *http.Response) *HTTPError {
 	e := &HTTPError{Op: op, Status: resp.StatusCode}
 	var body httpwire.ErrorBody
-	if json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&body) == nil {
+	if resp.Body != nil && json.NewDecoder(io.LimitReader(resp.Body, 4<<10)).Decode(&body) == nil {
 		e.Code, e.Message = body.Code, body.Message
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
+	}
+	// Seconds only, as the server sends it; an HTTP date is ignored.
+	if n, err := strconv.ParseUint(strings.TrimSpace(resp.Header.Get("Retry-After")), 10, 32); err == nil {
+		e.RetryAfter = time.Duration(n) * time.Second
 	}
 	return e
 }

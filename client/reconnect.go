@@ -171,6 +171,9 @@ func (c *Client) reconnect(old conn, dropErr error) {
 		if n == 1 {
 			wait = max(wait, time.Until(hold))
 		}
+		// A server that refused the last dial for load or capacity said
+		// when to come back: not before (a wait past MaxTime gives up).
+		wait = max(wait, retryAfter(last))
 		if !sleepCtx(ctx, wait) {
 			break
 		}
@@ -197,9 +200,10 @@ func (c *Client) reconnect(old conn, dropErr error) {
 func (c *Client) attempt(ctx context.Context) error {
 	c.mu.Lock()
 	c.stats.Attempts++
+	resume := c.back.resumes(c)
 	c.mu.Unlock()
 	c.goAway()
-	cn, err := c.dial(ctx)
+	cn, err := c.dial(ctx, resume)
 	if err != nil {
 		return err
 	}

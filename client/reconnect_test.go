@@ -26,13 +26,15 @@ type fakeNet struct {
 	dials    []time.Duration
 	ceilings []time.Duration
 	conns    []*fakeConn
+	resumes  []bool            // each dial's resume mark
 	fail     func(n int) error // the error of dial n (from 1), nil to connect
 }
 
-func (n *fakeNet) dial(context.Context) (conn, error) {
+func (n *fakeNet) dial(_ context.Context, resume bool) (conn, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.dials = append(n.dials, time.Since(n.start))
+	n.resumes = append(n.resumes, resume)
 	if n.fail != nil {
 		if err := n.fail(len(n.dials)); err != nil {
 			return nil, err

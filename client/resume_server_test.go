@@ -87,13 +87,13 @@ func sameSeat(t *testing.T, w1, w2 *netcode.Welcome) {
 func gateDials(c *Client) (release func()) {
 	gate := make(chan struct{})
 	open := c.dial
-	c.dial = func(ctx context.Context) (conn, error) {
+	c.dial = func(ctx context.Context, resume bool) (conn, error) {
 		select {
 		case <-gate:
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		return open(ctx)
+		return open(ctx, resume)
 	}
 	return func() { close(gate) }
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"sync"
@@ -82,7 +83,7 @@ func dialWebSocket(ctx context.Context, c *Client, rawURL string, live bool, tic
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(dl))
 	}
-	ws, _, err := gws.NewClientFromConn(w, &gws.ClientOption{
+	ws, resp, err := gws.NewClientFromConn(w, &gws.ClientOption{
 		Addr:               rawURL,
 		RequestHeader:      withTicket(c.opts.Header, ticket),
 		HandshakeTimeout:   timeout,
@@ -96,10 +97,24 @@ func dialWebSocket(ctx context.Context, c *Client, rawURL string, live bool, tic
 		return nil, fmt.Errorf("websocket handshake: %w", err)
 	}
 	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			// The server refused before the upgrade: say why, as an HTTP
+			// transport's refusal would (server_busy, server_full, …).
+			return nil, refusedUpgrade(resp)
+		}
 		return nil, fmt.Errorf("websocket handshake: %w", err)
 	}
 	w.ws = ws
 	return w, nil
+}
+
+// refusedUpgrade is the *HTTPError of a WebSocket handshake answered with
+// another status than 101. gws has closed the connection by then, so the
+// JSON body is read only as far as it arrived with the headers (a small
+// answer does, whole); the status and Retry-After always are.
+func refusedUpgrade(resp *http.Response) *HTTPError {
+	defer func() { _ = resp.Body.Close() }()
+	return httpError("websocket", resp)
 }
 
 // start runs the reader goroutine; close waits for it.
