@@ -119,7 +119,7 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
-	srv := transports.NewServer(transportOptions(cfg, s.log), hub)
+	srv := transports.NewServer(transportOptions(cfg, s.log, hub), hub)
 	s.hub, s.srv = hub, srv
 	s.health.hub.Store(hub)
 	s.srv.Handle("/healthz", http.HandlerFunc(s.health.healthz))
@@ -234,7 +234,7 @@ func (s *Server) Reload() error {
 	s.auth.install(next.Auth, verifier)
 	s.cfg = next
 	s.level.Set(next.Log.SlogLevel())
-	s.srv.SetOptions(transportOptions(next, s.log))
+	s.srv.SetOptions(transportOptions(next, s.log, s.hub))
 	s.log.Info("config reloaded", "config", next)
 	return nil
 }
@@ -319,10 +319,14 @@ func (s *Server) actorOptions(c Config) actors.Options {
 	}
 }
 
-// transportOptions maps the config onto the transports package.
-func transportOptions(c Config, log *slog.Logger) transports.Options {
+// transportOptions maps the config onto the transports package. While
+// hub is overloaded the transport refuses new connections before their
+// upgrade (503 server_busy), except those that come back to resume a seat.
+func transportOptions(c Config, log *slog.Logger, hub *actors.Hub) transports.Options {
 	ws, h := c.WebSocket, c.HTTP
 	return transports.Options{
+		Busy: hub.Busy,
+
 		HTTPPath:          h.Path,
 		DisableWebSocket:  !ws.Enabled,
 		DisableLongPoll:   !h.LongPoll,

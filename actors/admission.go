@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"time"
+
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/transports"
 )
@@ -14,14 +16,21 @@ var (
 
 // admit decides whether a new connection may start a session, before its
 // ticket costs anything to check: not while the hub is overloaded (the
-// players it has come first), and not past LimitOptions.MaxUnjoined
+// players it has come first), unless its handshake says it comes back to
+// resume a seat (transports.Resuming), since a player whose connection
+// dropped is one of those players; and not past LimitOptions.MaxUnjoined
 // connections in the lobby state (each holds a session actor and a place
 // in the lobby's queue, and an idle one does nothing for anyone). The
 // newest is refused, not the oldest evicted: an honest client that waits
 // in the lobby keeps its place, and the join deadline frees the places an
 // idle one holds. On success the connection holds one of those places.
-func (h *Hub) admit(o *Options, l transports.Link, addr string) error {
-	if h.overloaded.Load() {
+//
+// The resume mark proves nothing, and need not: while the hub is
+// overloaded a session refuses every join (onJoin), so a connection let
+// in by the mark can resume a seat its token names and nothing else, and
+// its join deadline ends it if it does not.
+func (h *Hub) admit(o *Options, l transports.Link, addr string, resume bool) error {
+	if h.overloaded.Load() && !resume {
 		h.stats.busyConnections.Add(1)
 		h.abuse.note(abuseBusy, addr)
 		h.sendError(l, netcode.CodeServerBusy, "the server is busy: try again later", false)
@@ -35,4 +44,16 @@ func (h *Hub) admit(o *Options, l transports.Link, addr string) error {
 		return errUnjoined
 	}
 	return nil
+}
+
+// Busy is transports.Options.Busy for a server whose Handler is h: busy
+// while the hub is overloaded, with RetryAfter. The transport then refuses
+// new connections before their upgrade or session (503 server_busy),
+// which costs far less than Accept's refusal after it, and lets those
+// that come back to resume a seat through.
+func (h *Hub) Busy() (bool, time.Duration) {
+	if !h.overloaded.Load() {
+		return false, 0
+	}
+	return true, h.RetryAfter()
 }

@@ -31,7 +31,7 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	addr := clientAddr(l)
 	// Admitted, the connection holds a place in the lobby state, which its
 	// session gives back (see session_lobby.go); until then Accept does.
-	if err := h.admit(o, l, addr); err != nil {
+	if err := h.admit(o, l, addr, transports.Resuming(r)); err != nil {
 		return nil, err
 	}
 	identity, err := h.authenticate(o, l, r, addr)

@@ -121,8 +121,9 @@ func (h *Hub) Stats() Stats {
 
 // Overloaded reports whether the hub refuses newcomers (new connections
 // and joins get server_busy) because its rooms run late (see
-// OverloadOptions). The HTTP layer should answer new connections with 503
-// and a Retry-After of RetryAfter, and report not ready.
+// OverloadOptions); connections that come back to resume a seat are still
+// taken. The transport refuses new connections before their upgrade when
+// its Options.Busy is Hub.Busy; a server should also report not ready.
 func (h *Hub) Overloaded() bool { return h.overloaded.Load() }
 
 // RetryAfter is how long a client refused for load should wait before it

@@ -2,6 +2,8 @@ package actors
 
 import (
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -184,9 +186,11 @@ func TestOverloadKeepsThePlayersAndRefusesNewcomers(t *testing.T) {
 	})
 }
 
-// A player whose connection drops while the server is overloaded cannot
-// come back until it is not (new connections are refused): its seat is
-// held for as long, and for a whole resume window after.
+// A player whose connection drops while the server is overloaded, and
+// whose client does not mark its reconnect as a resume (see
+// TestResumeMarkAdmittedWhileOverloaded), cannot come back until the
+// overload ends (new connections are refused): its seat is held for as
+// long, and for a whole resume window after.
 func TestHeldSeatOutlastsTheOverload(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var load atomic.Uint64
@@ -215,5 +219,70 @@ func TestHeldSeatOutlastsTheOverload(t *testing.T) {
 			t.Errorf("resume after the overload: welcome %+v, errors %v; want the seat back", w, a2.errorCodes())
 		}
 		closeAll(a2, b)
+	})
+}
+
+// A connection whose handshake marks a resume (transports.Resuming) is let
+// in while the hub is overloaded: it gets its seat back. One that says so
+// and joins instead is refused the join (server_busy) and kept in the
+// lobby state, whose deadline ends it.
+func TestResumeMarkAdmittedWhileOverloaded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var load atomic.Uint64
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute}, Limits: LimitOptions{JoinTimeout: 5 * time.Second}})
+		source := func() float64 { return math.Float64frombits(load.Load()) }
+		h.loadSource.Store(&source)
+		a, b := connect(t, h), connect(t, h)
+		a.join("r")
+		b.join("r")
+		tickUntil(func() bool { return a.welcome() != nil && b.welcome() != nil }, ackAll(a, b))
+		load.Store(math.Float64bits(1))
+		b.run(2*time.Second, 50*time.Millisecond)
+		if !h.Overloaded() {
+			t.Fatal("not overloaded")
+		}
+		a.disconnect()
+		b.run(time.Second, 50*time.Millisecond)
+
+		resuming := httptest.NewRequest(http.MethodGet, "/ws?resume=1", nil)
+		accept := func() (*testClient, *fakeLink, error) {
+			l := newFakeLink()
+			r, err := h.Accept(l, resuming)
+			if err != nil {
+				return nil, l, err
+			}
+			c := &testClient{t: t, link: l, recv: r}
+			t.Cleanup(c.disconnect)
+			return c, l, nil
+		}
+		_, l, err := tryConnect(t, h)
+		refusedWith(t, l, err, netcode.CodeServerBusy)
+		a2, _, err := accept()
+		if err != nil {
+			t.Fatalf("a resuming connection while overloaded: %v", err)
+		}
+		a2.resumeAs(a)
+		tickUntil(func() bool { return len(a2.states()) > 0 }, ackAll(a2, b))
+		if w := a2.welcome(); w == nil || w.Player != a.welcome().Player {
+			t.Errorf("resume while overloaded: welcome %+v, errors %v; want the seat back", w, a2.errorCodes())
+		}
+
+		liar, _, err := accept()
+		if err != nil {
+			t.Fatalf("a resuming connection while overloaded: %v", err)
+		}
+		liar.join("r")
+		b.run(200*time.Millisecond, 50*time.Millisecond)
+		if got := liar.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeServerBusy}) {
+			t.Errorf("a join on a resuming connection while overloaded got %v, want [server_busy]", got)
+		}
+		b.run(5*time.Second, 50*time.Millisecond)
+		if got := liar.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeServerBusy, netcode.CodeJoinTimeout}) {
+			t.Errorf("the liar after its join deadline got %v, want [server_busy join_timeout]", got)
+		}
+		if closed, _ := liar.link.closeState(); !closed {
+			t.Error("the liar is still connected after its join deadline")
+		}
+		closeAll(a2, b, liar)
 	})
 }
