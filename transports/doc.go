@@ -304,13 +304,15 @@
 // Receiver gets the client's frames, one call at a time, then OnClose once.
 //
 //	POST    {base}[?transport=longpoll|stream|poll][&resume=1]  handshake
-//	GET     {base}/{sid}?ack=N                       long-poll
-//	GET     {base}/{sid}?ack=N&wait=0                poll
-//	GET     {base}/{sid}/stream?ack=N                stream
-//	POST    {base}/{sid}?seq=K[&ack=N]               client frames
-//	DELETE  {base}/{sid}                             client close
-//	OPTIONS any of these                             CORS preflight
-//	GET     {Options.Path}?sid={sid}                 WebSocket upgrade of a session
+//	GET     {base}/{sid}?ack=N                 long-poll
+//	GET     {base}/{sid}?ack=N&wait=0          poll
+//	GET     {base}/{sid}/stream?ack=N          stream
+//	POST    {base}/{sid}?seq=K[&ack=N]         client frames (uplink)
+//	POST    {base}/{sid}/exchange?ack=N&seq=K  client frames, then long-poll
+//	DELETE  {base}/{sid}                       client close
+//	OPTIONS any of these                       CORS preflight
+//	GET     {Options.Path}[?resume=1]          WebSocket
+//	GET     {Options.Path}?sid={sid}           WebSocket upgrade of a session
 //
 // # Handshake
 //
@@ -384,10 +386,11 @@
 // SendQueue closes the link with SlowCloseCode (the close record follows the
 // buffered control records).
 //
-// Only one downlink request may be open per session: another GET or stream gets
-// 409 poll_in_progress and the open one carries on, with one exception: a GET
-// (long-poll or poll) that comes while a stream is open ends that stream and
-// takes its place (see the next section). Between requests a session may
+// Only one downlink request may be open per session: another GET, exchange
+// or stream gets 409 poll_in_progress and the open one carries on, with one
+// exception: a GET (long-poll or poll) or an exchange that comes while a
+// stream is open ends that stream and takes its place (see the next
+// section). Between requests a session may
 // change its downlink at will, stream to long-poll or poll and back, without
 // losing or repeating a frame; Link.Transport reports the latest. Every
 // downlink response has Content-Type application/octet-stream, Cache-Control
@@ -450,6 +453,88 @@
 // the link for it on every transport: the client finds an error frame
 // (too_large) and a close record with 4002 in its next downlink response.
 //
+// # Exchange
+//
+// A long-polling client that has frames to send when it polls sends them
+// with the poll, in one request: an uplink batch followed by a long-poll.
+// In a room that sends states at a steady rate, the frames a client makes
+// as a state arrives (its ack, the input it answers with) are due just as
+// it polls again, so it pays one request per update instead of two (a GET
+// and a POST).
+//
+//	POST {base}/{sid}/exchange?ack=N&seq=K
+//	Content-Type: application/octet-stream
+//	body: an uplink body (uvarint length, bytes; may be empty)
+//
+// It means exactly "POST {base}/{sid}?seq=K with this body, then GET
+// {base}/{sid}?ack=N", done at once, in that order, and it is checked
+// whole before it does either, so that a refusal leaves the session as it
+// was (nothing delivered, nothing acknowledged):
+//
+//	404 transport_disabled  long-polling is off
+//	415 bad_content_type    not application/octet-stream
+//	400 bad_request         seq missing, 0 or invalid; ack missing or invalid
+//	404 unknown_session     as for a GET
+//	413 too_large           body over MaxBody
+//	400 truncated_frame     a malformed length or a record cut short
+//	413 frame_too_large     a frame over ReadLimit (reported to
+//	                        Receiver.OnTooLarge, as for a POST)
+//	409 poll_in_progress    another downlink request is open (an exchange
+//	                        ends an open stream and takes its place, as a
+//	                        GET does)
+//	410 upgraded            the session moved to WebSocket: send the frames
+//	                        there
+//	400 bad_ack             ack beyond the highest seq sent
+//
+// Then the batch goes to Receiver.OnFrame in order, as an uplink POST's
+// would, and the request is a long-poll: held until a record past N is
+// buffered (the batch's own answers, a pong say, count), the session
+// closes, or PollTimeout passes, and answered 200 with the records past N.
+// Link.Transport reports longpoll. A session the server has closed does
+// not read the body, delivers nothing, and answers with the close record:
+// an exchange is a downlink request, and the close record is what such a
+// request is owed (there is no 410 session_closed for an exchange).
+//
+// Batches. K counts the client's batches over its uplink POSTs and its
+// exchanges together: a batch is identified by K, whichever request
+// carries it, and a batch with K not above the last accepted one is not
+// delivered again. Hence the two rules a client keeps:
+//
+//   - One batch in flight. The client sends batch K+1, by either request,
+//     only once a request carrying batch K has been answered with success
+//     (204 to a POST, 200 to an exchange), or refused with a 4xx other
+//     than 409 (the batch is then dropped, not lost: the downlink says
+//     what the server did about it). Since an exchange is answered only
+//     when its long-poll is, a client whose frames would otherwise wait
+//     too long behind a held exchange sends batch K again as an uplink
+//     POST, same K and same body: its 204 says K is in, delivered by
+//     whichever of the two requests came first, and K+1 may go.
+//   - A retry is the same batch. After a failure (a network error, a
+//     5xx, 409, a lost answer), the client sends batch K again, same K and
+//     same body, by either request; the server delivers a batch once, so
+//     a retry never repeats a frame. New frames wait for the next K.
+//
+// A lost answer costs nothing: the retry delivers no frame twice, and its
+// long-poll, still acknowledging N, gets every record past N again, as a
+// GET's retry does.
+//
+// The body is bounded by MaxBody and must arrive within BodyTimeout of the
+// headers, as a POST's; the hold that follows is the long-poll's, which
+// BodyTimeout does not cut. CORS is that of the other requests (a POST of
+// application/octet-stream is preflighted, and the preflight is cached).
+// In an upgrade an exchange is a downlink request like a GET: the client
+// starts none from step 3 on, and one held when the probe says "probe"
+// is answered at once. Stats.Exchanges counts them.
+//
+// When a client uses it is its own choice; Tickroom's clients, on
+// long-polling (streams and polls keep the uplink POST), do this: in a
+// room, the frames queued when a long-poll starts ride on it as an
+// exchange; frames queued while a long-poll is held wait for it to return
+// and carry them, but no longer than two of the room's send intervals
+// (states arrive at every send, so a poll returns within one), after
+// which they are posted; out of a room no state is coming and a held
+// long-poll may last PollTimeout, so frames are posted at once.
+//
 // # Closing and expiry
 //
 // DELETE {base}/{sid} answers 204 and ends the session; the Receiver gets
@@ -493,15 +578,15 @@
 //  2. The client sends the text message "probe". The server answers "probe",
 //     returns a held long-poll at once with what is buffered, and answers later
 //     GETs at once. An open stream carries on.
-//  3. The client starts no new GET or stream, waits for its outstanding GET to
-//     return and processes it, then sends the text message "upgrade N", N being
+//  3. The client starts no new GET, exchange or stream, waits for its
+//     outstanding GET or exchange to return and processes it, then sends the text message "upgrade N", N being
 //     the highest seq it has received. A streaming client sends it while its
 //     stream is still open and ignores whatever else arrives on that stream.
 //  4. The server drops the records up to N, writes each remaining record's
 //     frame as one binary message in seq order, and from then on sends every
 //     frame over the WebSocket (same drop policy; Link.Transport is
-//     "websocket"). It ends an open stream; a later GET or stream gets 410
-//     upgraded.
+//     "websocket"). It ends an open stream; a later GET, exchange or stream
+//     gets 410 upgraded.
 //  5. The client's binary (and text) messages on the WebSocket are its frames
 //     from now on; POSTs still in flight are still delivered, never
 //     concurrently with the WebSocket's frames. Heartbeats, limits and close

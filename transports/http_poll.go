@@ -31,6 +31,13 @@ func (s *Server) servePoll(w http.ResponseWriter, r *http.Request, sid string, o
 	if !ok {
 		return
 	}
+	s.holdPoll(w, r, ss, ack, gen, kind, o)
+}
+
+// holdPoll answers downlink request gen, a long-poll or a poll (kind) that
+// acknowledged ack, once there is something to send (at once for a poll)
+// or PollTimeout has passed.
+func (s *Server) holdPoll(w http.ResponseWriter, r *http.Request, ss *httpSession, ack, gen uint64, kind transportKind, o *Options) {
 	open := true // writePoll lets go of the downlink itself
 	defer func() {
 		if open {

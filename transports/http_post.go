@@ -19,9 +19,8 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 		s.fail(w, errBadContentType, "Content-Type must be "+httpwire.ContentType)
 		return
 	}
-	seq, _ := queryValue(r, httpwire.ParamSeq)
-	k, ok := parseUintParam(seq)
-	if !ok || k == 0 {
+	k, ok := batchCounter(r)
+	if !ok {
 		s.fail(w, errBadRequest, "seq must be a batch counter from 1")
 		return
 	}
@@ -45,28 +44,8 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 		s.fail(w, errSessionClosed, "the session is closing: its close record waits for the next downlink request")
 		return
 	}
-	if r.ContentLength > int64(o.MaxBody) {
-		s.fail(w, errTooLarge, "body larger than maxBody")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(o.MaxBody)))
-	if err != nil {
-		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-			s.fail(w, errTooLarge, "body larger than maxBody")
-		} else {
-			s.fail(w, errBadRequest, "reading body: "+err.Error())
-		}
-		return
-	}
-	frames, oversize, err := httpwire.ParseUplink(body, s.readLimit, nil)
-	if err != nil {
-		s.fail(w, errTruncatedFrame, "malformed length or record cut short")
-		return
-	}
-	if oversize > 0 {
-		s.stats.tooLarge.Add(1)
-		ss.tooLarge(oversize)
-		s.fail(w, errFrameTooLarge, "frame larger than maxPayload")
+	frames, ok := s.readUplink(w, r, ss, o)
+	if !ok {
 		return
 	}
 	if hasAck {
@@ -85,6 +64,45 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, sid string, o
 	}
 	noCache(w.Header())
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// readUplink reads and parses a whole uplink body (of a POST or an
+// exchange) before any of it is delivered; on failure it has answered the
+// request. A frame over ReadLimit is reported to the Receiver, as a
+// WebSocket message over it is.
+func (s *Server) readUplink(w http.ResponseWriter, r *http.Request, ss *httpSession, o *Options) ([][]byte, bool) {
+	if r.ContentLength > int64(o.MaxBody) {
+		s.fail(w, errTooLarge, "body larger than maxBody")
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(o.MaxBody)))
+	if err != nil {
+		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+			s.fail(w, errTooLarge, "body larger than maxBody")
+		} else {
+			s.fail(w, errBadRequest, "reading body: "+err.Error())
+		}
+		return nil, false
+	}
+	frames, oversize, err := httpwire.ParseUplink(body, s.readLimit, nil)
+	if err != nil {
+		s.fail(w, errTruncatedFrame, "malformed length or record cut short")
+		return nil, false
+	}
+	if oversize > 0 {
+		s.stats.tooLarge.Add(1)
+		ss.tooLarge(oversize)
+		s.fail(w, errFrameTooLarge, "frame larger than maxPayload")
+		return nil, false
+	}
+	return frames, true
+}
+
+// batchCounter reads an uplink batch's counter K, which must be 1 or more.
+func batchCounter(r *http.Request) (uint64, bool) {
+	seq, _ := queryValue(r, httpwire.ParamSeq)
+	k, ok := parseUintParam(seq)
+	return k, ok && k > 0
 }
 
 // serveDelete answers DELETE {HTTPPath}/{sid}: the client is leaving. A

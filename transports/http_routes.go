@@ -14,6 +14,7 @@ import (
 //	POST    {HTTPPath}/{sid}?seq=K[&ack=N]  uplink batch
 //	DELETE  {HTTPPath}/{sid}                client close
 //	GET     {HTTPPath}/{sid}/stream?ack=N   stream
+//	POST    {HTTPPath}/{sid}/exchange?ack=N&seq=K  uplink batch, then long-poll
 //	OPTIONS any of the above               CORS preflight
 //
 // Every request holds a count in the Server's WaitGroup while it runs, so
@@ -61,6 +62,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, errBadMethod, r.Method+" not allowed here",
 				http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodOptions)
 		}
+	case httpwire.ExchangeSegment:
+		if r.Method != http.MethodPost {
+			s.fail(w, errBadMethod, r.Method+" not allowed here", http.MethodPost, http.MethodOptions)
+			return
+		}
+		s.serveExchange(w, r, sid, o)
 	case httpwire.StreamSegment:
 		if r.Method != http.MethodGet {
 			s.fail(w, errBadMethod, r.Method+" not allowed here", http.MethodGet, http.MethodOptions)

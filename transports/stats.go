@@ -20,6 +20,7 @@ type Stats struct {
 	Handshakes   uint64 // HTTP sessions created
 	Expired      uint64 // HTTP sessions closed by SessionTimeout
 	Upgrades     uint64 // HTTP sessions moved to WebSocket
+	Exchanges    uint64 // exchanges admitted: uplink batches that rode on a long-poll
 
 	// HTTPErrors counts HTTP error responses by their code ("bad_ack",
 	// "unknown_session", …); codes never returned are absent.
@@ -35,6 +36,7 @@ type counters struct {
 
 	httpSessions                  atomic.Int64
 	handshakes, expired, upgrades atomic.Uint64
+	exchanges                     atomic.Uint64
 	httpErrors                    [numHTTPErrs]atomic.Uint64
 }
 
@@ -54,6 +56,7 @@ func (c *counters) snapshot() Stats {
 		Handshakes:     c.handshakes.Load(),
 		Expired:        c.expired.Load(),
 		Upgrades:       c.upgrades.Load(),
+		Exchanges:      c.exchanges.Load(),
 		HTTPErrors:     make(map[string]uint64),
 	}
 	for e := range numHTTPErrs {
