@@ -37,7 +37,7 @@ type attackKind struct {
 const (
 	didConnections = "connections"     // opened (TCP connected, and for WebSockets upgraded)
 	didRefused     = "refused"         // dials or upgrades the server refused
-	didBytes       = "bytes sent"      //
+	didBytes       = "bytes written"   // into the socket: what the server's kernel took, read or not
 	didRequests    = "requests"        // HTTP requests begun
 	didAnswered    = "answered"        // HTTP requests the server answered with a status
 	didCut         = "cut by server"   // connections the server ended

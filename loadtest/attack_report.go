@@ -87,8 +87,7 @@ func attackRows(rep *Report) []row {
 		}
 		v += ": " + strings.Join(did, ", ") + fmt.Sprintf("; peak %d open", a.PeakOpen)
 		if key := k.sentKey(); a.Did[key] > 0 && a.Seconds > 0 {
-			what := strings.TrimSuffix(strings.TrimSuffix(key, " written"), " sent")
-			v += fmt.Sprintf("; %s %s/s", fmtCount(float64(a.Did[key])/a.Seconds), what)
+			v += fmt.Sprintf("; %s %s/s", fmtCount(float64(a.Did[key])/a.Seconds), key)
 		}
 		rows = append(rows, row{title, v})
 		answered := countsText(a.Answers)

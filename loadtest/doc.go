@@ -10,11 +10,21 @@
 //	gameserver loadtest -url http://127.0.0.1:8080 -mix websocket=70,longpoll=10,stream=10,poll=10
 //	gameserver loadtest -scenario arena.toml -max-p99 80ms -min-update-rate 19.5 -max-errors 0
 //	gameserver loadtest -clients 1024 -drop-percent 10 -drop-every 5s -duration 60s -mode tag -events-rate 1
+//	gameserver loadtest -url http://127.0.0.1:8080 -clients 256 -duration 15s -ping-flood 100
 //
 // With no -url the command starts the real server in its own process (the
 // embedded server.toml on 127.0.0.1:0, with room.max_players set to
-// -room-size and warnings-only logs), so one command shows the whole thing.
-// To measure the server alone, run it separately (see "Pinning" below).
+// -room-size, the players' address exempt from the per-address limits and
+// warnings-only logs), so one command shows the whole thing. To measure the
+// server alone, run it separately (see "Pinning" below).
+//
+// Every player of the tester comes from one address, as no real server's
+// players would, so the server's per-address budgets ([limits]: rooms
+// created per address, guesses) would refuse honest load they were never
+// meant for. The embedded server exempts the players' address
+// (limits.exempt_addrs = ["127.0.0.1", "::1"]), unless attackers come from
+// it too (see Attacks); a server run separately for a load test wants
+// exempt_addrs = ["127.0.0.1"] in its config, for the same reason.
 //
 // The default scenario is the arena: rooms of 16, the server's default 20 Hz
 // tick, 20 inputs per second per player, everyone on WebSocket. Clients
@@ -101,6 +111,26 @@
 //     transport (tickroom_sessions), and the tick-time histogram
 //     (tickroom_tick_duration_seconds) with p50 and p99 interpolated inside
 //     its buckets, so approximate. Missing when the server has no /metrics.
+//     Under it ("refusals"): what the server refused, closed, rejected and
+//     answered with an error frame over the window, by kind, from its
+//     tickroom_refused_total, tickroom_connections_closed_total,
+//     tickroom_frames_rejected_total and tickroom_error_frames_total
+//     ("refused overloaded_join", "closed slow_consumer", "rejected
+//     rate_limited", "error frames server_busy"); report.json adds the
+//     peaks of tickroom_overloaded, tickroom_send_level,
+//     tickroom_sessions_unjoined and tickroom_rooms.
+//   - admission (when a join failed, a player was dropped or the server
+//     was overloaded): players admitted of those that tried; refused, by
+//     what the dial or join got ("join: server_busy", "dial: HTTP 503
+//     server_full"); dropped, by close code.
+//   - send rate (when it changed, or the server was overloaded): the rate
+//     the players' welcomes announced, the lowest a rates frame announced
+//     to any player, the players' mean at the window's end, and the rates
+//     frames (an overloaded server lowers every room's rate a step a
+//     second, never below overload.min_send_rate, and raises it again once
+//     the load has passed). Skipped sends follow the announced rates, so a
+//     lowered rate is not counted as lost states. report.html charts the
+//     mean rate the players were told next to their update rate.
 //   - load tester: this process's CPU over the window (getrusage) as a
 //     percentage of one core, with a warning above 80%: past that the tester
 //     may be what limits the run. With an embedded server the figure
@@ -136,6 +166,117 @@
 //   - -slow-percent P -slow-delay D: P% of the clients sleep D after every
 //     frame they receive, which backs up their connection as a slow network
 //     or device would.
+//
+// # Attacks
+//
+// Attacks (issue 12) are hostile connections next to the honest players
+// of the scenario, to see what each does to them: the run's main figures
+// (updates, input→ack, state gaps, errors) are then the honest players'
+// alone, the summary says "honest clients", and each attack has a
+// section of its own: a row of what its attackers did and one of what
+// the server answered (HTTP statuses with the error body's code, close
+// frames, error frames, resets, connections closed without a close
+// frame), with the time from a connection's opening until the server
+// answered or cut it (p50, p99, max). The server's own count of what it
+// refused is under "server" (refusals), its memory and CPU in the server
+// row. report.json has each attack's counts (attacks[].did, .answers,
+// .cut_after) and a sample per second of its open connections, which
+// report.html charts.
+//
+// Each flag is a number of attacker connections (a scenario file's key is
+// the flag with underscores). Attacks start with the measured window,
+// press for all of it and stop when it ends, every connection closed and
+// every goroutine waited for: they are bounded in count (2,000 each;
+// 20,000 idle connections) and time like the rest of the run, and go
+// only to the run's target, which must be a loopback address unless
+// -allow-remote is given. They speak raw sockets, so they send what the
+// client package never would.
+//
+// Attackers connect from -attack-from: by default 127.0.0.2 on Linux
+// against an IPv4 loopback target (all of 127.0.0.0/8 is the loopback
+// interface there), so that the server's per-address limits see them
+// apart from the honest players at 127.0.0.1, and the embedded server
+// exempts the players but not them. Elsewhere (or with -attack-from "")
+// they share the players' address, and the embedded server exempts no one.
+// The transports' per-address connection cap does not apply to loopback
+// addresses at all, whichever they are.
+//
+//   - -ping-flood N: N WebSockets send ping control frames as fast as
+//     their sockets take them (256 to a write), reading the pongs. Section:
+//     connections, pings written and pongs received, how the server ended
+//     each connection (a flooder is closed for its frame rate, error and
+//     close 4003 rate_limited) and when; a connection it ends is opened
+//     again at once. "Written" is what the kernel took: on loopback most
+//     of it sits unread in the server's receive buffer when it closes the
+//     connection, and the server's own count of what it read is under
+//     refusals (rejected rate_limited).
+//   - -frame-flood N [-frame-flood-payload empty|garbage|unknown]: the
+//     same with binary frames of no bytes (empty, the default), a byte
+//     that starts no msgpack value (garbage), or a well-formed frame of a
+//     kind the protocol does not have (unknown: answered unknown_kind, the
+//     frame ignored, then rate_limited). Empty and garbage frames close the
+//     connection with bad_frame.
+//   - -room-flood N: N WebSockets each create rooms one after the other:
+//     a join with how=create for a fresh name, a leave once welcomed, the
+//     next create as soon as the answer comes (a create the server drops
+//     over the frame rate, unanswered, is given up after 250ms). Section:
+//     creates sent, rooms created, creates refused (with their codes:
+//     rate_limited is the per-connection or per-address room budget) and
+//     unanswered.
+//   - -idle-conns N: N WebSockets opened (a thousand a second at most) and
+//     held without a join, answering the server's pings, so that only its
+//     limits end them; one it refuses or ends is opened again a second
+//     later, so the attack keeps pressing. Section: connections accepted
+//     (upgraded) and refused (HTTP status: 503 server_full, 429
+//     too_many_connections), and closed, by code (4024 server_busy:
+//     limits.max_unjoined; 4025 join_timeout: limits.join_timeout) and
+//     when; the per-second samples show how many were open over time.
+//   - -slow-headers N: N TCP connections send an HTTP request line and
+//     then header lines a byte every -trickle-every (default 1s), never
+//     ending them. -slow-bodies N: N connections send an HTTP transport
+//     handshake (POST to /rt) whose headers announce a body the size of
+//     the largest handshake body and then trickle the body a byte every
+//     -trickle-every. Section: when the server cut them (its
+//     ReadHeaderTimeout and body deadline), with what (a status, or the
+//     connection closed); each starts again on a new connection.
+//   - -huge-headers N [-huge-header-bytes B]: N connections each send, one
+//     after the other, a request with B bytes of headers (default 1 MiB,
+//     1 KB lines). Section: the statuses (431 past the server's
+//     MaxHeaderBytes), how soon, and the server's peak RSS.
+//   - -blind-acks N: N WebSockets, each with a tiny kernel receive buffer
+//     (about 1 KiB of window), join rooms of their own (-room-size to a
+//     room) and then acknowledge every tick the room runs, at its send
+//     rate, without reading a byte. A blind acker learns that the server
+//     closed it when a write fails (the server's kernel resets a closed
+//     connection); it then reads what its socket still holds for the
+//     close or error frame that says why. Section: joined, acks sent, when
+//     the server cut them and with what ("write failed: reset" when the
+//     close frame never got through the full window, the usual case; the
+//     server's count, under refusals, says why). It connects once.
+//
+// Attacking a server the tester shares the machine with measures both:
+// the attackers' own CPU (a flood writes gigabytes a second into loopback
+// sockets) competes with the server and the honest players, and with an
+// embedded server the server's CPU and memory are the whole process's. Run
+// the server on its own core (see "Pinning") to tell them apart.
+//
+// # Overload
+//
+// Twice the clients one core holds: first find what the server keeps at
+// 20 updates a second on one core (the largest -clients whose run passes
+// -min-update-rate 19.5 -max-p99 100ms), then run twice that, with the
+// server pinned to one core and the tester on the other:
+//
+//	taskset -c 0 gameserver serve -config lt.toml &   # server.toml with [limits] exempt_addrs = ["127.0.0.1"]
+//	taskset -c 1 gameserver loadtest -url http://127.0.0.1:8080 -clients 2048 -max-p99 100ms -min-update-rate 19.5 -duration 30s
+//	taskset -c 1 gameserver loadtest -url http://127.0.0.1:8080 -clients 4096 -join-rate 500 -duration 60s -out /tmp/lt-overload
+//
+// The second run's admission row gives the players admitted, refused
+// (server_busy on the join, 503 on the connection) and dropped; updates,
+// input→ack and state gaps are the admitted players'; the send-rate row
+// the rates the server lowered them to. The goal (issue 12): nobody
+// already playing is dropped, and the admitted keep at least
+// overload.min_send_rate. A refused player does not try again.
 //
 // # Events
 //
