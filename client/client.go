@@ -78,6 +78,9 @@ type Stats struct {
 	// StreamFallbacks counts streams on which nothing arrived in time (a
 	// proxy buffering the response): the session then long-polls.
 	StreamFallbacks int64
+	// Exchanges counts uplink batches that rode on a long-poll (an
+	// exchange) and were answered, instead of a POST of their own.
+	Exchanges int64
 	// DuplicateEvents counts events dropped because their id was not
 	// above the last one delivered: a conforming server sends none, but a
 	// program should see each event once whatever happens on the way.

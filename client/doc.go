@@ -102,7 +102,9 @@
 //   - "longpoll": a handshake (POST {base}) opens a session; a GET held by the
 //     server returns the frames queued for the client as records (seq, length,
 //     bytes), and the next GET acknowledges them with ack=<highest seq>, so a
-//     response lost on the way loses nothing.
+//     response lost on the way loses nothing. In a room, the client's frames
+//     ride on its long-polls (an exchange: one request uploads them and then
+//     waits, see below), so an update costs one request.
 //   - "stream": one long GET whose records arrive as the server produces them;
 //     the server ends it periodically and the client re-opens it with its
 //     latest ack. Acknowledgements also ride on the uplink POSTs (an empty POST
@@ -113,11 +115,19 @@
 //     state at about one request each instead of beating against the send
 //     rate; empty answers in a row back off to Options.PollInterval.
 //
-// On the HTTP transports the client's frames go up in POSTs numbered 1, 2,
-// 3, …, one at a time; frames sent while one is in flight wait in a bounded
-// queue (Options.SendQueue, ErrQueueFull beyond it) and share the next POST.
-// A POST that fails is retried once under the same number, which the server
-// ignores if it had the first; a second failure ends the connection. A close
+// On the HTTP transports the client's frames go up in batches numbered 1,
+// 2, 3, …, one at a time; frames sent while one is in flight wait in a
+// bounded queue (Options.SendQueue, ErrQueueFull beyond it) and share the
+// next batch. A batch goes up in a POST, or, long-polling in a room, with
+// the next long-poll as an exchange (transports' "Exchange"): the frames a
+// program sends as a state arrives (the ack, an input) are queued just
+// before the next long-poll starts and ride on it; frames sent while a
+// long-poll is held wait for it to return and carry them, at most two of
+// the room's send intervals, and are posted after that (Stats.Exchanges
+// counts the batches that rode). Out of a room, and on the stream and
+// poll transports, frames are posted at once. A batch that fails is sent
+// again under the same number, by either request, which the server
+// ignores if it had it; a POST that fails twice ends the connection. A close
 // record from the server ends the connection with its code, as a WebSocket
 // close frame does: CloseCode and Err (a *CloseError) report it on every
 // transport. Close posts what is queued and then deletes the session.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 )
 
 // pollConn is the downlink of the long-polling transport (GET ?ack=N, held by
-// the server until there is something to send) and of the polling transport
-// (GET ?ack=N&wait=0, answered at once; the loop waits PollInterval after an
+// the server until there is something to send, or an exchange carrying the
+// frames queued: see exchange.go) and of the polling transport (GET
+// ?ack=N&wait=0, answered at once; the loop waits PollInterval after an
 // empty answer).
 type pollConn struct {
 	h      *httpConn
@@ -28,12 +30,36 @@ func (p *pollConn) fetch(ctx context.Context) (int, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := h.s.get(ctx, op, "", h.seq.Load(), p.noWait)
+	var resp *http.Response
+	var err error
+	if b := p.takeExchange(); b != nil {
+		resp, err = h.s.exchange(ctx, b.k, h.seq.Load(), b.body)
+		h.up.exchangeDone(b, err)
+		if err == nil {
+			h.c.mu.Lock()
+			h.c.stats.Exchanges++
+			h.c.mu.Unlock()
+		}
+		if uploadRefused(err) {
+			return 0, nil // the batch is dropped; the next poll says why
+		}
+	} else {
+		resp, err = h.s.get(ctx, op, "", h.seq.Load(), p.noWait)
+	}
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
 	return h.readRecords(resp.Body, nil)
+}
+
+// takeExchange returns the batch a long-poll carries as an exchange, or
+// nil for a plain GET (see exchange.go).
+func (p *pollConn) takeExchange() *batch {
+	if p.noWait {
+		return nil
+	}
+	return p.h.up.takeExchange()
 }
 
 // streamConn is the downlink of the streaming transport: GET /stream?ack=N,

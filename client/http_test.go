@@ -327,11 +327,11 @@ func TestEndpoints(t *testing.T) {
 
 func TestBatchRespectsMaxBody(t *testing.T) {
 	q := [][]byte{make([]byte, 100), make([]byte, 100), make([]byte, 300), {1}}
-	body, n := batch(q, 250)
+	body, n := encodeBatch(q, 250)
 	if n != 2 || len(body) != 202 {
 		t.Fatalf("batch = %d bytes, %d frames; want 202, 2", len(body), n)
 	}
-	if body, n = batch(q[2:], 250); n != 1 || len(body) != 302 {
+	if body, n = encodeBatch(q[2:], 250); n != 1 || len(body) != 302 {
 		t.Fatalf("oversized frame: batch = %d bytes, %d frames; want it alone", len(body), n)
 	}
 }

@@ -67,6 +67,7 @@ func newHTTPConn(c *Client, s *httpSession, kind string) *httpConn {
 		h.down = &pollConn{h: h, noWait: kind == TransportPoll}
 	}
 	h.up = newUplink(ctx, s, c.opts, h.seq.Load, h.abort)
+	h.up.hold = h.exchangeHold
 	return h
 }
 
