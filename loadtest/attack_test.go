@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -12,7 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -361,5 +364,57 @@ func TestEmbeddedServerExempts(t *testing.T) {
 		if got := s.Attacks.sourceAddr("http://[::1]:8080"); got != nil {
 			t.Errorf("auto source against ::1 = %v, want the system's choice", got)
 		}
+	}
+}
+
+// The command asks the embedded server to exempt the players' address,
+// and says so in the report, next to the attack.
+func TestMainAttackOnEmbeddedServer(t *testing.T) {
+	var asked EmbeddedServer
+	start := func(e EmbeddedServer) (string, func() error, error) {
+		asked = e
+		srv := startServer(t, e.RoomSize)
+		return srv.url, func() error { return nil }, nil
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"-clients", "4", "-room-size", "4", "-duration", "1s", "-warmup", "0s", "-room-flood", "1", "-out", out}
+	if code := Main(context.Background(), args, Env{Stdout: &stdout, Stderr: &stderr, StartServer: start}); code != ExitPass {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	if asked.RoomSize != 4 || !slices.Equal(asked.ExemptAddrs, embeddedLoopback) && runtime.GOOS == "linux" {
+		t.Errorf("asked the embedded server for %+v", asked)
+	}
+	js, err := os.ReadFile(filepath.Join(out, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	if err := json.Unmarshal(js, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Attacks) != 1 || rep.Attacks[0].Name != "room-flood" || rep.Attacks[0].Did["creates sent"] == 0 {
+		t.Errorf("report.json attacks = %+v", rep.Attacks)
+	}
+	if !slices.Equal(rep.ExemptAddrs, asked.ExemptAddrs) {
+		t.Errorf("report.json exempt_addrs = %v, want %v", rep.ExemptAddrs, asked.ExemptAddrs)
+	}
+	if !strings.Contains(stdout.String(), "room flood") {
+		t.Errorf("the summary has no room flood:\n%s", stdout.String())
+	}
+}
+
+// A dial the tester itself could not make is not the server's answer: the
+// report warns of it.
+func TestAttackTesterLimitsWarned(t *testing.T) {
+	if got := endKey(&net.OpError{Op: "dial", Err: os.NewSyscallError("socket", syscall.EMFILE)}); got != testerOutOfFiles {
+		t.Errorf("endKey(EMFILE) = %q", got)
+	}
+	rep := &Report{Attacks: []AttackReport{{Name: "idle-conns", Answers: Counts{Total: 3, ByKind: map[string]int64{
+		"dial: " + testerOutOfFiles: 2, "HTTP 503 server_full": 1,
+	}}}}}
+	w := strings.Join(warnings(rep), "\n")
+	if !strings.Contains(w, "idle-conns: 2 connections failed in the tester itself") {
+		t.Errorf("warnings:\n%s", w)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -478,6 +479,17 @@ func warnings(rep *Report) []string {
 	}
 	if d := rep.Drops; d.GaveUp > 0 || d.FreshJoinsFailed > 0 {
 		w = append(w, fmt.Sprintf("%d clients gave up coming back and %d fresh joins were refused", d.GaveUp, d.FreshJoinsFailed))
+	}
+	for _, a := range rep.Attacks {
+		n := int64(0)
+		for k, c := range a.Answers.ByKind {
+			if strings.Contains(k, testerOutOfFiles) || strings.Contains(k, testerOutOfPorts) {
+				n += c
+			}
+		}
+		if n > 0 {
+			w = append(w, fmt.Sprintf("%s: %d connections failed in the tester itself (out of file descriptors or local ports): raise ulimit -n, or use fewer attackers", a.Name, n))
+		}
 	}
 	if w == nil {
 		w = []string{}

@@ -258,14 +258,20 @@ func endKey(err error) string {
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "timeout"
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
-		return "tester out of file descriptors"
-	case errors.Is(err, syscall.EADDRNOTAVAIL):
-		return "tester out of ports"
+		return testerOutOfFiles
+	case errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.EADDRINUSE):
+		return testerOutOfPorts
 	case strings.Contains(err.Error(), "use of closed network connection"):
 		return "closed by the tester"
 	}
 	return "error: " + err.Error()
 }
+
+// How a dial fails when the tester, not the server, ran out of something.
+const (
+	testerOutOfFiles = "tester out of file descriptors"
+	testerOutOfPorts = "tester out of ports"
+)
 
 // dialKey names a failed dial or upgrade in an attack's answers.
 func dialKey(err error) string {
