@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,22 +150,12 @@ func (r *run) startAttacks(ctx context.Context) (stop func() []*attackStats) {
 		return func() []*attackStats { return nil }
 	}
 	target, _ := url.Parse(r.url)
-	switch target.Scheme {
-	case "ws":
-		target.Scheme = "http"
-	case "wss":
-		target.Scheme = "https"
-	}
 	e := &attackEnv{
 		r: r, s: r.s.Attacks, target: target,
-		src:      r.s.Attacks.sourceAddr(r.url),
-		wsPath:   "/ws",
-		httpPath: "/rt",
-		tag:      fmt.Sprintf("atk%04x", rand.Uint32()&0xffff),
+		src: r.s.Attacks.sourceAddr(r.url),
+		tag: fmt.Sprintf("atk%04x", rand.Uint32()&0xffff),
 	}
-	if target.Path != "" && target.Path != "/" && target.Scheme == "http" {
-		e.wsPath = target.Path // a ws:// URL names the endpoint
-	}
+	e.wsPath, e.httpPath = serverPaths(target)
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var all []*attackStats
@@ -193,6 +184,29 @@ func (r *run) startAttacks(ctx context.Context) (stop func() []*attackStats) {
 		return all
 	}
 }
+
+// serverPaths are the server's WebSocket endpoint and the base path of its
+// HTTP transports, from the run's URL, as the client package finds them: an
+// http:// URL is the server's base (perhaps under a prefix), a ws:// URL
+// names the endpoint. The server's default paths are assumed.
+func serverPaths(u *url.URL) (ws, http string) {
+	p := strings.TrimSuffix(u.Path, "/")
+	switch u.Scheme {
+	case "ws", "wss":
+		ws = u.Path
+		if ws == "" {
+			ws = defaultWSPath
+		}
+		return ws, strings.TrimSuffix(p, defaultWSPath) + defaultHTTPPath
+	}
+	return p + defaultWSPath, p + defaultHTTPPath
+}
+
+// The server's default paths (websocket.path, http.path).
+const (
+	defaultWSPath   = "/ws"
+	defaultHTTPPath = "/rt"
+)
 
 // openAttackConns is how many attacker connections are open now, by
 // attack, for the per-second samples; nil without attacks.

@@ -129,6 +129,17 @@ func (a Attacks) validate(bad func(flag, format string, args ...any)) {
 	}
 }
 
+// validateTarget adds a problem with the run's target for the attacks,
+// which speak plain TCP.
+func (a Attacks) validateTarget(target string, bad func(flag, format string, args ...any)) {
+	if !a.any() {
+		return
+	}
+	if u, err := url.Parse(target); err == nil && (u.Scheme == "https" || u.Scheme == "wss") {
+		bad("url", "the attacks speak plain TCP: %q needs TLS", target)
+	}
+}
+
 // sourceAddr is the address the attackers connect from when attacking
 // target: AttackFrom resolved, or nil for the system's choice.
 func (a Attacks) sourceAddr(target string) net.IP {

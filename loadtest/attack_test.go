@@ -418,3 +418,26 @@ func TestAttackTesterLimitsWarned(t *testing.T) {
 		t.Errorf("warnings:\n%s", w)
 	}
 }
+
+// The attackers find the server's endpoints in the run's URL as the
+// client package does, and refuse a TLS target, which they cannot speak.
+func TestAttackServerPaths(t *testing.T) {
+	for _, tc := range []struct{ url, ws, http string }{
+		{"http://127.0.0.1:8080", "/ws", "/rt"},
+		{"http://127.0.0.1:8080/", "/ws", "/rt"},
+		{"http://127.0.0.1:8080/game", "/game/ws", "/game/rt"},
+		{"ws://127.0.0.1:8080/ws", "/ws", "/rt"},
+		{"ws://127.0.0.1:8080/game/ws", "/game/ws", "/game/rt"},
+		{"ws://127.0.0.1:8080", "/ws", "/rt"},
+	} {
+		u, _ := url.Parse(tc.url)
+		if ws, h := serverPaths(u); ws != tc.ws || h != tc.http {
+			t.Errorf("serverPaths(%s) = %s, %s; want %s, %s", tc.url, ws, h, tc.ws, tc.http)
+		}
+	}
+	s := DefaultScenario()
+	s.URL, s.PingFlood = "https://127.0.0.1:8443", 1
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "url: the attacks speak plain TCP") {
+		t.Errorf("Validate of an attack on https = %v", err)
+	}
+}

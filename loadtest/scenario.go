@@ -167,6 +167,7 @@ func (s Scenario) Validate() error {
 		bad("slow-delay", "must be above 0 when slow-percent is set")
 	}
 	s.Attacks.validate(bad)
+	s.Attacks.validateTarget(s.URL, bad)
 	if s.MaxP99.Duration < 0 {
 		bad("max-p99", "%v is negative", s.MaxP99)
 	}
