@@ -125,7 +125,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descRejected, float64(h.VersionRefused), "version_mismatch")
 	counter(descRejected, float64(t.TooLarge), "too_large")
 	counter(descRejected, float64(t.OriginRejected), "origin")
-	counter(descClosed, float64(t.SlowClosed), "slow_consumer")
+	counter(descClosed, float64(t.SlowClosed-t.NotReading), "slow_consumer") // not_reading is counted apart, below
 	counter(descClosed, float64(t.TimeoutClosed), "heartbeat_timeout")
 	counter(descClosed, float64(h.SlowKicked), "no_ack")
 	counter(descClosed, float64(h.UsersReplaced), "replaced")
