@@ -203,7 +203,12 @@ export declare class Client {
     private emit;
     /** open connects (connect calls it). */
     open(): Promise<void>;
+    /** dial opens a connection; resume marks a reconnect whose first frame
+     * is resume, which a busy server still admits (transports/doc.go,
+     * "Resuming"). */
     private dial;
+    /** ws is the WebSocket endpoint with one more query parameter. */
+    private ws;
     /** install makes c the client's connection and starts it. */
     private install;
     private setTransport;
@@ -407,7 +412,6 @@ declare class Mirror {
     schemas: Schema[] | null;
     limit: number;
     states: Map<number, State>;
-    ticks: number[];
     current: State;
     constructor(schemas: Schema[] | null, limit: number);
     /** put applies a decoded state: it returns the new state, null for a
@@ -419,8 +423,6 @@ declare class Mirror {
 }
 /** Lost is a diff whose baseline the mirror no longer keeps. */
 declare class Lost extends Error {
-    readonly base: number;
-    constructor(base: number);
 }
 /** fieldsChanged lists the fields whose values differ between two states
  * of one entity. */
@@ -433,6 +435,7 @@ export type Int = number | bigint;
 declare class MalformedError extends Error {
 }
 declare const MaxPayloadDepth = 8;
+declare const td: TextDecoder;
 /** utf8 returns the UTF-8 bytes of s. */
 declare const utf8: (s: string) => Uint8Array;
 declare const fail: (msg: string) => never;
@@ -572,7 +575,22 @@ export declare const Code: {
     readonly EventsLost: 4021;
     readonly Replaced: 4022;
     readonly Unauthorized: 4023;
+    readonly ServerBusy: 4024;
+    readonly JoinTimeout: 4025;
 };
+/** C is Code for the SDK's own use: the compiler writes the numbers. */
+declare const enum C {
+    GoingAway = 1001,
+    BadFrame = 4000,
+    UnknownKind = 4001,
+    TooLarge = 4002,
+    RoomFull = 4004,
+    VersionMismatch = 4006,
+    AlreadyJoined = 4009,
+    RoomClosed = 4011,
+    Kicked = 4019,
+    ResumeExpired = 4020
+}
 /** codeName returns a code's snake_case name ("room_full"), or "code_N". */
 export declare function codeName(code: number): string;
 /** TickroomError is every error the SDK reports: code is the protocol's
@@ -583,6 +601,10 @@ export declare class TickroomError extends Error {
     readonly code: number;
     readonly codeName: string;
     readonly status?: number;
+    /** For a connection refused for load or capacity (server_busy,
+     * server_full: 503; too_many_connections: 429), the least wait in ms
+     * before connecting again (Retry-After). */
+    retryAfter?: number;
     constructor(code: number, message: string, name?: string, status?: number);
 }
 /** How a join picks its room (netcode.JoinHow). */
@@ -812,8 +834,9 @@ interface Handshake {
     maxPayload: number;
     maxBody: number;
 }
-/** handshake opens an HTTP session whose downlink will be kind. */
-declare function handshake(o: ConnOptions, base: string, kind: string, ticket?: string): Promise<Handshake>;
+/** handshake opens an HTTP session whose downlink will be kind, marked
+ * as a reconnect that resumes a seat when resume is truthy. */
+declare function handshake(o: ConnOptions, base: string, kind: string, ticket?: string, resume?: unknown): Promise<Handshake>;
 /** RecordError is a downlink body that breaks the record format: reading
  * it again cannot succeed. */
 declare class RecordError extends TickroomError {
@@ -828,6 +851,8 @@ declare class Records {
     /** push adds bytes and returns the complete records, seq 0 included. */
     push(chunk: Uint8Array): [number, Uint8Array][];
 }
+/** A batch of uplink frames: its number K and body. */
+type Batch = [number, Uint8Array<ArrayBuffer>];
 /** HTTP is a connection over an HTTP session. */
 declare class HTTP implements Conn {
     readonly o: ConnOptions;
@@ -844,6 +869,8 @@ declare class HTTP implements Conn {
     streaming: boolean;
     q: Uint8Array[];
     k: number;
+    x?: Batch;
+    t?: unknown;
     busy?: boolean;
     ackOnly?: boolean;
     waiters: (() => void)[];
@@ -863,8 +890,11 @@ declare class HTTP implements Conn {
      * "/stream" a stream; within ms, 0 for no limit) and delivers its
      * records as they arrive; heard is called for each piece of the body
      * that completes some. */
-    read(ctl: AbortController, path: string, ms: number, heard?: () => void): Promise<number>;
-    /** poll makes one long-poll or poll. */
+    read(ctl: AbortController, path: string, ms: number, heard?: () => void, x?: Batch): Promise<number>;
+    /** poll makes one poll, or one long-poll, which carries the frames
+     * queued in a room as an exchange (transports/doc.go, "Exchange"): one
+     * batch in flight at a time, sent again as it is until an answer settles
+     * it. */
     poll(ctl: AbortController): Promise<number>;
     /** stream reads one stream. A stream of which nothing (not even its
      * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
@@ -874,16 +904,21 @@ declare class HTTP implements Conn {
      * the session with its code. */
     deliver(recs: [number, Uint8Array][]): number;
     send(f: Uint8Array): boolean;
+    /** take makes the next batch: at most maxBody bytes, or the first frame
+     * alone. */
+    take(): Batch;
     /** requestAck posts even with nothing queued, to carry the ack. */
     requestAck(): void;
-    /** post sends the queued frames, one batch at a time. */
+    /** post sends the queued frames, one batch at a time: first the batch
+     * a held exchange carries, if any (frames waited behind it too long, or
+     * a flush), since its POST's answer settles it sooner. */
     post(): Promise<void>;
     /** abort ends the session because the uplink failed, giving a downlink
      * request in flight a second to bring the close record, which says why
      * better. */
     abort(e: TickroomError): void;
-    /** flush resolves when every queued frame has been posted (or the
-     * session ended). */
+    /** flush posts what is queued, held for a poll or riding on one, and
+     * resolves when it has been (or the session ended). */
     flush(): Promise<void>;
     /** pause stops the downlink after its current request, for an upgrade: a
      * stream is cut at once, a long-poll gets grace ms to return (the server

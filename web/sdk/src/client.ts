@@ -5,7 +5,7 @@ import type { Entity, State } from "./mirror";
 import { BadDelta, Lost, Mirror, fieldsChanged } from "./mirror";
 import { Payload } from "./msgpack";
 import type { GameEvent, Rates, RoomInfo, ServerFrame, Welcome } from "./protocol";
-import { Code, JoinHow, Limits, ProtocolVersion, TickroomError, badArg, checkStr, decodeServer, err, frame, i16, payloadOf, u32 } from "./protocol";
+import { C, JoinHow, Limits, ProtocolVersion, TickroomError, badArg, checkStr, decodeServer, err, frame, i16, payloadOf, u32 } from "./protocol";
 import type { Conn, ConnOptions, Env } from "./transports";
 import { HTTP, WS, handshake, openWS } from "./transports";
 import { View } from "./view";
@@ -209,9 +209,7 @@ export class Client {
   offset = 0;
   /** "connecting", "open", "away" (reconnecting) or "closed". */
   status: "connecting" | "open" | "away" | "closed" = "connecting";
-  readonly stats = Object.fromEntries(
-    "frames bytes snapshots diffs lostBaselines badFrames events upgrades upgradeFailures streamFallbacks reconnects inputsDropped".split(" ").map((k) => [k, 0]),
-  ) as unknown as Stats;
+  readonly stats: Stats = { frames: 0, bytes: 0, snapshots: 0, diffs: 0, lostBaselines: 0, badFrames: 0, events: 0, upgrades: 0, upgradeFailures: 0, streamFallbacks: 0, reconnects: 0, inputsDropped: 0 };
 
   // Fields left undefined read as null, 0 or false.
   private conn?: Conn | null;
@@ -273,7 +271,7 @@ export class Client {
       readLimit: options.readLimit || 1 << 20,
       sendQueue: options.sendQueue || 256,
       pollInterval: options.pollInterval || 50,
-      sendInterval: () => (this.rates.sendRate ? 1000 / this.rates.sendRate : 0),
+      sendInterval: () => this.rates.sendRate && 1000 / this.rates.sendRate,
     };
     for (const k in options) {
       const f = (options as any)[k];
@@ -312,29 +310,39 @@ export class Client {
 
   // ---- connections ----
 
-  private async dial(): Promise<Conn> {
+  /** dial opens a connection; resume marks a reconnect whose first frame
+   * is resume, which a busy server still admits (transports/doc.go,
+   * "Resuming"). */
+  private async dial(resume?: unknown): Promise<Conn> {
     const o = this.options, t = o.transport || "";
     const ticket = typeof o.ticket === "function" ? await o.ticket() : o.ticket;
     this.co.protocols = ticket ? ["tickroom", "tickroom-ticket." + ticket] : undefined;
     let wsErr: TickroomError | undefined;
     if (t === "websocket" || (t === "" && !this.httpFirst)) {
       try {
-        return await openWS(this.co, this.wsURL, true);
+        return await openWS(this.co, resume ? this.ws("resume=1") : this.wsURL, true);
       } catch (e) {
         if (t || (e as TickroomError).code) throw e; // a code: the server refused this connection, not WebSocket
         wsErr = e as TickroomError;
       }
     }
     const kind = t === "" || (t === "stream" && this.noStream) ? "longpoll" : t;
-    const h = new HTTP(this.co, this.httpURL, await handshake(this.co, this.httpURL, kind, ticket), kind);
+    const h = new HTTP(this.co, this.httpURL, await handshake(this.co, this.httpURL, kind, ticket, resume), kind);
     if (wsErr) this.httpFirst = true;
     h.onFallback = () => {
       this.noStream = true;
       this.stats.streamFallbacks++;
       this.setTransport(h.transport() as Transport);
     };
-    if (!o.noUpgrade && kind !== "poll" && h.h.upgrades.includes("websocket")) queueMicrotask(() => this.upgrade(h));
+    // upgrades read as text: whatever a server sends there, the worst is a
+    // probe it refuses.
+    if (!o.noUpgrade && kind !== "poll" && String(h.h.upgrades).includes("websocket")) queueMicrotask(() => this.upgrade(h));
     return h;
+  }
+
+  /** ws is the WebSocket endpoint with one more query parameter. */
+  private ws(q: string): string {
+    return this.wsURL + (this.wsURL.includes("?") ? "&" : "?") + q;
   }
 
   /** install makes c the client's connection and starts it. */
@@ -355,9 +363,7 @@ export class Client {
   private async upgrade(h: HTTP): Promise<void> {
     let ws: WS | undefined;
     try {
-      const url = new URL(this.wsURL);
-      url.searchParams.set("sid", h.h.sid);
-      ws = await openWS({ ...this.co, protocols: undefined }, url.href, false); // a probe carries no ticket
+      ws = await openWS({ ...this.co, protocols: undefined }, this.ws("sid=" + h.h.sid), false); // a probe carries no ticket
       const w = ws;
       await new Promise<void>((res, rej) => {
         const t = this.env.setTimeout(rej, this.co.handshakeTimeout);
@@ -410,21 +416,22 @@ export class Client {
   private async reconnect(rc: Reconnect, why: TickroomError): Promise<void> {
     const env = this.env, start = env.now(), attempts = rc.attempts ?? 10, maxTime = rc.maxTime ?? 30000;
     for (let i = 0; i < attempts && !this.closing; i++) {
-      const d = env.random() * Math.min(rc.max ?? 5000, (rc.base ?? 100) * 2 ** i);
+      // Not before the Retry-After of a refusal for load.
+      const d = Math.max(env.random() * Math.min(rc.max ?? 5000, (rc.base ?? 100) * 2 ** i), why.retryAfter! | 0);
       if (env.now() - start + d > maxTime) break;
       await new Promise<void>((r) => env.setTimeout(r, d));
       if (this.closing) return;
       this.stats.reconnects++;
+      const w = this.welcome;
       let c: Conn;
       try {
-        c = await this.dial();
+        c = await this.dial(w?.resumeToken);
       } catch (e) {
         why = e as TickroomError;
         if (stops(why)) break;
         continue;
       }
       if (this.closing) return c.close();
-      const w = this.welcome;
       type A = "ok" | "expired" | "dropped";
       let a = "expired" as A;
       this.install(c);
@@ -484,7 +491,7 @@ export class Client {
       this.emit("error", te);
       // As the server does with a client's: a malformed frame (or a
       // welcome of another version) closes; an unknown kind is ignored.
-      if (te.code !== Code.UnknownKind) this.closeWith(te);
+      if (te.code !== C.UnknownKind) this.closeWith(te);
       return;
     }
     switch (f.kind) {
@@ -526,11 +533,11 @@ export class Client {
       case 9: {
         const e = new TickroomError(f.code, f.message || "tickroom: " + f.code);
         this.emit("error", e);
-        if (this.resuming && f.code === Code.ResumeExpired) this.resuming("expired");
-        else if (this.welcome && (f.code === Code.Kicked || f.code === Code.RoomClosed)) {
+        if (this.resuming && f.code === C.ResumeExpired) this.resuming("expired");
+        else if (this.welcome && (f.code === C.Kicked || f.code === C.RoomClosed)) {
           this.leftRoom();
           this.emit("left", e);
-        } else if (REFUSALS.includes(f.code)) (f.code === Code.AlreadyJoined ? this.joins.pop() : this.joins.shift())?.rej(e);
+        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.joins.pop() : this.joins.shift())?.rej(e);
         break;
       }
       case 13: {

@@ -39,8 +39,7 @@ export function add(a: Int, b: Int): Int {
 /** fit returns v as a value of a field of type t (the int 0 reads as ""
  * for String fields, "" as 0 for the others), or throws BadDelta. */
 function fit(t: number, v: Value, id: number): Value {
-  if (t === 4) return typeof v === "string" ? v : v === 0 ? "" : bad("int for string " + id);
-  return typeof v !== "string" ? v : v === "" ? 0 : bad("string for int " + id);
+  return typeof v === "string" ? (t === 4 ? v : v === "" ? 0 : bad("type " + id)) : t !== 4 ? v : v === 0 ? "" : bad("type " + id);
 }
 
 function change(schemas: readonly Schema[], e: Entity, c: Change): Entity {
@@ -103,7 +102,6 @@ export function apply(schemas: readonly Schema[], base: State | undefined, d: St
  * its baseline. */
 export class Mirror {
   states = new Map<number, State>();
-  ticks: number[] = [];
   current: State = { tick: 0, entities: [] };
   constructor(
     public schemas: Schema[] | null,
@@ -116,27 +114,22 @@ export class Mirror {
   put(d: StateFrame): State | null {
     if (!this.schemas || (d.tick <= this.current.tick && this.current.tick)) return null;
     let base: State | undefined;
-    if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost(d.base);
+    if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost();
     const next = apply(this.schemas, base, d);
     this.states.set(next.tick, next);
-    this.ticks.push(next.tick);
-    while (this.ticks.length > this.limit) this.states.delete(this.ticks.shift()!);
+    // Ticks only grow: the Map's first key is the oldest.
+    if (this.states.size > this.limit) this.states.delete(this.states.keys().next().value!);
     return (this.current = next);
   }
   reset(schemas: Schema[] | null): void {
     this.schemas = schemas;
     this.states.clear();
-    this.ticks = [];
     this.current = { tick: 0, entities: [] };
   }
 }
 
 /** Lost is a diff whose baseline the mirror no longer keeps. */
-export class Lost extends Error {
-  constructor(readonly base: number) {
-    super("lost " + base);
-  }
-}
+export class Lost extends Error {}
 
 /** fieldsChanged lists the fields whose values differ between two states
  * of one entity. */

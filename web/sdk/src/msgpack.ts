@@ -13,7 +13,7 @@ export class MalformedError extends Error {}
 export const MaxPayloadDepth = 8;
 
 const te = new TextEncoder();
-const td = new TextDecoder();
+export const td = new TextDecoder();
 
 /** utf8 returns the UTF-8 bytes of s. */
 export const utf8 = (s: string): Uint8Array => te.encode(s);

@@ -7,7 +7,7 @@ import { Fam, Int, Payload, Reader, Writer, encodeValue, fail, utf8 } from "./ms
 export const ProtocolVersion = 2;
 
 const names =
-  "bad_frame unknown_kind too_large rate_limited room_full not_joined version_mismatch slow_consumer heartbeat_timeout already_joined unknown_mode room_closed internal too_many_rooms join_refused room_not_found room_locked room_exists unknown_message kicked resume_expired events_lost replaced unauthorized".split(
+  "bad_frame unknown_kind too_large rate_limited room_full not_joined version_mismatch slow_consumer heartbeat_timeout already_joined unknown_mode room_closed internal too_many_rooms join_refused room_not_found room_locked room_exists unknown_message kicked resume_expired events_lost replaced unauthorized server_busy join_timeout".split(
     " ",
   );
 
@@ -42,7 +42,23 @@ export const Code = Object.fromEntries([
   readonly EventsLost: 4021;
   readonly Replaced: 4022;
   readonly Unauthorized: 4023;
+  readonly ServerBusy: 4024;
+  readonly JoinTimeout: 4025;
 };
+
+/** C is Code for the SDK's own use: the compiler writes the numbers. */
+export const enum C {
+  GoingAway = 1001,
+  BadFrame = 4000,
+  UnknownKind,
+  TooLarge,
+  RoomFull = 4004,
+  VersionMismatch = 4006,
+  AlreadyJoined = 4009,
+  RoomClosed = 4011,
+  Kicked = 4019,
+  ResumeExpired,
+}
 
 /** codeName returns a code's snake_case name ("room_full"), or "code_N". */
 export function codeName(code: number): string {
@@ -57,6 +73,10 @@ export class TickroomError extends Error {
   readonly code: number;
   readonly codeName: string;
   readonly status?: number;
+  /** For a connection refused for load or capacity (server_busy,
+   * server_full: 503; too_many_connections: 429), the least wait in ms
+   * before connecting again (Retry-After). */
+  retryAfter?: number;
   constructor(code: number, message: string, name?: string, status?: number) {
     super(message);
     this.name = "TickroomError";
@@ -233,12 +253,12 @@ export function decodeServer(frame: Uint8Array): ServerFrame {
     const n = r.len("frame", 1) || fail("empty");
     kind = r.num("kind");
     const layout = LAYOUTS[kind as number];
-    if (!layout && kind !== 5 && kind !== 6) throw err(Code.UnknownKind, "unknown kind " + kind);
+    if (!layout && kind !== 5 && kind !== 6) throw err(C.UnknownKind, "unknown kind " + kind);
     const f = layout ? read(r, layout, { kind }, n) : decodeState(r, kind as 5 | 6, n);
     r.end();
     return f;
   } catch (e) {
-    throw e instanceof TickroomError ? e : err(Code.BadFrame, "malformed frame: " + kind + " " + (e as Error).message);
+    throw e instanceof TickroomError ? e : err(C.BadFrame, "malformed frame: " + kind + " " + (e as Error).message);
   }
 }
 
@@ -262,7 +282,7 @@ function read(r: Reader, layout: string, o: any, n?: number): any {
     if (c < "a" && !v) fail(k + ": 0"); // S, N
     o[k] = c === "t" ? v === 1 : v;
     if (!i && n !== undefined) {
-      if (k === "version" && v !== ProtocolVersion) throw err(Code.VersionMismatch, "server speaks version " + v);
+      if (k === "version" && v !== ProtocolVersion) throw err(C.VersionMismatch, "server speaks version " + v);
       if (n !== els.length + 1) fail("length");
     }
   });

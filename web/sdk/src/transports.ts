@@ -2,7 +2,8 @@
 // (long-polling, streaming or polling downlink, POSTed uplink) that can
 // move to a WebSocket without loss.
 
-import { Code, TickroomError, err } from "./protocol";
+import { Writer, td } from "./msgpack";
+import { C, TickroomError, err } from "./protocol";
 
 /** Env is what the transports take from the platform; tests replace it. */
 export interface Env {
@@ -78,7 +79,7 @@ export class WS implements Conn {
         if (d === "probe") this.onProbe();
       } else if (this.live) {
         const b = new Uint8Array(d as ArrayBuffer);
-        if (b.length > o.readLimit) this.close(Code.TooLarge, "frame too large");
+        if (b.length > o.readLimit) this.close(C.TooLarge, "frame too large");
         else this.onFrame(b);
       }
     };
@@ -167,9 +168,7 @@ export interface Handshake {
  * ms (0: no limit of its own) or until signal aborts; a non-2xx answer
  * throws a TickroomError carrying the spec's error code. */
 async function request<T = Response>(env: Env, url: string, init: RequestInit, ms: number, signal?: AbortSignal, read?: (r: Response) => Promise<T>): Promise<T> {
-  const ctl = new AbortController();
-  const t = ms ? env.setTimeout(() => ctl.abort(), ms) : 0;
-  const abort = () => ctl.abort();
+  const ctl = new AbortController(), abort = () => ctl.abort(), t = ms ? env.setTimeout(abort, ms) : 0;
   signal?.addEventListener("abort", abort);
   try {
     const resp = await env.fetch(url, { ...init, signal: ctl.signal, cache: "no-store" });
@@ -178,7 +177,9 @@ async function request<T = Response>(env: Env, url: string, init: RequestInit, m
       try {
         body = JSON.parse((await resp.text()).slice(0, 4096));
       } catch {}
-      throw err(0, (init.method ?? "GET") + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status);
+      throw Object.assign(err(0, (init.method ?? "GET") + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status), {
+        retryAfter: +resp.headers.get("Retry-After")! * 1000 || 0,
+      });
     }
     return read ? await read(resp) : (resp as T);
   } catch (e) {
@@ -189,27 +190,16 @@ async function request<T = Response>(env: Env, url: string, init: RequestInit, m
   }
 }
 
-/** handshake opens an HTTP session whose downlink will be kind. */
-export async function handshake(o: ConnOptions, base: string, kind: string, ticket?: string): Promise<Handshake> {
+/** handshake opens an HTTP session whose downlink will be kind, marked
+ * as a reconnect that resumes a seat when resume is truthy. */
+export async function handshake(o: ConnOptions, base: string, kind: string, ticket?: string, resume?: unknown): Promise<Handshake> {
   const init: RequestInit = { method: "POST" };
   if (ticket) (init.body = JSON.stringify({ ticket })), (init.headers = { "Content-Type": "application/json" });
-  const text = await request(o.env, base + "?transport=" + kind, init, o.handshakeTimeout, undefined, (r) => r.text());
-  let h: Handshake;
-  try {
-    h = JSON.parse(text.slice(0, 65536));
-  } catch {
-    throw netErr("handshake: bad reply");
-  }
-  if (!h || typeof h.sid !== "string" || !/^[0-9a-f]{32}$/.test(h.sid)) throw netErr("handshake: bad session id");
+  // A reply that is not JSON fails as the request ("POST failed: …").
+  const h: Handshake = await request(o.env, base + "?transport=" + kind + (resume ? "&resume=1" : ""), init, o.handshakeTimeout, undefined, (r) => r.json());
+  if (!/^[0-9a-f]{32}$/.test(h?.sid)) throw netErr("handshake: bad session id");
   for (const [k, d] of [["pingInterval", 10000], ["pingTimeout", 20000], ["pollTimeout", 25000], ["maxBody", 65536]] as const) if (!(h[k] > 0)) h[k] = d;
-  if (!Array.isArray(h.upgrades)) h.upgrades = [];
   return h;
-}
-
-/** uvarint appends x as LEB128. */
-function uvarint(out: number[], x: number): void {
-  for (; x >= 0x80; x = Math.floor(x / 128)) out.push((x & 0x7f) | 0x80);
-  out.push(x);
 }
 
 /** RecordError is a downlink body that breaks the record format: reading
@@ -237,7 +227,7 @@ export class Records {
       if (!n) break;
       const seq = s[0], size = n[0];
       if (seq === 0 ? size === 1 || size > 125 : size > this.limit) {
-        throw badRecord(seq ? Code.TooLarge : Code.BadFrame);
+        throw badRecord(seq ? C.TooLarge : C.BadFrame);
       }
       if (n[1] + size > b.length) break;
       out.push([seq, b.slice(n[1], n[1] + size)]);
@@ -262,22 +252,23 @@ function varint(b: Uint8Array, p: number): [number, number] | undefined {
       return [x, p + i + 1];
     }
   }
-  throw badRecord(Code.BadFrame);
+  throw badRecord(C.BadFrame);
 }
 
 /** retryable says whether a failed request may succeed if made again. */
-function retryable(e: unknown): boolean {
-  if (e instanceof RecordError) return false;
-  if (!(e instanceof TickroomError) || !e.status) return true;
-  const s = e.status;
-  return e.codeName !== "shutting_down" && (s === 409 || s === 408 || s === 429 || s >= 500);
-}
+const retryable = (e: any): boolean => !(e instanceof RecordError) && (!e.status || (e.codeName !== "shutting_down" && (e.status >= 500 || [408, 409, 429].includes(e.status))));
 
 /** closeOf turns a request refused because the server is shutting down
  * into the close a client would have read during the drain: 1001. */
-const closeOf = (e: TickroomError) => (e.codeName === "shutting_down" ? err(Code.GoingAway, "server shutting down") : e);
+const closeOf = (e: TickroomError) => (e.codeName === "shutting_down" ? err(C.GoingAway, "server shutting down") : e);
 
 const BUFFERED = "buffered";
+
+/** A batch of uplink frames: its number K and body. */
+type Batch = [number, Uint8Array<ArrayBuffer>];
+
+/** posting is the request of an uplink batch. */
+const posting = (b: Batch): RequestInit => ({ method: "POST", body: b[1], headers: { "Content-Type": "application/octet-stream" } });
 
 /** HTTP is a connection over an HTTP session. */
 export class HTTP implements Conn {
@@ -291,6 +282,8 @@ export class HTTP implements Conn {
   streaming: boolean;
   q: Uint8Array[] = [];
   k = 0; // last uplink batch number
+  x?: Batch; // the batch a long-poll carried (an exchange) until an answer settles it
+  t?: unknown; // the timer of frames held for a long-poll (see send)
   busy?: boolean;
   ackOnly?: boolean;
   waiters: (() => void)[] = []; // flush waiters, called when the queue empties
@@ -357,8 +350,9 @@ export class HTTP implements Conn {
    * "/stream" a stream; within ms, 0 for no limit) and delivers its
    * records as they arrive; heard is called for each piece of the body
    * that completes some. */
-  read(ctl: AbortController, path: string, ms: number, heard = () => {}): Promise<number> {
-    return request(this.o.env, this.url(path + "?ack=" + this.seq + (this.kind === "poll" ? "&wait=0" : "")), {}, ms, ctl.signal, async (resp) => {
+  read(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
+    return request(this.o.env, this.url(path + "?ack=" + this.seq + (x ? "&seq=" + x[0] : this.kind === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
+      if (x === this.x) this.x = undefined; // delivered
       const reader = resp.body?.getReader(), r = new Records(this.o.readLimit);
       let n = 0;
       for (;;) {
@@ -371,27 +365,30 @@ export class HTTP implements Conn {
       return n;
     });
   }
-  /** poll makes one long-poll or poll. */
+  /** poll makes one poll, or one long-poll, which carries the frames
+   * queued in a room as an exchange (transports/doc.go, "Exchange"): one
+   * batch in flight at a time, sent again as it is until an answer settles
+   * it. */
   poll(ctl: AbortController): Promise<number> {
-    const hs = this.o.handshakeTimeout;
-    return this.read(ctl, "", this.kind === "poll" ? hs : this.h.pollTimeout + hs);
+    const hs = this.o.handshakeTimeout, x = this.t && this.q.length && !this.busy && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.take())) : this.x;
+    return this.read(ctl, x ? "/exchange" : "", this.kind === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
   }
   /** stream reads one stream. A stream of which nothing (not even its
    * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
    * buffering proxy: it throws BUFFERED. */
   async stream(ctl: AbortController): Promise<number> {
     const env = this.o.env, h = this.h;
-    let heard = false, why = "";
+    let why = "";
     let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
     try {
       return await this.read(ctl, "/stream", 0, () => {
-        heard = true;
         env.clearTimeout(dog);
         dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), Math.max(h.pingTimeout, 2 * h.pingInterval));
       });
     } catch (e) {
-      // request made a TickroomError of every failure but the watchdog's.
-      throw why === BUFFERED && !heard ? BUFFERED : why ? netErr("stream idle") : e;
+      // request made a TickroomError of every failure but the watchdog's;
+      // the first record clears the BUFFERED one, before it can fire.
+      throw why === BUFFERED ? why : why ? netErr("stream idle") : e;
     } finally {
       env.clearTimeout(dog);
     }
@@ -404,7 +401,7 @@ export class HTTP implements Conn {
       if (this.ended) break;
       if (seq === 0) {
         if (p.length >= 2) {
-          this.end(err((p[0] << 8) | p[1], "closed: " + new TextDecoder().decode(p.subarray(2))), false);
+          this.end(err((p[0] << 8) | p[1], "closed: " + td.decode(p.subarray(2))), false);
           break;
         }
         continue; // keepalive
@@ -419,41 +416,53 @@ export class HTTP implements Conn {
   }
   send(f: Uint8Array): boolean {
     if (this.ended || this.q.length >= this.o.sendQueue) return false;
+    // Long-polling in a room, frames wait for the next long-poll to carry
+    // them, two send intervals at most (a state, and the poll's return,
+    // comes at every send); t is the timer of that wait.
+    const h = this.kind !== "poll" && !this.streaming && 2 * this.o.sendInterval();
     this.q.push(f);
-    this.post();
+    h ? (this.t ||= this.o.env.setTimeout(() => ((this.t = 0), this.q.length && this.post()), h)) : this.post();
     return true;
+  }
+  /** take makes the next batch: at most maxBody bytes, or the first frame
+   * alone. */
+  take(): Batch {
+    const w = new Writer();
+    let i = 0;
+    for (const f of this.q) {
+      if (i && w.p + f.length + 5 > this.h.maxBody) break;
+      // The frame's length as a uvarint, then the frame.
+      for (let x = f.length; w.byte(x > 127 ? (x & 127) | 128 : x), x > 127; x >>>= 7);
+      w.raw(f);
+      i++;
+    }
+    this.q.splice(0, i);
+    return [++this.k, w.bytes() as Uint8Array<ArrayBuffer>];
   }
   /** requestAck posts even with nothing queued, to carry the ack. */
   requestAck(): void {
     this.ackOnly = true;
     this.post();
   }
-  /** post sends the queued frames, one batch at a time. */
+  /** post sends the queued frames, one batch at a time: first the batch
+   * a held exchange carries, if any (frames waited behind it too long, or
+   * a flush), since its POST's answer settles it sooner. */
   async post(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
-    while ((this.q.length || this.ackOnly) && !this.ended) {
-      // A batch of at most maxBody bytes, or the first frame alone.
-      const body: number[] = [];
-      let i = 0;
-      for (; i < this.q.length; i++) {
-        const f = this.q[i];
-        if (i > 0 && body.length + f.length + 5 > this.h.maxBody) break;
-        uvarint(body, f.length);
-        for (const c of f) body.push(c);
-      }
-      this.q.splice(0, i);
+    while ((this.q.length || this.ackOnly || this.x) && !this.ended) {
+      const b = this.x ?? this.take();
       this.ackOnly = false;
-      const k = ++this.k;
       let e: unknown;
       for (let tries = 2; tries--; ) {
         const ack = this.seq;
-        e = await request(this.o.env, this.url("?seq=" + k + "&ack=" + ack), { method: "POST", body: new Uint8Array(body), headers: { "Content-Type": "application/octet-stream" } }, this.o.handshakeTimeout, this.quit.signal).then(
+        e = await request(this.o.env, this.url("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.handshakeTimeout, this.quit.signal).then(
           () => void (this.acked = ack),
           (x) => x,
         );
         if (!e || !retryable(e) || this.quit.signal.aborted) break;
       }
+      this.x = undefined; // b, if it was x: no exchange starts while busy
       // A batch refused with a 4xx is dropped, not lost: the server says
       // what it did about it on the downlink.
       if (e && !this.quit.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
@@ -472,10 +481,12 @@ export class HTTP implements Conn {
   abort(e: TickroomError): void {
     this.o.env.setTimeout(() => this.end(e, false), this.ctl && !this.paused ? 1000 : 0);
   }
-  /** flush resolves when every queued frame has been posted (or the
-   * session ended). */
+  /** flush posts what is queued, held for a poll or riding on one, and
+   * resolves when it has been (or the session ended). */
   flush(): Promise<void> {
-    return this.q.length || this.busy ? new Promise((r) => this.waiters.push(r)) : Promise.resolve();
+    const p = new Promise<void>((r) => this.waiters.push(r));
+    this.post(); // resolves it, unless a post is under way, which will
+    return p;
   }
   /** pause stops the downlink after its current request, for an upgrade: a
    * stream is cut at once, a long-poll gets grace ms to return (the server

@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { beforeEach, test } from "node:test";
 import type { Client } from "../src/client";
 import { connect } from "../src/client";
-import { TickroomError } from "../src/protocol";
+import { TickroomError, codeName } from "../src/protocol";
 import { Clock, F, FakeWS, enc, env, settle } from "./fake";
+import { FakeHTTP } from "./fakehttp";
 
 const hex = (x: unknown) => Buffer.from(enc(x)).toString("hex");
 const schemas = [["player", [["x", 2, new F(0.1), 0, 0], ["score", 1, new F(0), 0, 0], ["name", 4, new F(0), 16, 0]]]];
@@ -301,6 +302,42 @@ test("resume_expired joins the room afresh by id", async () => {
   await settle();
   assert.deepEqual(log, ["dropped going_away", "error resume_expired", "resumed true"]);
   assert.equal(c.view, null);
+});
+
+test("a reconnect that resumes marks its dial; one refused for load waits out its Retry-After", async () => {
+  const { ws, log } = await seated();
+  ws.recv(snapshot(10));
+  const dials: [number, string][] = [];
+  FakeWS.accept = (w) => (dials.push([clock.t, w.url]), "open");
+  ws.drop(1006);
+  await clock.advance(50);
+  assert.deepEqual(dials, [[1050, "ws://game.test/ws?resume=1"]]);
+  FakeWS.all.at(-1)!.recv(welcome("tok2"));
+  await settle();
+  assert.deepEqual(log, ["dropped network", "resumed false"]);
+
+  // Over long-polling, a busy server refuses the first dial: the next
+  // comes no sooner than its Retry-After.
+  const srv = new FakeHTTP();
+  const c = await connect("http://game.test", { transport: "longpoll", noUpgrade: true, pingInterval: 0, env: env(clock, srv.fetch) });
+  const joined = c.join({});
+  await settle();
+  srv.push(welcome());
+  await joined;
+  srv.busy = 1;
+  srv.close(1001, "bye");
+  await clock.advance(3000);
+  assert.deepEqual(srv.queries.slice(1), ["?transport=longpoll&resume=1"]);
+  await clock.advance(100);
+  assert.deepEqual(srv.queries.slice(1), ["?transport=longpoll&resume=1", "?transport=longpoll&resume=1"]);
+
+  // A fresh connection refused for load says why and when to come back.
+  srv.busy = 1;
+  const e = await connect("http://game.test", { transport: "longpoll", env: env(clock, srv.fetch) }).catch((e) => e);
+  assert.ok(e instanceof TickroomError);
+  assert.deepEqual([e.codeName, e.status, e.retryAfter], ["server_busy", 503, 3000]);
+  assert.deepEqual([codeName(4024), codeName(4025)], ["server_busy", "join_timeout"]);
+  assert.equal(srv.queries.at(-1), "?transport=longpoll");
 });
 
 test("reconnecting gives up within its bounds", async () => {

@@ -1,6 +1,6 @@
 // A fake of the server's HTTP transports (transports/doc.go), in memory:
-// handshake, long-poll, poll, stream, uplink POSTs and DELETE, with records
-// kept until acknowledged.
+// handshake, long-poll, poll, stream, uplink POSTs, exchanges and DELETE,
+// with records kept until acknowledged and each uplink batch taken once.
 
 function uvarint(x: number): number[] {
   const out: number[] = [];
@@ -16,10 +16,17 @@ export class FakeHTTP {
   hello: Record<string, unknown> = { transports: ["websocket", "longpoll", "stream", "poll"], upgrades: ["websocket"], pingInterval: 10000, pingTimeout: 20000, pollTimeout: 25000, streamMaxDuration: 30000, maxPayload: 4096, maxBody: 65536 };
   records: [number, Uint8Array][] = [];
   seq = 0;
-  got: Uint8Array[] = []; // uplink frames
+  got: Uint8Array[] = []; // uplink frames, each batch once
+  lastK = 0; // the last batch number taken
   posts: string[] = []; // uplink queries
-  gets: string[] = []; // downlink requests
+  gets: string[] = []; // downlink requests, exchanges ("/exchange?…") included
+  /** failNext makes the next downlink requests fail as a network does. */
+  failNext = 0;
   handshakes: { transport: string; body: string | null }[] = [];
+  queries: string[] = []; // of the handshakes
+  /** busy refuses the next busy handshakes with 503 server_busy and
+   * Retry-After: 3, as a server that takes no newcomers does. */
+  busy = 0;
   deleted = false;
   closeRecord?: Uint8Array;
   /** buffering makes streams bring nothing, as behind a buffering proxy. */
@@ -47,6 +54,22 @@ export class FakeHTTP {
     if (this.closeRecord) parts.push(this.closeRecord);
     return Uint8Array.from(parts.flatMap((p) => [...p]));
   }
+  /** upload takes an uplink batch, once per batch number K. */
+  upload(u: URL, b: Uint8Array): void {
+    const k = Number(u.searchParams.get("seq"));
+    if (k <= this.lastK) return;
+    this.lastK = k;
+    for (let p = 0; p < b.length; ) {
+      let n = 0, k = 0;
+      for (;;) {
+        const c = b[p++];
+        n += (c & 0x7f) * 2 ** (7 * k++);
+        if (c < 0x80) break;
+      }
+      this.got.push(b.slice(p, p + n));
+      p += n;
+    }
+  }
   json(status: number, v: unknown): Response {
     return new Response(JSON.stringify(v), { status, headers: { "Content-Type": "application/json" } });
   }
@@ -58,31 +81,27 @@ export class FakeHTTP {
     const parts = u.pathname.split("/").filter(Boolean); // ["rt", sid, "stream"?]
     if (m === "POST" && parts.length === 1) {
       this.handshakes.push({ transport: u.searchParams.get("transport")!, body: init.body ? String(init.body) : null });
+      this.queries.push(u.search);
+      if (this.busy && this.busy--) {
+        return new Response(JSON.stringify({ code: "server_busy", message: "busy" }), { status: 503, headers: { "Content-Type": "application/json", "Retry-After": "3" } });
+      }
       return this.json(200, { sid: this.sid, ...this.hello });
     }
     if (m === "DELETE") {
       this.deleted = true;
       return new Response(null, { status: 204 });
     }
-    if (m === "POST") {
+    if (m === "POST" && parts[2] !== "exchange") {
       this.posts.push(u.search);
-      const b = init.body as Uint8Array;
-      for (let p = 0; p < b.length; ) {
-        let n = 0, k = 0;
-        for (;;) {
-          const c = b[p++];
-          n += (c & 0x7f) * 2 ** (7 * k++);
-          if (c < 0x80) break;
-        }
-        this.got.push(b.slice(p, p + n));
-        p += n;
-      }
+      this.upload(u, init.body as Uint8Array);
       const ack = Number(u.searchParams.get("ack"));
       this.records = this.records.filter(([s]) => s > ack);
       return new Response(null, { status: 204 });
     }
-    // A downlink request.
+    // A downlink request: an exchange delivers its batch, then long-polls.
     this.gets.push(u.pathname.replace("/rt/" + this.sid, "") + u.search);
+    if (m === "POST") this.upload(u, init.body as Uint8Array);
+    if (this.failNext && this.failNext--) throw new TypeError("network down"); // after taking the batch: an answer lost
     if (this.upgraded) return this.json(410, { code: "upgraded", message: "upgraded" });
     const ack = Number(u.searchParams.get("ack"));
     if (parts[2] === "stream") {

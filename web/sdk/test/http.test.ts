@@ -34,13 +34,58 @@ test("long-polling: handshake, uplink, downlink records and acks, close record",
   await joined;
   await settle();
   assert.equal(c.view!.tick, 3);
-  assert.deepEqual(srv.gets, ["?ack=0", "?ack=2"]);
+  // In the room, the ack rides on the next long-poll: an exchange.
+  assert.deepEqual(srv.gets, ["?ack=0", "/exchange?ack=2&seq=2"]);
   assert.equal(hexs(srv.got).at(-1), hex([4, 3]));
-  assert.equal(srv.posts.at(-1), "?seq=2&ack=2");
+  assert.deepEqual(srv.posts, ["?seq=1&ack=0"]);
   srv.close(4023, "unauthorized");
   await settle();
   assert.deepEqual(closed, [4023]);
   assert.equal(c.status, "closed");
+});
+
+test("long-polling in a room: frames ride on the polls, and those a held poll keeps too long are posted, each batch once", async () => {
+  const c = await connect("http://game.test", { transport: "longpoll", noUpgrade: true, pingInterval: 0, env: env(clock, srv.fetch) });
+  const joined = c.join({});
+  await settle();
+  srv.push(welcome);
+  srv.push(snapshot(3));
+  await joined;
+  await settle();
+  assert.equal(srv.gets.at(-1), "/exchange?ack=2&seq=2"); // the ack of 3
+  // An input while that exchange is held waits for its return, then rides on the next.
+  c.input({ buttons: 1 });
+  await clock.advance(60);
+  srv.push(snapshot(4));
+  await settle();
+  assert.equal(srv.gets.at(-1), "/exchange?ack=3&seq=3");
+  assert.deepEqual(srv.posts, ["?seq=1&ack=0"]); // the join, out of a room
+  // Held longer than two send intervals: that batch again by POST, then the new one.
+  c.input({ buttons: 2 });
+  await clock.advance(101);
+  assert.deepEqual(srv.posts.slice(1), ["?seq=3&ack=3", "?seq=4&ack=3"]);
+  assert.deepEqual(hexs(srv.got), [hex([1, 2, "", "", 0, "", null]), hex([4, 3]), hex([3, 1, 3, 1]), hex([3, 2, 4, 2])]);
+  // An exchange whose answer is lost is sent again as it was: its batch is
+  // taken once.
+  c.input({ buttons: 3 });
+  srv.failNext = 1;
+  srv.push(snapshot(5));
+  await clock.advance(60);
+  assert.deepEqual(srv.gets.slice(-2), ["/exchange?ack=4&seq=5", "/exchange?ack=4&seq=5"]);
+  srv.push(snapshot(6));
+  await settle();
+  assert.equal(c.view!.tick, 6);
+  assert.deepEqual(hexs(srv.got).slice(4), [hex([3, 3, 4, 3]), hex([4, 6])]);
+});
+
+test("uplink batches hold at most maxBody bytes, frames of any length", async () => {
+  srv.hello.maxBody = 300;
+  const c = await connect("http://game.test", { transport: "longpoll", noUpgrade: true, pingInterval: 0, env: env(clock, srv.fetch) });
+  const big = "x".repeat(200);
+  for (let i = 0; i < 3; i++) c.send("chat", big + i);
+  await settle();
+  assert.deepEqual(srv.posts, ["?seq=1&ack=0", "?seq=2&ack=0", "?seq=3&ack=0"]);
+  assert.deepEqual(hexs(srv.got), [0, 1, 2].map((i) => hex([11, "chat", enc(big + i)])));
 });
 
 test("a ticket goes in the handshake's JSON body", async () => {
