@@ -124,8 +124,11 @@
 // before the next long-poll starts and ride on it; frames sent while a
 // long-poll is held wait for it to return and carry them, at most two of
 // the room's send intervals, and are posted after that (Stats.Exchanges
-// counts the batches that rode). Out of a room, and on the stream and
-// poll transports, frames are posted at once. A batch that fails is sent
+// counts the batches that rode). An input made between two states thus
+// reaches the room a tick later than a POST would have taken it (one that
+// a program sends as a state arrives, in OnChange say, loses nothing). Out
+// of a room, and on the stream and poll transports, frames are posted at
+// once. A batch that fails is sent
 // again under the same number, by either request, which the server
 // ignores if it had it; a POST that fails twice ends the connection. A close
 // record from the server ends the connection with its code, as a WebSocket
