@@ -279,8 +279,8 @@
 // newcomers for load: with it, a handshake is admitted while Options.Busy
 // reports busy (the caps above still apply); without it, it gets 503
 // server_busy. It is a query parameter, not a header, because a browser
-// can set neither headers nor anything but subprotocols on a WebSocket,
-// and a parameter needs no CORS preflight; unlike a ticket it is no
+// can set no header on a WebSocket (only subprotocols), and a parameter
+// needs no CORS preflight; unlike a ticket it is no
 // secret, and an access log that shows it shows an operator how many
 // players came back. A value other than 1 is 400 bad_request. The probe of
 // an upgrade needs none: its session was admitted already.
