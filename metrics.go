@@ -70,8 +70,9 @@ var (
 	descBodies    = prometheus.NewDesc(metricname.BodiesEncoded, "State bodies encoded: one per group of players sharing a baseline and a view, per send.", nil, nil)
 	descEvents    = prometheus.NewDesc(metricname.Events, "Game events: encoded (once per Send or Broadcast) and sent (once per player).", []string{metricname.LabelOutcome}, nil)
 	descMessages  = prometheus.NewDesc(metricname.Messages, "Game messages from clients: delivered to a room, or refused because the player's buffer was full.", []string{metricname.LabelOutcome}, nil)
-	descRefused   = prometheus.NewDesc(metricname.Refused, "Connections, joins and resumes refused by a limit, by reason: server_full and too_many_connections (limits.max_connections, limits.max_connections_per_addr; HTTP 503 and 429 before the upgrade), overloaded_connection and overloaded_join (server_busy while overloaded), unjoined_full (limits.max_unjoined), room_creates (limits.*rooms_per_minute), join_guesses and resume_guesses (the guessing budget).", []string{metricname.LabelReason}, nil)
+	descRefused   = prometheus.NewDesc(metricname.Refused, "Connections, joins and resumes refused by a limit, by reason: server_full, too_many_connections and server_busy (limits.max_connections, limits.max_connections_per_addr, overload or limits.max_unjoined; HTTP 503, 429 and 503 before the upgrade), overloaded_connection and overloaded_join (server_busy while overloaded), unjoined_full (limits.max_unjoined), room_creates (limits.*rooms_per_minute), join_guesses and resume_guesses (the guessing budget).", []string{metricname.LabelReason}, nil)
 	descConns     = prometheus.NewDesc(metricname.Connections, "Connections admitted and alive: WebSockets and HTTP sessions, against limits.max_connections.", nil, nil)
+	descExchange  = prometheus.NewDesc(metricname.Exchanges, "Long-polls that carried the client's frames up (exchanges): one request per update instead of two.", nil, nil)
 	descHTTPErrs  = prometheus.NewDesc(metricname.HTTPErrors, "HTTP error responses of the transports, by code.", []string{metricname.LabelCode}, nil)
 	descErrors    = prometheus.NewDesc(metricname.ErrorFrames, "Error frames sent to clients, by code name.", []string{metricname.LabelCode}, nil)
 	descCaughtUp  = prometheus.NewDesc(metricname.FramesCaughtUp, "Client frames let through from the catch-up bank after a stall (session.catch_up).", nil, nil)
@@ -93,7 +94,7 @@ type statsCollector struct {
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descRooms, descTicks, descLate, descOverrun, descFrames,
 		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect, descBodies, descEvents, descMessages, descAuth,
-		descRefused, descConns, descHTTPErrs, descErrors, descCaughtUp, descUnjoined, descIdle, descLateness, descOverload, descLevel, descOverloads, descSteps} {
+		descRefused, descConns, descExchange, descHTTPErrs, descErrors, descCaughtUp, descUnjoined, descIdle, descLateness, descOverload, descLevel, descOverloads, descSteps} {
 		ch <- d
 	}
 }
@@ -134,7 +135,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descClosed, float64(t.NotReading), "not_reading")
 	counter(descRefused, float64(t.HTTPErrors["server_full"]), "server_full")
 	counter(descRefused, float64(t.HTTPErrors["too_many_connections"]), "too_many_connections")
+	counter(descRefused, float64(t.HTTPErrors["server_busy"]), "server_busy")
 	gauge(descConns, float64(t.Connections))
+	counter(descExchange, float64(t.Exchanges))
 	for code, n := range t.HTTPErrors {
 		counter(descHTTPErrs, float64(n), code)
 	}

@@ -49,8 +49,12 @@
 // bounded time only: past the server's join deadline it gets error
 // join_timeout and is closed (a join under way then is let finish, and
 // closes it only if it is refused). A server that already holds its limit
-// of connections in the lobby state, or that is overloaded (below), closes
-// a new connection at once with server_busy.
+// of connections in the lobby state, or that is overloaded (below), refuses
+// a new connection before its upgrade or session with HTTP 503 server_busy
+// and Retry-After (see transports' "Admission"); one that slips past that
+// check is closed at once with error server_busy. A reconnect that will
+// resume a seat marks its handshake (transports' "Resuming") and is let in
+// even then: it may resume, and a join from it gets server_busy.
 //
 // Join. The client sends join with ProtocolVersion, a mode (empty for the
 // server's default), a player name, how it wants to join (JoinHow) and a
@@ -373,9 +377,9 @@
 //	4022 replaced           a newer connection took the seat, or the user's session; close
 //	4023 unauthorized       the connection's ticket or credentials were refused; close
 //	4024 server_busy        the server is overloaded, or holds its limit of connections in the lobby
-//	                        state: a new connection gets it and is closed (HTTP transports may answer
-//	                        503 with Retry-After instead); a join gets it and stays connected. Come
-//	                        back after a while, with backoff
+//	                        state: a new connection is refused before its upgrade (HTTP 503 with
+//	                        Retry-After) or, past that check, gets it and is closed; a join gets it
+//	                        and stays connected. Come back after Retry-After, with backoff
 //	4025 join_timeout       the connection stayed in the lobby state past the join deadline; close
 //
 // Code.Closes says which codes close. Codes this version does not know are

@@ -32,6 +32,7 @@ const (
 	ErrorFrames    = "tickroom_error_frames_total"
 	FramesCaughtUp = "tickroom_frames_caught_up_total"
 	Connections    = "tickroom_connections"
+	Exchanges      = "tickroom_exchanges_total"
 	HTTPErrors     = "tickroom_http_errors_total" // by LabelCode
 	Unjoined       = "tickroom_sessions_unjoined"
 	RoomsIdle      = "tickroom_rooms_idle"
