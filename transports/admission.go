@@ -71,12 +71,22 @@ func (s *Server) refuseAdmission(w http.ResponseWriter, e httpErr, remote string
 	s.fail(w, e, msg)
 }
 
-// limitsAddr reports whether the per-address cap applies to addr: not to
-// Options.ExemptAddrs, nor to a client on the server's own host, which is
-// the operator, a load tester, or a proxy on the same host that was not
-// listed in TrustedProxies, whose clients would all share its address.
+// limitsAddr reports whether the per-address limits apply to addr: not to
+// Options.ExemptAddrs, nor to the addresses a proxy on the server's own
+// host connects from (sameHost), whose clients would all share its
+// address if it was not listed in TrustedProxies.
 func (s *Server) limitsAddr(addr netip.Addr, o *Options) bool {
-	return (!addr.IsLoopback() || o.limitLoopback) && !isTrusted(addr, o.ExemptAddrs)
+	return (!sameHost(addr) || o.limitLoopback) && !isTrusted(addr, o.ExemptAddrs)
+}
+
+// sameHost reports whether addr is 127.0.0.1 or ::1: the addresses a
+// proxy, or the operator, on the server's own host connects from unless
+// told otherwise. Only these two: the rest of 127.0.0.0/8 is the host's
+// too, but nothing uses it unless asked to, and what asks (a load
+// tester's attackers, from 127.0.0.2, say) wants to be told apart.
+func sameHost(addr netip.Addr) bool {
+	addr = addr.Unmap().WithZone("")
+	return addr == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || addr == netip.IPv6Loopback()
 }
 
 // addrKey is what the per-address cap counts by: the address, or for IPv6

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/tickroom/tickroom/transports/httpwire"
@@ -130,13 +131,44 @@ func TestPerAddressCap(t *testing.T) {
 	h.next(t)
 }
 
-// Without limitLoopback, clients on the server's own host are not capped.
-func TestLoopbackNotCapped(t *testing.T) {
+// Without limitLoopback, clients at 127.0.0.1 (a proxy on the server's
+// own host) are not capped; the rest of 127.0.0.0/8 is, like any address.
+func TestOnlySameHostProxyAddrNotCapped(t *testing.T) {
 	h := newTestHandler()
 	s := newTestServer(t, Options{MaxConnectionsPerAddr: 1}, h)
 	for range 3 {
 		dial(t, s, dialOptions{})
 		h.next(t)
+	}
+	needLocalAddr(t, s, "127.0.0.2")
+	dial(t, s, dialOptions{local: "127.0.0.2"})
+	if got := h.next(t).link.RemoteAddr(); !strings.HasPrefix(got, "127.0.0.2:") {
+		t.Fatalf("RemoteAddr() = %q, want 127.0.0.2:port", got)
+	}
+	c, resp, err := dialErr(s, dialOptions{local: "127.0.0.2"})
+	if err == nil {
+		c.stop()
+	}
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("second WebSocket from 127.0.0.2: %v (response %v), want 429", err, resp)
+	}
+	checkRefusal(t, "session from 127.0.0.2", newHTTPClientFrom(t, s, "127.0.0.2").do(http.MethodPost, "", nil, nil),
+		http.StatusTooManyRequests, "too_many_connections")
+
+	// Listed, it is not capped.
+	s.SetOptions(Options{MaxConnectionsPerAddr: 1, ExemptAddrs: []netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}})
+	dial(t, s, dialOptions{local: "127.0.0.2"})
+	h.next(t)
+}
+
+func TestSameHost(t *testing.T) {
+	for in, want := range map[string]bool{
+		"127.0.0.1": true, "::1": true, "::ffff:127.0.0.1": true,
+		"127.0.0.2": false, "127.1.2.3": false, "10.0.0.1": false, "::2": false,
+	} {
+		if got := sameHost(netip.MustParseAddr(in)); got != want {
+			t.Errorf("sameHost(%s) = %v, want %v", in, got, want)
+		}
 	}
 }
 

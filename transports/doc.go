@@ -182,8 +182,12 @@
 // stays one connection; its probe is not counted), in Stats.Connections.
 // Only these requests are counted: a server whose game is full still
 // answers every other route (health checks, metrics), and the requests of
-// the sessions it has. Clients on the server's own host (loopback), and
-// those in Options.ExemptAddrs, are not subject to the per-address cap.
+// the sessions it has. Clients at 127.0.0.1 and ::1, the addresses a
+// proxy on the server's own host connects from, and those in
+// Options.ExemptAddrs, are not subject to the per-address cap. The rest
+// of 127.0.0.0/8 is: nothing connects from it unless asked to, and what
+// does (a load tester's attackers, from 127.0.0.2) is to be limited like
+// any client.
 //
 // The client's address is the socket's peer, unless that peer is one of
 // Options.TrustedProxies: then X-Forwarded-For is read from its right end,

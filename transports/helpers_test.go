@@ -3,6 +3,7 @@ package transports
 import (
 	"context"
 	"encoding/binary"
+	"net"
 	"net/http"
 	"runtime"
 	"sync/atomic"
@@ -144,9 +145,10 @@ type dialOptions struct {
 	url      string      // to dial instead of the server's URL
 	headOnly int
 	noPong   bool
-	noRead   bool // do not start the reader
-	discard  bool // count messages instead of recording them
-	opcodes  bool // record each message's opcode too (testClient.ops)
+	noRead   bool   // do not start the reader
+	discard  bool   // count messages instead of recording them
+	opcodes  bool   // record each message's opcode too (testClient.ops)
+	local    string // the client's own IP address ("" for any; see localDialer)
 }
 
 func dial(t testing.TB, s *Server, o dialOptions) *testClient {
@@ -185,7 +187,11 @@ func dialErr(s *Server, o dialOptions) (*testClient, *http.Response, error) {
 	if o.url != "" {
 		addr = o.url
 	}
-	conn, resp, err := gws.NewClient(c, &gws.ClientOption{Addr: addr, RequestHeader: h})
+	co := &gws.ClientOption{Addr: addr, RequestHeader: h}
+	if o.local != "" {
+		co.NewDialer = func() (gws.Dialer, error) { return localDialer(o.local), nil }
+	}
+	conn, resp, err := gws.NewClient(c, co)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -194,6 +200,23 @@ func dialErr(s *Server, o dialOptions) (*testClient, *http.Response, error) {
 	}
 	c.conn = conn
 	return c, resp, nil
+}
+
+// localDialer dials from the IP address local (a loopback address other
+// than 127.0.0.1, so that the server sees another client).
+func localDialer(local string) *net.Dialer {
+	return &net.Dialer{Timeout: waitTimeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+}
+
+// needLocalAddr skips the test where the system cannot dial from local
+// (127.0.0.2 is the host's on Linux, not on macOS by default).
+func needLocalAddr(t *testing.T, s *Server, local string) {
+	t.Helper()
+	c, err := localDialer(local).Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Skipf("cannot dial from %s here: %v", local, err)
+	}
+	_ = c.Close()
 }
 
 func (c *testClient) start() {

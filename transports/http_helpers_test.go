@@ -32,7 +32,17 @@ type httpClient struct {
 
 func newHTTPClient(t testing.TB, s *Server) *httpClient {
 	t.Helper()
+	return newHTTPClientFrom(t, s, "")
+}
+
+// newHTTPClientFrom is newHTTPClient for a client at the IP address local
+// ("" for any; see localDialer).
+func newHTTPClientFrom(t testing.TB, s *Server, local string) *httpClient {
+	t.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: 64}
+	if local != "" {
+		tr.DialContext = localDialer(local).DialContext
+	}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &httpClient{
 		t:    t,

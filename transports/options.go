@@ -150,16 +150,20 @@ type Options struct {
 
 	// MaxConnectionsPerAddr is the most connections one client address may
 	// have (an IPv6 address counts by its /64); one more is refused with 429
-	// too_many_connections and Retry-After. Clients on the server's own
-	// host (loopback) and in ExemptAddrs are not limited. The client
-	// address is the socket's peer, or the one a trusted proxy names
-	// (TrustedProxies). Default 64; changes apply to new connections.
+	// too_many_connections and Retry-After. Clients at 127.0.0.1 or ::1
+	// (the server's own host, where a proxy in front of it connects from)
+	// and in ExemptAddrs are not limited; the rest of 127.0.0.0/8 is, like
+	// any address. The client address is the socket's peer, or the one a
+	// trusted proxy names (TrustedProxies). Default 64; changes apply to
+	// new connections.
 	MaxConnectionsPerAddr int
 
 	// ExemptAddrs are client addresses (prefixes, or single addresses with
 	// all bits; see ParseTrustedProxy) that MaxConnectionsPerAddr does not
 	// limit: a load tester's machine, a proxy whose clients cannot be told
-	// apart. MaxConnections still counts them. Default none.
+	// apart. MaxConnections still counts them. 127.0.0.1 and ::1 are
+	// exempt without being listed (see MaxConnectionsPerAddr). Default
+	// none.
 	ExemptAddrs []netip.Prefix
 
 	// TrustedProxies are the proxies (prefixes or, with all bits, single
@@ -209,8 +213,8 @@ type Options struct {
 	// Fixed at Open.
 	IdleTimeout time.Duration
 
-	// limitLoopback applies MaxConnectionsPerAddr to loopback clients too,
-	// so that tests on 127.0.0.1 can reach it without a proxy.
+	// limitLoopback applies the per-address limits to 127.0.0.1 and ::1
+	// too, so that tests on 127.0.0.1 can reach them without a proxy.
 	limitLoopback bool
 
 	// noDirectWrites makes new WebSocket links send every frame through
