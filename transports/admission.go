@@ -4,41 +4,52 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 )
 
 // Admission (see doc.go, "Admission"): every new connection, a WebSocket or
 // an HTTP session, is counted against Options.MaxConnections and against
-// Options.MaxConnectionsPerAddr for its client address, before its upgrade
-// or its session is made, and refused with an HTTP error when either is
-// full. Probes are not counted: each belongs to a session that is. Other
-// routes (health, metrics) are not counted at all, so they are answered
-// when the game is full.
+// Options.MaxConnectionsPerAddr for its client address, and spends one of
+// the address's new connections (Options.AddrConnectionsPerMinute,
+// admission_rate.go), before its upgrade or its session is made, and is
+// refused with an HTTP error when any is spent. Probes are not counted:
+// each belongs to a session that is. Other routes (health, metrics) are
+// not counted at all, so they are answered when the game is full.
 
 // admission is the Server's count of admitted connections; guarded by the
 // Server's mu.
 type admission struct {
 	total  int
-	byAddr map[string]int // by addrKey
+	byAddr map[string]int        // by addrKey
+	rate   map[string]connBucket // by addrKey: new connections left
 }
 
-// admit counts a new connection from addr, or returns why it is refused.
-// The caller calls release(key) when the connection ends.
-func (s *Server) admit(addr netip.Addr, o *Options) (key string, e httpErr, ok bool) {
+// admit counts a new connection from addr, or returns why it is refused,
+// and for errConnectionRate when the address may try again. The caller
+// calls release(key) when the connection ends.
+func (s *Server) admit(addr netip.Addr, o *Options) (key string, e httpErr, retry time.Duration, ok bool) {
 	key = addrKey(addr)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	limited := s.limitsAddr(addr, o)
 	switch {
 	case s.closing:
-		return "", errShuttingDown, false
+		return "", errShuttingDown, 0, false
 	case s.adm.total >= o.MaxConnections:
-		return "", errServerFull, false
-	case s.limitsAddr(addr, o) && s.adm.byAddr[key] >= o.MaxConnectionsPerAddr:
-		return "", errTooManyConnections, false
+		return "", errServerFull, 0, false
+	case limited && s.adm.byAddr[key] >= o.MaxConnectionsPerAddr:
+		return "", errTooManyConnections, 0, false
+	}
+	if limited {
+		if wait, ok := s.takeConnection(key, time.Now(), o); !ok {
+			s.stats.connectionRateLimited.Add(1)
+			return "", errConnectionRate, wait, false
+		}
 	}
 	s.adm.total++
 	s.adm.byAddr[key]++
 	s.stats.connections.Store(int64(s.adm.total))
-	return key, 0, true
+	return key, 0, 0, true
 }
 
 // release uncounts a connection admit counted.
@@ -58,12 +69,16 @@ func (s *Server) releaseLocked(key string) {
 	s.stats.connections.Store(int64(s.adm.total))
 }
 
-// refuseAdmission answers a connection admit refused.
-func (s *Server) refuseAdmission(w http.ResponseWriter, e httpErr, remote string, o *Options) {
+// refuseAdmission answers a connection admit refused, after retry when
+// admit gave one.
+func (s *Server) refuseAdmission(w http.ResponseWriter, e httpErr, retry time.Duration, remote string, o *Options) {
 	msg := "the server is full"
 	switch e {
 	case errTooManyConnections:
 		msg = "too many connections from this address"
+	case errConnectionRate:
+		msg = "too many new connections from this address: try again later"
+		w.Header().Set("Retry-After", retrySeconds(retry))
 	case errShuttingDown:
 		msg = "server shutting down"
 	}

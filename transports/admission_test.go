@@ -6,8 +6,10 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tickroom/tickroom/transports/httpwire"
 )
@@ -276,5 +278,96 @@ func TestParseTrustedProxy(t *testing.T) {
 		if _, err := ParseTrustedProxy(bad); err == nil {
 			t.Errorf("ParseTrustedProxy(%q) accepted", bad)
 		}
+	}
+}
+
+// New connections from one address are rationed, whether or not the
+// earlier ones are still open: past the burst, one is refused with 429
+// too_many_connections before its upgrade or session, with a Retry-After
+// of when the next is allowed. A connection refused for another reason
+// spends nothing.
+func TestConnectionRatePerAddress(t *testing.T) {
+	h := newTestHandler()
+	o := Options{MaxConnectionsPerAddr: 1, AddrConnectionsPerMinute: 1, AddrConnectionBurst: 2}
+	o.limitLoopback = true
+	s := newTestServer(t, o, h)
+
+	ws := dial(t, s, dialOptions{})
+	h.next(t)
+	checkRefusal(t, "a second WebSocket at the cap", admissionHandshake(t, s, nil), http.StatusTooManyRequests, "too_many_connections")
+	ws.stop()
+	waitFor(t, "the connection released", func() bool { return s.Stats().Connections == 0 })
+	sess := newHTTPClient(t, s).handshake("") // the second of the burst: the refusal spent nothing
+	h.next(t)
+	sess.do(http.MethodDelete, "/"+sess.sid, nil, nil)
+	waitFor(t, "the session released", func() bool { return s.Stats().Connections == 0 })
+
+	for what, a := range map[string]answer{
+		"WebSocket":         admissionHandshake(t, s, nil),
+		"session handshake": newHTTPClient(t, s).do(http.MethodPost, "", nil, nil),
+	} {
+		retry, err := strconv.Atoi(a.header.Get("Retry-After"))
+		if a.status != http.StatusTooManyRequests || a.errCode() != "too_many_connections" || err != nil || retry < 1 || retry > 60 {
+			t.Errorf("%s past the burst: %d %s, Retry-After %q; want 429 too_many_connections, Retry-After 1 to 60",
+				what, a.status, a.body, a.header.Get("Retry-After"))
+		}
+	}
+	st := s.Stats()
+	if st.ConnectionRateLimited != 2 || st.HTTPErrors["too_many_connections"] != 3 || st.Accepted != 2 {
+		t.Errorf("stats: ConnectionRateLimited %d, too_many_connections %d, Accepted %d; want 2, 3, 2",
+			st.ConnectionRateLimited, st.HTTPErrors["too_many_connections"], st.Accepted)
+	}
+
+	// The exempt are not rationed.
+	o.ExemptAddrs = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	s.SetOptions(o)
+	dial(t, s, dialOptions{})
+	h.next(t)
+}
+
+func TestConnBucket(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	b := connBucket{tokens: 2, at: t0}
+	step := func(at time.Duration, wantWait time.Duration, wantOK bool) {
+		t.Helper()
+		if wait, ok := b.take(t0.Add(at), 6, 2); wait != wantWait || ok != wantOK { // one every 10s
+			t.Errorf("take at %v = %v, %v; want %v, %v", at, wait, ok, wantWait, wantOK)
+		}
+	}
+	step(0, 0, true)
+	step(0, 0, true)
+	step(time.Second, 9*time.Second, false)
+	step(10*time.Second, 0, true)
+	step(10*time.Second, 10*time.Second, false)
+	step(time.Hour, 0, true) // refilled to the burst, not beyond
+	step(time.Hour, 0, true)
+	step(time.Hour, 10*time.Second, false)
+}
+
+// The table of buckets is bounded: past maxRateAddrs it forgets the
+// buckets that are full again, and if that is not enough, all of them.
+func TestRateTableBound(t *testing.T) {
+	s := NewServer(Options{}, newTestHandler())
+	o := s.options()
+	now, later := time.Unix(1000, 0), time.Unix(1000, 0).Add(time.Hour)
+	for i := range maxRateAddrs / 2 {
+		s.takeConnection("a"+strconv.Itoa(i), now, o)
+		s.takeConnection("b"+strconv.Itoa(i), later, o)
+	}
+	s.takeConnection("new", later, o) // the a's are full again by then
+	if got, want := len(s.adm.rate), maxRateAddrs/2+1; got != want {
+		t.Fatalf("%d buckets after a sweep that found half of them full, want %d", got, want)
+	}
+	if _, ok := s.adm.rate["b0"]; !ok {
+		t.Fatal("a spent bucket was forgotten")
+	}
+
+	clear(s.adm.rate)
+	for i := range maxRateAddrs {
+		s.takeConnection(strconv.Itoa(i), now, o)
+	}
+	s.takeConnection("new", now, o) // none is full
+	if got := len(s.adm.rate); got != 1 {
+		t.Errorf("%d buckets after a sweep that found none full, want 1", got)
 	}
 }

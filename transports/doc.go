@@ -158,7 +158,7 @@
 //
 // A new connection, a WebSocket or an HTTP session (its handshake), is
 // admitted before its upgrade or session is made, against the server's
-// load and two caps, and refused with an HTTP error otherwise:
+// load, two caps and a rate, and refused with an HTTP error otherwise:
 //
 //	503 server_busy           Options.Busy reports the server busy (Tickroom:
 //	                          its rooms run late) and the handshake does not
@@ -171,6 +171,12 @@
 //	                          alive from the client's address (64 by
 //	                          default; an IPv6 address counts by its /64),
 //	                          with Retry-After: 10
+//	429 too_many_connections  Options.AddrConnectionBurst connections
+//	                          opened lately from the client's address,
+//	                          alive or not (a token bucket refilled at
+//	                          Options.AddrConnectionsPerMinute: 64 at once,
+//	                          then 10 a second, by default), with a
+//	                          Retry-After of when the next is allowed
 //
 // A client refused with one of these waits at least Retry-After (seconds)
 // before it tries again: the server is there and will take the connection
@@ -178,16 +184,21 @@
 // cannot keep up refuses newcomers before it has spent a goroutine, a
 // session or a ticket check on them.
 //
-// Both count WebSocket links and HTTP sessions alike (an upgraded session
-// stays one connection; its probe is not counted), in Stats.Connections.
-// Only these requests are counted: a server whose game is full still
+// The caps and the rate count WebSocket links and HTTP sessions alike (an
+// upgraded session stays one connection; its probe is not counted), in
+// Stats.Connections. Only these requests are counted: a server whose game is full still
 // answers every other route (health checks, metrics), and the requests of
-// the sessions it has. Clients at 127.0.0.1 and ::1, the addresses a
-// proxy on the server's own host connects from, and those in
-// Options.ExemptAddrs, are not subject to the per-address cap. The rest
-// of 127.0.0.0/8 is: nothing connects from it unless asked to, and what
-// does (a load tester's attackers, from 127.0.0.2) is to be limited like
-// any client.
+// the sessions it has. Only a connection admitted spends one of its
+// address's new connections: a client refused for any reason spends
+// nothing, and a client that is closed for what it sent and reconnects
+// at once, again and again, is let in only at the rate (its refusals cost
+// the server no upgrade, session or Handler call).
+//
+// Clients at 127.0.0.1 and ::1, the addresses a proxy on the server's
+// own host connects from, and those in Options.ExemptAddrs, are not
+// subject to the per-address cap or rate. The rest of 127.0.0.0/8 is:
+// nothing connects from it unless asked to, and what does (a load
+// tester's attackers, from 127.0.0.2) is to be limited like any client.
 //
 // The client's address is the socket's peer, unless that peer is one of
 // Options.TrustedProxies: then X-Forwarded-For is read from its right end,
@@ -653,7 +664,8 @@
 //	415 bad_content_type   uplink not application/octet-stream, or a
 //	                       non-empty handshake body not application/json
 //	429 too_many_connections  MaxConnectionsPerAddr connections from the
-//	                       client's address (see "Admission"; Retry-After)
+//	                       client's address, or AddrConnectionBurst opened
+//	                       from it lately (see "Admission"; Retry-After)
 //	431 ticket_too_large   a handshake's ticket over 8192 bytes
 //	503 server_busy        Options.Busy says busy, and the handshake does
 //	                       not resume a seat (see "Resuming"; Retry-After)

@@ -35,6 +35,7 @@ const (
 	errServerFull
 	errTooManyConnections
 	errServerBusy
+	errConnectionRate
 	numHTTPErrs
 )
 
@@ -63,7 +64,8 @@ var httpErrTable = [numHTTPErrs]struct {
 	errSessionClosed:      {http.StatusGone, "session_closed", ""},
 	errServerFull:         {http.StatusServiceUnavailable, httpwire.CodeServerFull, retryAfter},
 	errTooManyConnections: {http.StatusTooManyRequests, httpwire.CodeTooManyConnections, retryAfter},
-	errServerBusy:         {http.StatusServiceUnavailable, httpwire.CodeServerBusy, ""}, // Retry-After from Options.Busy
+	errServerBusy:         {http.StatusServiceUnavailable, httpwire.CodeServerBusy, ""},      // Retry-After from Options.Busy
+	errConnectionRate:     {http.StatusTooManyRequests, httpwire.CodeTooManyConnections, ""}, // Retry-After from the address's bucket
 }
 
 // retryAfter is the Retry-After of the refusals for a full server, in seconds: long

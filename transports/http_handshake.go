@@ -31,9 +31,9 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 	if s.refuseBusy(w, resume, remote, o) {
 		return
 	}
-	key, e, ok := s.admit(addr, o)
+	key, e, retry, ok := s.admit(addr, o)
 	if !ok {
-		s.refuseAdmission(w, e, remote, o)
+		s.refuseAdmission(w, e, retry, remote, o)
 		return
 	}
 	if e, ok := s.reserveSession(o); !ok {

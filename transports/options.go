@@ -158,12 +158,27 @@ type Options struct {
 	// new connections.
 	MaxConnectionsPerAddr int
 
+	// AddrConnectionsPerMinute and AddrConnectionBurst bound how fast one
+	// client address may open connections (those MaxConnectionsPerAddr
+	// counts): a token bucket of AddrConnectionsPerMinute a minute, with
+	// a burst of AddrConnectionBurst at once, spent by each connection
+	// admitted. One more is refused before its upgrade or session with
+	// 429 too_many_connections and a Retry-After of when the next is
+	// allowed (Stats.ConnectionRateLimited), so that a client that is
+	// closed and reconnects at once, again and again, costs the server an
+	// upgrade and a session only so often. The same addresses are exempt
+	// as from MaxConnectionsPerAddr. Defaults
+	// DefaultAddrConnectionsPerMinute and DefaultAddrConnectionBurst;
+	// changes apply to new connections.
+	AddrConnectionsPerMinute float64
+	AddrConnectionBurst      int
+
 	// ExemptAddrs are client addresses (prefixes, or single addresses with
-	// all bits; see ParseTrustedProxy) that MaxConnectionsPerAddr does not
-	// limit: a load tester's machine, a proxy whose clients cannot be told
-	// apart. MaxConnections still counts them. 127.0.0.1 and ::1 are
-	// exempt without being listed (see MaxConnectionsPerAddr). Default
-	// none.
+	// all bits; see ParseTrustedProxy) that MaxConnectionsPerAddr and
+	// AddrConnectionsPerMinute do not limit: a load tester's machine, a
+	// proxy whose clients cannot be told apart. MaxConnections still
+	// counts them. 127.0.0.1 and ::1 are exempt without being listed (see
+	// MaxConnectionsPerAddr). Default none.
 	ExemptAddrs []netip.Prefix
 
 	// TrustedProxies are the proxies (prefixes or, with all bits, single
@@ -278,6 +293,19 @@ const (
 	DefaultIdleTimeout           = 30 * time.Second
 )
 
+// The defaults of the rate of new connections per address: 10 a second,
+// 64 at once. Honest clients open one connection each and another only
+// when theirs dropped, so even an address full of them (a NAT: up to
+// DefaultMaxConnectionsPerAddr players) stays far below 10 a second in
+// steady play, and when a network blip drops them all together the burst
+// lets every one of them back at once. A flooder closed for what it sends
+// gets back in at most 10 times a second, instead of as fast as it can
+// reconnect.
+const (
+	DefaultAddrConnectionsPerMinute = 600
+	DefaultAddrConnectionBurst      = DefaultMaxConnectionsPerAddr
+)
+
 // withDefaults returns o with every zero (or negative) field replaced by its
 // default. AllowedOrigins is copied and lowercased so that a caller mutating its
 // slice later cannot race with the upgrade handler.
@@ -350,6 +378,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxConnectionsPerAddr <= 0 {
 		o.MaxConnectionsPerAddr = DefaultMaxConnectionsPerAddr
+	}
+	if o.AddrConnectionsPerMinute <= 0 {
+		o.AddrConnectionsPerMinute = DefaultAddrConnectionsPerMinute
+	}
+	if o.AddrConnectionBurst <= 0 {
+		o.AddrConnectionBurst = DefaultAddrConnectionBurst
 	}
 	o.TrustedProxies = append([]netip.Prefix(nil), o.TrustedProxies...)
 	o.ExemptAddrs = append([]netip.Prefix(nil), o.ExemptAddrs...)

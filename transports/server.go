@@ -63,7 +63,7 @@ func NewServer(opts Options, h Handler) *Server {
 		readBuf:   o.ReadBufferSize,
 		mux:       http.NewServeMux(),
 		links:     make(map[*wsLink]struct{}),
-		adm:       admission{byAddr: make(map[string]int)},
+		adm:       admission{byAddr: make(map[string]int), rate: make(map[string]connBucket)},
 		sessions:  make(map[string]*httpSession),
 		closed:    make(chan struct{}),
 	}

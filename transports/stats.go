@@ -15,6 +15,12 @@ type Stats struct {
 	TimeoutClosed  uint64 // links closed by the heartbeat
 
 	Connections int64 // connections admitted and alive: WebSocket links (not probes) and HTTP sessions
+	// ConnectionRateLimited counts new connections refused (429
+	// too_many_connections) because their address had opened
+	// AddrConnectionBurst lately (Options.AddrConnectionsPerMinute);
+	// HTTPErrors["too_many_connections"] counts them too, with those
+	// refused by MaxConnectionsPerAddr.
+	ConnectionRateLimited uint64
 
 	HTTPSessions int64  // live HTTP sessions, upgraded ones included
 	Handshakes   uint64 // HTTP sessions created
@@ -37,31 +43,33 @@ type counters struct {
 	httpSessions                  atomic.Int64
 	handshakes, expired, upgrades atomic.Uint64
 	exchanges                     atomic.Uint64
+	connectionRateLimited         atomic.Uint64
 	httpErrors                    [numHTTPErrs]atomic.Uint64
 }
 
 func (c *counters) snapshot() Stats {
 	st := Stats{
-		Accepted:       c.accepted.Load(),
-		Active:         c.active.Load(),
-		OriginRejected: c.originRejected.Load(),
-		TooLarge:       c.tooLarge.Load(),
-		StaleDropped:   c.staleDropped.Load(),
-		DirectWrites:   c.directWrites.Load(),
-		SlowClosed:     c.slowClosed.Load(),
-		NotReading:     c.notReading.Load(),
-		TimeoutClosed:  c.timeoutClosed.Load(),
-		Connections:    c.connections.Load(),
-		HTTPSessions:   c.httpSessions.Load(),
-		Handshakes:     c.handshakes.Load(),
-		Expired:        c.expired.Load(),
-		Upgrades:       c.upgrades.Load(),
-		Exchanges:      c.exchanges.Load(),
-		HTTPErrors:     make(map[string]uint64),
+		Accepted:              c.accepted.Load(),
+		Active:                c.active.Load(),
+		OriginRejected:        c.originRejected.Load(),
+		TooLarge:              c.tooLarge.Load(),
+		StaleDropped:          c.staleDropped.Load(),
+		DirectWrites:          c.directWrites.Load(),
+		SlowClosed:            c.slowClosed.Load(),
+		NotReading:            c.notReading.Load(),
+		TimeoutClosed:         c.timeoutClosed.Load(),
+		Connections:           c.connections.Load(),
+		ConnectionRateLimited: c.connectionRateLimited.Load(),
+		HTTPSessions:          c.httpSessions.Load(),
+		Handshakes:            c.handshakes.Load(),
+		Expired:               c.expired.Load(),
+		Upgrades:              c.upgrades.Load(),
+		Exchanges:             c.exchanges.Load(),
+		HTTPErrors:            make(map[string]uint64),
 	}
 	for e := range numHTTPErrs {
 		if n := c.httpErrors[e].Load(); n > 0 {
-			st.HTTPErrors[e.code()] = n
+			st.HTTPErrors[e.code()] += n // two rows may share a code
 		}
 	}
 	return st

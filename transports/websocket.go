@@ -172,9 +172,9 @@ func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if s.refuseBusy(w, resume, remote, o) {
 		return
 	}
-	key, e, ok := s.admit(addr, o)
+	key, e, retry, ok := s.admit(addr, o)
 	if !ok {
-		s.refuseAdmission(w, e, remote, o)
+		s.refuseAdmission(w, e, retry, remote, o)
 		return
 	}
 	conn, gate, err := s.upgrade(w, r, ours)
