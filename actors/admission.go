@@ -47,13 +47,28 @@ func (h *Hub) admit(o *Options, l transports.Link, addr string, resume bool) err
 }
 
 // Busy is transports.Options.Busy for a server whose Handler is h: busy
-// while the hub is overloaded, with RetryAfter. The transport then refuses
-// new connections before their upgrade or session (503 server_busy),
-// which costs far less than Accept's refusal after it, and lets those
-// that come back to resume a seat through.
+// while the hub is overloaded, with RetryAfter, and while the connections
+// in no room are at LimitOptions.MaxUnjoined, with UnjoinedRetryAfter. The
+// transport then refuses new connections before their upgrade or session
+// (503 server_busy), which costs far less than Accept's refusal after it
+// (an upgrade, a goroutine, a session actor, an error frame and a close),
+// and lets those that come back to resume a seat through. Busy is read
+// before the connection is counted, so it can let a few too many through
+// at once: Accept's checks (admit) stay the exact ones.
 func (h *Hub) Busy() (bool, time.Duration) {
-	if !h.overloaded.Load() {
-		return false, 0
+	if h.overloaded.Load() {
+		return true, h.RetryAfter()
 	}
-	return true, h.RetryAfter()
+	if h.stats.unjoined.Load() >= int64(h.opts.Load().Limits.MaxUnjoined) {
+		return true, UnjoinedRetryAfter
+	}
+	return false, 0
 }
+
+// UnjoinedRetryAfter is the Retry-After of a connection refused because
+// LimitOptions.MaxUnjoined connections are in no room: a place frees as
+// soon as one of them joins a room, which takes a round trip, so the
+// refused should come back soon. (One held by an idle connection frees
+// only at its join deadline, but a client cannot tell, and a refusal
+// before the upgrade costs the server little.)
+const UnjoinedRetryAfter = time.Second

@@ -45,15 +45,27 @@ func refusedWith(t *testing.T, l *fakeLink, err error, code netcode.Code) {
 func TestConnectionsInNoRoomAreBounded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newTestHub(t, Options{Limits: LimitOptions{MaxUnjoined: 2}})
+		if busy, _ := h.Busy(); busy {
+			t.Error("Busy with no connection")
+		}
 		a, b := connect(t, h), connect(t, h)
 		if got := h.Stats().Unjoined; got != 2 {
 			t.Errorf("Unjoined = %d, want 2", got)
+		}
+		// The transport asks Busy before the upgrade: at the bound, it
+		// refuses there (503 server_busy, Retry-After 1s); Accept's
+		// refusal after the upgrade is the exact check behind it.
+		if busy, after := h.Busy(); !busy || after != UnjoinedRetryAfter {
+			t.Errorf("Busy() at the bound = %v, %v; want true, %v", busy, after, UnjoinedRetryAfter)
 		}
 		_, l, err := tryConnect(t, h)
 		refusedWith(t, l, err, netcode.CodeServerBusy)
 
 		a.join("r")
 		a.run(200*time.Millisecond, 50*time.Millisecond)
+		if busy, _ := h.Busy(); busy {
+			t.Error("Busy after one of the connections in no room joined a room")
+		}
 		c, _, err := tryConnect(t, h)
 		if err != nil {
 			t.Fatalf("a connection after one joined a room: %v", err)

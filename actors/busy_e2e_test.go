@@ -178,3 +178,89 @@ func TestOverloadKeepsDroppedPlayers(t *testing.T) {
 		t.Errorf("Stats().BusyJoins = %d, want 1", hub.Stats().BusyJoins)
 	}
 }
+
+// With LimitOptions.MaxUnjoined connections in no room, a newcomer is
+// refused before its upgrade or session (503 server_busy, Retry-After 1),
+// on WebSocket and HTTP alike, where Accept's refusal came after the
+// upgrade; a connection marked as resuming a seat passes, and meets
+// Accept's exact check.
+func TestUnjoinedCapRefusesBeforeTheUpgrade(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	hub, err := NewHub(Options{
+		Modes:  map[string]Mode{"arena": {NewGame: func() world.Game { return arena.New() }}},
+		Limits: LimitOptions{MaxUnjoined: 2},
+		Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := transports.NewServer(transports.Options{Logger: log, Busy: hub.Busy}, hub)
+	if err := srv.Open("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+		_ = hub.Shutdown(ctx)
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	for range 2 {
+		c, err := client.Dial(ctx, srv.HTTPURL(), client.Options{Transport: client.TransportWebSocket})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Close() })
+	}
+	for hub.Stats().Unjoined != 2 {
+		if ctx.Err() != nil {
+			t.Fatal("the two connections never reached the lobby")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	webSocket := func(query string) (*http.Response, error) {
+		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.HTTPURL()+"/ws"+query, nil)
+		r.Header = http.Header{"Connection": {"Upgrade"}, "Upgrade": {"websocket"},
+			"Sec-Websocket-Version": {"13"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}}
+		return http.DefaultClient.Do(r)
+	}
+	for what, req := range map[string]func() (*http.Response, error){
+		"WebSocket":      func() (*http.Response, error) { return webSocket("") },
+		"HTTP handshake": func() (*http.Response, error) { return http.Post(srv.HTTPURL()+"/rt?transport=longpoll", "", nil) },
+	} {
+		resp, err := req()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		var body httpwire.ErrorBody
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable || body.Code != "server_busy" || resp.Header.Get("Retry-After") != "1" {
+			t.Errorf("%s with the lobby full: %d %q Retry-After %q, want 503 server_busy Retry-After 1",
+				what, resp.StatusCode, body.Code, resp.Header.Get("Retry-After"))
+		}
+	}
+	if got := hub.Stats().UnjoinedRefused; got != 0 {
+		t.Errorf("UnjoinedRefused = %d, want 0: the transport refused them before Accept", got)
+	}
+
+	resp, err := webSocket("?resume=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Errorf("a WebSocket marked resume=1 with the lobby full: %d, want 101 (Accept decides)", resp.StatusCode)
+	}
+	for hub.Stats().UnjoinedRefused == 0 && ctx.Err() == nil {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := hub.Stats().UnjoinedRefused; got != 1 {
+		t.Errorf("UnjoinedRefused = %d, want 1: Accept's check behind the transport's", got)
+	}
+	if got := srv.Stats().HTTPErrors["server_busy"]; got != 2 {
+		t.Errorf("transport's server_busy refusals = %d, want 2", got)
+	}
+}

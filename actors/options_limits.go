@@ -13,7 +13,9 @@ import (
 // with a burst of so many at once.
 type LimitOptions struct {
 	// MaxUnjoined bounds the connections in the lobby state (connected,
-	// in no room); a new connection over it is closed with server_busy.
+	// in no room); a new connection over it is refused with server_busy:
+	// before its upgrade or session by a transport that asks Hub.Busy
+	// (503, Retry-After UnjoinedRetryAfter), else closed by Accept.
 	// Default DefaultMaxUnjoined.
 	MaxUnjoined int
 	// JoinTimeout is how long a connection may stay in the lobby state,

@@ -10,8 +10,10 @@ import (
 // The lobby state is a session in no room: connected and not yet seated,
 // or back from a room it left or lost. Such a connection costs the server
 // a session actor and does nothing for anyone, so the hub bounds how many
-// there are (LimitOptions.MaxUnjoined, checked as Accept admits a
-// connection, which takes its place) and how long each may stay
+// there are (LimitOptions.MaxUnjoined: Hub.Busy tells the transport to
+// refuse newcomers before their upgrade when it is reached, and Accept,
+// which gives a connection its place, checks it exactly) and how long each
+// may stay
 // (LimitOptions.JoinTimeout, from each time it enters the state). A join
 // under way when the deadline passes is let finish: a seat ends the state,
 // a refusal ends the connection.
