@@ -215,7 +215,9 @@
 // within Options.ReadHeaderTimeout and fit Options.MaxHeaderBytes (beyond
 // it net/http answers 431 itself, as plain text), its body within
 // Options.BodyTimeout of its headers (a body cut short fails its request and
-// closes the connection), and a kept-alive connection is closed after
+// closes the connection; on the routes that read one, a handshake, an
+// uplink POST and an exchange, it is answered 408 body_timeout first), and
+// a kept-alive connection is closed after
 // Options.IdleTimeout without a request. Requests without a body (polls,
 // streams) may be held as long as their handler holds them.
 //
@@ -654,6 +656,10 @@
 //	404 unknown_session    unknown, ended or malformed sid; unknown path
 //	404 transport_disabled the transport asked for is switched off
 //	405 bad_method         method not allowed on that path (with Allow)
+//	408 body_timeout       the body of a handshake, uplink POST or exchange
+//	                       did not arrive within BodyTimeout of its headers
+//	                       (see "Request limits and shutdown"); the
+//	                       connection is closed
 //	409 poll_in_progress   a second concurrent downlink request or probe
 //	410 upgraded           downlink request after the move to WebSocket
 //	410 session_closed     uplink POST after the server closed the session:

@@ -36,6 +36,7 @@ const (
 	errTooManyConnections
 	errServerBusy
 	errConnectionRate
+	errBodyTimeout
 	numHTTPErrs
 )
 
@@ -66,6 +67,7 @@ var httpErrTable = [numHTTPErrs]struct {
 	errTooManyConnections: {http.StatusTooManyRequests, httpwire.CodeTooManyConnections, retryAfter},
 	errServerBusy:         {http.StatusServiceUnavailable, httpwire.CodeServerBusy, ""},      // Retry-After from Options.Busy
 	errConnectionRate:     {http.StatusTooManyRequests, httpwire.CodeTooManyConnections, ""}, // Retry-After from the address's bucket
+	errBodyTimeout:        {http.StatusRequestTimeout, "body_timeout", ""},
 }
 
 // retryAfter is the Retry-After of the refusals for a full server, in seconds: long

@@ -1,7 +1,9 @@
 package transports
 
 import (
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"time"
 )
@@ -13,6 +15,24 @@ import (
 // deadline, set per request from BodyTimeout and lifted once the body has
 // been read, which also bounds the draining net/http does of a body a
 // handler left unread.
+
+// A body cut off by the deadline is answered 408 body_timeout by the
+// routes that read one (a handshake, an uplink POST, an exchange), so the
+// client learns it was too slow rather than that its body was bad; the
+// connection is closed after the answer, as net/http closes any whose
+// body it could not read to the end.
+
+// bodyTimedOut reports whether err, from reading a request's body, is the
+// body deadline's.
+func bodyTimedOut(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// failBodyTimeout answers a request whose body did not arrive in time.
+func (s *Server) failBodyTimeout(w http.ResponseWriter, o *Options) {
+	s.fail(w, errBodyTimeout, "the request body did not arrive within "+o.BodyTimeout.String())
+}
 
 // serveBounded is the Server's http.Handler: the mux, behind the body
 // deadline.

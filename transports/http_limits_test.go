@@ -3,6 +3,7 @@ package transports
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
 // rawConn dials the server for requests written by hand.
@@ -79,18 +82,29 @@ func TestBodyTimeoutCutsTrickledBody(t *testing.T) {
 	rc := h.next(t)
 
 	for _, tc := range []struct {
-		name, path, ctype, want string
+		name, path, ctype string
+		status            int
+		code              string
 	}{
-		{"uplink", s.httpPath + "/" + sess.sid + "?seq=1", "application/octet-stream", "HTTP/1.1 400"},
-		{"handshake", s.httpPath, "application/json", "HTTP/1.1 400"},
-		{"other route", "/other", "text/plain", "HTTP/1.1 200"},
+		{"uplink", s.httpPath + "/" + sess.sid + "?seq=1", "application/octet-stream", http.StatusRequestTimeout, "body_timeout"},
+		{"exchange", s.httpPath + "/" + sess.sid + "/exchange?seq=1&ack=0", "application/octet-stream", http.StatusRequestTimeout, "body_timeout"},
+		{"handshake", s.httpPath, "application/json", http.StatusRequestTimeout, "body_timeout"},
+		{"other route", "/other", "text/plain", http.StatusOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := rawConn(t, s)
 			fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: 100\r\n\r\n{", tc.path, tc.ctype)
 			got := readUntilEOF(t, c)
-			if !strings.HasPrefix(got, tc.want) {
-				t.Errorf("answer %q, want %s and the connection closed", got, tc.want)
+			resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(got)), nil)
+			if err != nil {
+				t.Fatalf("answer %q: %v", got, err)
+			}
+			var e httpwire.ErrorBody
+			if tc.code != "" {
+				err = json.NewDecoder(resp.Body).Decode(&e)
+			}
+			if resp.StatusCode != tc.status || e.Code != tc.code || err != nil {
+				t.Errorf("answer %q, want %d %s and the connection closed", got, tc.status, tc.code)
 			}
 		})
 	}
@@ -101,6 +115,9 @@ func TestBodyTimeoutCutsTrickledBody(t *testing.T) {
 	}
 	if got := s.Stats().Handshakes; got != 1 {
 		t.Errorf("Stats().Handshakes = %d, want 1 (the trickled handshake makes none)", got)
+	}
+	if got := s.Stats().HTTPErrors["body_timeout"]; got != 3 {
+		t.Errorf(`Stats().HTTPErrors["body_timeout"] = %d, want 3`, got)
 	}
 }
 

@@ -79,6 +79,8 @@ func (s *Server) readUplink(w http.ResponseWriter, r *http.Request, ss *httpSess
 	if err != nil {
 		if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
 			s.fail(w, errTooLarge, "body larger than maxBody")
+		} else if bodyTimedOut(err) {
+			s.failBodyTimeout(w, o)
 		} else {
 			s.fail(w, errBadRequest, "reading body: "+err.Error())
 		}

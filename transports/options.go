@@ -215,8 +215,9 @@ type Options struct {
 
 	// BodyTimeout is how long a client may take to send a request's body,
 	// counted from when its headers have been read, on every route of the
-	// server (uplink POSTs, handshakes, and routes added with Handle). A
-	// request whose body has not arrived by then fails and its connection is
+	// server (uplink POSTs, exchanges, handshakes, and routes added with
+	// Handle). A request whose body has not arrived by then fails (the
+	// transports' routes answer 408 body_timeout) and its connection is
 	// closed, so a client trickling a body cannot hold a handler, or Close.
 	// Requests without a body (polls, streams) have no such deadline.
 	// Default 10s; changes apply to new requests.

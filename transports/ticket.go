@@ -144,6 +144,8 @@ func handshakeTicket(r *http.Request) (string, error) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, httpwire.MaxHandshakeBody+1))
 	switch {
+	case err != nil && bodyTimedOut(err):
+		return "", &ticketError{errBodyTimeout, "the handshake body did not arrive within the body timeout"}
 	case err != nil:
 		return "", &ticketError{errBadTicket, "reading the handshake body failed"}
 	case len(body) > httpwire.MaxHandshakeBody:
