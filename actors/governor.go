@@ -43,16 +43,26 @@ func (g *governor) schedule(c *actor.Context) {
 	g.timer = time.AfterFunc(loadInterval, func() { e.Send(pid, governorTick{}) })
 }
 
+// awakeRooms counts the rooms that tick at their rate: those with players
+// (seats held for a resume included) or joins under way. The idle ones
+// are read first, so that a room starting between the two reads counts
+// as awake rather than not at all.
+func (h *Hub) awakeRooms() int64 {
+	idle := h.stats.roomsIdle.Load()
+	return h.stats.rooms.Load() - idle
+}
+
 // sample runs the control once and publishes what it decided.
 func (g *governor) sample(now time.Time) {
 	h := g.hub
 	o := h.opts.Load()
-	late := h.late.take()
+	late, ticks := h.late.take()
 	if f := h.loadSource.Load(); f != nil {
 		late = (*f)()
 	}
+	idle := ticks == 0 && h.awakeRooms() <= 0
 	wasOver, wasLevel := g.ctl.overloaded, g.ctl.level
-	changed := g.ctl.update(late, now, o.Overload, sendLevels(o))
+	changed := g.ctl.update(late, idle, now, o.Overload, sendLevels(o))
 	h.stats.lateMilli.Store(int64(g.ctl.smooth * 1000))
 	h.abuse.flush()
 	if !changed {
@@ -62,9 +72,9 @@ func (g *governor) sample(now time.Time) {
 	h.overloaded.Store(g.ctl.overloaded)
 	switch {
 	case g.ctl.level > wasLevel:
-		h.stats.sendLowered.Add(1)
+		h.stats.sendLowered.Add(int64(g.ctl.level - wasLevel))
 	case g.ctl.level < wasLevel:
-		h.stats.sendRaised.Add(1)
+		h.stats.sendRaised.Add(int64(wasLevel - g.ctl.level))
 	}
 	if g.ctl.overloaded && !wasOver {
 		h.stats.overloads.Add(1)
@@ -74,6 +84,8 @@ func (g *governor) sample(now time.Time) {
 	switch {
 	case g.ctl.overloaded && !wasOver:
 		h.log.Warn("overloaded: rooms run late; refusing new connections and joins, lowering send rates", attrs...)
+	case !g.ctl.overloaded && wasOver && idle:
+		h.log.Warn("load back to normal: no room is playing; taking new connections and joins again", attrs...)
 	case !g.ctl.overloaded && wasOver:
 		h.log.Warn("load back to normal: taking new connections and joins again", attrs...)
 	default:

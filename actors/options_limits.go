@@ -55,12 +55,16 @@ type LimitOptions struct {
 // rooms on time. Its signal is how late the rooms' ticks run, in ticks,
 // smoothed (Stats.TickLatenessMilli). From LateHigh on it is overloaded:
 // it refuses new connections and joins (server_busy; Hub.Overloaded says
-// so to the HTTP layer), drops no player for acknowledging late and frees
-// no seat held for a resume, and lowers every room's send rate a step
-// (×0.75) a second, never below MinSendRate. Once the signal stays at or
-// below LateLow for RecoverAfter it raises the send rates a step per
-// RecoverAfter, and takes newcomers again when they are back where they
-// were configured. Between LateLow and LateHigh it holds.
+// so to the HTTP layer), drops no player for acknowledging late, and
+// lowers every room's send rate a step (×0.75) a second, never below
+// MinSendRate. Seats held for a resume are freed when their window ends,
+// as at any time (reconnects that resume are let in). Once the signal
+// stays at or below LateLow for RecoverAfter it raises the send rates a
+// step per RecoverAfter, and takes newcomers again when they are back
+// where they were configured. Between LateLow and LateHigh it holds. When
+// no room is playing (every room is empty, its players left or their
+// seats expired), the overload ends at once: there are no rates to
+// restore and nobody for newcomers to wait behind.
 type OverloadOptions struct {
 	// Disabled turns the response off; the load is still measured.
 	Disabled bool

@@ -37,22 +37,28 @@ func (t *tickLateness) note(late, step time.Duration) {
 }
 
 // take returns the mean lateness, in ticks, of the ticks noted since the
-// last take (0 when none ran: rooms that do not tick are not late).
-func (t *tickLateness) take() float64 {
+// last take (0 when none ran: rooms that do not tick are not late), and
+// how many there were.
+func (t *tickLateness) take() (late float64, ticks int64) {
 	n := t.n.Swap(0)
 	m := t.milli.Swap(0) // a tick noted between the swaps counts in the next sample
 	if n <= 0 {
-		return 0
+		return 0, 0
 	}
-	return float64(m) / float64(n) / 1000
+	return float64(m) / float64(n) / 1000, n
 }
 
 // loadControl turns samples of the lateness into the hub's response: an
 // overload flag, which refuses newcomers, and a level by which every room
 // lowers its send rate (scaledSendRate). It steps down fast and back up
 // slowly, with a band between OverloadOptions.LateLow and LateHigh where it
-// holds, so that the rates do not swing with every sample. It reads no
-// clock and no atomics: the governor feeds it, and tests drive it.
+// holds, so that the rates do not swing with every sample. The slow way
+// back is for the players: their rates come back step by step, and
+// newcomers wait until they have. So when no room is playing (no room
+// ticked and none is awake: every one is empty) there is nobody to wait
+// for, and the response ends at once; the next player's room is measured
+// afresh. It reads no clock and no atomics: the governor feeds it, and
+// tests drive it.
 type loadControl struct {
 	smooth     float64   // the lateness, smoothed, in ticks
 	overloaded bool      // refusing newcomers
@@ -70,14 +76,17 @@ const (
 )
 
 // update folds one sample (the mean lateness since the last, in ticks) in
-// at now and decides. maxLevel is the level at which every room is at its
-// floor. It reports whether the flag or the level changed.
-func (l *loadControl) update(sample float64, now time.Time, o OverloadOptions, maxLevel int) bool {
+// at now and decides; idle says that no room is playing. maxLevel is the
+// level at which every room is at its floor. It reports whether the flag
+// or the level changed.
+func (l *loadControl) update(sample float64, idle bool, now time.Time, o OverloadOptions, maxLevel int) bool {
 	was, wasLevel := l.overloaded, l.level
 	l.smooth += loadSmoothing * (sample - l.smooth)
 	switch {
 	case o.Disabled:
 		l.overloaded, l.level, l.calmSince = false, 0, time.Time{}
+	case idle:
+		l.smooth, l.overloaded, l.level, l.calmSince = 0, false, 0, time.Time{}
 	case l.smooth >= o.LateHigh:
 		l.calmSince = time.Time{}
 		l.overloaded = true

@@ -24,7 +24,7 @@ func TestLoadControl(t *testing.T) {
 	now := time.Unix(1000, 0)
 	feed := func(sample float64, d time.Duration) {
 		for end := now.Add(d); now.Before(end); now = now.Add(loadInterval) {
-			l.update(sample, now, o, maxLevel)
+			l.update(sample, false, now, o, maxLevel)
 		}
 	}
 	check := func(what string, overloaded bool, level int) {
@@ -60,6 +60,16 @@ func TestLoadControl(t *testing.T) {
 	check("calm again", true, maxLevel-3)
 	feed(0, 3*o.RecoverAfter)
 	check("recovered", false, 0)
+
+	feed(1, 10*time.Second)
+	check("late for long again", true, maxLevel)
+	l.update(0, true, now, o, maxLevel)
+	check("no room playing", false, 0)
+	if l.smooth != 0 {
+		t.Errorf("lateness %v with no room playing, want 0", l.smooth)
+	}
+	feed(1, loadInterval)
+	check("a late sample after", true, 1)
 
 	o.Disabled = true
 	feed(5, 10*time.Second)
@@ -186,39 +196,67 @@ func TestOverloadKeepsThePlayersAndRefusesNewcomers(t *testing.T) {
 	})
 }
 
-// A player whose connection drops while the server is overloaded, and
-// whose client does not mark its reconnect as a resume (see
-// TestResumeMarkAdmittedWhileOverloaded), cannot come back until the
-// overload ends (new connections are refused): its seat is held for as
-// long, and for a whole resume window after.
-func TestHeldSeatOutlastsTheOverload(t *testing.T) {
+// An overload ends once the players are gone, whatever the machine's
+// load: seats held for a resume are freed when their window ends during
+// an overload as at any time (a reconnect that resumes is let in, so a
+// player who comes back in time does), and once no room is playing the
+// hub takes newcomers again at once, without stepping its rates back up
+// for nobody; the empty room is disposed of as usual.
+func TestOverloadEndsWhenThePlayersAreGone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var load atomic.Uint64
-		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: 3 * time.Second}})
-		source := func() float64 { return math.Float64frombits(load.Load()) }
-		h.loadSource.Store(&source)
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: 3 * time.Second, EmptyTimeout: 5 * time.Second}})
+		source := func() float64 { return 1 } // every tick a tick late, to the end
 		a, b := connect(t, h), connect(t, h)
 		a.join("r")
 		b.join("r")
-		ab := ackAll(a, b)
-		tickUntil(func() bool { return a.welcome() != nil && b.welcome() != nil }, ab)
-		a.run(time.Second, 50*time.Millisecond)
-		load.Store(math.Float64bits(1))
-		b.run(time.Second, 50*time.Millisecond)
-		a.disconnect()
-		b.run(10*time.Second, 50*time.Millisecond) // far past the window, overloaded throughout
-		load.Store(0)
-		for h.Overloaded() {
-			b.run(time.Second, 50*time.Millisecond)
+		tickUntil(func() bool { return a.welcome() != nil && b.welcome() != nil }, ackAll(a, b))
+		h.loadSource.Store(&source)
+		b.run(3*time.Second, 50*time.Millisecond)
+		if !h.Overloaded() || h.Stats().SendLevel < 2 {
+			t.Fatalf("not overloaded, or rates not lowered: %+v", h.Stats())
 		}
-		b.run(time.Second, 50*time.Millisecond)
-		a2 := connect(t, h)
-		a2.resumeAs(a)
-		tickUntil(func() bool { return len(a2.states()) > 0 }, ackAll(a2, b))
-		if w := a2.welcome(); w == nil || w.Player != a.welcome().Player {
-			t.Errorf("resume after the overload: welcome %+v, errors %v; want the seat back", w, a2.errorCodes())
+		wait := func(d time.Duration) {
+			time.Sleep(d)
+			synctest.Wait()
 		}
-		closeAll(a2, b)
+
+		a.disconnect() // held for 3s
+		b.run(time.Second, 50*time.Millisecond)
+		b.disconnect() // held for 3s, the last player
+		wait(2500 * time.Millisecond)
+		if !h.Overloaded() {
+			t.Fatal("the overload ended while a seat was still held: its room plays on")
+		}
+		resuming := httptest.NewRequest(http.MethodGet, "/ws?resume=1", nil)
+		l := newFakeLink()
+		r, err := h.Accept(l, resuming)
+		if err != nil {
+			t.Fatalf("a resuming connection while overloaded: %v", err)
+		}
+		a2 := &testClient{t: t, link: l, recv: r}
+		t.Cleanup(a2.disconnect)
+		a2.resumeAs(a) // 3.5s after a dropped
+		wait(100 * time.Millisecond)
+		if got := a2.errorCodes(); !slices.Equal(got, []netcode.Code{netcode.CodeResumeExpired}) {
+			t.Errorf("a resume 3.5s after the drop, with a 3s window, during the overload: %v, want [resume_expired]", got)
+		}
+
+		wait(1500 * time.Millisecond) // b's window has ended: the room is empty
+		st := h.Stats()
+		if h.Overloaded() || st.Overloaded != 0 || st.SendLevel != 0 {
+			t.Fatalf("still overloaded (send level %d) with no room playing", st.SendLevel)
+		}
+		if busy, _ := h.Busy(); busy {
+			t.Error("Busy with no room playing")
+		}
+		if st.Rooms != 1 || st.RoomsIdle != 1 {
+			t.Errorf("rooms %d, idle %d; want the empty room asleep until its EmptyTimeout", st.Rooms, st.RoomsIdle)
+		}
+		wait(5500 * time.Millisecond)
+		if got := h.Stats().Rooms; got != 0 {
+			t.Errorf("%d rooms after the empty timeout, want 0", got)
+		}
+		closeAll(a2)
 	})
 }
 

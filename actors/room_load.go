@@ -8,12 +8,14 @@ import (
 
 // A room follows the hub's response to load (OverloadOptions): it sends at
 // its configured rate scaled down by the hub's level, like every other
-// room, and while the hub is overloaded it drops nobody on a clock the
-// overload stops: not a player for acknowledging late (a machine too slow
-// to keep its rooms on time is too slow to read their acks too: players
-// are dropped as slow consumers only for their own slowness), and not a
-// seat held for a resume (the hub refuses the new connection a resume
-// needs). Both clocks start afresh when the overload ends.
+// room, and while the hub is overloaded it drops no player for
+// acknowledging late (a machine too slow to keep its rooms on time is too
+// slow to read their acks too: players are dropped as slow consumers only
+// for their own slowness); that clock starts afresh when the overload
+// ends. A seat held for a resume is freed at the end of its window as
+// ever: the reconnect a resume needs is let in during an overload, and a
+// seat held for a player who never comes back would keep its room
+// ticking, and the overload alive, after everyone has gone.
 
 // applyLoad takes the hub's level and overload flag, at the start of each
 // tick: a change of the send rate reaches the players before the first
@@ -26,9 +28,6 @@ func (r *room) applyLoad(now time.Time) {
 	if r.overloaded && !over {
 		for _, s := range r.order {
 			s.ackAt = now
-			if s.away {
-				s.awayAt = now
-			}
 		}
 	}
 	r.overloaded = over

@@ -91,9 +91,11 @@ func (r *room) detached(s *seat) {
 			r.hook.leave.OnLeave(r.w, s.player, leftByDrop.world())
 		}
 	}
-	// While the hub is overloaded it refuses the new connection a resume
-	// needs: the window waits (see applyLoad).
-	if !r.overloaded && r.last.Sub(s.awayAt) > r.opts.ResumeWindow {
+	// The window runs whatever the load: a reconnect marked as a resume
+	// is let in while the hub is overloaded (transports' "Resuming"), so
+	// a player who is coming back can, and a seat whose player is gone
+	// for good does not keep its room ticking for the overload's sake.
+	if r.last.Sub(s.awayAt) > r.opts.ResumeWindow {
 		s.leave(leftByTimeout)
 	}
 }
