@@ -24,9 +24,14 @@ type LimitsConfig struct {
 	ExemptAddrs         []string      `toml:"exempt_addrs"`           // CIDR prefixes no per-address budget limits
 	// Connection caps, checked before a WebSocket upgrade or an HTTP
 	// session is made, so other routes are still answered.
-	MaxConnections        int      `toml:"max_connections"`          // WebSockets plus HTTP sessions; 0: 80% of the file limit
-	MaxConnectionsPerAddr int      `toml:"max_connections_per_addr"` // per client address
-	TrustedProxies        []string `toml:"trusted_proxies"`          // peers whose X-Forwarded-For is believed
+	MaxConnections        int `toml:"max_connections"`          // WebSockets plus HTTP sessions; 0: 80% of the file limit
+	MaxConnectionsPerAddr int `toml:"max_connections_per_addr"` // per client address
+	// New connections per client address: a token bucket, so that a
+	// client that is closed and reconnects at once (a flooder) is refused
+	// before its upgrade rather than costing one each time.
+	AddrConnectionsPerMinute float64  `toml:"addr_connections_per_minute"`
+	AddrConnectionBurst      int      `toml:"addr_connection_burst"`
+	TrustedProxies           []string `toml:"trusted_proxies"` // peers whose X-Forwarded-For is believed
 }
 
 // OverloadConfig is the [overload] section: what the server does when it
@@ -51,8 +56,10 @@ func defaultLimits() LimitsConfig {
 		AddrMissBurst:       actors.DefaultAddrMissBurst,
 		ExemptAddrs:         []string{}, // as "exempt_addrs = []" decodes
 
-		MaxConnectionsPerAddr: transports.DefaultMaxConnectionsPerAddr,
-		TrustedProxies:        []string{},
+		MaxConnectionsPerAddr:    transports.DefaultMaxConnectionsPerAddr,
+		AddrConnectionsPerMinute: transports.DefaultAddrConnectionsPerMinute,
+		AddrConnectionBurst:      transports.DefaultAddrConnectionBurst,
+		TrustedProxies:           []string{},
 	}
 }
 
@@ -87,6 +94,8 @@ func (c Config) limitProblems(v *validator) {
 	}
 	v.between("limits.max_connections", l.MaxConnections, 0, 10_000_000)
 	v.between("limits.max_connections_per_addr", l.MaxConnectionsPerAddr, 1, 1_000_000)
+	v.rate("limits.addr_connections_per_minute", l.AddrConnectionsPerMinute, 1, 1_000_000)
+	v.between("limits.addr_connection_burst", l.AddrConnectionBurst, 1, 1_000_000)
 
 	o := c.Overload
 	v.rate("overload.late_high", o.LateHigh, 0.01, 10)

@@ -345,10 +345,12 @@ func transportOptions(c Config, log *slog.Logger, hub *actors.Hub) transports.Op
 		BodyTimeout:       h.BodyTimeout,
 		IdleTimeout:       h.IdleTimeout,
 
-		MaxConnections:        c.Limits.MaxConnections, // 0: the transport's default, from the file limit
-		MaxConnectionsPerAddr: c.Limits.MaxConnectionsPerAddr,
-		ExemptAddrs:           prefixes(c.Limits.ExemptAddrs),
-		TrustedProxies:        prefixes(c.Limits.TrustedProxies),
+		MaxConnections:           c.Limits.MaxConnections, // 0: the transport's default, from the file limit
+		MaxConnectionsPerAddr:    c.Limits.MaxConnectionsPerAddr,
+		AddrConnectionsPerMinute: c.Limits.AddrConnectionsPerMinute,
+		AddrConnectionBurst:      c.Limits.AddrConnectionBurst,
+		ExemptAddrs:              prefixes(c.Limits.ExemptAddrs),
+		TrustedProxies:           prefixes(c.Limits.TrustedProxies),
 
 		Path:             ws.Path,
 		ReadLimit:        ws.ReadLimit,
