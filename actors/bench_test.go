@@ -27,6 +27,11 @@ func (l *countLink) Send(_ transports.Class, head, body []byte) error {
 // actor engine: the benchmark drives its steps and sends directly.
 func benchRoom(b *testing.B, g world.Game, n int) (*room, []*countLink) {
 	h := &Hub{start: time.Now(), log: slog.New(slog.DiscardHandler), obs: noObserver{}}
+	ho, err := Options{Modes: map[string]Mode{"bench": {NewGame: func() world.Game { return g }}}}.withDefaults()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.opts.Store(&ho) // the room reads the overload floor from its hub
 	o := RoomOptions{AckTimeout: time.Hour}.withDefaults()
 	r := &room{hub: h, info: roomInfo{id: "bench", name: "bench", mode: "bench"}, game: g, hook: hooksOf(g), opts: o, log: h.log}
 	r.start()
