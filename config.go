@@ -35,6 +35,7 @@ type Config struct {
 	Auth      AuthConfig      `toml:"auth"`
 	Web       WebConfig       `toml:"web"`
 	Log       LogConfig       `toml:"log"`
+	Cluster   ClusterConfig   `toml:"cluster"`
 	// Modes are the [modes.NAME] tables: per-mode room settings and the
 	// game's own settings. A mode the file does not name has its defaults.
 	Modes map[string]ModeConfig `toml:"modes"`
@@ -297,6 +298,7 @@ func DefaultConfig() Config {
 			Format:        "text",
 			AbuseInterval: actors.DefaultLogInterval,
 		},
+		Cluster: defaultCluster(),
 	}
 }
 

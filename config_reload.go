@@ -1,5 +1,7 @@
 package tickroom
 
+import "slices"
+
 // Reloadable returns next as it can be applied to a server running with c:
 // keys that are fixed once the server is up keep their value from c, and
 // their names (like "server.addr") are returned when next changes them, so
@@ -31,6 +33,19 @@ func (c Config) Reloadable(next Config) (Config, []string) {
 	keep(&restart, "web.demo_path", &next.Web.DemoPath, c.Web.DemoPath)
 	// The log handler is made once; the level is a LevelVar and changes.
 	keep(&restart, "log.format", &next.Log.Format, c.Log.Format)
+	// A node's place in its cluster is fixed for the life of the process.
+	keep(&restart, "cluster.enabled", &next.Cluster.Enabled, c.Cluster.Enabled)
+	keep(&restart, "cluster.node_id", &next.Cluster.NodeID, c.Cluster.NodeID)
+	keep(&restart, "cluster.addr", &next.Cluster.Addr, c.Cluster.Addr)
+	keep(&restart, "cluster.http_url", &next.Cluster.HTTPURL, c.Cluster.HTTPURL)
+	if !slices.Equal(next.Cluster.Members, c.Cluster.Members) {
+		restart = append(restart, "cluster.members")
+		next.Cluster.Members = c.Cluster.Members
+	}
+	keep(&restart, "cluster.heartbeat_interval", &next.Cluster.HeartbeatInterval, c.Cluster.HeartbeatInterval)
+	keep(&restart, "cluster.member_timeout", &next.Cluster.MemberTimeout, c.Cluster.MemberTimeout)
+	keep(&restart, "cluster.placement", &next.Cluster.Placement, c.Cluster.Placement)
+	keep(&restart, "cluster.rooms", &next.Cluster.Rooms, c.Cluster.Rooms)
 	return next, restart
 }
 

@@ -170,7 +170,11 @@ func changeEveryKey(c Config) Config {
 			case reflect.Bool:
 				f.SetBool(!f.Bool())
 			case reflect.Slice:
-				f.Set(reflect.Append(f, reflect.ValueOf("x")))
+				if f.Type().Elem().Kind() == reflect.String {
+					f.Set(reflect.Append(f, reflect.ValueOf("x")))
+				} else {
+					f.Set(reflect.Append(f, reflect.New(f.Type().Elem()).Elem()))
+				}
 			case reflect.Map: // modes: none in DefaultConfig
 			default:
 				panic("changeEveryKey: add a case for " + f.Type().String())

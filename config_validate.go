@@ -157,6 +157,7 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 
 	v.oneOf("log.level", c.Log.Level, logLevels)
 	v.oneOf("log.format", c.Log.Format, []string{"text", "json"})
+	c.clusterProblems(&v)
 	return v.problems
 }
 

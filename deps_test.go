@@ -83,6 +83,16 @@ var depRules = []struct {
 
 	{"loadtest", modulePath + "/actors/...", false, "load tests measure the server from outside, as its clients see it"},
 
+	// The cluster's wire messages are generated protobuf and nothing else,
+	// so that every node, and the tests that play a peer, can link them.
+	{"internal/clusterpb", modulePath + "/actors/...", false, "the cluster's messages are plain protobuf; the actors send them"},
+	{"internal/clusterpb", modulePath + "/world/...", false, "frames cross nodes as bytes: the room's node encoded them"},
+	{"internal/clusterpb", modulePath + "/netcode/...", false, "frames cross nodes as bytes: the room's node encoded them"},
+	{"internal/clusterpb", "github.com/anthdm/hollywood/...", false, "hollywood carries the messages; they do not know it"},
+	{"world", "google.golang.org/protobuf/...", false, "world is plain data; protobuf is the cluster's wire"},
+	{"netcode", "google.golang.org/protobuf/...", false, "netcode is the client wire format; protobuf is the cluster's"},
+	{"transports", "google.golang.org/protobuf/...", false, "transports move []byte frames; protobuf is the cluster's wire"},
+
 	{"internal/metricname", modulePath + "/...", false, "metric names are a leaf: the server and loadtest both import it, so it may import neither"},
 	{"internal/metricname", thirdParty, false, "metric names are string constants; loadtest would reach whatever they imported"},
 }

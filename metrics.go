@@ -20,12 +20,18 @@ import (
 // histogram, fed by the actors.Observer hook.
 type metrics struct {
 	reg   *prometheus.Registry
+	to    prometheus.Registerer // reg, adding the node label on a node of a cluster
 	ticks prometheus.Histogram
 }
 
-func newMetrics() *metrics {
+// newMetrics returns the server's metrics; on a node of a cluster (node is
+// its id) every series carries the label node="<id>", so that series
+// scraped from several nodes stay apart wherever they are collected.
+func newMetrics(node string) *metrics {
+	reg := prometheus.NewRegistry()
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: reg,
+		to:  reg,
 		ticks: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: metricname.TickDuration,
 			Help: "Wall time of one room tick: the simulation steps it ran and the send, including the socket writes of frames written directly to idle WebSocket links.",
@@ -35,7 +41,10 @@ func newMetrics() *metrics {
 			Buckets: prometheus.ExponentialBuckets(10e-6, 2, 15),
 		}),
 	}
-	m.reg.MustRegister(m.ticks,
+	if node != "" {
+		m.to = prometheus.WrapRegistererWith(prometheus.Labels{metricname.LabelNode: node}, reg)
+	}
+	m.to.MustRegister(m.ticks,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector())
 	return m
@@ -46,7 +55,10 @@ func (m *metrics) TickDuration(d time.Duration) { m.ticks.Observe(d.Seconds()) }
 
 // watch registers the collectors that read h's and s's counters.
 func (m *metrics) watch(h *actors.Hub, s *transports.Server) {
-	m.reg.MustRegister(&statsCollector{hub: h, srv: s})
+	m.to.MustRegister(&statsCollector{hub: h, srv: s})
+	if h.Clustered() {
+		m.to.MustRegister(&clusterCollector{hub: h})
+	}
 }
 
 func (m *metrics) handler() http.Handler {
@@ -173,8 +185,8 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // health serves /healthz (the process answers) and /readyz (it accepts
-// players: false before the listener is up, while the hub is overloaded,
-// and once shutdown begins).
+// players: false before the listener is up, on a node of a cluster until
+// it has joined, while the hub is overloaded, and once shutdown begins).
 type health struct {
 	ready atomic.Bool
 	hub   atomic.Pointer[actors.Hub]
@@ -191,6 +203,10 @@ func (hl *health) readyz(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "not ready", http.StatusServiceUnavailable)
 		return
 	}
+	if h := hl.hub.Load(); h != nil && !h.ClusterReady() {
+		http.Error(w, "not ready: not joined to its cluster yet", http.StatusServiceUnavailable)
+		return
+	}
 	if h := hl.hub.Load(); h != nil && h.Overloaded() {
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(h.RetryAfter()/time.Second, 1))))
 		http.Error(w, "overloaded", http.StatusServiceUnavailable)
@@ -200,3 +216,56 @@ func (hl *health) readyz(w http.ResponseWriter, _ *http.Request) {
 }
 
 var _ actors.Observer = (*metrics)(nil)
+
+var (
+	descPeerUp     = prometheus.NewDesc(metricname.ClusterPeerUp, "Each configured peer: 1 while live, 0 while lost.", []string{metricname.LabelPeer}, nil)
+	descReady      = prometheus.NewDesc(metricname.ClusterReady, "1 once the node has joined its cluster (it has heard from every peer or waited cluster.member_timeout, and has the live peers' rooms).", nil, nil)
+	descPeerUps    = prometheus.NewDesc(metricname.ClusterPeerUps, "Peers that came, or came back.", nil, nil)
+	descPeerLosses = prometheus.NewDesc(metricname.ClusterPeerLosses, "Peers lost, by reason: timeout (silent for cluster.member_timeout: hung or cut off), connection (the connection broke: it died), left (it stopped), restart (it came back as a new process), partition (it had taken this node for lost).", []string{metricname.LabelReason}, nil)
+	descClMessages = prometheus.NewDesc(metricname.ClusterMessages, "Messages to and from other nodes, by outcome: sent; dropped (to a node that was not live); refused (from another node, malformed or about nothing this node has).", []string{metricname.LabelOutcome}, nil)
+	descClSeats    = prometheus.NewDesc(metricname.ClusterSeats, "Players playing across nodes, by side: remote (in this node's rooms, connected through another), away (connected here, in another node's room).", []string{metricname.LabelSide}, nil)
+	descClFrames   = prometheus.NewDesc(metricname.ClusterFrames, "Frames from other nodes' rooms handed to links here.", nil, nil)
+	descClDeliver  = prometheus.NewDesc(metricname.ClusterDeliveries, "Messages that carried them: one per room per node per send.", nil, nil)
+	descClBodies   = prometheus.NewDesc(metricname.ClusterBodies, "State bodies shipped to other nodes: each once per node per send, however many players there share it.", nil, nil)
+)
+
+// clusterCollector reads a node's cluster counters.
+type clusterCollector struct{ hub *actors.Hub }
+
+func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPeerUp, descReady, descPeerUps, descPeerLosses, descClMessages, descClSeats, descClFrames, descClDeliver, descClBodies} {
+		ch <- d
+	}
+}
+
+func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.hub.ClusterStats()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	b := func(v bool) float64 {
+		if v {
+			return 1
+		}
+		return 0
+	}
+	for peer, live := range s.Peers {
+		gauge(descPeerUp, b(live), peer)
+	}
+	gauge(descReady, b(s.Ready))
+	counter(descPeerUps, float64(s.PeerUps))
+	for reason, n := range s.PeerDowns {
+		counter(descPeerLosses, float64(n), reason)
+	}
+	counter(descClMessages, float64(s.Sent), "sent")
+	counter(descClMessages, float64(s.Dropped), "dropped")
+	counter(descClMessages, float64(s.Refused), "refused")
+	gauge(descClSeats, float64(s.RemoteSeats), "remote")
+	gauge(descClSeats, float64(s.AwaySeats), "away")
+	counter(descClFrames, float64(s.Delivered))
+	counter(descClDeliver, float64(s.Deliveries))
+	counter(descClBodies, float64(s.Bodies))
+}

@@ -114,7 +114,11 @@ func (s *Server) Start() error {
 		return fmt.Errorf("%s: %w", s.configName(), err)
 	}
 	s.auth = auth
-	s.metrics = newMetrics()
+	node := ""
+	if cfg.Cluster.Enabled {
+		node = cfg.Cluster.NodeID
+	}
+	s.metrics = newMetrics(node)
 	hub, err := actors.NewHub(s.actorOptions(cfg))
 	if err != nil {
 		return err
@@ -141,6 +145,14 @@ func (s *Server) Start() error {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
 	s.log.Info("config", "config", cfg, "file", s.configName())
+	if err := s.hub.StartCluster(cfg.clusterURL(s.srv.Addr().String())); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+		defer cancel()
+		_ = s.srv.Close(ctx)
+		_ = s.hub.Shutdown(ctx)
+		s.hub, s.srv = nil, nil
+		return err
+	}
 	s.health.ready.Store(true)
 	s.log.Info("listening", "addr", s.srv.Addr().String(), "url", s.srv.HTTPURL(), "websocket", s.srv.URL(), "modes", s.modes.names())
 	return nil
@@ -316,6 +328,7 @@ func (s *Server) actorOptions(c Config) actors.Options {
 		Observer:          s.metrics,
 		Authenticate:      s.auth.authenticate(),
 		OneSessionPerUser: c.Auth.OneSessionPerUser,
+		Cluster:           c.actorCluster(),
 	}
 }
 

@@ -64,6 +64,25 @@
 // edge of this order at once on real sockets, under -race; a call that took
 // two of these locks the other way round would deadlock it.
 //
+// # Cluster
+//
+// With Options.Cluster a hub is one node of a cluster of hubs, on
+// hollywood's remote layer and its cluster package (cluster.go). The
+// membership is hollywood's cluster agent fed by a static provider of ours
+// (cluster_provider.go): every node lists every member, probes the ones it
+// does not hear from with a plain TCP connect, greets them with a Hello
+// once they answer, heartbeats the live ones with its load, and loses a
+// peer that is silent for MemberTimeout, whose connection breaks, that says
+// Bye or that comes back as a new process. Every message to another node
+// goes through one gate (clusterNode.send), which takes generated protobuf
+// messages only (internal/clusterpb: hollywood's remote layer panics the
+// sender on anything else) and drops messages for nodes that are not live
+// (hollywood stalls all of a node's remote traffic for three seconds while
+// it dials a dead address). Every message from another node is checked
+// before it is acted on; what does not make sense is refused, logged and
+// counted, never trusted. The lobbies tell each other their rooms
+// (lobby_view.go), so every node lists and matchmakes cluster-wide.
+//
 // # hollywood
 //
 // The rules from hollywood v1.0.5 that shape this package: inboxes are

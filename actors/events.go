@@ -9,7 +9,12 @@ import (
 
 // eventLogger subscribes to the engine's event stream and logs what would
 // otherwise vanish: restarts, duplicate ids and dead letters.
-type eventLogger struct{ log *slog.Logger }
+type eventLogger struct {
+	log *slog.Logger
+	// unreachable, on a node of a cluster, hears of every peer address
+	// hollywood could not reach or lost (its provider's hostDown).
+	unreachable func(addr string)
+}
 
 func (l *eventLogger) Receive(c *actor.Context) {
 	switch e := c.Message().(type) {
@@ -23,6 +28,10 @@ func (l *eventLogger) Receive(c *actor.Context) {
 		l.log.Error("actor exceeded max restarts", "pid", e.PID.String())
 	case actor.ActorDuplicateIdEvent:
 		l.log.Error("duplicate actor id", "pid", e.PID.String())
+	case actor.RemoteUnreachableEvent:
+		if l.unreachable != nil {
+			l.unreachable(e.ListenAddr)
+		}
 	case actor.DeadLetterEvent:
 		// Expected around disconnects: a room may still send to a session
 		// that just stopped.

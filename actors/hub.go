@@ -27,6 +27,7 @@ type Hub struct {
 	mw       actor.MiddlewareFunc
 	obs      Observer
 	abuse    *abuseLog
+	cl       *clusterNode // nil for a hub alone
 
 	opts     atomic.Pointer[Options] // current options; sessions read them per frame
 	mu       sync.Mutex              // orders Accept's sessions.Add before Shutdown's Wait
@@ -55,21 +56,41 @@ func NewHub(o Options) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, err := actor.NewEngine(actor.NewEngineConfig())
+	h := &Hub{start: time.Now(), log: o.Logger, obs: o.Observer,
+		abuse: newAbuseLog(o.Logger, o.Limits.LogInterval)}
+	cfg := actor.NewEngineConfig()
+	if o.Cluster != nil {
+		if h.cl, err = newClusterNode(h, *o.Cluster); err != nil {
+			return nil, err
+		}
+		cfg = cfg.WithRemote(lateRemote{h.cl.remote})
+	}
+	e, err := actor.NewEngine(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("new actor engine: %w", err)
 	}
-	h := &Hub{engine: e, start: time.Now(), log: o.Logger, obs: o.Observer,
-		abuse: newAbuseLog(o.Logger, o.Limits.LogInterval)}
+	h.engine = e
 	h.opts.Store(&o)
 	h.guesses.set(o.Limits.AddrMissesPerMinute, o.Limits.AddrMissBurst)
 	h.mw = recoverer(h.log, &h.stats.panics)
-	h.events = e.Spawn(func() actor.Receiver { return &eventLogger{log: h.log} }, "events",
+	events := &eventLogger{log: h.log}
+	if h.cl != nil {
+		provider := actor.NewPID(e.Address(), "provider/"+h.cl.self)
+		events.unreachable = func(addr string) { e.Send(provider, hostDown{addr: addr}) }
+		h.cl.relay = e.Spawn(newRelay(h), "relay", actor.WithID("main"), actor.WithMiddleware(h.mw))
+	}
+	h.events = e.Spawn(func() actor.Receiver { return events }, "events",
 		actor.WithID("log"), actor.WithMiddleware(h.mw))
 	h.lobby = e.Spawn(newLobby(h, o), "lobby",
 		actor.WithID("main"), actor.WithMiddleware(h.mw))
 	h.governor = e.Spawn(newGovernor(h), "governor",
 		actor.WithID("main"), actor.WithMiddleware(h.mw))
+	if h.cl != nil {
+		if err := h.cl.remote.Start(e); err != nil {
+			_ = h.Shutdown(context.Background())
+			return nil, fmt.Errorf("actors: cluster: %w", err)
+		}
+	}
 	return h, nil
 }
 
@@ -150,13 +171,26 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		errs = append(errs, fmt.Errorf("waiting for sessions: %w", ctx.Err()))
 	}
-	for _, pid := range []*actor.PID{h.lobby, h.governor, h.events} {
-		select {
-		case <-h.engine.PoisonCtx(ctx, pid).Done():
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("stopping %s: %w", pid, ctx.Err()))
+	stop := func(pids ...*actor.PID) {
+		for _, pid := range pids {
+			select {
+			case <-h.engine.PoisonCtx(ctx, pid).Done():
+			case <-ctx.Done():
+				errs = append(errs, fmt.Errorf("stopping %s: %w", pid, ctx.Err()))
+			}
 		}
 	}
+	stop(h.lobby)
+	if h.cl != nil {
+		// The relay outlives the rooms, which tell other nodes' players
+		// through it that their seats ended; the cluster stops once those
+		// messages have arrived.
+		if err := h.cl.stop(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		stop(h.cl.relay)
+	}
+	stop(h.governor, h.events)
 	return errors.Join(errs...)
 }
 

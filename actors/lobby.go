@@ -6,8 +6,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/anthdm/hollywood/actor"
+	"github.com/tickroom/tickroom/internal/clusterpb"
 	"github.com/tickroom/tickroom/netcode"
 	"github.com/tickroom/tickroom/world"
 )
@@ -33,6 +35,8 @@ type lobby struct {
 	checked  map[string]error      // per mode, whether its schemas fit the wire
 	rooms    addrBudget            // per address: the rooms its joins may create
 	gone     retired               // ids and join codes of rooms disposed lately
+	cl       *clusterLobby         // nil on a hub alone
+	players  int                   // seated in this node's rooms, as they last reported
 }
 
 // goneRooms is how many disposed rooms the lobby remembers (an id and, for
@@ -43,6 +47,7 @@ const goneRooms = 8192
 
 // roomEntry is what the lobby knows of a room, as the room last reported.
 type roomEntry struct {
+	node           string // the node it lives on ("" on a hub alone)
 	id, name, mode string
 	private        bool
 	code           string // join code of a private room
@@ -53,6 +58,7 @@ type roomEntry struct {
 	locked         bool
 	metadata       netcode.Payload
 	meta           map[string]string // metadata as text, for listing filters
+	created        int64             // Unix ns: listings and matchmaking go oldest first, cluster-wide
 }
 
 // full reports whether e has no seat left for one more join.
@@ -71,6 +77,9 @@ func newLobby(h *Hub, o Options) actor.Producer {
 			gone:     newRetired(2 * goneRooms),
 		}
 		l.rooms.set(o.Limits.AddrRoomsPerMinute, o.Limits.AddrRoomBurst)
+		if h.cl != nil {
+			l.cl = newClusterLobby(h.cl)
+		}
 		return l
 	}
 }
@@ -85,11 +94,13 @@ func (l *lobby) Receive(c *actor.Context) {
 		l.refused(c, m)
 	case roomReport:
 		if e := l.byID[m.id]; e != nil {
-			e.players, e.locked = m.players, m.locked
+			l.setPlayers(e, m.players)
+			e.locked = m.locked
 			if m.metaChanged {
 				e.metadata, e.meta = m.metadata, metaText(m.metadata)
 			}
 			e.pending -= m.settled
+			l.roomChanged(c, e.id)
 		}
 	case roomIdle:
 		if e := l.byID[m.id]; e != nil && e.players == 0 && e.pending == 0 {
@@ -103,7 +114,7 @@ func (l *lobby) Receive(c *actor.Context) {
 		// A room the lobby did not dispose of (a hub shutdown) must not
 		// keep its name, or joins would go to a dead letter.
 		if e := l.byID[m.id]; e != nil {
-			l.remove(e)
+			l.remove(c, e)
 		}
 	case listRequest:
 		l.list(c, m)
@@ -116,6 +127,20 @@ func (l *lobby) Receive(c *actor.Context) {
 		} else {
 			l.hub.stats.resumesRefused.Add(1)
 			c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: l.gone.has(id)})
+		}
+	case membersChanged:
+		if l.cl != nil {
+			l.membersChanged(c, m)
+		}
+	case *clusterpb.Rooms:
+		if l.cl != nil {
+			l.peerRoomsCame(m)
+		}
+	case gossipTick:
+		l.gossip()
+	case actor.Stopped:
+		if l.cl != nil && l.cl.gossipAt != nil {
+			l.cl.gossipAt.Stop()
 		}
 	case reconfigure:
 		l.opts = m.opts
@@ -131,11 +156,13 @@ func (l *lobby) Receive(c *actor.Context) {
 // dispose stops room e: joins no longer find it, and its seats end as it
 // stops.
 func (l *lobby) dispose(c *actor.Context, e *roomEntry) {
-	l.remove(e)
+	l.remove(c, e)
 	c.Engine().Poison(e.pid)
 }
 
-func (l *lobby) remove(e *roomEntry) {
+func (l *lobby) remove(c *actor.Context, e *roomEntry) {
+	l.setPlayers(e, 0)
+	l.roomChanged(c, e.id)
 	delete(l.byID, e.id)
 	l.gone.add(e.id)
 	if e.private {
@@ -181,7 +208,11 @@ func (l *lobby) create(c *actor.Context, mode, name string, private bool) (*room
 		name = l.autoName(mode)
 	}
 	ro := l.opts.roomOptions(mode)
-	e := &roomEntry{id: l.newRoomID(), name: name, mode: mode, private: private, maxPlayers: ro.MaxPlayers}
+	e := &roomEntry{id: l.newRoomID(), name: name, mode: mode, private: private, maxPlayers: ro.MaxPlayers,
+		created: time.Now().UnixNano()}
+	if l.cl != nil {
+		e.node = l.cl.cn.self
+	}
 	if private {
 		e.code = l.newJoinCode()
 		l.byCode[e.code] = e
@@ -194,7 +225,17 @@ func (l *lobby) create(c *actor.Context, mode, name string, private bool) (*room
 		actor.WithID(strconv.Itoa(l.nextID)), actor.WithInboxSize(roomInbox), actor.WithMiddleware(l.hub.mw))
 	l.byID[e.id] = e
 	l.order = append(l.order, e)
+	l.roomChanged(c, e.id)
 	return e, nil
+}
+
+// setPlayers records a room's seated players, keeping the node's total.
+func (l *lobby) setPlayers(e *roomEntry, n int) {
+	l.players += n - e.players
+	e.players = n
+	if l.cl != nil {
+		l.cl.cn.players.Store(int64(l.players))
+	}
 }
 
 // autoName names a room the server names, skipping names players chose.

@@ -139,6 +139,9 @@ type Options struct {
 	Authenticate func(ctx context.Context, credential, remoteAddr string) (world.Identity, error)
 	// AuthTimeout bounds one Authenticate call. Default DefaultAuthTimeout.
 	AuthTimeout time.Duration
+	// Cluster, when set, makes the hub a node of a cluster (see "Cluster"
+	// in the package documentation); nil: a hub alone, as one process.
+	Cluster *ClusterOptions
 	// OneSessionPerUser keeps one live connection per user id: a newly
 	// authenticated connection closes the older ones of its user with an
 	// error frame and close 4022 replaced (the newest wins; a seat the

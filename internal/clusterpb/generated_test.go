@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestGeneratedIsFresh regenerates cluster.pb.go from cluster.proto and
+// TestGeneratedIsFresh regenerates clusterpb.pb.go from clusterpb.proto and
 // compares it with the committed file, so a .proto edited without
 // `go generate ./internal/clusterpb` fails here. protoc's own version, which
 // the header names, may differ between machines and is not compared.
@@ -25,17 +25,17 @@ func TestGeneratedIsFresh(t *testing.T) {
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go run ./gen: %v\n%s", err, b)
 	}
-	got, err := os.ReadFile(filepath.Join(out, "cluster.pb.go"))
+	got, err := os.ReadFile(filepath.Join(out, "clusterpb.pb.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := os.ReadFile("cluster.pb.go")
+	want, err := os.ReadFile("clusterpb.pb.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	protocLine := regexp.MustCompile(`(?m)^// \tprotoc +v.*$`)
 	got, want = protocLine.ReplaceAll(got, nil), protocLine.ReplaceAll(want, nil)
 	if !bytes.Equal(got, want) {
-		t.Fatal("cluster.pb.go is stale: run go generate ./internal/clusterpb")
+		t.Fatal("clusterpb.pb.go is stale: run go generate ./internal/clusterpb")
 	}
 }

@@ -42,6 +42,18 @@ const (
 	SendLevel     = "tickroom_send_level"
 	Overloads     = "tickroom_overloads_total"
 	SendRateSteps = "tickroom_send_rate_steps_total" // by LabelDirection
+
+	// A node of a cluster (server.toml's [cluster]); every series of such
+	// a node carries LabelNode.
+	ClusterPeerUp     = "tickroom_cluster_peer_up"              // gauge, by LabelPeer: 1 live, 0 lost
+	ClusterReady      = "tickroom_cluster_ready"                // gauge: 1 once the node has joined
+	ClusterPeerUps    = "tickroom_cluster_peer_ups_total"       // peers that came (or came back)
+	ClusterPeerLosses = "tickroom_cluster_peer_losses_total"    // by LabelReason: timeout, connection, left, restart, partition
+	ClusterMessages   = "tickroom_cluster_messages_total"       // by LabelOutcome: sent, dropped (peer not live), refused (malformed)
+	ClusterSeats      = "tickroom_cluster_seats"                // gauge, by LabelSide: remote (in rooms here, connected elsewhere), away
+	ClusterFrames     = "tickroom_cluster_frames_total"         // frames from rooms elsewhere handed to links here
+	ClusterDeliveries = "tickroom_cluster_deliveries_total"     // messages that carried them
+	ClusterBodies     = "tickroom_cluster_bodies_shipped_total" // state bodies shipped to other nodes
 )
 
 // The labels of the tickroom_* series.
@@ -52,6 +64,9 @@ const (
 	LabelOutcome   = "outcome"
 	LabelCode      = "code"
 	LabelDirection = "direction"
+	LabelNode      = "node" // every series of a node of a cluster
+	LabelPeer      = "peer"
+	LabelSide      = "side"
 )
 
 // The process_* series the load tester reads. client_golang's process

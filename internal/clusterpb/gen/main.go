@@ -1,4 +1,4 @@
-// Command gen regenerates cluster.pb.go from cluster.proto: it builds
+// Command gen regenerates clusterpb.pb.go from clusterpb.proto: it builds
 // protoc-gen-go at the version go.mod requires and runs protoc with it, so
 // the output depends on protoc alone.
 package main
@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", ".", "directory to write cluster.pb.go to")
+	out := flag.String("out", ".", "directory to write clusterpb.pb.go to")
 	flag.Parse()
 	if err := generate(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
@@ -44,7 +44,7 @@ func generate(out string) error {
 		return err
 	}
 	return run(src, "protoc", "--plugin=protoc-gen-go="+plugin, "-I", src,
-		"--go_out="+out, "--go_opt=paths=source_relative", "cluster.proto")
+		"--go_out="+out, "--go_opt=paths=source_relative", "clusterpb.proto")
 }
 
 func run(dir, name string, args ...string) error {

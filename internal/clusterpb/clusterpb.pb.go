@@ -9,7 +9,7 @@
 // versions:
 // 	protoc-gen-go v1.36.12
 // 	protoc        v3.21.12
-// source: cluster.proto
+// source: clusterpb.proto
 
 package clusterpb
 
@@ -42,7 +42,7 @@ type Node struct {
 
 func (x *Node) Reset() {
 	*x = Node{}
-	mi := &file_cluster_proto_msgTypes[0]
+	mi := &file_clusterpb_proto_msgTypes[0]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -54,7 +54,7 @@ func (x *Node) String() string {
 func (*Node) ProtoMessage() {}
 
 func (x *Node) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[0]
+	mi := &file_clusterpb_proto_msgTypes[0]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -67,7 +67,7 @@ func (x *Node) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Node.ProtoReflect.Descriptor instead.
 func (*Node) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{0}
+	return file_clusterpb_proto_rawDescGZIP(), []int{0}
 }
 
 func (x *Node) GetId() string {
@@ -107,17 +107,21 @@ func (x *Node) GetRooms() bool {
 
 // Hello introduces a node to a peer's provider; a peer answers with its
 // own (reply set), so both know each other whichever started first.
+// A node that had taken the peer for dead (it went silent, or a partition
+// cut them apart) says so (lost): the peer then forgets what the two shared
+// (players in each other's rooms), as the node did.
 type Hello struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	From          *Node                  `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
 	Reply         bool                   `protobuf:"varint,2,opt,name=reply,proto3" json:"reply,omitempty"`
+	Lost          bool                   `protobuf:"varint,3,opt,name=lost,proto3" json:"lost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_cluster_proto_msgTypes[1]
+	mi := &file_clusterpb_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -129,7 +133,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[1]
+	mi := &file_clusterpb_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -142,7 +146,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{1}
+	return file_clusterpb_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Hello) GetFrom() *Node {
@@ -155,6 +159,13 @@ func (x *Hello) GetFrom() *Node {
 func (x *Hello) GetReply() bool {
 	if x != nil {
 		return x.Reply
+	}
+	return false
+}
+
+func (x *Hello) GetLost() bool {
+	if x != nil {
+		return x.Lost
 	}
 	return false
 }
@@ -172,7 +183,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_cluster_proto_msgTypes[2]
+	mi := &file_clusterpb_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -184,7 +195,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[2]
+	mi := &file_clusterpb_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -197,7 +208,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{2}
+	return file_clusterpb_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Heartbeat) GetFrom() string {
@@ -234,7 +245,7 @@ type Load struct {
 
 func (x *Load) Reset() {
 	*x = Load{}
-	mi := &file_cluster_proto_msgTypes[3]
+	mi := &file_clusterpb_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -246,7 +257,7 @@ func (x *Load) String() string {
 func (*Load) ProtoMessage() {}
 
 func (x *Load) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[3]
+	mi := &file_clusterpb_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -259,7 +270,7 @@ func (x *Load) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Load.ProtoReflect.Descriptor instead.
 func (*Load) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{3}
+	return file_clusterpb_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Load) GetPlayers() uint32 {
@@ -301,7 +312,7 @@ type Bye struct {
 
 func (x *Bye) Reset() {
 	*x = Bye{}
-	mi := &file_cluster_proto_msgTypes[4]
+	mi := &file_clusterpb_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -313,7 +324,7 @@ func (x *Bye) String() string {
 func (*Bye) ProtoMessage() {}
 
 func (x *Bye) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[4]
+	mi := &file_clusterpb_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -326,7 +337,7 @@ func (x *Bye) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Bye.ProtoReflect.Descriptor instead.
 func (*Bye) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{4}
+	return file_clusterpb_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Bye) GetFrom() string {
@@ -341,6 +352,45 @@ func (x *Bye) GetIncarnation() int64 {
 		return x.Incarnation
 	}
 	return 0
+}
+
+// Barrier asks a node's relay for an answer: messages from one node to
+// another travel in order, so the answer means everything sent before it
+// has arrived (a node that stops waits for it).
+type Barrier struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Barrier) Reset() {
+	*x = Barrier{}
+	mi := &file_clusterpb_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Barrier) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Barrier) ProtoMessage() {}
+
+func (x *Barrier) ProtoReflect() protoreflect.Message {
+	mi := &file_clusterpb_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Barrier.ProtoReflect.Descriptor instead.
+func (*Barrier) Descriptor() ([]byte, []int) {
+	return file_clusterpb_proto_rawDescGZIP(), []int{5}
 }
 
 // Rooms is a lobby's rooms, for the cluster-wide listing, matchmaking and
@@ -358,7 +408,7 @@ type Rooms struct {
 
 func (x *Rooms) Reset() {
 	*x = Rooms{}
-	mi := &file_cluster_proto_msgTypes[5]
+	mi := &file_clusterpb_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -370,7 +420,7 @@ func (x *Rooms) String() string {
 func (*Rooms) ProtoMessage() {}
 
 func (x *Rooms) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[5]
+	mi := &file_clusterpb_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -383,7 +433,7 @@ func (x *Rooms) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rooms.ProtoReflect.Descriptor instead.
 func (*Rooms) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{5}
+	return file_clusterpb_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Rooms) GetFrom() string {
@@ -440,7 +490,7 @@ type Room struct {
 
 func (x *Room) Reset() {
 	*x = Room{}
-	mi := &file_cluster_proto_msgTypes[6]
+	mi := &file_clusterpb_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -452,7 +502,7 @@ func (x *Room) String() string {
 func (*Room) ProtoMessage() {}
 
 func (x *Room) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[6]
+	mi := &file_clusterpb_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -465,7 +515,7 @@ func (x *Room) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Room.ProtoReflect.Descriptor instead.
 func (*Room) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{6}
+	return file_clusterpb_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Room) GetId() string {
@@ -558,7 +608,7 @@ type NameTaken struct {
 
 func (x *NameTaken) Reset() {
 	*x = NameTaken{}
-	mi := &file_cluster_proto_msgTypes[7]
+	mi := &file_clusterpb_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +620,7 @@ func (x *NameTaken) String() string {
 func (*NameTaken) ProtoMessage() {}
 
 func (x *NameTaken) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[7]
+	mi := &file_clusterpb_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +633,7 @@ func (x *NameTaken) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NameTaken.ProtoReflect.Descriptor instead.
 func (*NameTaken) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{7}
+	return file_clusterpb_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *NameTaken) GetKey() string {
@@ -637,7 +687,7 @@ type Join struct {
 
 func (x *Join) Reset() {
 	*x = Join{}
-	mi := &file_cluster_proto_msgTypes[8]
+	mi := &file_clusterpb_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -649,7 +699,7 @@ func (x *Join) String() string {
 func (*Join) ProtoMessage() {}
 
 func (x *Join) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[8]
+	mi := &file_clusterpb_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -662,7 +712,7 @@ func (x *Join) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Join.ProtoReflect.Descriptor instead.
 func (*Join) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{8}
+	return file_clusterpb_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Join) GetOrigin() string {
@@ -809,7 +859,7 @@ type Identity struct {
 
 func (x *Identity) Reset() {
 	*x = Identity{}
-	mi := &file_cluster_proto_msgTypes[9]
+	mi := &file_clusterpb_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +871,7 @@ func (x *Identity) String() string {
 func (*Identity) ProtoMessage() {}
 
 func (x *Identity) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[9]
+	mi := &file_clusterpb_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +884,7 @@ func (x *Identity) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Identity.ProtoReflect.Descriptor instead.
 func (*Identity) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{9}
+	return file_clusterpb_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Identity) GetUserId() string {
@@ -870,7 +920,7 @@ type JoinRefused struct {
 
 func (x *JoinRefused) Reset() {
 	*x = JoinRefused{}
-	mi := &file_cluster_proto_msgTypes[10]
+	mi := &file_clusterpb_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -882,7 +932,7 @@ func (x *JoinRefused) String() string {
 func (*JoinRefused) ProtoMessage() {}
 
 func (x *JoinRefused) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[10]
+	mi := &file_clusterpb_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -895,7 +945,7 @@ func (x *JoinRefused) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JoinRefused.ProtoReflect.Descriptor instead.
 func (*JoinRefused) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{10}
+	return file_clusterpb_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *JoinRefused) GetRef() uint64 {
@@ -932,7 +982,7 @@ type Admitted struct {
 
 func (x *Admitted) Reset() {
 	*x = Admitted{}
-	mi := &file_cluster_proto_msgTypes[11]
+	mi := &file_clusterpb_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -944,7 +994,7 @@ func (x *Admitted) String() string {
 func (*Admitted) ProtoMessage() {}
 
 func (x *Admitted) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[11]
+	mi := &file_clusterpb_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -957,7 +1007,7 @@ func (x *Admitted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Admitted.ProtoReflect.Descriptor instead.
 func (*Admitted) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{11}
+	return file_clusterpb_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Admitted) GetRef() uint64 {
@@ -1001,7 +1051,7 @@ type SeatEnded struct {
 
 func (x *SeatEnded) Reset() {
 	*x = SeatEnded{}
-	mi := &file_cluster_proto_msgTypes[12]
+	mi := &file_clusterpb_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1013,7 +1063,7 @@ func (x *SeatEnded) String() string {
 func (*SeatEnded) ProtoMessage() {}
 
 func (x *SeatEnded) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[12]
+	mi := &file_clusterpb_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1026,7 +1076,7 @@ func (x *SeatEnded) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SeatEnded.ProtoReflect.Descriptor instead.
 func (*SeatEnded) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{12}
+	return file_clusterpb_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SeatEnded) GetRef() uint64 {
@@ -1064,7 +1114,7 @@ type Input struct {
 
 func (x *Input) Reset() {
 	*x = Input{}
-	mi := &file_cluster_proto_msgTypes[13]
+	mi := &file_clusterpb_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1076,7 +1126,7 @@ func (x *Input) String() string {
 func (*Input) ProtoMessage() {}
 
 func (x *Input) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[13]
+	mi := &file_clusterpb_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1089,7 +1139,7 @@ func (x *Input) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Input.ProtoReflect.Descriptor instead.
 func (*Input) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{13}
+	return file_clusterpb_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Input) GetSeat() uint64 {
@@ -1137,7 +1187,7 @@ type Ack struct {
 
 func (x *Ack) Reset() {
 	*x = Ack{}
-	mi := &file_cluster_proto_msgTypes[14]
+	mi := &file_clusterpb_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1149,7 +1199,7 @@ func (x *Ack) String() string {
 func (*Ack) ProtoMessage() {}
 
 func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[14]
+	mi := &file_clusterpb_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1162,7 +1212,7 @@ func (x *Ack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ack.ProtoReflect.Descriptor instead.
 func (*Ack) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{14}
+	return file_clusterpb_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Ack) GetSeat() uint64 {
@@ -1190,7 +1240,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_cluster_proto_msgTypes[15]
+	mi := &file_clusterpb_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1202,7 +1252,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[15]
+	mi := &file_clusterpb_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1215,7 +1265,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{15}
+	return file_clusterpb_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Message) GetSeat() uint64 {
@@ -1250,7 +1300,7 @@ type Leave struct {
 
 func (x *Leave) Reset() {
 	*x = Leave{}
-	mi := &file_cluster_proto_msgTypes[16]
+	mi := &file_clusterpb_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +1312,7 @@ func (x *Leave) String() string {
 func (*Leave) ProtoMessage() {}
 
 func (x *Leave) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[16]
+	mi := &file_clusterpb_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +1325,7 @@ func (x *Leave) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leave.ProtoReflect.Descriptor instead.
 func (*Leave) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{16}
+	return file_clusterpb_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Leave) GetSeat() uint64 {
@@ -1294,7 +1344,7 @@ type Drop struct {
 
 func (x *Drop) Reset() {
 	*x = Drop{}
-	mi := &file_cluster_proto_msgTypes[17]
+	mi := &file_clusterpb_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1306,7 +1356,7 @@ func (x *Drop) String() string {
 func (*Drop) ProtoMessage() {}
 
 func (x *Drop) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[17]
+	mi := &file_clusterpb_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1319,7 +1369,7 @@ func (x *Drop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drop.ProtoReflect.Descriptor instead.
 func (*Drop) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{17}
+	return file_clusterpb_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Drop) GetSeat() uint64 {
@@ -1349,7 +1399,7 @@ type Deliver struct {
 
 func (x *Deliver) Reset() {
 	*x = Deliver{}
-	mi := &file_cluster_proto_msgTypes[18]
+	mi := &file_clusterpb_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1361,7 +1411,7 @@ func (x *Deliver) String() string {
 func (*Deliver) ProtoMessage() {}
 
 func (x *Deliver) ProtoReflect() protoreflect.Message {
-	mi := &file_cluster_proto_msgTypes[18]
+	mi := &file_clusterpb_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1374,7 +1424,7 @@ func (x *Deliver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deliver.ProtoReflect.Descriptor instead.
 func (*Deliver) Descriptor() ([]byte, []int) {
-	return file_cluster_proto_rawDescGZIP(), []int{18}
+	return file_clusterpb_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Deliver) GetBodies() [][]byte {
@@ -1419,20 +1469,21 @@ func (x *Deliver) GetHeads() []byte {
 	return nil
 }
 
-var File_cluster_proto protoreflect.FileDescriptor
+var File_clusterpb_proto protoreflect.FileDescriptor
 
-const file_cluster_proto_rawDesc = "" +
+const file_clusterpb_proto_rawDesc = "" +
 	"\n" +
-	"\rcluster.proto\x12\x13tickroom.cluster.v1\"v\n" +
+	"\x0fclusterpb.proto\x12\x13tickroom.cluster.v1\"v\n" +
 	"\x04Node\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04addr\x18\x02 \x01(\tR\x04addr\x12\x12\n" +
 	"\x04http\x18\x03 \x01(\tR\x04http\x12 \n" +
 	"\vincarnation\x18\x04 \x01(\x03R\vincarnation\x12\x14\n" +
-	"\x05rooms\x18\x05 \x01(\bR\x05rooms\"L\n" +
+	"\x05rooms\x18\x05 \x01(\bR\x05rooms\"`\n" +
 	"\x05Hello\x12-\n" +
 	"\x04from\x18\x01 \x01(\v2\x19.tickroom.cluster.v1.NodeR\x04from\x12\x14\n" +
-	"\x05reply\x18\x02 \x01(\bR\x05reply\"p\n" +
+	"\x05reply\x18\x02 \x01(\bR\x05reply\x12\x12\n" +
+	"\x04lost\x18\x03 \x01(\bR\x04lost\"p\n" +
 	"\tHeartbeat\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12 \n" +
 	"\vincarnation\x18\x02 \x01(\x03R\vincarnation\x12-\n" +
@@ -1446,7 +1497,8 @@ const file_cluster_proto_rawDesc = "" +
 	"overloaded\";\n" +
 	"\x03Bye\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12 \n" +
-	"\vincarnation\x18\x02 \x01(\x03R\vincarnation\"\x9c\x01\n" +
+	"\vincarnation\x18\x02 \x01(\x03R\vincarnation\"\t\n" +
+	"\aBarrier\"\x9c\x01\n" +
 	"\x05Rooms\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12 \n" +
 	"\vincarnation\x18\x02 \x01(\x03R\vincarnation\x12\x12\n" +
@@ -1539,46 +1591,47 @@ const file_cluster_proto_rawDesc = "" +
 	"\x05heads\x18\x06 \x01(\fR\x05headsB1Z/github.com/tickroom/tickroom/internal/clusterpbb\x06proto3"
 
 var (
-	file_cluster_proto_rawDescOnce sync.Once
-	file_cluster_proto_rawDescData []byte
+	file_clusterpb_proto_rawDescOnce sync.Once
+	file_clusterpb_proto_rawDescData []byte
 )
 
-func file_cluster_proto_rawDescGZIP() []byte {
-	file_cluster_proto_rawDescOnce.Do(func() {
-		file_cluster_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_cluster_proto_rawDesc), len(file_cluster_proto_rawDesc)))
+func file_clusterpb_proto_rawDescGZIP() []byte {
+	file_clusterpb_proto_rawDescOnce.Do(func() {
+		file_clusterpb_proto_rawDescData = protoimpl.X.CompressGZIP(unsafe.Slice(unsafe.StringData(file_clusterpb_proto_rawDesc), len(file_clusterpb_proto_rawDesc)))
 	})
-	return file_cluster_proto_rawDescData
+	return file_clusterpb_proto_rawDescData
 }
 
-var file_cluster_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
-var file_cluster_proto_goTypes = []any{
+var file_clusterpb_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_clusterpb_proto_goTypes = []any{
 	(*Node)(nil),        // 0: tickroom.cluster.v1.Node
 	(*Hello)(nil),       // 1: tickroom.cluster.v1.Hello
 	(*Heartbeat)(nil),   // 2: tickroom.cluster.v1.Heartbeat
 	(*Load)(nil),        // 3: tickroom.cluster.v1.Load
 	(*Bye)(nil),         // 4: tickroom.cluster.v1.Bye
-	(*Rooms)(nil),       // 5: tickroom.cluster.v1.Rooms
-	(*Room)(nil),        // 6: tickroom.cluster.v1.Room
-	(*NameTaken)(nil),   // 7: tickroom.cluster.v1.NameTaken
-	(*Join)(nil),        // 8: tickroom.cluster.v1.Join
-	(*Identity)(nil),    // 9: tickroom.cluster.v1.Identity
-	(*JoinRefused)(nil), // 10: tickroom.cluster.v1.JoinRefused
-	(*Admitted)(nil),    // 11: tickroom.cluster.v1.Admitted
-	(*SeatEnded)(nil),   // 12: tickroom.cluster.v1.SeatEnded
-	(*Input)(nil),       // 13: tickroom.cluster.v1.Input
-	(*Ack)(nil),         // 14: tickroom.cluster.v1.Ack
-	(*Message)(nil),     // 15: tickroom.cluster.v1.Message
-	(*Leave)(nil),       // 16: tickroom.cluster.v1.Leave
-	(*Drop)(nil),        // 17: tickroom.cluster.v1.Drop
-	(*Deliver)(nil),     // 18: tickroom.cluster.v1.Deliver
-	nil,                 // 19: tickroom.cluster.v1.Identity.ClaimsEntry
+	(*Barrier)(nil),     // 5: tickroom.cluster.v1.Barrier
+	(*Rooms)(nil),       // 6: tickroom.cluster.v1.Rooms
+	(*Room)(nil),        // 7: tickroom.cluster.v1.Room
+	(*NameTaken)(nil),   // 8: tickroom.cluster.v1.NameTaken
+	(*Join)(nil),        // 9: tickroom.cluster.v1.Join
+	(*Identity)(nil),    // 10: tickroom.cluster.v1.Identity
+	(*JoinRefused)(nil), // 11: tickroom.cluster.v1.JoinRefused
+	(*Admitted)(nil),    // 12: tickroom.cluster.v1.Admitted
+	(*SeatEnded)(nil),   // 13: tickroom.cluster.v1.SeatEnded
+	(*Input)(nil),       // 14: tickroom.cluster.v1.Input
+	(*Ack)(nil),         // 15: tickroom.cluster.v1.Ack
+	(*Message)(nil),     // 16: tickroom.cluster.v1.Message
+	(*Leave)(nil),       // 17: tickroom.cluster.v1.Leave
+	(*Drop)(nil),        // 18: tickroom.cluster.v1.Drop
+	(*Deliver)(nil),     // 19: tickroom.cluster.v1.Deliver
+	nil,                 // 20: tickroom.cluster.v1.Identity.ClaimsEntry
 }
-var file_cluster_proto_depIdxs = []int32{
+var file_clusterpb_proto_depIdxs = []int32{
 	0,  // 0: tickroom.cluster.v1.Hello.from:type_name -> tickroom.cluster.v1.Node
 	3,  // 1: tickroom.cluster.v1.Heartbeat.load:type_name -> tickroom.cluster.v1.Load
-	6,  // 2: tickroom.cluster.v1.Rooms.rooms:type_name -> tickroom.cluster.v1.Room
-	9,  // 3: tickroom.cluster.v1.Join.identity:type_name -> tickroom.cluster.v1.Identity
-	19, // 4: tickroom.cluster.v1.Identity.claims:type_name -> tickroom.cluster.v1.Identity.ClaimsEntry
+	7,  // 2: tickroom.cluster.v1.Rooms.rooms:type_name -> tickroom.cluster.v1.Room
+	10, // 3: tickroom.cluster.v1.Join.identity:type_name -> tickroom.cluster.v1.Identity
+	20, // 4: tickroom.cluster.v1.Identity.claims:type_name -> tickroom.cluster.v1.Identity.ClaimsEntry
 	5,  // [5:5] is the sub-list for method output_type
 	5,  // [5:5] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
@@ -1586,26 +1639,26 @@ var file_cluster_proto_depIdxs = []int32{
 	0,  // [0:5] is the sub-list for field type_name
 }
 
-func init() { file_cluster_proto_init() }
-func file_cluster_proto_init() {
-	if File_cluster_proto != nil {
+func init() { file_clusterpb_proto_init() }
+func file_clusterpb_proto_init() {
+	if File_clusterpb_proto != nil {
 		return
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
-			RawDescriptor: unsafe.Slice(unsafe.StringData(file_cluster_proto_rawDesc), len(file_cluster_proto_rawDesc)),
+			RawDescriptor: unsafe.Slice(unsafe.StringData(file_clusterpb_proto_rawDesc), len(file_clusterpb_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
-		GoTypes:           file_cluster_proto_goTypes,
-		DependencyIndexes: file_cluster_proto_depIdxs,
-		MessageInfos:      file_cluster_proto_msgTypes,
+		GoTypes:           file_clusterpb_proto_goTypes,
+		DependencyIndexes: file_clusterpb_proto_depIdxs,
+		MessageInfos:      file_clusterpb_proto_msgTypes,
 	}.Build()
-	File_cluster_proto = out.File
-	file_cluster_proto_goTypes = nil
-	file_cluster_proto_depIdxs = nil
+	File_clusterpb_proto = out.File
+	file_clusterpb_proto_goTypes = nil
+	file_clusterpb_proto_depIdxs = nil
 }
