@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"sync"
@@ -39,6 +40,7 @@ type clusterNode struct {
 	// players is the seats of this node's rooms, as the lobby last counted
 	// them: the load placement reads.
 	players atomic.Int64
+	tickets atomic.Uint64 // numbers the joins of sessions here (joinRequest.ticket)
 	stats   clusterCounters
 	// lastRefusal is when a refused message was last logged (Unix ns).
 	lastRefusal atomic.Int64
@@ -243,6 +245,35 @@ func (cn *clusterNode) isCut(node string) bool {
 	return cn.cut[node]
 }
 
+// owner returns the live node that owns key in the directory: rendezvous
+// (highest random weight) hashing of key over the live members, so every
+// node that sees the same members picks the same owner, and a member
+// joining or leaving moves only the keys it wins or held.
+func (v *memberView) owner(key string) *member {
+	var best *member
+	var bestW uint64
+	for _, m := range v.live {
+		h := fnv.New64a()
+		h.Write([]byte(m.id))
+		h.Write([]byte{0})
+		h.Write([]byte(key))
+		if w := mix64(h.Sum64()); best == nil || w > bestW {
+			best, bestW = m, w
+		}
+	}
+	return best
+}
+
+// mix64 spreads FNV's bits (its high bits vary little with a short suffix).
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
 // clusterCounters count the cluster's traffic and faults.
 type clusterCounters struct {
 	sent, dropped atomic.Int64 // messages to other nodes: sent, or dropped at the gate (the node was not live)
@@ -253,7 +284,7 @@ type clusterCounters struct {
 	awaySeats     atomic.Int64 // gauge: players connected here seated in other nodes' rooms
 	delivered     atomic.Int64 // frames received from other nodes' rooms for players here
 	deliveries    atomic.Int64 // messages that carried them
-	shippedBodies atomic.Int64 // state bodies shipped to other nodes (once per node per send)
+	shippedBodies atomic.Int64 // state bodies shipped to other nodes (each once per node)
 }
 
 func (c *clusterCounters) peerDown(reason string) {

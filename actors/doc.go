@@ -60,7 +60,9 @@
 // actors while holding its own lock. The per-address budgets' and the abuse
 // log's locks (addrBudget.mu, abuseLog.mu) are leaves, taken under any of
 // these or none: nothing is called while one is held (the abuse log writes
-// its lines after letting go). TestLockOrderUnderLoad drives every
+// its lines after letting go). On a node of a cluster a seat's link may be
+// a peerLink, whose lock and whose room outbox's lock (peerLink.mu,
+// outbox.mu) are leaves too, below seat.mu. TestLockOrderUnderLoad drives every
 // edge of this order at once on real sockets, under -race; a call that took
 // two of these locks the other way round would deadlock it.
 //
@@ -82,6 +84,20 @@
 // before it is acted on; what does not make sense is refused, logged and
 // counted, never trusted. The lobbies tell each other their rooms
 // (lobby_view.go), so every node lists and matchmakes cluster-wide.
+//
+// A join may belong to another node (lobby_route.go says which, and where
+// new rooms go). It leaves through the node's relay (cluster_relay.go),
+// which numbers it (the session's ticket); on the room's node that node's
+// relay stands in for the player's session, with a peerLink for its seat
+// (cluster_link.go), so rooms, seats and lobbies work as on one node. The
+// player's inputs, acks and messages go from its link's receiver straight
+// to the room node's relay (an awaySeat, cluster_away.go), which pushes
+// them into the seat; the room's frames for a node's players go, once per
+// room message, in one Deliver to that node's relay, each state body once,
+// which hands them to the players' links with their own heads. A lost node
+// ends what it shared: players here in its rooms get room_closed; its
+// players in rooms here are dropped, their seats held for a resume, which
+// any node routes to the room's node by the token's room id.
 //
 // # hollywood
 //

@@ -50,8 +50,8 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	id := newSessionID()
 	h.stats.sessions.Add(1)
 	h.links.Store(id, l)
-	st := new(atomic.Pointer[seat])
-	pid := h.engine.Spawn(newSession(h, id, l, addr, st, identity), "session", actor.WithID(id),
+	st, away := new(atomic.Pointer[seat]), new(atomic.Pointer[awaySeat])
+	pid := h.engine.Spawn(newSession(h, id, l, addr, st, away, identity), "session", actor.WithID(id),
 		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
 	// Listed before Accept returns: the session cannot stop (and unlist
 	// itself) before its receiver exists.
@@ -63,6 +63,7 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 		link:   l,
 		addr:   addr,
 		seat:   st,
+		away:   away,
 		budget: newFrameBudget(so, time.Now()),
 		opts:   so,
 	}, nil
@@ -94,10 +95,11 @@ type receiver struct {
 	hub  *Hub
 	pid  *actor.PID
 	link transports.Link
-	addr string                // clientAddr of the link
-	seat *atomic.Pointer[seat] // the session's seat, stored by the session only
-	in   netcode.Input         // decode scratch, reader goroutine only
-	done bool                  // the link is being closed: ignore what follows
+	addr string                    // clientAddr of the link
+	seat *atomic.Pointer[seat]     // the session's seat, stored by the session only
+	away *atomic.Pointer[awaySeat] // its seat in another node's room, stored by the session only
+	in   netcode.Input             // decode scratch, reader goroutine only
+	done bool                      // the link is being closed: ignore what follows
 
 	budget     *frameBudget
 	opts       SessionOptions // the options budget was set from
@@ -154,6 +156,8 @@ func (r *receiver) OnFrame(frame []byte) {
 			r.refuse(err)
 		} else if st := r.seat.Load(); st != nil {
 			st.push(r.in.Seq, r.in.Ack, r.in.Input)
+		} else if aw := r.away.Load(); aw != nil {
+			aw.input(r.in.Seq, r.in.Ack, r.in.Input)
 		} else {
 			in := r.in
 			r.hub.engine.Send(r.pid, &in)
@@ -163,6 +167,8 @@ func (r *receiver) OnFrame(frame []byte) {
 			r.refuse(err)
 		} else if st := r.seat.Load(); st != nil {
 			st.acknowledge(tick)
+		} else if aw := r.away.Load(); aw != nil {
+			aw.ack(tick)
 		} else {
 			r.hub.engine.Send(r.pid, &netcode.Ack{Tick: tick})
 		}
@@ -181,11 +187,17 @@ func (r *receiver) OnFrame(frame []byte) {
 			// game; the session then finds the seat leaving.
 			if st := r.seat.Load(); st != nil {
 				st.leave(leftByPlayer)
+			} else if aw := r.away.Load(); aw != nil {
+				aw.leave()
 			}
 			r.hub.engine.Send(r.pid, m)
 		case *netcode.Message:
 			if st := r.seat.Load(); st == nil {
-				r.hub.engine.Send(r.pid, m)
+				if aw := r.away.Load(); aw != nil {
+					aw.message(m.Type, m.Payload)
+				} else {
+					r.hub.engine.Send(r.pid, m)
+				}
 			} else if !st.pushMessage(m.Type, m.Payload) {
 				r.hub.messageRefused(r.link, r.addr, r.mayNote())
 			}
@@ -211,7 +223,7 @@ func (r *receiver) pong(clientTime uint64) {
 func (r *receiver) mayCatchUp(kind netcode.Kind) bool {
 	switch kind {
 	case netcode.KindInput, netcode.KindAck, netcode.KindMessage, netcode.KindPing, netcode.KindLeave:
-		return r.seat.Load() != nil
+		return r.seat.Load() != nil || r.away.Load() != nil
 	}
 	return false
 }

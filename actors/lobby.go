@@ -122,11 +122,14 @@ func (l *lobby) Receive(c *actor.Context) {
 		// A token starts with its room's id: no table of tokens is needed
 		// here, and the room checks the rest.
 		id, _, _ := strings.Cut(m.token, ".")
+		if l.routeResumeReq(c, m, id) {
+			return
+		}
 		if e := l.byID[id]; e != nil {
 			c.Send(e.pid, m)
 		} else {
 			l.hub.stats.resumesRefused.Add(1)
-			c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: l.gone.has(id)})
+			c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: l.gone.has(id), guest: m.guest})
 		}
 	case membersChanged:
 		if l.cl != nil {
@@ -135,6 +138,14 @@ func (l *lobby) Receive(c *actor.Context) {
 	case *clusterpb.Rooms:
 		if l.cl != nil {
 			l.peerRoomsCame(m)
+		}
+	case *clusterpb.Join:
+		if l.cl != nil {
+			l.nameJoin(c, m)
+		}
+	case *clusterpb.NameTaken:
+		if l.cl != nil {
+			l.nameTaken(m)
 		}
 	case gossipTick:
 		l.gossip()
@@ -163,6 +174,7 @@ func (l *lobby) dispose(c *actor.Context, e *roomEntry) {
 func (l *lobby) remove(c *actor.Context, e *roomEntry) {
 	l.setPlayers(e, 0)
 	l.roomChanged(c, e.id)
+	l.tellOwner(e, true)
 	delete(l.byID, e.id)
 	l.gone.add(e.id)
 	if e.private {
@@ -226,6 +238,7 @@ func (l *lobby) create(c *actor.Context, mode, name string, private bool) (*room
 	l.byID[e.id] = e
 	l.order = append(l.order, e)
 	l.roomChanged(c, e.id)
+	l.tellOwner(e, false)
 	return e, nil
 }
 
@@ -251,7 +264,11 @@ func (l *lobby) autoName(mode string) string {
 
 func (l *lobby) newRoomID() string {
 	for {
-		if id := newRoomID(); l.byID[id] == nil && l.byCode[id] == nil {
+		id := newRoomID()
+		if l.cl != nil {
+			id = l.cl.cn.self + "-" + id // the id names its node
+		}
+		if l.byID[id] == nil && l.byCode[id] == nil {
 			return id
 		}
 	}

@@ -19,7 +19,7 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 			l.hub.stats.roomCreatesLimited.Add(1)
 			l.hub.abuse.note(abuseRoomLimited, m.addr)
 		}
-		c.Send(m.session, joinRefused{code: code, msg: fmt.Sprintf(format, args...)})
+		c.Send(m.session, joinRefused{code: code, msg: fmt.Sprintf(format, args...), guest: m.guest})
 	}
 	if m.mode == "" {
 		m.mode = l.opts.DefaultMode
@@ -28,11 +28,17 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 		refuse(netcode.CodeUnknownMode, "unknown game mode %q", m.mode)
 		return
 	}
+	if l.route(c, m) {
+		return
+	}
 	var e *roomEntry
 	switch m.how {
 	case netcode.JoinMatch:
 		if m.room == "" {
-			e = l.matchmake(m.mode, m.tried)
+			e = l.byID[m.target] // a room picked from the cluster's listing
+			if e == nil || e.mode != m.mode || e.private || e.locked || e.full() {
+				e = l.matchmake(m.mode, m.tried)
+			}
 		} else {
 			e = l.byName[roomKey(m.mode, m.room)]
 		}
@@ -52,7 +58,7 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 		}
 		if e == nil {
 			if l.gone.has(m.room) {
-				c.Send(m.session, joinRefused{code: netcode.CodeRoomNotFound, msg: "that room has ended", late: true})
+				c.Send(m.session, joinRefused{code: netcode.CodeRoomNotFound, msg: "that room has ended", late: true, guest: m.guest})
 				return
 			}
 			refuse(netcode.CodeRoomNotFound, "no room with that id or code")
@@ -140,7 +146,7 @@ func (l *lobby) refused(c *actor.Context, m admitRefused) {
 	if m.code == netcode.CodeRoomFull {
 		l.hub.stats.roomFull.Add(1)
 	}
-	c.Send(req.session, joinRefused{code: m.code, msg: m.msg})
+	c.Send(req.session, joinRefused{code: m.code, msg: m.msg, guest: req.guest})
 }
 
 // maxMatchTries bounds the rooms one matchmade join is offered to before it

@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/anthdm/hollywood/actor"
 	"github.com/tickroom/tickroom/netcode"
@@ -22,7 +24,7 @@ func (l *lobby) list(c *actor.Context, m listRequest) {
 	}
 	limit = min(limit, netcode.MaxListLimit)
 	out := &netcode.Rooms{Request: q.Request}
-	for _, e := range l.order {
+	for _, e := range l.listed() {
 		if e.private || (q.Mode != "" && e.mode != q.Mode) || !matches(e.meta, q.Filter) {
 			continue
 		}
@@ -35,6 +37,24 @@ func (l *lobby) list(c *actor.Context, m listRequest) {
 		}
 	}
 	c.Respond(out)
+}
+
+// listed returns the rooms a listing goes through, oldest first: this
+// hub's, and on a node of a cluster every live peer's too.
+func (l *lobby) listed() []*roomEntry {
+	if l.cl == nil {
+		return l.order
+	}
+	all := slices.Clone(l.order)
+	for _, m := range l.cl.view.live {
+		if p := l.cl.peers[m.id]; p != nil && p.incarnation == m.incarnation {
+			for _, e := range p.rooms {
+				all = append(all, e)
+			}
+		}
+	}
+	slices.SortStableFunc(all, func(a, b *roomEntry) int { return cmp.Compare(a.created, b.created) })
+	return all
 }
 
 func matches(meta, filter map[string]string) bool {

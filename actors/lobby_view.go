@@ -22,8 +22,40 @@ const gossipInterval = 100 * time.Millisecond
 // peerRooms is what a lobby knows of one live peer's rooms.
 type peerRooms struct {
 	incarnation int64
-	full        bool // its full picture has come: until then the node is not ready
-	rooms       map[string]*roomEntry
+	full        bool                  // its full picture has come: until then the node is not ready
+	rooms       map[string]*roomEntry // by id
+	byKey       map[string]*roomEntry // public ones, by roomKey
+	byCode      map[string]*roomEntry // private ones, by join code
+}
+
+func newPeerRooms(incarnation int64) *peerRooms {
+	return &peerRooms{incarnation: incarnation, rooms: map[string]*roomEntry{},
+		byKey: map[string]*roomEntry{}, byCode: map[string]*roomEntry{}}
+}
+
+func (p *peerRooms) remove(id string) {
+	e := p.rooms[id]
+	if e == nil {
+		return
+	}
+	delete(p.rooms, id)
+	if e.private {
+		if p.byCode[e.code] == e {
+			delete(p.byCode, e.code)
+		}
+	} else if k := roomKey(e.mode, e.name); p.byKey[k] == e {
+		delete(p.byKey, k)
+	}
+}
+
+func (p *peerRooms) add(e *roomEntry) {
+	p.remove(e.id)
+	p.rooms[e.id] = e
+	if e.private {
+		p.byCode[e.code] = e
+	} else {
+		p.byKey[roomKey(e.mode, e.name)] = e
+	}
 }
 
 // clusterLobby is the lobby's part in a cluster; nil on a hub alone.
@@ -39,7 +71,8 @@ type clusterLobby struct {
 	// placed counts the rooms this lobby put on each node since that
 	// node's last heartbeat, so a burst of new rooms does not all go to
 	// the node that looked least loaded at its start.
-	placed map[string]int
+	placed   map[string]int
+	placedAt time.Time // when placed was last cleared
 	// names is the directory part this node owns: which node has the
 	// public room of a mode/name key (see lobby_route.go).
 	names map[string]string
@@ -68,9 +101,15 @@ func (l *lobby) membersChanged(c *actor.Context, m membersChanged) {
 			}
 		}
 	}
+	if len(m.joined) > 0 || len(m.left) > 0 {
+		// The owners of names may have changed: tell each its names.
+		for _, e := range l.order {
+			l.tellOwner(e, false)
+		}
+	}
 	for _, joined := range m.joined {
 		if p := cl.peers[joined.id]; p == nil || p.incarnation != joined.incarnation {
-			cl.peers[joined.id] = &peerRooms{incarnation: joined.incarnation, rooms: map[string]*roomEntry{}}
+			cl.peers[joined.id] = newPeerRooms(joined.incarnation)
 		}
 		cl.cn.send(joined.id, joined.lobby, l.snapshot(true))
 	}
@@ -161,27 +200,27 @@ func (l *lobby) peerRoomsCame(m *clusterpb.Rooms) {
 	case p == nil || p.incarnation < inc:
 		// Its rooms may come before the provider has this node's word
 		// that it is live: kept, and counted once it is.
-		p = &peerRooms{incarnation: inc, rooms: map[string]*roomEntry{}}
+		p = newPeerRooms(inc)
 		cl.peers[from] = p
 	case p.incarnation > inc:
 		return // from before its restart
 	}
 	if m.GetFull() {
-		clear(p.rooms)
+		*p = *newPeerRooms(inc)
 		p.full = true
 	}
 	for _, id := range m.GetRemoved() {
-		delete(p.rooms, id)
+		p.remove(id)
 	}
 	for _, r := range m.GetRooms() {
 		if !validPeerRoom(r) {
 			cl.cn.refuse("malformed room", "from", m.GetFrom(), "room", cutUTF8(r.GetId(), 40))
 			continue
 		}
-		p.rooms[r.GetId()] = &roomEntry{node: m.GetFrom(), id: r.GetId(), name: r.GetName(), mode: r.GetMode(),
+		p.add(&roomEntry{node: m.GetFrom(), id: r.GetId(), name: r.GetName(), mode: r.GetMode(),
 			private: r.GetPrivate(), code: r.GetCode(), players: int(r.GetPlayers()), pending: int(r.GetPending()),
 			maxPlayers: int(r.GetMaxPlayers()), locked: r.GetLocked(), metadata: r.GetMetadata(),
-			meta: metaText(r.GetMetadata()), created: r.GetCreated()}
+			meta: metaText(r.GetMetadata()), created: r.GetCreated()})
 	}
 	if m.GetFull() {
 		l.checkReady()

@@ -32,6 +32,13 @@ type (
 		options  netcode.Payload
 		identity world.Identity
 		tried    []string // rooms whose game refused this matchmade join already
+
+		// On a node of a cluster (see cluster_route.go).
+		ticket uint64 // the session's number for this join, should it leave this node
+		guest  uint64 // the relay's guest the join came from, another node's player; 0: a player here
+		routed bool   // decided elsewhere (a routed join): this node does not route it again
+		named  bool   // the name's owner sent it here: it may create the room of that name
+		target string // a matchmade join's room, picked from the cluster's listing
 	}
 	// listRequest asks for a page of the room listing; the lobby responds
 	// to the sender with a *netcode.Rooms.
@@ -46,6 +53,8 @@ type (
 		lastTick  uint32
 		lastEvent uint32
 		identity  world.Identity
+		ticket    uint64 // as joinRequest's
+		guest     uint64 // as joinRequest's
 	}
 )
 
@@ -87,8 +96,9 @@ type (
 type (
 	// joinRefused refuses a join; no seat was made for it.
 	joinRefused struct {
-		code netcode.Code
-		msg  string
+		code  netcode.Code
+		msg   string
+		guest uint64 // the request's guest, for the relay
 		// late: the name refused (a resume token, a room id or code)
 		// existed and was retired, so this is no guess (see retired).
 		late bool
@@ -98,14 +108,17 @@ type (
 	// the welcome finds the session seated.
 	admitted struct {
 		seat    *seat
-		resumed bool // a resume, not a join
+		resumed bool   // a resume, not a join
+		created bool   // the join made the room
+		guest   uint64 // the request's guest, for the relay
 	}
 	// seatEnded says the room ended the seat: it kicked the player or
 	// stopped. A session no longer holding that seat ignores it.
 	seatEnded struct {
-		seat *seat
-		code netcode.Code
-		msg  string
+		seat  *seat
+		code  netcode.Code
+		msg   string
+		guest uint64 // the guest the seat was on, for the relay
 	}
 )
 

@@ -67,11 +67,12 @@ type room struct {
 	oldTokens   retired          // tokens retired lately (made with tokens)
 	private     []uint64         // private fields per entity type; nil when the game has none
 
-	delta              world.Delta // reused for every DeltaSince
-	groups             []sendGroup // reused per send
-	views              viewScratch // visibility: reused per send
-	counts             inputCounts // taken from the seats, added to the hub's stats per tick
-	fullHint, diffHint int         // last body sizes, to size the next buffers
+	delta              world.Delta        // reused for every DeltaSince
+	groups             []sendGroup        // reused per send
+	views              viewScratch        // visibility: reused per send
+	counts             inputCounts        // taken from the seats, added to the hub's stats per tick
+	fullHint, diffHint int                // last body sizes, to size the next buffers
+	peers              map[string]*outbox // by node: what its seats send to players connected elsewhere; nil when none
 }
 
 func newRoom(h *Hub, info roomInfo, g world.Game, o RoomOptions) actor.Producer {
@@ -104,6 +105,9 @@ func (r *room) Receive(c *actor.Context) {
 		r.schedule(c, r.step)
 	case actor.Stopped:
 		r.stop(c)
+	}
+	if r.peers != nil {
+		r.flushPeers()
 	}
 }
 
@@ -155,7 +159,7 @@ func (r *room) stop(c *actor.Context) {
 			continue
 		}
 		if prev := r.closeSeat(s); prev <= seatWelcomed {
-			c.Send(s.session, seatEnded{seat: s, code: netcode.CodeRoomClosed, msg: reason})
+			c.Send(s.session, seatEnded{seat: s, code: netcode.CodeRoomClosed, msg: reason, guest: s.guest})
 		}
 	}
 	for _, a := range r.pending {
@@ -220,7 +224,7 @@ func (r *room) kick(s *seat, code netcode.Code, msg string) bool {
 		return false
 	}
 	s.kicked = true
-	r.engine.SendWithSender(s.session, seatEnded{seat: s, code: code, msg: msg}, r.pid)
+	r.engine.SendWithSender(s.session, seatEnded{seat: s, code: code, msg: msg, guest: s.guest}, r.pid)
 	return true
 }
 

@@ -43,12 +43,12 @@ func (r *room) resume(c *actor.Context, m resumeRequest) {
 		r.hub.stats.resumesRefused.Add(1)
 		// Another user's live token is a guess like any other.
 		late := s == nil && r.oldTokens.has(m.token)
-		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: late})
+		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: late, guest: m.guest})
 		return
 	}
 	if state, _ := s.current(); state >= seatLeaving {
 		r.hub.stats.resumesRefused.Add(1)
-		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: true})
+		c.Send(m.session, joinRefused{code: netcode.CodeResumeExpired, msg: "no seat to resume", late: true, guest: m.guest})
 		return
 	}
 	r.retireToken(s.token)
@@ -68,11 +68,12 @@ func (r *room) resume(c *actor.Context, m resumeRequest) {
 	}
 	s.ackAt = time.Now()
 	welcome := r.welcomeFrame(s, m.sid)
-	c.Send(m.session, admitted{seat: s, resumed: true})
-	oldSession, oldLink := s.resume(m.session, m.link, m.sid, welcome, missed, lost)
+	c.Send(m.session, admitted{seat: s, resumed: true, guest: m.guest})
+	r.bindPeer(m.link)
+	oldSession, oldLink, oldGuest := s.resume(m.session, m.link, m.sid, m.guest, welcome, missed, lost)
 	if oldSession != nil {
 		// The newest connection wins; the old one is told why it ends.
-		r.engine.SendWithSender(oldSession, seatEnded{seat: s, code: netcode.CodeReplaced, msg: "resumed on another connection"}, r.pid)
+		r.engine.SendWithSender(oldSession, seatEnded{seat: s, code: netcode.CodeReplaced, msg: "resumed on another connection", guest: oldGuest}, r.pid)
 		_ = oldLink // its session closes it, with the code
 	}
 	if s.away {

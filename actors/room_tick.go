@@ -232,7 +232,8 @@ func (r *room) seat(c *actor.Context, a admit, p world.PlayerID) {
 	r.count++
 	r.settled++
 	r.dirty = true
-	c.Send(s.session, admitted{seat: s})
+	r.bindPeer(s.link)
+	c.Send(s.session, admitted{seat: s, created: a.created, guest: a.req.guest})
 	r.order = append(r.order, s) // events the game sends in Join reach it
 	ent, err := r.game.Join(r.w, p, s.name)
 	if err != nil {

@@ -75,6 +75,7 @@ type seat struct {
 	session *actor.PID
 	link    transports.Link
 	sid     string // the session id the client knows
+	guest   uint64 // the relay's guest, for a player connected through another node; 0 for one here
 	// holds is whether a lost link detaches the seat (the room holds it
 	// for a resume) rather than ending it.
 	holds bool
@@ -153,6 +154,7 @@ func newSeat(j joinRequest, player world.PlayerID, slot int, o RoomOptions, now 
 		holds:    o.ResumeWindow > 0,
 		events:   eventLog{limit: o.ResumeEvents},
 		session:  j.session,
+		guest:    j.guest,
 		link:     j.link,
 		sid:      j.sid,
 		player:   player,

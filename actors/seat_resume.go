@@ -55,13 +55,13 @@ func (l *eventLog) missed(last uint32) ([][]byte, bool) {
 // next state follows at the room's next send. It returns the connection the
 // seat was still on, if any, for the room to close (the newest wins).
 // Room goroutine only.
-func (s *seat) resume(session *actor.PID, link transports.Link, sid string, welcome []byte, missed [][]byte, lost []byte) (oldSession *actor.PID, oldLink transports.Link) {
+func (s *seat) resume(session *actor.PID, link transports.Link, sid string, guest uint64, welcome []byte, missed [][]byte, lost []byte) (oldSession *actor.PID, oldLink transports.Link, oldGuest uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.state == seatWelcomed {
-		oldSession, oldLink = s.session, s.link
+		oldSession, oldLink, oldGuest = s.session, s.link, s.guest
 	}
-	s.session, s.link, s.sid = session, link, sid
+	s.session, s.link, s.sid, s.guest = session, link, sid, guest
 	s.state = seatWelcomed
 	s.started = true // what it missed goes now, before the next state
 	s.ackReset, s.ackTick = false, 0
@@ -74,7 +74,7 @@ func (s *seat) resume(session *actor.PID, link transports.Link, sid string, welc
 			s.linkGoneLocked()
 		}
 	}
-	return oldSession, oldLink
+	return oldSession, oldLink, oldGuest
 }
 
 // lostFrame is the error frame of a resume whose missed events are gone.

@@ -34,6 +34,10 @@ type session struct {
 	// it; the link's receiver reads it to push inputs and acks straight
 	// into the seat.
 	seat *atomic.Pointer[seat]
+	// away is the player's seat in another node's room, nil when in none
+	// (always nil on a hub alone); stored and read as seat is. A session
+	// holds at most one of the two.
+	away *atomic.Pointer[awaySeat]
 
 	// Owned by Receive.
 	joining     bool        // asked the lobby, waiting for admitted or a refusal
@@ -44,6 +48,7 @@ type session struct {
 	timer       *time.Timer // joinWait after closing while joining
 	misses      int         // resumes and joins by id on this connection that found nothing
 	lobby       lobbyState  // in no room: its place and its deadline
+	ticket      uint64      // the join under way, on a node of a cluster (see joinRequest.ticket)
 }
 
 // maxMisses bounds the resume tokens, room ids and join codes one
@@ -55,7 +60,7 @@ const maxMisses = 3
 
 type joinTimeout struct{}
 
-func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Pointer[seat], identity world.Identity) actor.Producer {
+func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Pointer[seat], away *atomic.Pointer[awaySeat], identity world.Identity) actor.Producer {
 	lo := h.opts.Load().Limits
 	return func() actor.Receiver {
 		return &session{
@@ -65,6 +70,7 @@ func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Po
 			addr:     addr,
 			exempt:   clientExempt(l, lo.ExemptAddrs),
 			seat:     st,
+			away:     away,
 			identity: identity,
 			creates:  rate.NewLimiter(perMinute(lo.SessionRoomsPerMinute), lo.SessionRoomBurst),
 			lobby:    lobbyState{in: true}, // Accept took its place
@@ -84,18 +90,24 @@ func (s *session) Receive(c *actor.Context) {
 		// rest straight to the seat.
 		if st := s.seat.Load(); st != nil {
 			st.push(m.Seq, m.Ack, m.Input)
+		} else if aw := s.away.Load(); aw != nil {
+			aw.input(m.Seq, m.Ack, m.Input)
 		} else {
 			s.reply(netcode.CodeNotJoined, "input before join")
 		}
 	case *netcode.Ack:
 		if st := s.seat.Load(); st != nil {
 			st.acknowledge(m.Tick)
+		} else if aw := s.away.Load(); aw != nil {
+			aw.ack(m.Tick)
 		} else {
 			s.reply(netcode.CodeNotJoined, "ack before join")
 		}
 	case *netcode.Message:
 		if st := s.seat.Load(); st != nil {
 			s.pushMessage(st, m)
+		} else if aw := s.away.Load(); aw != nil {
+			aw.message(m.Type, m.Payload)
 		} else {
 			s.reply(netcode.CodeNotJoined, "message before join")
 		}
@@ -107,6 +119,14 @@ func (s *session) Receive(c *actor.Context) {
 		s.onLeave(c)
 	case admitted:
 		s.onAdmitted(c, m.seat, m.resumed)
+	case awayAdmitted:
+		s.onAwayAdmitted(c, m.seat, m.resumed)
+	case awayEnded:
+		if s.away.Load() == m.seat {
+			s.away.Store(nil)
+			s.reply(m.code, m.msg)
+			s.enterLobby(c)
+		}
 	case joinRefused:
 		if s.joining {
 			s.joining = false
@@ -147,6 +167,11 @@ func (s *session) Receive(c *actor.Context) {
 			s.timer.Stop()
 		}
 		s.leaveLobby()
+		if s.ticket != 0 && s.joining {
+			// Its join left this node and was never answered: an answer
+			// that comes gives the seat back.
+			c.Engine().Send(s.hub.cl.relay, awayDone{ticket: s.ticket})
+		}
 		s.hub.links.Delete(s.id)
 		if s.identity.UserID != "" {
 			s.hub.users.remove(s.identity.UserID, s.id)
@@ -160,7 +185,7 @@ func (s *session) Receive(c *actor.Context) {
 // refused (server_busy; the connection stays, free to try later); joins by
 // id are guesses as resumes are (see missed).
 func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
-	if s.joining || s.seat.Load() != nil {
+	if s.joining || s.seated() {
 		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
 		return
 	}
@@ -176,15 +201,16 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 		return
 	}
 	s.joining, s.resuming, s.byID, s.leaveOnSeat = true, false, byID, false
+	s.newTicket()
 	c.Send(s.hub.lobby, joinRequest{session: c.PID(), link: s.link, sid: s.id, addr: s.addr, exempt: s.exempt, creates: s.creates,
-		mode: m.Mode, name: m.Name, how: m.How, room: m.Room, options: m.Options, identity: s.identity})
+		mode: m.Mode, name: m.Name, how: m.How, room: m.Room, options: m.Options, identity: s.identity, ticket: s.ticket})
 }
 
 // onResume asks for the seat a token names. A connection, or an address,
 // that keeps showing tokens that name no seat is guessing, and is refused
 // (see missed).
 func (s *session) onResume(c *actor.Context, m *netcode.Resume) {
-	if s.joining || s.seat.Load() != nil {
+	if s.joining || s.seated() {
 		s.reply(netcode.CodeAlreadyJoined, "already in a room or joining one")
 		return
 	}
@@ -193,8 +219,9 @@ func (s *session) onResume(c *actor.Context, m *netcode.Resume) {
 		return
 	}
 	s.joining, s.resuming, s.byID, s.leaveOnSeat = true, true, false, false
+	s.newTicket()
 	c.Send(s.hub.lobby, resumeRequest{session: c.PID(), link: s.link, sid: s.id, token: m.Token,
-		lastTick: m.LastTick, lastEvent: m.LastEvent, identity: s.identity})
+		lastTick: m.LastTick, lastEvent: m.LastEvent, identity: s.identity, ticket: s.ticket})
 }
 
 // missed counts a resume that named no seat, or a join by id or code that
@@ -284,6 +311,12 @@ func (s *session) onLeave(c *actor.Context) {
 		s.enterLobby(c)
 		return
 	}
+	if aw := s.away.Load(); aw != nil {
+		aw.leave()
+		s.away.Store(nil)
+		s.enterLobby(c)
+		return
+	}
 	if s.joining {
 		s.leaveOnSeat = true
 		return
@@ -297,6 +330,10 @@ func (s *session) onLinkClosed(c *actor.Context, err error) {
 	if st := s.seat.Load(); st != nil {
 		st.drop(s.link) // held for a resume, if the room holds seats
 		s.seat.Store(nil)
+	}
+	if aw := s.away.Load(); aw != nil {
+		aw.drop()
+		s.away.Store(nil)
 	}
 	if s.joining {
 		// The lobby or a room owes us an answer; a seat may be granted.
@@ -318,7 +355,49 @@ func (s *session) onReplaced() {
 		st.drop(s.link)
 		s.seat.Store(nil)
 	}
+	if aw := s.away.Load(); aw != nil {
+		aw.drop()
+		s.away.Store(nil)
+	}
 	s.reply(netcode.CodeReplaced, "replaced by a newer connection of the same user")
+}
+
+// onAwayAdmitted takes the seat another node's room made (or gave back)
+// for the player, as onAdmitted takes a seat here.
+func (s *session) onAwayAdmitted(c *actor.Context, aw *awaySeat, resumed bool) {
+	gone := func() {
+		if resumed {
+			aw.drop()
+		} else {
+			aw.leave()
+		}
+	}
+	if !s.joining || s.ticket != aw.ticket {
+		gone() // not ours any more: a join timed out
+		return
+	}
+	s.joining, s.resuming, s.byID = false, false, false
+	switch {
+	case s.closing:
+		gone()
+		s.stopIfDone(c)
+	case s.leaveOnSeat:
+		aw.leave()
+		s.joinAnswered()
+	default:
+		s.away.Store(aw)
+		s.leaveLobby()
+	}
+}
+
+// seated reports whether the player has a seat, here or on another node.
+func (s *session) seated() bool { return s.seat.Load() != nil || s.away.Load() != nil }
+
+// newTicket numbers a join that may leave this node (a node of a cluster).
+func (s *session) newTicket() {
+	if s.hub.cl != nil {
+		s.ticket = s.hub.cl.tickets.Add(1)
+	}
 }
 
 // stopIfDone stops the actor once the link is gone and no join is pending.

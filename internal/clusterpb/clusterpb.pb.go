@@ -914,6 +914,7 @@ type JoinRefused struct {
 	Ref           uint64                 `protobuf:"varint,1,opt,name=ref,proto3" json:"ref,omitempty"`
 	Code          uint32                 `protobuf:"varint,2,opt,name=code,proto3" json:"code,omitempty"`
 	Message       string                 `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	Late          bool                   `protobuf:"varint,4,opt,name=late,proto3" json:"late,omitempty"` // the name refused existed lately: no guess
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -969,6 +970,13 @@ func (x *JoinRefused) GetMessage() string {
 	return ""
 }
 
+func (x *JoinRefused) GetLate() bool {
+	if x != nil {
+		return x.Late
+	}
+	return false
+}
+
 // Admitted answers a Join with a seat: seat numbers it on the room's node.
 type Admitted struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -976,6 +984,7 @@ type Admitted struct {
 	Seat          uint64                 `protobuf:"varint,2,opt,name=seat,proto3" json:"seat,omitempty"`
 	Resumed       bool                   `protobuf:"varint,3,opt,name=resumed,proto3" json:"resumed,omitempty"`
 	Created       bool                   `protobuf:"varint,4,opt,name=created,proto3" json:"created,omitempty"` // the join made the room
+	Node          string                 `protobuf:"bytes,5,opt,name=node,proto3" json:"node,omitempty"`        // the room's node
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1036,6 +1045,13 @@ func (x *Admitted) GetCreated() bool {
 		return x.Created
 	}
 	return false
+}
+
+func (x *Admitted) GetNode() string {
+	if x != nil {
+		return x.Node
+	}
+	return ""
 }
 
 // SeatEnded says the room ended the seat (a kick, the room stopped, a
@@ -1551,16 +1567,18 @@ const file_clusterpb_proto_rawDesc = "" +
 	"\x06claims\x18\x03 \x03(\v2).tickroom.cluster.v1.Identity.ClaimsEntryR\x06claims\x1a9\n" +
 	"\vClaimsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"M\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"a\n" +
 	"\vJoinRefused\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\x04R\x03ref\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"d\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12\x12\n" +
+	"\x04late\x18\x04 \x01(\bR\x04late\"x\n" +
 	"\bAdmitted\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\x04R\x03ref\x12\x12\n" +
 	"\x04seat\x18\x02 \x01(\x04R\x04seat\x12\x18\n" +
 	"\aresumed\x18\x03 \x01(\bR\aresumed\x12\x18\n" +
-	"\acreated\x18\x04 \x01(\bR\acreated\"K\n" +
+	"\acreated\x18\x04 \x01(\bR\acreated\x12\x12\n" +
+	"\x04node\x18\x05 \x01(\tR\x04node\"K\n" +
 	"\tSeatEnded\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\x04R\x03ref\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
