@@ -358,6 +358,12 @@
 // ReadLimit, the largest client frame; maxBody is MaxBody, the largest POST
 // body. With MaxSessions sessions alive the answer is 503 too_many_sessions.
 //
+// Several servers may share one address behind a load balancer that sends
+// each request anywhere (no sticky sessions): each is given its own
+// Options.SIDPrefix, which starts every sid it makes, and an Options.Forward
+// that passes a request for a sid it does not know (a poll, a POST, a
+// stream, an upgrade probe) to the server whose prefix the sid has.
+//
 // # Records
 //
 // A downlink body is a sequence of records, each a uvarint seq, a uvarint

@@ -41,7 +41,7 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 		s.fail(w, e, "no room for another session")
 		return
 	}
-	ss := newHTTPSession(s, newSID(), remote, kind, o)
+	ss := newHTTPSession(s, newSID(s.sidPrefix), remote, kind, o)
 	ss.admKey = key
 	s.stats.accepted.Add(1)
 	s.stats.handshakes.Add(1)
@@ -123,12 +123,13 @@ func enabledUpgrades(o *Options) []string {
 	return []string{"websocket"}
 }
 
-// newSID returns 128 random bits as httpwire.SIDLen lowercase hex digits:
-// unguessable, since the sid is all that authorizes a request on the session.
-func newSID() string {
+// newSID returns 128 random bits as httpwire.SIDLen lowercase hex digits,
+// the first of them replaced by prefix (Options.SIDPrefix): unguessable,
+// since the sid is all that authorizes a request on the session.
+func newSID(prefix string) string {
 	var b [httpwire.SIDLen / 2]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
+	return prefix + hex.EncodeToString(b[:])[len(prefix):]
 }
 
 // reserveSession counts a new session against MaxSessions before Accept runs,

@@ -7,6 +7,12 @@ import (
 	"github.com/tickroom/tickroom/transports/httpwire"
 )
 
+// forward offers a request for a session this server does not know to
+// Options.Forward, and reports whether it took it.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, o *Options, sid string) bool {
+	return o.Forward != nil && httpwire.ValidSID(sid) && s.session(sid) == nil && o.Forward(w, r, sid)
+}
+
 // serveHTTP is the http.Handler for HTTPPath and everything below it:
 //
 //	POST    {HTTPPath}                     handshake
@@ -33,6 +39,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.wg.Done()
 	o := s.options()
+	if rest != "" && s.forward(w, r, o, strings.SplitN(rest, "/", 2)[0]) {
+		return
+	}
 	if !s.cors(w, r, o) {
 		return
 	}

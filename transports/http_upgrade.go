@@ -25,6 +25,9 @@ import (
 
 // serveUpgrade answers GET {Path}?sid=<sid>: a probe WebSocket for a session.
 func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request, o *Options) {
+	if s.forward(w, r, o, r.URL.Query().Get(httpwire.ParamSID)) {
+		return
+	}
 	if origin := r.Header.Get("Origin"); !o.originAllowed(origin) {
 		s.stats.originRejected.Add(1)
 		o.Logger.Debug("transports: origin rejected", "origin", origin, "remote", r.RemoteAddr)

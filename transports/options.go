@@ -2,6 +2,7 @@ package transports
 
 import (
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"strings"
 	"time"
@@ -199,6 +200,20 @@ type Options struct {
 	// concurrent use (an atomic load). Default nil: never busy.
 	Busy func() (busy bool, retryAfter time.Duration)
 
+	// SIDPrefix is lowercase hex, at most 8 digits, that every new HTTP
+	// session's id starts with (the rest stays random, still at least 96
+	// bits): a server that is one of several behind a load balancer gives
+	// each its own, so that any of them can tell whose a sid is. Default
+	// none. Fixed at NewServer.
+	SIDPrefix string
+	// Forward, when set, is offered every request of an HTTP session (and
+	// every upgrade probe) whose sid this server does not know, before it
+	// answers 404 unknown_session: it may serve it (pass it to the server
+	// that has the session) and report true. It runs on the request's
+	// goroutine, before CORS or anything else is done for the request.
+	// Default nil.
+	Forward func(w http.ResponseWriter, r *http.Request, sid string) bool
+
 	// MaxHeaderBytes bounds the request line and headers of every HTTP
 	// request (net/http adds 4 KiB of slack); a larger request gets net/http's
 	// own 431 answer and its connection is closed. The default, 16 KiB, holds
@@ -385,6 +400,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.AddrConnectionBurst <= 0 {
 		o.AddrConnectionBurst = DefaultAddrConnectionBurst
+	}
+	if len(o.SIDPrefix) > 8 || strings.Trim(o.SIDPrefix, "0123456789abcdef") != "" {
+		o.SIDPrefix = "" // not a prefix a sid can have
 	}
 	o.TrustedProxies = append([]netip.Prefix(nil), o.TrustedProxies...)
 	o.ExemptAddrs = append([]netip.Prefix(nil), o.ExemptAddrs...)

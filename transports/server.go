@@ -23,6 +23,7 @@ type Server struct {
 	httpPath  string
 	readLimit int
 	readBuf   int           // Options.ReadBufferSize
+	sidPrefix string        // Options.SIDPrefix
 	upgrader  *gws.Upgrader // for clients that offer no subprotocol of ours
 	// protoUpgrader answers Sec-WebSocket-Protocol: tickroom, for clients
 	// that offer it (see doc.go, "Tickets").
@@ -61,6 +62,7 @@ func NewServer(opts Options, h Handler) *Server {
 		httpPath:  o.HTTPPath,
 		readLimit: o.ReadLimit,
 		readBuf:   o.ReadBufferSize,
+		sidPrefix: o.SIDPrefix,
 		mux:       http.NewServeMux(),
 		links:     make(map[*wsLink]struct{}),
 		adm:       admission{byAddr: make(map[string]int), rate: make(map[string]connBucket)},
