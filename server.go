@@ -335,10 +335,18 @@ func (s *Server) actorOptions(c Config) actors.Options {
 // transportOptions maps the config onto the transports package. While
 // hub is overloaded the transport refuses new connections before their
 // upgrade (503 server_busy), except those that come back to resume a seat.
+// On a node of a cluster its HTTP sessions' ids name it, and requests for
+// other nodes' sessions go to them (forward.go).
 func transportOptions(c Config, log *slog.Logger, hub *actors.Hub) transports.Options {
 	ws, h := c.WebSocket, c.HTTP
+	var forward func(http.ResponseWriter, *http.Request, string) bool
+	if hub.Clustered() {
+		forward = (&forwarder{hub: hub}).forward
+	}
 	return transports.Options{
-		Busy: hub.Busy,
+		Busy:      hub.Busy,
+		SIDPrefix: hub.SIDPrefix(),
+		Forward:   forward,
 
 		HTTPPath:          h.Path,
 		DisableWebSocket:  !ws.Enabled,

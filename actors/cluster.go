@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/anthdm/hollywood/actor"
 	"github.com/anthdm/hollywood/cluster"
@@ -30,6 +33,7 @@ type clusterNode struct {
 	remote      *remote.Remote
 	hc          *cluster.Cluster // hollywood's cluster: its agent and our provider
 	relay       *actor.PID       // this node's relay
+	router      *actor.PID       // hollywood's stream router (routerOf); nil if not found
 	log         *slog.Logger
 
 	httpURL atomic.Pointer[string] // this node's game endpoints, once the server listens
@@ -148,6 +152,9 @@ func (cn *clusterNode) start(httpURL string) error {
 func (cn *clusterNode) stop(ctx context.Context) error {
 	var errs []error
 	if cn.hc != nil {
+		// The relay first sends on what the rooms gave it as they stopped
+		// (seat ends for other nodes' players).
+		_, _ = cn.hub.engine.Request(cn.relay, &clusterpb.Barrier{}, time.Second).Result()
 		v := cn.view.Load()
 		for _, m := range v.live {
 			if m.id != cn.self {
@@ -204,6 +211,22 @@ func (cn *clusterNode) barrier(ctx context.Context, v *memberView) {
 type lateRemote struct{ *remote.Remote }
 
 func (lateRemote) Start(*actor.Engine) error { return nil }
+
+// routerOf returns the remote layer's stream router, an unexported field
+// of remote.Remote in hollywood v1.0.5 (TestRouterOf fails if a version
+// moves it); nil when it cannot be found. The router keeps one stream per
+// peer address and forgets it when it hears the stream's connection broke;
+// a message it routes while that stream is still ending makes it keep a
+// stream that is gone, and every later message to that peer is a dead
+// letter. Telling it the address is unreachable again, before this node
+// greets a peer it could not reach, makes it dial afresh.
+func routerOf(r *remote.Remote) *actor.PID {
+	v := reflect.ValueOf(r).Elem().FieldByName("streamRouterPID")
+	if !v.IsValid() || v.Type() != reflect.TypeFor[*actor.PID]() {
+		return nil
+	}
+	return *(**actor.PID)(unsafe.Pointer(v.UnsafeAddr()))
+}
 
 func waitGroupDone(wg *sync.WaitGroup) <-chan struct{} {
 	done := make(chan struct{})
@@ -334,6 +357,38 @@ func (h *Hub) ClusterStats() ClusterStats {
 		return true
 	})
 	return s
+}
+
+// SIDPrefix is what this node's HTTP session ids start with
+// (transports.Options.SIDPrefix), so that another node given a request of
+// one of them passes it here (SessionNode); "" for a hub alone.
+func (h *Hub) SIDPrefix() string {
+	if h.cl == nil {
+		return ""
+	}
+	return sidPrefix(h.cl.self)
+}
+
+// SessionNode returns the base URL of the live peer whose HTTP session
+// ids start as sid does; "" when it is this node or no live one.
+func (h *Hub) SessionNode(sid string) string {
+	if h.cl == nil {
+		return ""
+	}
+	for _, m := range h.cl.view.Load().live {
+		if m.id != h.cl.self && m.http != "" && strings.HasPrefix(sid, sidPrefix(m.id)) {
+			return m.http
+		}
+	}
+	return ""
+}
+
+// sidPrefix is a node's HTTP session id prefix: four hex digits of a hash
+// of its id (ClusterOptions checks the members' differ).
+func sidPrefix(node string) string {
+	h := fnv.New32a()
+	h.Write([]byte(node))
+	return fmt.Sprintf("%04x", h.Sum32()&0xffff)
 }
 
 // Clustered reports whether the hub is a node of a cluster.

@@ -59,3 +59,12 @@ func TestClusterPartitionIsDetectedOnBothSides(t *testing.T) {
 	partition(a, b, false)
 	waitUntil(t, 2*time.Second, "a and b live again", func() bool { return allLive(a.ClusterStats()) && allLive(b.ClusterStats()) })
 }
+
+// The remote layer's stream router is where routerOf looks for it.
+func TestRouterOf(t *testing.T) {
+	tc := newTestCluster(t, 1)
+	h := tc.start(0)
+	if h.cl.router == nil || h.cl.hub.engine.Registry.GetPID("router", h.cl.router.ID[len("router/"):]) == nil {
+		t.Fatalf("routerOf = %v, want the running router", h.cl.router)
+	}
+}

@@ -54,7 +54,10 @@ type peer struct {
 	info     *member   // as its last Hello said; nil before the first
 	heard    time.Time // when anything last came from it
 	probing  bool
-	lost     bool // it was taken for dead: the next Hello says so
+	lost     bool   // it was taken for dead: the next Hello says so
+	lostBy   string // why it was last lost
+	epoch    uint64 // times this node lost it: its Hellos carry it
+	seen     uint64 // the highest epoch of its Hellos that made this node forget it
 }
 
 type (
@@ -196,6 +199,10 @@ func (p *provider) probed(m probeDone) {
 	}
 	q.probing = false
 	if m.ok && !q.up {
+		if r := p.cn.router; r != nil && q.lostBy == lostConnection {
+			// Whatever stream to q the router may still keep is gone.
+			p.engine.Send(r, actor.RemoteUnreachableEvent{ListenAddr: q.addr})
+		}
 		p.greet(q, false)
 	}
 }
@@ -210,7 +217,7 @@ func (p *provider) greet(q *peer, reply bool) {
 	if u := p.cn.httpURL.Load(); u != nil {
 		url = *u
 	}
-	hello := &clusterpb.Hello{Reply: reply, Lost: q.lost, From: &clusterpb.Node{
+	hello := &clusterpb.Hello{Reply: reply, Lost: q.lost, Epoch: q.epoch, From: &clusterpb.Node{
 		Id: self.id, Addr: self.addr, Http: url, Incarnation: self.incarnation, Rooms: self.rooms}}
 	// Not through the gate, which passes live peers only: a Hello is how
 	// a peer becomes live.
@@ -249,9 +256,12 @@ func (p *provider) hello(m *clusterpb.Hello) {
 	case q.up && q.info.incarnation != info.incarnation:
 		p.down(q, lostRestart)
 		left = append(left, q.info)
-	case q.up && m.GetLost():
+	case q.up && m.GetLost() && m.GetEpoch() > q.seen:
 		p.down(q, lostPartition)
 		left = append(left, q.info)
+	}
+	if m.GetLost() {
+		q.seen = max(q.seen, m.GetEpoch())
 	}
 	if !m.GetReply() || q.lost {
 		p.greet(q, true)
@@ -299,7 +309,10 @@ func (p *provider) up(q *peer, info *member) {
 }
 
 func (p *provider) down(q *peer, reason string) {
-	q.up, q.lost = false, reason == lostTimeout || reason == lostConnection
+	q.up, q.lost, q.lostBy = false, reason == lostTimeout || reason == lostConnection, reason
+	if q.lost {
+		q.epoch++
+	}
 	p.cn.stats.peerDown(reason)
 	p.cn.log.Warn("cluster peer down", "peer", q.id, "addr", q.addr, "reason", reason,
 		"silent", time.Since(q.heard).Round(time.Millisecond).String())

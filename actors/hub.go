@@ -90,6 +90,7 @@ func NewHub(o Options) (*Hub, error) {
 			_ = h.Shutdown(context.Background())
 			return nil, fmt.Errorf("actors: cluster: %w", err)
 		}
+		h.cl.router = routerOf(h.cl.remote)
 	}
 	return h, nil
 }

@@ -108,6 +108,7 @@ func (l *lobby) membersChanged(c *actor.Context, m membersChanged) {
 		}
 	}
 	for _, joined := range m.joined {
+		delete(cl.gone, joined.id) // it is back: a full picture of its rooms follows
 		if p := cl.peers[joined.id]; p == nil || p.incarnation != joined.incarnation {
 			cl.peers[joined.id] = newPeerRooms(joined.incarnation)
 		}

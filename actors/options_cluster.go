@@ -100,7 +100,7 @@ func (o ClusterOptions) withDefaults() (ClusterOptions, error) {
 	if o.Placement != PlaceLeastLoaded && o.Placement != PlaceLocal {
 		bad("placement %q: want %q or %q", o.Placement, PlaceLeastLoaded, PlaceLocal)
 	}
-	ids, addrs, self := map[string]bool{}, map[string]bool{}, false
+	ids, addrs, prefixes, self := map[string]bool{}, map[string]bool{}, map[string]string{}, false
 	for _, m := range o.Members {
 		switch {
 		case !ValidNodeID(m.ID):
@@ -113,7 +113,10 @@ func (o ClusterOptions) withDefaults() (ClusterOptions, error) {
 		if err := routable(m.Addr); err != nil {
 			bad("member %q addr %q: %v", m.ID, m.Addr, err)
 		}
-		ids[m.ID], addrs[m.Addr] = true, true
+		if other, ok := prefixes[sidPrefix(m.ID)]; ok {
+			bad("members %q and %q: their session id prefixes collide; rename one", other, m.ID)
+		}
+		ids[m.ID], addrs[m.Addr], prefixes[sidPrefix(m.ID)] = true, true, m.ID
 		if m.ID == o.NodeID {
 			self = true
 			if m.Addr != o.Addr {

@@ -122,7 +122,7 @@ func (s *server) kill() {
 		s.exited <- err
 	default:
 		_ = s.cmd.Process.Kill()
-		<-s.exited
+		s.exited <- <-s.exited // for a later kill (a test may kill, cleanup kills again)
 	}
 	s.logs.wait()
 }

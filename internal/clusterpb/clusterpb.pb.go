@@ -111,10 +111,13 @@ func (x *Node) GetRooms() bool {
 // cut them apart) says so (lost): the peer then forgets what the two shared
 // (players in each other's rooms), as the node did.
 type Hello struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	From          *Node                  `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
-	Reply         bool                   `protobuf:"varint,2,opt,name=reply,proto3" json:"reply,omitempty"`
-	Lost          bool                   `protobuf:"varint,3,opt,name=lost,proto3" json:"lost,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	From  *Node                  `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	Reply bool                   `protobuf:"varint,2,opt,name=reply,proto3" json:"reply,omitempty"`
+	Lost  bool                   `protobuf:"varint,3,opt,name=lost,proto3" json:"lost,omitempty"`
+	// epoch counts the times the sender lost the receiver: Hellos of one
+	// loss, queued at a peer that hung, make it forget once.
+	Epoch         uint64 `protobuf:"varint,4,opt,name=epoch,proto3" json:"epoch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -168,6 +171,13 @@ func (x *Hello) GetLost() bool {
 		return x.Lost
 	}
 	return false
+}
+
+func (x *Hello) GetEpoch() uint64 {
+	if x != nil {
+		return x.Epoch
+	}
+	return 0
 }
 
 // Heartbeat says a node is alive, every cluster.heartbeat_interval, with its
@@ -1495,11 +1505,12 @@ const file_clusterpb_proto_rawDesc = "" +
 	"\x04addr\x18\x02 \x01(\tR\x04addr\x12\x12\n" +
 	"\x04http\x18\x03 \x01(\tR\x04http\x12 \n" +
 	"\vincarnation\x18\x04 \x01(\x03R\vincarnation\x12\x14\n" +
-	"\x05rooms\x18\x05 \x01(\bR\x05rooms\"`\n" +
+	"\x05rooms\x18\x05 \x01(\bR\x05rooms\"v\n" +
 	"\x05Hello\x12-\n" +
 	"\x04from\x18\x01 \x01(\v2\x19.tickroom.cluster.v1.NodeR\x04from\x12\x14\n" +
 	"\x05reply\x18\x02 \x01(\bR\x05reply\x12\x12\n" +
-	"\x04lost\x18\x03 \x01(\bR\x04lost\"p\n" +
+	"\x04lost\x18\x03 \x01(\bR\x04lost\x12\x14\n" +
+	"\x05epoch\x18\x04 \x01(\x04R\x05epoch\"p\n" +
 	"\tHeartbeat\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12 \n" +
 	"\vincarnation\x18\x02 \x01(\x03R\vincarnation\x12-\n" +
