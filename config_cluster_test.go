@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,26 @@ func TestClusterNodeReadyOnceJoined(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+}
+
+// The three-node example of README's "Clustering" loads, and its nodes
+// agree on the members.
+func TestClusterExamplesLoad(t *testing.T) {
+	t.Parallel()
+	var members []ClusterMemberConfig
+	for i := 1; i <= 3; i++ {
+		path := fmt.Sprintf("examples/cluster/node%d.toml", i)
+		c, err := testLoad(path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if !c.Cluster.Enabled || c.Cluster.NodeID != fmt.Sprintf("n%d", i) {
+			t.Errorf("%s: cluster %+v", path, c.Cluster)
+		}
+		if members != nil && !slices.Equal(members, c.Cluster.Members) {
+			t.Errorf("%s: members %v, want %v as the others", path, c.Cluster.Members, members)
+		}
+		members = c.Cluster.Members
 	}
 }

@@ -226,6 +226,7 @@ var (
 	descClSeats    = prometheus.NewDesc(metricname.ClusterSeats, "Players playing across nodes, by side: remote (in this node's rooms, connected through another), away (connected here, in another node's room).", []string{metricname.LabelSide}, nil)
 	descClFrames   = prometheus.NewDesc(metricname.ClusterFrames, "Frames from other nodes' rooms handed to links here.", nil, nil)
 	descClDeliver  = prometheus.NewDesc(metricname.ClusterDeliveries, "Messages that carried them: one per room per node per send.", nil, nil)
+	descClFwd      = prometheus.NewDesc(metricname.ClusterForwarded, "HTTP requests (polls, posts, streams, upgrade probes) of another node's sessions that reached this node, passed to that node.", nil, nil)
 	descClBodies   = prometheus.NewDesc(metricname.ClusterBodies, "State bodies shipped to other nodes: each once per node per send, however many players there share it.", nil, nil)
 )
 
@@ -233,7 +234,7 @@ var (
 type clusterCollector struct{ hub *actors.Hub }
 
 func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPeerUp, descReady, descPeerUps, descPeerLosses, descClMessages, descClSeats, descClFrames, descClDeliver, descClBodies} {
+	for _, d := range []*prometheus.Desc{descPeerUp, descReady, descPeerUps, descPeerLosses, descClMessages, descClSeats, descClFrames, descClDeliver, descClBodies, descClFwd} {
 		ch <- d
 	}
 }
@@ -268,4 +269,5 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descClFrames, float64(s.Delivered))
 	counter(descClDeliver, float64(s.Deliveries))
 	counter(descClBodies, float64(s.Bodies))
+	counter(descClFwd, float64(s.Forwarded))
 }

@@ -308,6 +308,7 @@ type clusterCounters struct {
 	delivered     atomic.Int64 // frames received from other nodes' rooms for players here
 	deliveries    atomic.Int64 // messages that carried them
 	shippedBodies atomic.Int64 // state bodies shipped to other nodes (each once per node)
+	forwarded     atomic.Int64 // HTTP requests of other nodes' sessions passed to them
 }
 
 func (c *clusterCounters) peerDown(reason string) {
@@ -329,6 +330,7 @@ type ClusterStats struct {
 	Delivered   int64            // frames from other nodes' rooms handed to links here
 	Deliveries  int64            // messages that carried them (one per room per node per send)
 	Bodies      int64            // state bodies shipped to other nodes
+	Forwarded   int64            // HTTP requests of other nodes' sessions passed to them
 	Ready       bool
 }
 
@@ -344,7 +346,8 @@ func (h *Hub) ClusterStats() ClusterStats {
 		PeerUps: cn.stats.peerUps.Load(), Sent: cn.stats.sent.Load(), Dropped: cn.stats.dropped.Load(),
 		Refused: cn.stats.refused.Load(), RemoteSeats: cn.stats.remoteSeats.Load(), AwaySeats: cn.stats.awaySeats.Load(),
 		Delivered: cn.stats.delivered.Load(), Deliveries: cn.stats.deliveries.Load(), Bodies: cn.stats.shippedBodies.Load(),
-		Ready: cn.ready.Load(),
+		Forwarded: cn.stats.forwarded.Load(),
+		Ready:     cn.ready.Load(),
 	}
 	v := cn.view.Load()
 	for _, m := range cn.opts.Members {
@@ -377,6 +380,7 @@ func (h *Hub) SessionNode(sid string) string {
 	}
 	for _, m := range h.cl.view.Load().live {
 		if m.id != h.cl.self && m.http != "" && strings.HasPrefix(sid, sidPrefix(m.id)) {
+			h.cl.stats.forwarded.Add(1)
 			return m.http
 		}
 	}

@@ -111,6 +111,53 @@ func TestClusterEndToEndPlayAcrossNodes(t *testing.T) {
 	}
 }
 
+// The README's three-node cluster behind its nginx (examples/cluster): a
+// plain round-robin load balancer, no sticky sessions. Players on
+// WebSocket, long-polling and streaming meet in one room by its name and
+// see each other move; the HTTP ones' requests reach all three nodes.
+func TestClusterEndToEndBehindNginx(t *testing.T) {
+	tc := newTestCluster(t, 3, "")
+	nodes := tc.startAll()
+	lb := "http://" + startExampleNginx(t, nodes...)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var cs []*client.Client
+	var ws []*netcode.Welcome
+	for _, tr := range []string{client.TransportWebSocket, client.TransportLongPoll, client.TransportStream} {
+		c := dialURL(t, ctx, lb, client.Options{Name: tr, Transport: tr, NoUpgrade: true})
+		w, err := c.Join(ctx, "behind-nginx", "")
+		if err != nil {
+			t.Fatalf("%s: %v", tr, err)
+		}
+		cs, ws = append(cs, c), append(ws, w)
+	}
+	steerCtx, stop := context.WithCancel(ctx)
+	var waits []func()
+	for _, c := range cs {
+		waits = append(waits, steer(steerCtx, c, world.Input{Axes: [4]int16{world.MaxAxis, world.MaxAxis}}, 50*time.Millisecond))
+	}
+	defer func() {
+		stop()
+		for _, w := range waits {
+			w()
+		}
+	}()
+	for i, c := range cs {
+		if ws[i].RoomID != ws[0].RoomID {
+			t.Fatalf("rooms %s and %s, want one", ws[0].RoomID, ws[i].RoomID)
+		}
+		other := ws[(i+1)%len(ws)]
+		seesMove(t, ctx, c, world.EntityID(other.Entity), arena.FieldX)
+	}
+	forwarded := 0.0
+	for i, s := range nodes {
+		forwarded += scrape(t, s)[`tickroom_cluster_forwarded_total{node="n`+string(rune('0'+i))+`"}`]
+	}
+	if forwarded == 0 {
+		t.Errorf("no node passed another's session requests on: the balancer kept each on one node")
+	}
+}
+
 // A node killed with SIGKILL: players of other nodes in its rooms get
 // room_closed and are back in the lobby; its players in rooms elsewhere
 // come back through the load balancer to a live node and resume their

@@ -54,6 +54,7 @@ const (
 	ClusterFrames     = "tickroom_cluster_frames_total"         // frames from rooms elsewhere handed to links here
 	ClusterDeliveries = "tickroom_cluster_deliveries_total"     // messages that carried them
 	ClusterBodies     = "tickroom_cluster_bodies_shipped_total" // state bodies shipped to other nodes
+	ClusterForwarded  = "tickroom_cluster_forwarded_total"      // HTTP requests of other nodes' sessions passed to them
 )
 
 // The labels of the tickroom_* series.
