@@ -149,10 +149,10 @@ func (r *run) startAttacks(ctx context.Context) (stop func() []*attackStats) {
 	if !r.s.Attacks.any() {
 		return func() []*attackStats { return nil }
 	}
-	target, _ := url.Parse(r.url)
+	target, _ := url.Parse(r.urls[0])
 	e := &attackEnv{
 		r: r, s: r.s.Attacks, target: target,
-		src: r.s.Attacks.sourceAddr(r.url),
+		src: r.s.Attacks.sourceAddr(r.urls[0]),
 		tag: fmt.Sprintf("atk%04x", rand.Uint32()&0xffff),
 	}
 	e.wsPath, e.httpPath = serverPaths(target)

@@ -34,7 +34,7 @@ type AttackReport struct {
 // attackReports turns the attacks' tallies into their reports.
 func attackReports(all []*attackStats, s Scenario, end time.Time) []AttackReport {
 	var out []AttackReport
-	src := s.Attacks.sourceAddr(s.URL)
+	src := s.Attacks.sourceAddr(s.urls()[0])
 	for _, st := range all {
 		ar := AttackReport{
 			Name:      st.kind.name,

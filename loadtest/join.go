@@ -74,7 +74,7 @@ func (r *run) connect(ctx context.Context, p *player) error {
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
 	defer cancel()
 	s := newSession(r, p)
-	c, err := client.Dial(ctx, r.url, client.Options{
+	c, err := client.Dial(ctx, r.urlFor(p), client.Options{
 		Name:             fmt.Sprintf("lt%d", p.id),
 		ManualAck:        r.s.InputRate > 0, // inputs carry the ack
 		TrackOnly:        !r.s.Mirror,

@@ -48,6 +48,7 @@ type run struct {
 	s     Scenario
 	o     Options
 	url   string
+	urls  []string // url split: the nodes the players take in turn
 	start time.Time
 
 	players       []*player
@@ -159,11 +160,11 @@ func Run(ctx context.Context, s Scenario, o Options) (*Report, error) {
 
 func newRun(s Scenario, o Options) *run {
 	r := &run{
-		s: s, o: o, url: s.URL, start: time.Now(),
+		s: s, o: o, url: s.URL, urls: s.urls(), start: time.Now(),
 		rec:      newRecorder(),
 		joinHist: newHistogram(),
 		resumes:  newResumeStats(),
-		scraper:  newScraper(metricsURL(s.URL)),
+		scraper:  newScraper(metricsURL(s.urls()[0])),
 	}
 	if s.InputRate > 0 {
 		r.inputInterval = int64(float64(time.Second) / s.InputRate)
@@ -191,6 +192,10 @@ func newRun(s Scenario, o Options) *run {
 	}
 	return r
 }
+
+// urlFor is the URL player p dials: the players take the scenario's URLs
+// in turn (Scenario.URL), so that each node of a cluster gets its share.
+func (r *run) urlFor(p *player) string { return r.urls[p.id%len(r.urls)] }
 
 // eventSettle bounds the wait, after the window, for the chats still on
 // their way to arrive before the run judges which were lost.

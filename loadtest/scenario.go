@@ -27,7 +27,10 @@ const (
 // it. The TOML keys are the flag names with underscores.
 type Scenario struct {
 	// URL is the server's base URL ("http://127.0.0.1:8080") or WebSocket
-	// endpoint; empty starts an embedded server (Options.StartServer).
+	// endpoint; empty starts an embedded server (Options.StartServer). It
+	// may list several, comma-separated (the nodes of a cluster): the
+	// players take them in turn, and the attacks and /metrics go to the
+	// first.
 	URL string `toml:"url" json:"url"`
 	// AllowRemote permits a target that is not a loopback address.
 	AllowRemote bool `toml:"allow_remote" json:"allow_remote"`
@@ -167,7 +170,7 @@ func (s Scenario) Validate() error {
 		bad("slow-delay", "must be above 0 when slow-percent is set")
 	}
 	s.Attacks.validate(bad)
-	s.Attacks.validateTarget(s.URL, bad)
+	s.Attacks.validateTarget(s.urls()[0], bad)
 	if s.MaxP99.Duration < 0 {
 		bad("max-p99", "%v is negative", s.MaxP99)
 	}
@@ -178,11 +181,27 @@ func (s Scenario) Validate() error {
 		bad("max-errors", "%d is below -1 (off)", s.MaxErrors)
 	}
 	if s.URL != "" {
-		if err := checkTarget(s.URL, s.AllowRemote); err != nil {
-			errs = append(errs, err)
+		for _, u := range s.urls() {
+			if err := checkTarget(u, s.AllowRemote); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// urls splits URL into the URLs it lists.
+func (s Scenario) urls() []string {
+	var out []string
+	for _, u := range strings.Split(s.URL, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return []string{s.URL}
+	}
+	return out
 }
 
 // fieldError is one field of a Scenario out of bounds. It names the field by

@@ -56,3 +56,25 @@ func TestRunRefusesRemoteTarget(t *testing.T) {
 		t.Errorf("Main = %d, stderr %q; want %d and a refusal", code, stderr.String(), ExitUsage)
 	}
 }
+
+// A scenario may name several URLs (a cluster's nodes): players take them
+// in turn, and each is checked like one.
+func TestScenarioURLs(t *testing.T) {
+	s := DefaultScenario()
+	s.URL = "http://127.0.0.1:8081, http://127.0.0.1:8082"
+	if got := s.urls(); len(got) != 2 || got[1] != "http://127.0.0.1:8082" {
+		t.Fatalf("urls() = %q", got)
+	}
+	r := newRun(s, Options{})
+	var got []string
+	for _, p := range r.players[:3] {
+		got = append(got, r.urlFor(p))
+	}
+	if got[0] == got[1] || got[0] != got[2] {
+		t.Errorf("players dial %q, want the URLs in turn", got)
+	}
+	s.URL = "http://127.0.0.1:8081,http://10.0.0.2:8082"
+	if err := s.Validate(); err == nil {
+		t.Errorf("a remote second URL was accepted")
+	}
+}
