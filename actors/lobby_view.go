@@ -65,7 +65,6 @@ type clusterLobby struct {
 	view     *memberView // as the provider last published it
 	settled  bool
 	peers    map[string]*peerRooms // by node; a peer's rooms may come before the provider says it is live
-	gone     map[string]int64      // by node, the incarnation that left last: its late messages are ignored
 	changed  map[string]bool       // ids of this node's rooms changed since the last gossip (gone ones too)
 	gossipAt *time.Timer           // pending gossip; nil when none is
 	// placed counts the rooms this lobby put on each node since that
@@ -81,7 +80,7 @@ type clusterLobby struct {
 type gossipTick struct{}
 
 func newClusterLobby(cn *clusterNode) *clusterLobby {
-	return &clusterLobby{cn: cn, view: cn.view.Load(), peers: map[string]*peerRooms{}, gone: map[string]int64{},
+	return &clusterLobby{cn: cn, view: cn.view.Load(), peers: map[string]*peerRooms{},
 		changed: map[string]bool{}, placed: map[string]int{}, names: map[string]string{}}
 }
 
@@ -94,7 +93,6 @@ func (l *lobby) membersChanged(c *actor.Context, m membersChanged) {
 		if p := cl.peers[left.id]; p != nil && p.incarnation <= left.incarnation {
 			delete(cl.peers, left.id)
 		}
-		cl.gone[left.id] = max(cl.gone[left.id], left.incarnation)
 		for key, node := range cl.names {
 			if node == left.id {
 				delete(cl.names, key)
@@ -108,7 +106,6 @@ func (l *lobby) membersChanged(c *actor.Context, m membersChanged) {
 		}
 	}
 	for _, joined := range m.joined {
-		delete(cl.gone, joined.id) // it is back: a full picture of its rooms follows
 		if p := cl.peers[joined.id]; p == nil || p.incarnation != joined.incarnation {
 			cl.peers[joined.id] = newPeerRooms(joined.incarnation)
 		}
@@ -194,13 +191,14 @@ func (l *lobby) peerRoomsCame(m *clusterpb.Rooms) {
 	from, inc := m.GetFrom(), m.GetIncarnation()
 	p := cl.peers[from]
 	switch {
-	case from == cl.cn.self || !cl.cn.member(from) || inc <= cl.gone[from]:
-		// Not a peer, or from before it left or restarted.
-		cl.cn.refuse("rooms from a node that is not a live peer", "from", cutUTF8(from, 40))
+	case from == cl.cn.self || !cl.cn.member(from):
+		cl.cn.refuse("rooms from a node that is not a peer", "from", cutUTF8(from, 40))
 		return
 	case p == nil || p.incarnation < inc:
 		// Its rooms may come before the provider has this node's word
-		// that it is live: kept, and counted once it is.
+		// that it is live (or back): kept, and counted once it is. Only
+		// the rooms of live peers, of the incarnation the provider knows,
+		// are listed and matchmade.
 		p = newPeerRooms(inc)
 		cl.peers[from] = p
 	case p.incarnation > inc:
