@@ -11,7 +11,7 @@
 //	gameserver loadtest -scenario arena.toml -max-p99 80ms -min-update-rate 19.5 -max-errors 0
 //	gameserver loadtest -clients 1024 -drop-percent 10 -drop-every 5s -duration 60s -mode tag -events-rate 1
 //	gameserver loadtest -url http://127.0.0.1:8080 -clients 256 -duration 15s -ping-flood 100
-//	gameserver loadtest -url http://127.0.0.1:8081,http://127.0.0.1:8082 -clients 512   # a cluster's nodes, in turn
+//	gameserver loadtest -url http://127.0.0.1:8081,http://127.0.0.1:8082 -clients 512   # a cluster's nodes, room by room
 //
 // With no -url the command starts the real server in its own process (the
 // embedded server.toml on 127.0.0.1:0, with room.max_players set to

@@ -12,7 +12,7 @@ import (
 // defineFlags binds the command-line flags to the fields of s.
 func defineFlags(fs *flag.FlagSet, s *Scenario, scenarioFile *string) {
 	fs.StringVar(scenarioFile, "scenario", "", "scenario TOML `file`; flags given as well override its keys")
-	fs.StringVar(&s.URL, "url", s.URL, "server base `URL` (http://127.0.0.1:8080), or several, comma-separated (a cluster's nodes: the players take them in turn); empty starts an embedded server")
+	fs.StringVar(&s.URL, "url", s.URL, "server base `URL` (http://127.0.0.1:8080), or several, comma-separated (a cluster's nodes: the rooms' players take them in turn); empty starts an embedded server")
 	fs.BoolVar(&s.AllowRemote, "allow-remote", s.AllowRemote, "allow a target that is not a loopback address")
 	fs.IntVar(&s.Clients, "clients", s.Clients, fmt.Sprintf("simulated players (at most %d)", MaxClients))
 	fs.IntVar(&s.RoomSize, "room-size", s.RoomSize, "players per room (K); the embedded server uses it as max_players")

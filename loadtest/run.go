@@ -193,9 +193,11 @@ func newRun(s Scenario, o Options) *run {
 	return r
 }
 
-// urlFor is the URL player p dials: the players take the scenario's URLs
-// in turn (Scenario.URL), so that each node of a cluster gets its share.
-func (r *run) urlFor(p *player) string { return r.urls[p.id%len(r.urls)] }
+// urlFor is the URL player p dials: the rooms take the scenario's URLs in
+// turn (Scenario.URL), every player of a room the same, so that each node
+// of a cluster gets its share and, placing rooms where their players
+// connect (cluster.placement = "local"), plays them on its own.
+func (r *run) urlFor(p *player) string { return r.urls[p.id/r.s.RoomSize%len(r.urls)] }
 
 // eventSettle bounds the wait, after the window, for the chats still on
 // their way to arrive before the run judges which were lost.

@@ -29,8 +29,8 @@ type Scenario struct {
 	// URL is the server's base URL ("http://127.0.0.1:8080") or WebSocket
 	// endpoint; empty starts an embedded server (Options.StartServer). It
 	// may list several, comma-separated (the nodes of a cluster): the
-	// players take them in turn, and the attacks and /metrics go to the
-	// first.
+	// rooms take them in turn (the players of a room all dial the same),
+	// and the attacks and /metrics go to the first.
 	URL string `toml:"url" json:"url"`
 	// AllowRemote permits a target that is not a loopback address.
 	AllowRemote bool `toml:"allow_remote" json:"allow_remote"`

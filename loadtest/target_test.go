@@ -57,8 +57,8 @@ func TestRunRefusesRemoteTarget(t *testing.T) {
 	}
 }
 
-// A scenario may name several URLs (a cluster's nodes): players take them
-// in turn, and each is checked like one.
+// A scenario may name several URLs (a cluster's nodes): rooms take them in
+// turn, and each is checked like one.
 func TestScenarioURLs(t *testing.T) {
 	s := DefaultScenario()
 	s.URL = "http://127.0.0.1:8081, http://127.0.0.1:8082"
@@ -67,11 +67,11 @@ func TestScenarioURLs(t *testing.T) {
 	}
 	r := newRun(s, Options{})
 	var got []string
-	for _, p := range r.players[:3] {
+	for _, p := range []*player{r.players[0], r.players[s.RoomSize-1], r.players[s.RoomSize], r.players[2*s.RoomSize]} {
 		got = append(got, r.urlFor(p))
 	}
-	if got[0] == got[1] || got[0] != got[2] {
-		t.Errorf("players dial %q, want the URLs in turn", got)
+	if got[0] != got[1] || got[0] == got[2] || got[0] != got[3] {
+		t.Errorf("the first player of rooms 0, 0, 1, 2 dial %q, want one URL per room, in turn", got)
 	}
 	s.URL = "http://127.0.0.1:8081,http://10.0.0.2:8082"
 	if err := s.Validate(); err == nil {
