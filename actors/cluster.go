@@ -49,8 +49,9 @@ type clusterNode struct {
 	// lastRefusal is when a refused message was last logged (Unix ns).
 	lastRefusal atomic.Int64
 
-	mu  sync.Mutex      // guards cut
-	cut map[string]bool // peers this node pretends it cannot reach (tests: a partition)
+	mu      sync.Mutex         // guards cut and uplinks
+	cut     map[string]bool    // peers this node pretends it cannot reach (tests: a partition)
+	uplinks map[string]*uplink // by node (cluster_away.go)
 }
 
 // memberView is the cluster as a node sees it at one moment: immutable,

@@ -131,14 +131,8 @@ func (r *relay) Receive(c *actor.Context) {
 			r.endGuest(m.guest)
 			r.tell(g.origin, &clusterpb.SeatEnded{Ref: g.ref, Code: uint32(m.code), Message: m.msg})
 		}
-	case *clusterpb.Input:
-		if g := r.seated(m.GetSeat(), "input"); g != nil {
-			r.input(g, m)
-		}
-	case *clusterpb.Ack:
-		if g := r.seated(m.GetSeat(), "ack"); g != nil {
-			g.seat.acknowledge(m.GetTick())
-		}
+	case *clusterpb.Uplink:
+		r.uplink(m)
 	case *clusterpb.Message:
 		if g := r.seated(m.GetSeat(), "message"); g != nil {
 			r.message(g, m)
@@ -229,7 +223,8 @@ func (r *relay) awayAdmitted(c *actor.Context, m *clusterpb.Admitted) {
 		return
 	}
 	e.node = node.id
-	e.seat = &awaySeat{cn: r.cn, node: node.id, relay: node.relay, ticket: m.GetRef(), seat: m.GetSeat()}
+	e.seat = &awaySeat{cn: r.cn, node: node.id, relay: node.relay, ticket: m.GetRef(), seat: m.GetSeat(),
+		up: r.cn.uplinkFor(node.id, node.relay)}
 	r.cn.stats.awaySeats.Add(1)
 	if m.GetCreated() && e.req.creates != nil {
 		e.req.creates.Allow() // the connection's room budget: the room was made for it
@@ -413,22 +408,40 @@ func (r *relay) seated(gid uint64, what string) *guest {
 	return g
 }
 
-func (r *relay) input(g *guest, m *clusterpb.Input) {
-	var in world.Input
-	axes := m.GetAxes()
-	if len(axes) > len(in.Axes) {
-		r.cn.refuse("input with too many axes")
+// uplink pushes another node's players' inputs and acks into their seats,
+// as their links' receivers would.
+func (r *relay) uplink(m *clusterpb.Uplink) {
+	seats, ops, a, b, buttons, counts, axes := m.GetSeats(), m.GetOps(), m.GetA(), m.GetB(), m.GetButtons(), m.GetAxesCount(), m.GetAxes()
+	if len(ops) != len(seats) || len(a) != len(seats) || len(b) != len(seats) || len(counts) != len(buttons) {
+		r.cn.refuse("uplink of mismatched lengths")
 		return
 	}
-	for i, v := range axes {
-		if v < math.MinInt16 || v > math.MaxInt16 {
-			r.cn.refuse("input axis out of range")
-			return
+	in, ax := 0, 0 // the next input's buttons and axes
+	for i, gid := range seats {
+		var frame world.Input
+		if ops[i] == opInput {
+			if in >= len(buttons) || counts[in] > uint32(len(frame.Axes)) || ax+int(counts[in]) > len(axes) {
+				r.cn.refuse("uplink input out of range")
+				return
+			}
+			frame.Buttons = buttons[in]
+			for j, v := range axes[ax : ax+int(counts[in])] {
+				frame.Axes[j] = int16(max(min(v, math.MaxInt16), math.MinInt16))
+			}
+			ax += int(counts[in])
+			in++
 		}
-		in.Axes[i] = int16(v)
+		g := r.seated(gid, "input or ack")
+		switch {
+		case g == nil:
+		case ops[i] == opInput:
+			g.seat.push(a[i], b[i], frame)
+		case ops[i] == opAck:
+			g.seat.acknowledge(a[i])
+		default:
+			r.cn.refuse("uplink op unknown")
+		}
 	}
-	in.Buttons = m.GetButtons()
-	g.seat.push(m.GetSeq(), m.GetAck(), in)
 }
 
 func (r *relay) message(g *guest, m *clusterpb.Message) {

@@ -341,7 +341,7 @@ func TestClusterEndToEndMalformedRemoteMessages(t *testing.T) {
 	send(relay, "tickroom.cluster.v1.Deliver", []byte{0xff, 0xff, 0xff})
 	msg(provider, &clusterpb.Hello{From: &clusterpb.Node{Id: "intruder", Addr: "127.0.0.1:1"}})
 	msg(lobby, &clusterpb.Rooms{From: "intruder", Full: true})
-	msg(relay, &clusterpb.Input{Seat: 12345, Axes: []int32{1 << 20}})
+	msg(relay, &clusterpb.Uplink{Seats: []uint64{12345}, Ops: []uint32{0}, A: []uint32{1}, B: []uint32{1}, Buttons: []uint32{1}, AxesCount: []uint32{9}})
 	msg(relay, &clusterpb.Deliver{Refs: []uint64{1, 2}, Ops: []uint32{9}})
 	msg(relay, &clusterpb.Join{Origin: "n1", Ref: 1, Mode: strings.Repeat("m", 1000)})
 	waitUntil(t, 10*time.Second, "the nonsense refused and counted", func() bool {

@@ -1126,32 +1126,38 @@ func (x *SeatEnded) GetMessage() string {
 	return ""
 }
 
-// The client's frames for its seat, connection node → room node.
-type Input struct {
+// Uplink is the inputs and acks of a node's players for the rooms of one
+// other node, gathered for a moment (a few per millisecond rather than one
+// message per input), in the order the players sent them. Per frame: the
+// seat it is for, op 0 (an input: a its seq, b the tick it acknowledges,
+// its buttons, and axes_count of axes) or 1 (an ack: a the tick).
+type Uplink struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seat          uint64                 `protobuf:"varint,1,opt,name=seat,proto3" json:"seat,omitempty"`
-	Seq           uint32                 `protobuf:"varint,2,opt,name=seq,proto3" json:"seq,omitempty"`
-	Ack           uint32                 `protobuf:"varint,3,opt,name=ack,proto3" json:"ack,omitempty"`
-	Buttons       uint32                 `protobuf:"varint,4,opt,name=buttons,proto3" json:"buttons,omitempty"`
-	Axes          []int32                `protobuf:"zigzag32,5,rep,packed,name=axes,proto3" json:"axes,omitempty"`
+	Seats         []uint64               `protobuf:"varint,1,rep,packed,name=seats,proto3" json:"seats,omitempty"`
+	Ops           []uint32               `protobuf:"varint,2,rep,packed,name=ops,proto3" json:"ops,omitempty"`
+	A             []uint32               `protobuf:"varint,3,rep,packed,name=a,proto3" json:"a,omitempty"`
+	B             []uint32               `protobuf:"varint,4,rep,packed,name=b,proto3" json:"b,omitempty"`
+	Buttons       []uint32               `protobuf:"varint,5,rep,packed,name=buttons,proto3" json:"buttons,omitempty"`
+	AxesCount     []uint32               `protobuf:"varint,6,rep,packed,name=axes_count,json=axesCount,proto3" json:"axes_count,omitempty"`
+	Axes          []int32                `protobuf:"zigzag32,7,rep,packed,name=axes,proto3" json:"axes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *Input) Reset() {
-	*x = Input{}
+func (x *Uplink) Reset() {
+	*x = Uplink{}
 	mi := &file_clusterpb_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *Input) String() string {
+func (x *Uplink) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*Input) ProtoMessage() {}
+func (*Uplink) ProtoMessage() {}
 
-func (x *Input) ProtoReflect() protoreflect.Message {
+func (x *Uplink) ProtoReflect() protoreflect.Message {
 	mi := &file_clusterpb_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -1163,98 +1169,62 @@ func (x *Input) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use Input.ProtoReflect.Descriptor instead.
-func (*Input) Descriptor() ([]byte, []int) {
+// Deprecated: Use Uplink.ProtoReflect.Descriptor instead.
+func (*Uplink) Descriptor() ([]byte, []int) {
 	return file_clusterpb_proto_rawDescGZIP(), []int{14}
 }
 
-func (x *Input) GetSeat() uint64 {
+func (x *Uplink) GetSeats() []uint64 {
 	if x != nil {
-		return x.Seat
+		return x.Seats
 	}
-	return 0
+	return nil
 }
 
-func (x *Input) GetSeq() uint32 {
+func (x *Uplink) GetOps() []uint32 {
 	if x != nil {
-		return x.Seq
+		return x.Ops
 	}
-	return 0
+	return nil
 }
 
-func (x *Input) GetAck() uint32 {
+func (x *Uplink) GetA() []uint32 {
 	if x != nil {
-		return x.Ack
+		return x.A
 	}
-	return 0
+	return nil
 }
 
-func (x *Input) GetButtons() uint32 {
+func (x *Uplink) GetB() []uint32 {
+	if x != nil {
+		return x.B
+	}
+	return nil
+}
+
+func (x *Uplink) GetButtons() []uint32 {
 	if x != nil {
 		return x.Buttons
 	}
-	return 0
+	return nil
 }
 
-func (x *Input) GetAxes() []int32 {
+func (x *Uplink) GetAxesCount() []uint32 {
+	if x != nil {
+		return x.AxesCount
+	}
+	return nil
+}
+
+func (x *Uplink) GetAxes() []int32 {
 	if x != nil {
 		return x.Axes
 	}
 	return nil
 }
 
-type Ack struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Seat          uint64                 `protobuf:"varint,1,opt,name=seat,proto3" json:"seat,omitempty"`
-	Tick          uint32                 `protobuf:"varint,2,opt,name=tick,proto3" json:"tick,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Ack) Reset() {
-	*x = Ack{}
-	mi := &file_clusterpb_proto_msgTypes[15]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Ack) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Ack) ProtoMessage() {}
-
-func (x *Ack) ProtoReflect() protoreflect.Message {
-	mi := &file_clusterpb_proto_msgTypes[15]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Ack.ProtoReflect.Descriptor instead.
-func (*Ack) Descriptor() ([]byte, []int) {
-	return file_clusterpb_proto_rawDescGZIP(), []int{15}
-}
-
-func (x *Ack) GetSeat() uint64 {
-	if x != nil {
-		return x.Seat
-	}
-	return 0
-}
-
-func (x *Ack) GetTick() uint32 {
-	if x != nil {
-		return x.Tick
-	}
-	return 0
-}
-
+// A game message, a leave or the end of a connection go on their own, right
+// behind the Uplink of what the player sent before them.
 type Message struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Seat          uint64                 `protobuf:"varint,1,opt,name=seat,proto3" json:"seat,omitempty"`
@@ -1266,7 +1236,7 @@ type Message struct {
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_clusterpb_proto_msgTypes[16]
+	mi := &file_clusterpb_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1278,7 +1248,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_clusterpb_proto_msgTypes[16]
+	mi := &file_clusterpb_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1291,7 +1261,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_clusterpb_proto_rawDescGZIP(), []int{16}
+	return file_clusterpb_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Message) GetSeat() uint64 {
@@ -1326,7 +1296,7 @@ type Leave struct {
 
 func (x *Leave) Reset() {
 	*x = Leave{}
-	mi := &file_clusterpb_proto_msgTypes[17]
+	mi := &file_clusterpb_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1338,7 +1308,7 @@ func (x *Leave) String() string {
 func (*Leave) ProtoMessage() {}
 
 func (x *Leave) ProtoReflect() protoreflect.Message {
-	mi := &file_clusterpb_proto_msgTypes[17]
+	mi := &file_clusterpb_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1351,7 +1321,7 @@ func (x *Leave) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Leave.ProtoReflect.Descriptor instead.
 func (*Leave) Descriptor() ([]byte, []int) {
-	return file_clusterpb_proto_rawDescGZIP(), []int{17}
+	return file_clusterpb_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Leave) GetSeat() uint64 {
@@ -1370,7 +1340,7 @@ type Drop struct {
 
 func (x *Drop) Reset() {
 	*x = Drop{}
-	mi := &file_clusterpb_proto_msgTypes[18]
+	mi := &file_clusterpb_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1382,7 +1352,7 @@ func (x *Drop) String() string {
 func (*Drop) ProtoMessage() {}
 
 func (x *Drop) ProtoReflect() protoreflect.Message {
-	mi := &file_clusterpb_proto_msgTypes[18]
+	mi := &file_clusterpb_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1395,7 +1365,7 @@ func (x *Drop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Drop.ProtoReflect.Descriptor instead.
 func (*Drop) Descriptor() ([]byte, []int) {
-	return file_clusterpb_proto_rawDescGZIP(), []int{18}
+	return file_clusterpb_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Drop) GetSeat() uint64 {
@@ -1425,7 +1395,7 @@ type Deliver struct {
 
 func (x *Deliver) Reset() {
 	*x = Deliver{}
-	mi := &file_clusterpb_proto_msgTypes[19]
+	mi := &file_clusterpb_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1437,7 +1407,7 @@ func (x *Deliver) String() string {
 func (*Deliver) ProtoMessage() {}
 
 func (x *Deliver) ProtoReflect() protoreflect.Message {
-	mi := &file_clusterpb_proto_msgTypes[19]
+	mi := &file_clusterpb_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1450,7 +1420,7 @@ func (x *Deliver) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Deliver.ProtoReflect.Descriptor instead.
 func (*Deliver) Descriptor() ([]byte, []int) {
-	return file_clusterpb_proto_rawDescGZIP(), []int{19}
+	return file_clusterpb_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Deliver) GetBodies() [][]byte {
@@ -1593,16 +1563,16 @@ const file_clusterpb_proto_rawDesc = "" +
 	"\tSeatEnded\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\x04R\x03ref\x12\x12\n" +
 	"\x04code\x18\x02 \x01(\rR\x04code\x12\x18\n" +
-	"\amessage\x18\x03 \x01(\tR\amessage\"m\n" +
-	"\x05Input\x12\x12\n" +
-	"\x04seat\x18\x01 \x01(\x04R\x04seat\x12\x10\n" +
-	"\x03seq\x18\x02 \x01(\rR\x03seq\x12\x10\n" +
-	"\x03ack\x18\x03 \x01(\rR\x03ack\x12\x18\n" +
-	"\abuttons\x18\x04 \x01(\rR\abuttons\x12\x12\n" +
-	"\x04axes\x18\x05 \x03(\x11R\x04axes\"-\n" +
-	"\x03Ack\x12\x12\n" +
-	"\x04seat\x18\x01 \x01(\x04R\x04seat\x12\x12\n" +
-	"\x04tick\x18\x02 \x01(\rR\x04tick\"K\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\x99\x01\n" +
+	"\x06Uplink\x12\x14\n" +
+	"\x05seats\x18\x01 \x03(\x04R\x05seats\x12\x10\n" +
+	"\x03ops\x18\x02 \x03(\rR\x03ops\x12\f\n" +
+	"\x01a\x18\x03 \x03(\rR\x01a\x12\f\n" +
+	"\x01b\x18\x04 \x03(\rR\x01b\x12\x18\n" +
+	"\abuttons\x18\x05 \x03(\rR\abuttons\x12\x1d\n" +
+	"\n" +
+	"axes_count\x18\x06 \x03(\rR\taxesCount\x12\x12\n" +
+	"\x04axes\x18\a \x03(\x11R\x04axes\"K\n" +
 	"\aMessage\x12\x12\n" +
 	"\x04seat\x18\x01 \x01(\x04R\x04seat\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n" +
@@ -1631,7 +1601,7 @@ func file_clusterpb_proto_rawDescGZIP() []byte {
 	return file_clusterpb_proto_rawDescData
 }
 
-var file_clusterpb_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_clusterpb_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_clusterpb_proto_goTypes = []any{
 	(*Node)(nil),        // 0: tickroom.cluster.v1.Node
 	(*Hello)(nil),       // 1: tickroom.cluster.v1.Hello
@@ -1647,20 +1617,19 @@ var file_clusterpb_proto_goTypes = []any{
 	(*JoinRefused)(nil), // 11: tickroom.cluster.v1.JoinRefused
 	(*Admitted)(nil),    // 12: tickroom.cluster.v1.Admitted
 	(*SeatEnded)(nil),   // 13: tickroom.cluster.v1.SeatEnded
-	(*Input)(nil),       // 14: tickroom.cluster.v1.Input
-	(*Ack)(nil),         // 15: tickroom.cluster.v1.Ack
-	(*Message)(nil),     // 16: tickroom.cluster.v1.Message
-	(*Leave)(nil),       // 17: tickroom.cluster.v1.Leave
-	(*Drop)(nil),        // 18: tickroom.cluster.v1.Drop
-	(*Deliver)(nil),     // 19: tickroom.cluster.v1.Deliver
-	nil,                 // 20: tickroom.cluster.v1.Identity.ClaimsEntry
+	(*Uplink)(nil),      // 14: tickroom.cluster.v1.Uplink
+	(*Message)(nil),     // 15: tickroom.cluster.v1.Message
+	(*Leave)(nil),       // 16: tickroom.cluster.v1.Leave
+	(*Drop)(nil),        // 17: tickroom.cluster.v1.Drop
+	(*Deliver)(nil),     // 18: tickroom.cluster.v1.Deliver
+	nil,                 // 19: tickroom.cluster.v1.Identity.ClaimsEntry
 }
 var file_clusterpb_proto_depIdxs = []int32{
 	0,  // 0: tickroom.cluster.v1.Hello.from:type_name -> tickroom.cluster.v1.Node
 	3,  // 1: tickroom.cluster.v1.Heartbeat.load:type_name -> tickroom.cluster.v1.Load
 	7,  // 2: tickroom.cluster.v1.Rooms.rooms:type_name -> tickroom.cluster.v1.Room
 	10, // 3: tickroom.cluster.v1.Join.identity:type_name -> tickroom.cluster.v1.Identity
-	20, // 4: tickroom.cluster.v1.Identity.claims:type_name -> tickroom.cluster.v1.Identity.ClaimsEntry
+	19, // 4: tickroom.cluster.v1.Identity.claims:type_name -> tickroom.cluster.v1.Identity.ClaimsEntry
 	5,  // [5:5] is the sub-list for method output_type
 	5,  // [5:5] is the sub-list for method input_type
 	5,  // [5:5] is the sub-list for extension type_name
@@ -1679,7 +1648,7 @@ func file_clusterpb_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_clusterpb_proto_rawDesc), len(file_clusterpb_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   21,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
