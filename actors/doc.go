@@ -62,7 +62,8 @@
 // these or none: nothing is called while one is held (the abuse log writes
 // its lines after letting go). On a node of a cluster a seat's link may be
 // a peerLink, whose lock and whose room outbox's lock (peerLink.mu,
-// outbox.mu) are leaves too, below seat.mu. TestLockOrderUnderLoad drives every
+// outbox.mu) are leaves too, below seat.mu; so is an uplink's
+// (uplink.mu), taken by receivers and sessions holding none of these. TestLockOrderUnderLoad drives every
 // edge of this order at once on real sockets, under -race; a call that took
 // two of these locks the other way round would deadlock it.
 //
@@ -90,9 +91,10 @@
 // which numbers it (the session's ticket); on the room's node that node's
 // relay stands in for the player's session, with a peerLink for its seat
 // (cluster_link.go), so rooms, seats and lobbies work as on one node. The
-// player's inputs, acks and messages go from its link's receiver straight
-// to the room node's relay (an awaySeat, cluster_away.go), which pushes
-// them into the seat; the room's frames for a node's players go, once per
+// player's inputs and acks go from its link's receiver to the room node's
+// relay (an awaySeat, cluster_away.go), gathered per node for up to 2 ms
+// into one Uplink, its messages, leave and drop right behind them; the
+// relay pushes them into the seat; the room's frames for a node's players go, once per
 // room message, in one Deliver to that node's relay, each state body once,
 // which hands them to the players' links with their own heads. A lost node
 // ends what it shared: players here in its rooms get room_closed; its
