@@ -65,6 +65,14 @@ type ServerConfig struct {
 	// Metrics serves Prometheus metrics at /metrics on the game port. Not
 	// reloadable.
 	Metrics bool `toml:"metrics"`
+	// MetricsAddr, when set, serves /metrics on a listener of its own (with
+	// /healthz and /readyz, which stay on the game port too) and not on the
+	// game port. Not reloadable.
+	MetricsAddr string `toml:"metrics_addr"`
+	// MetricsTokenEnv names an environment variable holding a bearer token
+	// that /metrics then requires. The token is never in this file nor
+	// logged; it is read again on a reload.
+	MetricsTokenEnv string `toml:"metrics_token_env"`
 	// AllowedOrigins is the browser Origin allowlist for the WebSocket
 	// upgrade and for CORS on the HTTP transports; empty allows every origin.
 	AllowedOrigins []string `toml:"allowed_origins"`

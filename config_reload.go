@@ -14,6 +14,7 @@ func (c Config) Reloadable(next Config) (Config, []string) {
 	// The HTTP mux is built once at startup.
 	// So are its routes.
 	keep(&restart, "server.metrics", &next.Server.Metrics, c.Server.Metrics)
+	keep(&restart, "server.metrics_addr", &next.Server.MetricsAddr, c.Server.MetricsAddr)
 	keep(&restart, "server.rooms_path", &next.Server.RoomsPath, c.Server.RoomsPath)
 	keep(&restart, "websocket.path", &next.WebSocket.Path, c.WebSocket.Path)
 	// Applied to each connection as it is upgraded; changing it on a reload

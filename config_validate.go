@@ -60,6 +60,19 @@ func (c Config) problems(ms *modeSet) []*ConfigError {
 		v.origin(fmt.Sprintf("server.allowed_origins[%d]", i), o)
 	}
 
+	if a := c.Server.MetricsAddr; a != "" {
+		v.addr("server.metrics_addr", a)
+		switch {
+		case !c.Server.Metrics:
+			v.add("server.metrics_addr", a, "is set, but server.metrics is false")
+		case a == c.Server.Addr && !strings.HasSuffix(a, ":0"): // ":0" picks a free port each
+			v.add("server.metrics_addr", a, "must differ from server.addr")
+		}
+	}
+	if e := c.Server.MetricsTokenEnv; e != "" && !envName.MatchString(e) {
+		v.add("server.metrics_token_env", e, "must be the name of an environment variable, like \"TICKROOM_METRICS_TOKEN\"")
+	}
+
 	if p := c.Server.RoomsPath; p != "" && (!strings.HasPrefix(p, "/") || slices.Contains([]string{c.WebSocket.Path, c.HTTP.Path, "/metrics", "/healthz", "/readyz"}, p)) {
 		v.add("server.rooms_path", p, `must be "" or a path starting with "/" that no other endpoint uses`)
 	}

@@ -60,6 +60,8 @@ type Server struct {
 	srv     *transports.Server
 	routes  []route
 	metrics *metrics
+	gate    *metricsGate // /metrics behind server.metrics_token_env
+	ops     *opsListener // server.metrics_addr's listener; nil without one
 	health  health
 	auth    *serverAuth
 }
@@ -129,8 +131,18 @@ func (s *Server) Start() error {
 	s.srv.Handle("/healthz", http.HandlerFunc(s.health.healthz))
 	s.srv.Handle("/readyz", http.HandlerFunc(s.health.readyz))
 	if cfg.Server.Metrics {
+		token, err := metricsToken(cfg.Server)
+		if err != nil {
+			_ = s.hub.Shutdown(context.Background())
+			s.hub, s.srv = nil, nil
+			return fmt.Errorf("%s: %w", s.configName(), err)
+		}
 		s.metrics.watch(s.hub, s.srv)
-		s.srv.Handle("/metrics", s.metrics.handler())
+		s.gate = newMetricsGate(s.metrics.handler())
+		s.gate.set(token)
+		if cfg.Server.MetricsAddr == "" {
+			s.srv.Handle("/metrics", s.gate)
+		}
 	}
 	if cfg.Server.RoomsPath != "" {
 		s.srv.Handle(cfg.Server.RoomsPath, &listing{hub: s.hub, origins: cfg.Server.AllowedOrigins})
@@ -144,17 +156,40 @@ func (s *Server) Start() error {
 		s.hub, s.srv = nil, nil // Start may be tried again
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
 	}
+	if a := cfg.Server.MetricsAddr; a != "" && cfg.Server.Metrics {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", s.gate)
+		mux.HandleFunc("/healthz", s.health.healthz)
+		mux.HandleFunc("/readyz", s.health.readyz)
+		ops, err := openOps(a, cfg, mux, s.log)
+		if err != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+			defer cancel()
+			_ = s.srv.Close(ctx)
+			_ = s.hub.Shutdown(ctx)
+			s.hub, s.srv = nil, nil
+			return err
+		}
+		s.ops = ops
+	}
 	s.log.Info("config", "config", cfg, "file", s.configName())
 	if err := s.hub.StartCluster(cfg.clusterURL(s.srv.Addr().String())); err != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
 		defer cancel()
 		_ = s.srv.Close(ctx)
+		if s.ops != nil {
+			_ = s.ops.close(ctx)
+			s.ops = nil
+		}
 		_ = s.hub.Shutdown(ctx)
 		s.hub, s.srv = nil, nil
 		return err
 	}
 	s.health.ready.Store(true)
 	s.log.Info("listening", "addr", s.srv.Addr().String(), "url", s.srv.HTTPURL(), "websocket", s.srv.URL(), "modes", s.modes.names())
+	if s.ops != nil {
+		s.log.Info("metrics listening", "addr", s.ops.Addr())
+	}
 	return nil
 }
 
@@ -201,6 +236,17 @@ func (s *Server) URL() string {
 	return s.srv.HTTPURL()
 }
 
+// MetricsAddr returns where /metrics is served when server.metrics_addr
+// gives it a port of its own; "" otherwise, and before Start.
+func (s *Server) MetricsAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ops == nil {
+		return ""
+	}
+	return s.ops.Addr()
+}
+
 // Config returns the config the server runs with now.
 func (s *Server) Config() Config {
 	s.mu.Lock()
@@ -233,6 +279,12 @@ func (s *Server) Reload() error {
 	if len(restart) > 0 {
 		s.log.Warn("reload: these keys change only on restart", "keys", restart)
 	}
+	token, err := metricsToken(next.Server) // tokens rotate on a reload too
+	if err != nil {
+		err = fmt.Errorf("%s: %w", s.configName(), err)
+		s.log.Error("reload rejected, keeping the running config", "err", err)
+		return err
+	}
 	verifier, err := s.auth.prepare(next.Auth) // reads the key files again: keys rotate on a reload
 	if err != nil {
 		err = fmt.Errorf("%s: %w", s.configName(), err)
@@ -244,6 +296,9 @@ func (s *Server) Reload() error {
 		return err
 	}
 	s.auth.install(next.Auth, verifier)
+	if s.gate != nil {
+		s.gate.set(token)
+	}
 	s.cfg = next
 	s.level.Set(next.Log.SlogLevel())
 	s.srv.SetOptions(transportOptions(next, s.log, s.hub))
@@ -256,7 +311,7 @@ func (s *Server) Reload() error {
 // bounded by server.shutdown_timeout.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	timeout, log, srv, hub := s.cfg.Server.ShutdownTimeout, s.log, s.srv, s.hub
+	timeout, log, srv, hub, ops := s.cfg.Server.ShutdownTimeout, s.log, s.srv, s.hub, s.ops
 	s.mu.Unlock()
 	if hub == nil {
 		return errors.New("tickroom: Close before Start")
@@ -267,6 +322,11 @@ func (s *Server) Close() error {
 	s.health.ready.Store(false)
 	log.Info("shutting down", "timeout", timeout)
 	err := srv.Close(ctx)
+	if ops != nil {
+		if oerr := ops.close(ctx); oerr != nil && err == nil {
+			err = oerr
+		}
+	}
 	if herr := hub.Shutdown(ctx); herr != nil && err == nil {
 		err = herr
 	}
