@@ -30,7 +30,7 @@ var (
 // in by the mark can resume a seat its token names and nothing else, and
 // its join deadline ends it if it does not.
 func (h *Hub) admit(o *Options, l transports.Link, addr string, resume bool) error {
-	if h.overloaded.Load() && !resume {
+	if !resume && (h.overloaded.Load() || !h.rampTake(time.Now())) {
 		h.stats.busyConnections.Add(1)
 		h.abuse.note(abuseBusy, addr)
 		h.sendError(l, netcode.CodeServerBusy, "the server is busy: try again later", false)
@@ -47,7 +47,9 @@ func (h *Hub) admit(o *Options, l transports.Link, addr string, resume bool) err
 }
 
 // Busy is transports.Options.Busy for a server whose Handler is h: busy
-// while the hub is overloaded, with RetryAfter, and while the connections
+// while the hub is overloaded, with RetryAfter, while newcomers after an
+// overload are paced and this second's are in (admitRamp), with
+// RampRetryAfter, and while the connections
 // in no room are at LimitOptions.MaxUnjoined, with UnjoinedRetryAfter. The
 // transport then refuses new connections before their upgrade or session
 // (503 server_busy), which costs far less than Accept's refusal after it
@@ -58,6 +60,9 @@ func (h *Hub) admit(o *Options, l transports.Link, addr string, resume bool) err
 func (h *Hub) Busy() (bool, time.Duration) {
 	if h.overloaded.Load() {
 		return true, h.RetryAfter()
+	}
+	if h.rampFull(time.Now()) {
+		return true, RampRetryAfter
 	}
 	if h.stats.unjoined.Load() >= int64(h.opts.Load().Limits.MaxUnjoined) {
 		return true, UnjoinedRetryAfter
@@ -72,3 +77,8 @@ func (h *Hub) Busy() (bool, time.Duration) {
 // only at its join deadline, but a client cannot tell, and a refusal
 // before the upgrade costs the server little.)
 const UnjoinedRetryAfter = time.Second
+
+// RampRetryAfter is the Retry-After of a connection refused while
+// newcomers are paced after an overload: the ramp has new places every
+// second.
+const RampRetryAfter = time.Second

@@ -65,6 +65,9 @@ func (g *governor) sample(now time.Time) {
 	changed := g.ctl.update(late, idle, now, o.Overload, sendLevels(o))
 	h.stats.lateMilli.Store(int64(g.ctl.smooth * 1000))
 	h.abuse.flush()
+	if idle {
+		h.stopRamp() // nobody to protect
+	}
 	if !changed {
 		return
 	}
@@ -76,8 +79,12 @@ func (g *governor) sample(now time.Time) {
 	case g.ctl.level < wasLevel:
 		h.stats.sendRaised.Add(int64(wasLevel - g.ctl.level))
 	}
-	if g.ctl.overloaded && !wasOver {
+	switch {
+	case g.ctl.overloaded && !wasOver:
 		h.stats.overloads.Add(1)
+		h.stopRamp()
+	case !g.ctl.overloaded && wasOver && !idle:
+		h.startRamp(now, h.stats.sessions.Load(), o.Overload.RecoverAfter)
 	}
 	rate := scaledSendRate(o.Room.SendRate, g.ctl.level, o.Overload.MinSendRate)
 	attrs := []any{"lateness_ticks", g.ctl.smooth, "send_level", g.ctl.level, "default_send_rate", rate}

@@ -44,6 +44,7 @@ type Hub struct {
 	late       tickLateness
 	overloaded atomic.Bool
 	sendLevel  atomic.Int32                   // steps the send rates are lowered by; 0: as configured
+	ramp       atomic.Pointer[admitRamp]      // paces newcomers after an overload; nil: none
 	loadSource atomic.Pointer[func() float64] // replaces the measured lateness, in tests
 }
 

@@ -324,3 +324,71 @@ func TestResumeMarkAdmittedWhileOverloaded(t *testing.T) {
 		closeAll(a2, b, liar)
 	})
 }
+
+// When an overload ends, newcomers are let in at a pace (admitRamp), not
+// all at once: a few a second (rampMin on a hub this small), the rest
+// refused server_busy with Busy saying so before any upgrade; a reconnect
+// marked as resuming always passes; after rampRecoveries × RecoverAfter
+// the doors are open again.
+func TestNewcomersArePacedAfterAnOverload(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var load atomic.Uint64
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute}})
+		source := func() float64 { return math.Float64frombits(load.Load()) }
+		h.loadSource.Store(&source)
+		player := connect(t, h)
+		player.join("r")
+		load.Store(math.Float64bits(1))
+		player.run(3*time.Second, 50*time.Millisecond)
+		if !h.Overloaded() {
+			t.Fatal("not overloaded")
+		}
+		load.Store(0)
+		for h.Overloaded() {
+			player.run(500*time.Millisecond, 50*time.Millisecond)
+		}
+		end := time.Now()
+
+		var admitted []*testClient
+		try := func(n int) (in int) {
+			for range n {
+				c, l, err := tryConnect(t, h)
+				if err != nil {
+					refusedWith(t, l, err, netcode.CodeServerBusy)
+					continue
+				}
+				admitted = append(admitted, c)
+				in++
+			}
+			return in
+		}
+		if got := try(10); got != rampMin {
+			t.Errorf("of 10 newcomers at the end of an overload %d were let in, want %d", got, rampMin)
+		}
+		if busy, after := h.Busy(); !busy || after != RampRetryAfter {
+			t.Errorf("Busy with this second's places taken = %v, %v; want true, %v", busy, after, RampRetryAfter)
+		}
+		l := newFakeLink()
+		r, err := h.Accept(l, httptest.NewRequest(http.MethodGet, "/ws?resume=1", nil))
+		if err != nil {
+			t.Errorf("a connection marked as resuming, with the ramp full: %v", err)
+		} else {
+			admitted = append(admitted, &testClient{t: t, link: l, recv: r})
+		}
+		player.run(time.Second, 50*time.Millisecond)
+		if got := try(10); got != rampMin {
+			t.Errorf("a second later %d were let in, want %d", got, rampMin)
+		}
+		player.run(rampRecoveries*DefaultRecoverAfter-time.Since(end), 50*time.Millisecond)
+		if busy, _ := h.Busy(); busy {
+			t.Error("Busy after the ramp's end")
+		}
+		if got := try(10); got != 10 {
+			t.Errorf("after the ramp %d of 10 were let in, want all", got)
+		}
+		if got := player.errorCodes(); len(got) != 0 {
+			t.Errorf("the player got %v", got)
+		}
+		closeAll(append(admitted, player)...)
+	})
+}
