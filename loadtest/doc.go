@@ -259,7 +259,13 @@
 // the attackers' own CPU (a flood writes gigabytes a second into loopback
 // sockets) competes with the server and the honest players, and with an
 // embedded server the server's CPU and memory are the whole process's. Run
-// the server on its own core (see "Pinning") to tell them apart.
+// the server on its own core (see "Pinning") to tell them apart, and the
+// attackers in a tester of their own at the lowest priority, so that the
+// players' tester on the same core is served first and what the players
+// measure is the server:
+//
+//	nice -n 19 taskset -c 1 gameserver loadtest -url http://127.0.0.1:8080 -clients 1 -duration 24s -ping-flood 100 -out /tmp/atk &
+//	sleep 2; taskset -c 1 gameserver loadtest -url http://127.0.0.1:8080 -clients 256 -duration 15s -out /tmp/players
 //
 // # Overload
 //
