@@ -86,7 +86,7 @@ func (tc *testCluster) startAll() []*server {
 // waitLive waits until node s is ready and sees n live peers.
 func (tc *testCluster) waitLive(s *server, n int) {
 	tc.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		if code, _ := get(tc.t, "http://"+s.addr+"/readyz"); code == http.StatusOK {
 			live := 0
@@ -100,7 +100,7 @@ func (tc *testCluster) waitLive(s *server, n int) {
 			}
 		}
 		if time.Now().After(deadline) {
-			tc.t.Fatalf("%s not ready with %d live peers after 20s:\n%s", s.addr, n, s.logs.String())
+			tc.t.Fatalf("%s not ready with %d live peers after a minute:\n%s", s.addr, n, s.logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -86,9 +86,9 @@ func TestClusterEndToEndPlayAcrossNodes(t *testing.T) {
 	}
 	steerCtx, stop := context.WithCancel(ctx)
 	waits := []func(){
-		steer(steerCtx, ws, world.Input{Axes: [4]int16{world.MaxAxis, 0}}, 50*time.Millisecond),
-		steer(steerCtx, lp, world.Input{Axes: [4]int16{0, world.MaxAxis}}, 50*time.Millisecond),
-		steer(steerCtx, anywhere, world.Input{Axes: [4]int16{-world.MaxAxis, 0}}, 50*time.Millisecond),
+		swing(steerCtx, ws, world.Input{Axes: [4]int16{world.MaxAxis, 0}}, 50*time.Millisecond),
+		swing(steerCtx, lp, world.Input{Axes: [4]int16{0, world.MaxAxis}}, 50*time.Millisecond),
+		swing(steerCtx, anywhere, world.Input{Axes: [4]int16{-world.MaxAxis, 0}}, 50*time.Millisecond),
 	}
 	defer func() {
 		stop()
@@ -134,7 +134,7 @@ func TestClusterEndToEndBehindNginx(t *testing.T) {
 	steerCtx, stop := context.WithCancel(ctx)
 	var waits []func()
 	for _, c := range cs {
-		waits = append(waits, steer(steerCtx, c, world.Input{Axes: [4]int16{world.MaxAxis, world.MaxAxis}}, 50*time.Millisecond))
+		waits = append(waits, swing(steerCtx, c, world.Input{Axes: [4]int16{world.MaxAxis, world.MaxAxis}}, 50*time.Millisecond))
 	}
 	defer func() {
 		stop()
@@ -216,7 +216,7 @@ func TestClusterEndToEndKilledNodeAndRestart(t *testing.T) {
 		t.Fatalf("traveller resumed as %+v, want player %d entity %d in %s", w, wt.Player, wt.Entity, wt.RoomID)
 	}
 	steerCtx, stop := context.WithCancel(ctx)
-	wait := steer(steerCtx, traveller, world.Input{Axes: [4]int16{world.MaxAxis, 0}}, 50*time.Millisecond)
+	wait := swing(steerCtx, traveller, world.Input{Axes: [4]int16{world.MaxAxis, 0}}, 50*time.Millisecond)
 	seesMove(t, ctx, anchor, world.EntityID(wt.Entity), arena.FieldX)
 	stop()
 	wait()
@@ -348,7 +348,7 @@ func TestClusterEndToEndMalformedRemoteMessages(t *testing.T) {
 		return scrape(t, nodes[0])[`tickroom_cluster_messages_total{node="n0",outcome="refused"}`] >= 5
 	})
 	steerCtx, stop := context.WithCancel(ctx)
-	wait := steer(steerCtx, c, world.Input{Axes: [4]int16{world.MaxAxis, 0}}, 50*time.Millisecond)
+	wait := swing(steerCtx, c, world.Input{Axes: [4]int16{world.MaxAxis, 0}}, 50*time.Millisecond)
 	seesMove(t, ctx, c, world.EntityID(c.Welcome().Entity), arena.FieldX)
 	stop()
 	wait()

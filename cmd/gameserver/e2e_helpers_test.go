@@ -83,7 +83,9 @@ func startServer(t testing.TB, config string) *server {
 	s := &server{t: t, cmd: cmd, config: path, logs: newLogTail(stderr), exited: make(chan error, 1)}
 	go func() { s.exited <- cmd.Wait() }() // owned by s: stop waits for it
 	t.Cleanup(s.kill)
-	line := s.logs.waitFor(t, 20*time.Second, func(l logLine) bool { return l.Msg == "listening" })
+	// Generous: in CI's full -race run on two loaded cores a node once
+	// printed nothing for 20s; a server that starts is never held up by it.
+	line := s.logs.waitFor(t, time.Minute, func(l logLine) bool { return l.Msg == "listening" })
 	s.addr, _ = line.Attrs["addr"].(string)
 	if s.addr == "" {
 		t.Fatalf("listening line without addr: %v", line)
@@ -245,6 +247,36 @@ func steer(ctx context.Context, c *client.Client, in world.Input, every time.Dur
 			case <-ctx.Done():
 				return
 			case <-tk.C:
+				if _, err := c.SendInput(in); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { <-done }
+}
+
+// swing is steer with the direction reversed every second, so that the
+// entity never rests against a wall: a test that waits to see it move, for
+// as long as a loaded machine takes, sees it move whenever it looks.
+func swing(ctx context.Context, c *client.Client, in world.Input, every time.Duration) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tk := time.NewTicker(every)
+		defer tk.Stop()
+		flip := time.Now().Add(time.Second)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tk.C:
+				if now.After(flip) {
+					for i := range in.Axes {
+						in.Axes[i] = -in.Axes[i]
+					}
+					flip = now.Add(time.Second)
+				}
 				if _, err := c.SendInput(in); err != nil {
 					return
 				}
