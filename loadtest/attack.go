@@ -234,6 +234,54 @@ func pause(ctx context.Context, d time.Duration) bool {
 // server, they do not spin on a refusal.
 const retryPause = 100 * time.Millisecond
 
+// redialWS runs one WebSocket attacker's connections one after the other
+// until the attack stops: it dials and upgrades, and holds each connection
+// open for conn, which reports whether the server ended it. A refused dial
+// or upgrade is counted and tried again after refusedPause; the next
+// connection follows one that ended after endedPause (0: at once).
+func redialWS(ctx context.Context, e *attackEnv, st *attackStats, refusedPause, endedPause time.Duration, conn func(ws *rawWS) bool) {
+	for ctx.Err() == nil {
+		ws, err := dialRaw(ctx, e, 0)
+		if err != nil {
+			if !refused(ctx, st, err) {
+				return
+			}
+			pause(ctx, refusedPause)
+			continue
+		}
+		hold(ctx, st, ws.nc, ws.opened, func() bool { return conn(ws) })
+		if endedPause > 0 {
+			pause(ctx, endedPause)
+		}
+	}
+}
+
+// refused counts a dial or upgrade that failed, unless the attack stopped
+// it, and reports whether the attack goes on.
+func refused(ctx context.Context, st *attackStats, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	st.answer(dialKey(err))
+	st.add(didRefused, 1)
+	return true
+}
+
+// hold is the life of one attacker connection, nc, opened at opened: it is
+// counted open while conn runs on it, closed when conn returns or the
+// attack stops (which ends conn's blocked reads and writes), and counted
+// closed by whoever ended it: conn reports whether the server did.
+func hold(ctx context.Context, st *attackStats, nc net.Conn, opened time.Time, conn func() bool) {
+	st.opened()
+	byServer := func() bool {
+		stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
+		defer stop()
+		defer nc.Close()
+		return conn()
+	}()
+	st.closed(opened, byServer)
+}
+
 // codeName names a close code: a netcode.Code, or one of RFC 6455's.
 func codeName(code uint16) string {
 	switch code {

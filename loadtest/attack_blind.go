@@ -23,28 +23,12 @@ const (
 )
 
 func blindAcks(ctx context.Context, e *attackEnv, st *attackStats, i int) {
-	nc, err := dialTCPBuffer(ctx, e.target, e.src, blindRecvBuffer)
+	ws, err := dialRaw(ctx, e, blindRecvBuffer)
 	if err != nil {
-		if ctx.Err() == nil {
-			st.answer(dialKey(err))
-			st.add(didRefused, 1)
-		}
+		refused(ctx, st, err)
 		return
 	}
-	ws, err := upgradeRaw(ctx, nc, e.target, e.wsPath)
-	if err != nil {
-		nc.Close()
-		if ctx.Err() == nil {
-			st.answer(dialKey(err))
-			st.add(didRefused, 1)
-		}
-		return
-	}
-	st.opened()
-	stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-	defer stop()
-	defer nc.Close()
-	st.closed(ws.opened, blindAck(ctx, e, st, ws, i))
+	hold(ctx, st, ws.nc, ws.opened, func() bool { return blindAck(ctx, e, st, ws, i) })
 }
 
 // blindAck joins and acknowledges; it reports whether the server ended

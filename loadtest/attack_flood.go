@@ -45,39 +45,25 @@ func frameFlood(ctx context.Context, e *attackEnv, st *attackStats, _ int) {
 // connection or the attack stops, again.
 func flood(ctx context.Context, e *attackEnv, st *attackStats, sentKey string, frame func(*rawWS) []byte) {
 	sent := st.count(sentKey)
-	for ctx.Err() == nil {
-		ws, err := dialRaw(ctx, e)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			st.answer(dialKey(err))
-			st.add(didRefused, 1)
-			pause(ctx, retryPause)
-			continue
-		}
-		st.opened()
+	redialWS(ctx, e, st, retryPause, 0, func(ws *rawWS) bool {
 		one := frame(ws)
 		batch := make([]byte, 0, len(one)*floodBatch)
 		for range floodBatch {
 			batch = append(batch, one...)
 		}
-		byServer := floodConn(ctx, ws, st, func(n int) { sent.Add(int64(n / len(one))) }, batch)
-		st.closed(ws.opened, byServer)
-	}
+		return floodConn(ctx, ws, st, func(n int) { sent.Add(int64(n / len(one))) }, batch)
+	})
 }
 
 // floodConn writes batch over and over on ws until the server ends the
-// connection (true) or ctx does (false). wrote counts the bytes written.
+// connection (true) or ctx does (false); ws is held (hold), so ctx's end
+// closes it, which ends a blocked write. wrote counts the bytes written.
 func floodConn(ctx context.Context, ws *rawWS, st *attackStats, wrote func(int), batch []byte) (byServer bool) {
-	stop := context.AfterFunc(ctx, func() { _ = ws.nc.Close() })
-	defer stop()
 	readerDone := make(chan bool, 1) // true: the server ended the connection
 	go func() { readerDone <- readServer(ctx, ws, st) }()
 	for {
 		select {
 		case byServer := <-readerDone:
-			_ = ws.nc.Close()
 			return byServer
 		default:
 		}
@@ -97,7 +83,6 @@ func floodConn(ctx context.Context, ws *rawWS, st *attackStats, wrote func(int),
 		_ = ws.nc.Close()
 		byServer = <-readerDone
 	}
-	_ = ws.nc.Close()
 	return byServer
 }
 

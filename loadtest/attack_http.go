@@ -107,13 +107,8 @@ func httpAttack(ctx context.Context, e *attackEnv, st *attackStats,
 			pause(ctx, retryPause)
 			continue
 		}
-		st.opened()
-		opened := time.Now()
 		requests.Add(1)
-		byServer := func() bool {
-			stop := context.AfterFunc(ctx, func() { _ = nc.Close() })
-			defer stop()
-			defer nc.Close()
+		hold(ctx, st, nc, time.Now(), func() bool {
 			done := make(chan struct{})
 			var v verdict
 			go func() {
@@ -145,8 +140,7 @@ func httpAttack(ctx context.Context, e *attackEnv, st *attackStats,
 			}
 			st.answer(v.key)
 			return true
-		}()
-		st.closed(opened, byServer)
+		})
 	}
 }
 

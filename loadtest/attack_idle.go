@@ -23,44 +23,26 @@ func idleConn(ctx context.Context, e *attackEnv, st *attackStats, i int) {
 		return
 	}
 	answered := st.count("pings answered")
-	for ctx.Err() == nil {
-		ws, err := dialRaw(ctx, e)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
+	redialWS(ctx, e, st, idleRetry, idleRetry, func(ws *rawWS) bool {
+		for {
+			op, p, err := ws.readFrame()
+			if err != nil {
+				return ended(ctx, st, err)
 			}
-			st.answer(dialKey(err))
-			st.add(didRefused, 1)
-			pause(ctx, idleRetry)
-			continue
-		}
-		st.opened()
-		byServer := func() bool {
-			stop := context.AfterFunc(ctx, func() { _ = ws.nc.Close() })
-			defer stop()
-			defer ws.nc.Close()
-			for {
-				op, p, err := ws.readFrame()
-				if err != nil {
+			switch op {
+			case opPing:
+				if err := ws.send(opPong, p); err != nil {
 					return ended(ctx, st, err)
 				}
-				switch op {
-				case opPing:
-					if err := ws.send(opPong, p); err != nil {
-						return ended(ctx, st, err)
-					}
-					answered.Add(1)
-				case opClose:
-					st.answer(closeFrameKey(closeCode(p)))
-					return true
-				case opBinary:
-					if c, ok := errorFrameCode(p); ok {
-						st.answer(errorKey(c))
-					}
+				answered.Add(1)
+			case opClose:
+				st.answer(closeFrameKey(closeCode(p)))
+				return true
+			case opBinary:
+				if c, ok := errorFrameCode(p); ok {
+					st.answer(errorKey(c))
 				}
 			}
-		}()
-		st.closed(ws.opened, byServer)
-		pause(ctx, idleRetry)
-	}
+		}
+	})
 }

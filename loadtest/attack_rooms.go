@@ -21,26 +21,9 @@ const roomAnswerWait = 250 * time.Millisecond
 // the server ends the connection, the flooder opens another.
 func roomFlood(ctx context.Context, e *attackEnv, st *attackStats, i int) {
 	seq := 0
-	for ctx.Err() == nil {
-		ws, err := dialRaw(ctx, e)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			st.answer(dialKey(err))
-			st.add(didRefused, 1)
-			pause(ctx, retryPause)
-			continue
-		}
-		st.opened()
-		byServer := func() bool {
-			stop := context.AfterFunc(ctx, func() { _ = ws.nc.Close() })
-			defer stop()
-			defer ws.nc.Close()
-			return createRooms(ctx, e, st, ws, i, &seq)
-		}()
-		st.closed(ws.opened, byServer)
-	}
+	redialWS(ctx, e, st, retryPause, 0, func(ws *rawWS) bool {
+		return createRooms(ctx, e, st, ws, i, &seq)
+	})
 }
 
 // createRooms is one room flooder's connection; it reports whether the

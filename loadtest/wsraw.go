@@ -103,10 +103,11 @@ func hostPort(u *url.URL) string {
 	return net.JoinHostPort(u.Hostname(), "80")
 }
 
-// dialRaw connects and upgrades to a WebSocket on the server's endpoint. A
-// refused upgrade is a *refusal.
-func dialRaw(ctx context.Context, e *attackEnv) (*rawWS, error) {
-	nc, err := dialTCP(ctx, e.target, e.src)
+// dialRaw connects, with a kernel receive buffer of rcvbuf bytes (0: the
+// system's; see dialTCPBuffer), and upgrades to a WebSocket on the
+// server's endpoint. A refused upgrade is a *refusal.
+func dialRaw(ctx context.Context, e *attackEnv, rcvbuf int) (*rawWS, error) {
+	nc, err := dialTCPBuffer(ctx, e.target, e.src, rcvbuf)
 	if err != nil {
 		return nil, err
 	}
