@@ -86,6 +86,31 @@ func (s *Server) refuseAdmission(w http.ResponseWriter, e httpErr, retry time.Du
 	s.fail(w, e, msg)
 }
 
+// admitNew makes the checks a new connection (a WebSocket before its
+// upgrade, an HTTP session's handshake) passes once its ticket is read, in
+// doc.go's order: its resume mark (400 bad_request), Options.Busy (503
+// server_busy unless it resumes a seat) and admit's caps and rate. When
+// one refuses, it has answered w and ok is false; otherwise the connection
+// is counted, and the caller calls release(key) when it ends or is never
+// made. addr and remote are clientAddr's.
+func (s *Server) admitNew(w http.ResponseWriter, r *http.Request, o *Options) (addr netip.Addr, remote, key string, ok bool) {
+	resume, ok := resumeHint(r)
+	if !ok {
+		s.refuseResumeHint(w)
+		return netip.Addr{}, "", "", false
+	}
+	addr, remote = clientAddr(r, o.TrustedProxies)
+	if s.refuseBusy(w, resume, remote, o) {
+		return netip.Addr{}, "", "", false
+	}
+	key, e, retry, ok := s.admit(addr, o)
+	if !ok {
+		s.refuseAdmission(w, e, retry, remote, o)
+		return netip.Addr{}, "", "", false
+	}
+	return addr, remote, key, true
+}
+
 // limitsAddr reports whether the per-address limits apply to addr: not to
 // Options.ExemptAddrs, nor to the addresses a proxy on the server's own
 // host connects from (sameHost), whose clients would all share its

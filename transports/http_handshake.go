@@ -22,18 +22,8 @@ func (s *Server) serveHandshake(w http.ResponseWriter, r *http.Request, o *Optio
 		s.refuseTicket(w, r, err, o)
 		return
 	}
-	resume, ok := resumeHint(r)
+	addr, remote, key, ok := s.admitNew(w, r, o)
 	if !ok {
-		s.refuseResumeHint(w)
-		return
-	}
-	addr, remote := clientAddr(r, o.TrustedProxies)
-	if s.refuseBusy(w, resume, remote, o) {
-		return
-	}
-	key, e, retry, ok := s.admit(addr, o)
-	if !ok {
-		s.refuseAdmission(w, e, retry, remote, o)
 		return
 	}
 	if e, ok := s.reserveSession(o); !ok {
