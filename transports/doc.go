@@ -182,7 +182,9 @@
 // before it tries again: the server is there and will take the connection
 // later. server_busy is checked first and costs the least: a server that
 // cannot keep up refuses newcomers before it has spent a goroutine, a
-// session or a ticket check on them.
+// session or a ticket's verification on them (it has read the ticket: from
+// the upgrade's headers, or from the handshake's body, which is small and
+// bounded by Options.BodyTimeout).
 //
 // The caps and the rate count WebSocket links and HTTP sessions alike (an
 // upgraded session stays one connection; its probe is not counted), in
