@@ -190,6 +190,7 @@ export declare class Client {
     private hold?;
     private away;
     private resuming?;
+    private gone?;
     private closing?;
     private httpFirst?;
     private noStream?;

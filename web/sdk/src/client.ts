@@ -169,8 +169,9 @@ export interface Stats {
 // itself (a bad or refused ticket among them).
 const stops = (e: TickroomError) =>
   [4022, 4023, 4006, 4000, 4002, 4003, 1002, 1003, 1007, 1008, 1009, 1010].includes(e.code) || [400, 401, 403, 415, 431].includes(e.status!);
-// Error codes that answer a join when the client is not seated (client/join.go).
-const REFUSALS = [4004, 4010, 4009, 4006, 4013, 4014, 4015, 4016, 4017, 4011, 4019, 4012, 4000];
+// Error codes that answer a join when the client is not seated (client/join.go),
+// and server_busy: a server that takes no newcomers refuses joins with it.
+const REFUSALS = [4004, 4010, 4009, 4006, 4013, 4014, 4015, 4016, 4017, 4011, 4019, 4012, 4000, 4024];
 
 type Resolver<T> = { res: (v: T) => void; rej: (e: TickroomError) => void };
 
@@ -227,6 +228,7 @@ export class Client {
   private hold?: Uint8Array[] | null; // sends during an upgrade's switch
   private away: [Uint8Array, boolean][] = []; // messages and inputs (true) kept while reconnecting
   private resuming?: ((r: "ok" | "expired" | "dropped") => void) | null;
+  private gone?: Welcome | null; // a seat resume_expired took: reconnects join its room afresh
   private closing?: boolean;
   private httpFirst?: boolean; // WebSocket failed where HTTP worked: start on HTTP
   private noStream?: boolean; // a stream was found behind a buffering proxy
@@ -405,6 +407,7 @@ export class Client {
     this.lists.clear();
     const rc = this.options.reconnect;
     if (this.closing || rc === false || stops(e)) return this.finish(this.closing ? null : e);
+    if (this.gone) return; // a reconnect's fresh join: its attempt failed, the next one follows
     this.status = "away";
     this.emit("dropped", e);
     this.reconnect(rc ?? {}, e);
@@ -422,10 +425,10 @@ export class Client {
       await new Promise<void>((r) => env.setTimeout(r, d));
       if (this.closing) return;
       this.stats.reconnects++;
-      const w = this.welcome;
+      const w = this.welcome ?? this.gone, token = !this.gone && w?.resumeToken;
       let c: Conn;
       try {
-        c = await this.dial(w?.resumeToken);
+        c = await this.dial(token);
       } catch (e) {
         why = e as TickroomError;
         if (stops(why)) break;
@@ -435,8 +438,8 @@ export class Client {
       type A = "ok" | "expired" | "dropped";
       let a = "expired" as A;
       this.install(c);
-      if (w?.resumeToken) {
-        c.send(frame(16, ProtocolVersion, w.resumeToken, this.mirror.current.tick, this.lastEvent));
+      if (token) {
+        c.send(frame(16, ProtocolVersion, token, this.mirror.current.tick, this.lastEvent));
         a = await new Promise<A>((r) => {
           this.resuming = r;
           env.setTimeout(() => r("dropped"), 2 * this.co.handshakeTimeout);
@@ -454,15 +457,29 @@ export class Client {
         return;
       }
       // The seat is gone: join the room again, by its id, with the options
-      // of the join that seated the player.
+      // of the join that seated the player. A join refused because the
+      // server takes no newcomers now, or whose connection ends, fails the
+      // attempt (as in client/comeback.go): later ones join afresh.
       this.leftRoom();
+      this.gone = w;
       try {
-        this.emit("resumed", await this.join({ how: w.roomId ? "id" : "match", room: w.roomId || w.room, mode: w.mode, options: this.joinOptions }), true);
+        const f = await this.join({ how: w.roomId ? "id" : "match", room: w.roomId || w.room, mode: w.mode, options: this.joinOptions });
+        this.gone = null;
+        this.emit("resumed", f, true);
+        return;
       } catch (e) {
-        this.emit("left", e as TickroomError);
+        why = e as TickroomError;
+        if (this.conn === c && why.code !== 4024) {
+          this.gone = null;
+          this.emit("left", why);
+          return;
+        }
       }
-      return;
+      if (this.closing || stops(why)) return; // ended (ended() finished the client)
+      this.status = "away";
+      if (this.conn === c) (this.conn = null), c.close();
     }
+    if (this.closing) return;
     this.emit("gaveUp", why);
     this.finish(why);
   }
@@ -755,7 +772,7 @@ export class Client {
   }
 
   private leftRoom(): void {
-    this.welcome = this.view = null;
+    this.welcome = this.view = this.gone = null;
     this.mirror.reset(null);
     this.rates = noRates;
     this.pending = [];

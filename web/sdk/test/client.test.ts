@@ -410,3 +410,97 @@ test("a resume that gets no answer is another attempt", async () => {
   assert.equal(c.status, "open");
   assert.deepEqual(log, ["dropped network", "resumed false"]);
 });
+
+test("a fresh join after resume_expired refused with server_busy is another attempt, not a leave", async () => {
+  const { c, ws, log } = await seated();
+  ws.recv(snapshot(10));
+  ws.drop(1006);
+  await clock.advance(50);
+  const ws2 = FakeWS.all.at(-1)!;
+  assert.equal(ws2.url, "ws://game.test/ws?resume=1");
+  ws2.recv(enc([9, 4020, "no seat"]));
+  await settle();
+  const join = hex([1, 2, "arena", "ada", 4, "rid", null]);
+  assert.deepEqual(ws2.frames().slice(1), [join]);
+  // The server takes no newcomers: the join gets server_busy and the
+  // connection stays open; the client gives it up and tries again after
+  // its backoff (attempt 1: 0.5 · 200 ms), joining afresh on a dial that is
+  // not marked as a resume (the seat is gone).
+  ws2.recv(enc([9, 4024, "server busy"]));
+  await settle();
+  assert.ok(ws2.closed);
+  assert.equal(c.status, "away");
+  assert.deepEqual(log, ["dropped network", "error resume_expired", "error server_busy"]);
+  await clock.advance(100);
+  const ws3 = FakeWS.all.at(-1)!;
+  assert.equal(ws3.url, "ws://game.test/ws");
+  assert.deepEqual(ws3.frames(), [join]);
+  ws3.recv(welcome("tok3"));
+  await settle();
+  assert.equal(c.status, "open");
+  assert.equal(c.welcome!.resumeToken, "tok3");
+  assert.deepEqual(log, ["dropped network", "error resume_expired", "error server_busy", "resumed true"]);
+});
+
+test("a fresh join whose connection is closed server_busy, then refused 503 with Retry-After, waits and tries again", async () => {
+  const srv = new FakeHTTP();
+  const log: string[] = [];
+  const c = await connect("http://game.test", {
+    name: "ada",
+    pingInterval: 0,
+    env: env(clock, srv.fetch),
+    onLeft: (e) => log.push("left " + (e?.codeName ?? "")),
+    onDropped: (e) => log.push("dropped " + e.codeName),
+    onResumed: (_w, fresh) => log.push("resumed " + fresh),
+    onGaveUp: (e) => log.push("gave up " + e.codeName),
+  });
+  const joined = c.join({ mode: "arena" });
+  await settle();
+  FakeWS.all[0].recv(welcome());
+  await joined;
+  FakeWS.all[0].drop(1006);
+  await clock.advance(50);
+  const ws2 = FakeWS.all.at(-1)!;
+  ws2.recv(enc([9, 4020, "no seat"]));
+  await settle();
+  // Past the admission check: the connection is closed with server_busy.
+  ws2.drop(4024, "server busy");
+  await settle();
+  assert.equal(c.status, "away");
+  assert.deepEqual(log, ["dropped network"]);
+  // The next dial: WebSocket refused (a browser cannot read why), the
+  // long-polling handshake 503 server_busy, Retry-After: 3.
+  FakeWS.accept = () => "refuse";
+  srv.busy = 1;
+  await clock.advance(100);
+  assert.deepEqual(srv.queries, ["?transport=longpoll"]);
+  FakeWS.accept = () => "open";
+  await clock.advance(2990);
+  assert.equal(FakeWS.all.length, 3);
+  await clock.advance(10);
+  assert.equal(FakeWS.all.length, 4);
+  const ws4 = FakeWS.all.at(-1)!;
+  assert.equal(ws4.url, "ws://game.test/ws");
+  assert.deepEqual(ws4.frames(), [hex([1, 2, "arena", "ada", 4, "rid", null])]);
+  ws4.recv(welcome("tok4"));
+  await settle();
+  assert.equal(c.status, "open");
+  assert.deepEqual(log, ["dropped network", "resumed true"]);
+});
+
+test("a fresh join the server keeps refusing for load gives up within the bounds", async () => {
+  const { c, ws, log } = await seated({ reconnect: { attempts: 3 } });
+  ws.drop(1006);
+  await clock.advance(50);
+  FakeWS.all.at(-1)!.recv(enc([9, 4020, "no seat"]));
+  for (const wait of [100, 200, 0]) {
+    await settle();
+    FakeWS.all.at(-1)!.recv(enc([9, 4024, "server busy"]));
+    await clock.advance(wait);
+  }
+  await clock.advance(10000);
+  assert.equal(c.status, "closed");
+  assert.equal(FakeWS.all.length, 4);
+  assert.ok(FakeWS.all.slice(1).every((w) => w.closed));
+  assert.deepEqual(log.filter((l) => !l.startsWith("error")), ["dropped network", "gave up", "close 4024"]);
+});
