@@ -191,14 +191,9 @@ function read(r: Reader): unknown {
       return r.text(k, "");
     case Fam.Arr:
       return Array.from({ length: k }, () => read(r));
-    case Fam.Map: {
-      const o: Record<string, unknown> = {};
-      for (let i = 0; i < k; i++) {
-        const key = String(read(r));
-        Object.defineProperty(o, key, { value: read(r), enumerable: true, writable: true, configurable: true });
-      }
-      return o;
-    }
+    case Fam.Map:
+      // fromEntries defines each key as an own property: "__proto__" too.
+      return Object.fromEntries(Array.from({ length: k }, () => [String(read(r)), read(r)]));
     case Fam.Float:
       return r.at(k, "", "Float");
     case Fam.Nil:

@@ -133,3 +133,13 @@ test("integers are exact at every width", () => {
   fails([0xce, 0xff, 0xff, 0xff, 0xff], (r) => r.uint("u", 65535));
   fails([0xcb, 0, 0, 0, 0, 0, 0, 0, 0], (r) => r.u32("u")); // a float for an int
 });
+
+test("a map's keys are its own properties, __proto__ too; a later key wins", () => {
+  // {"__proto__": {"a": 1}, "b": 2, "b": 3}
+  const o = decodeValue(Uint8Array.from([0x83, 0xa9, ...Buffer.from("__proto__"), 0x81, 0xa1, 0x61, 1, 0xa1, 0x62, 2, 0xa1, 0x62, 3])) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(o), ["__proto__", "b"]);
+  assert.equal(Object.getPrototypeOf(o), Object.prototype);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(o, "__proto__")?.value, { a: 1 });
+  assert.equal(o.b, 3);
+  assert.equal((o as { a?: number }).a, undefined);
+});
