@@ -396,9 +396,6 @@ export interface State {
     readonly tick: number;
     readonly entities: readonly Entity[];
 }
-/** BadDelta reports a state that does not fit its baseline or schemas. */
-declare class BadDelta extends Error {
-}
 /** add adds two int64 values with int64 wrap-around. */
 declare function add(a: Int, b: Int): Int;
 /** find returns the index of entity id in entities (sorted by id), or -1. */

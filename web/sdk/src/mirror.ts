@@ -2,7 +2,7 @@
 // baseline they name (netcode/doc.go, "Deltas"; world.Apply).
 
 import type { Int } from "./msgpack";
-import { norm } from "./msgpack";
+import { MalformedError as BadDelta, fail as bad, norm } from "./msgpack";
 import type { Change, Schema, StateFrame, Value } from "./protocol";
 
 /** Entity is one entity of a state: its id, its type (an index into the
@@ -20,12 +20,9 @@ export interface State {
   readonly entities: readonly Entity[];
 }
 
-/** BadDelta reports a state that does not fit its baseline or schemas. */
-export class BadDelta extends Error {}
-
-const bad = (msg: string): never => {
-  throw new BadDelta(msg);
-};
+// BadDelta reports a state that does not fit its baseline or schemas: a
+// MalformedError, as for a frame that does not fit its layout.
+export { BadDelta };
 
 /** add adds two int64 values with int64 wrap-around. */
 export function add(a: Int, b: Int): Int {
@@ -39,7 +36,7 @@ export function add(a: Int, b: Int): Int {
 /** fit returns v as a value of a field of type t (the int 0 reads as ""
  * for String fields, "" as 0 for the others), or throws BadDelta. */
 function fit(t: number, v: Value, id: number): Value {
-  return typeof v === "string" ? (t === 4 ? v : v === "" ? 0 : bad("type " + id)) : t !== 4 ? v : v === 0 ? "" : bad("type " + id);
+  return (typeof v === "string") === (t === 4) ? v : v === "" ? 0 : v === 0 ? "" : bad("type " + id);
 }
 
 function change(schemas: readonly Schema[], e: Entity, c: Change): Entity {
