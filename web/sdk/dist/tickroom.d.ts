@@ -175,65 +175,67 @@ export declare class Client {
     /** "connecting", "open", "away" (reconnecting) or "closed". */
     status: "connecting" | "open" | "away" | "closed";
     readonly stats: Stats;
-    private conn?;
+    private cn?;
     private co;
-    private mirror;
+    private mr;
     private ls;
-    private pending;
-    private segs;
+    private due;
+    private sg;
     private seq;
-    private inputSent?;
-    private joins;
-    private lists;
-    private listNext;
-    private joinOptions?;
-    private hold?;
-    private away;
-    private resuming?;
-    private gone?;
-    private closing?;
-    private httpFirst?;
-    private noStream?;
-    private pinger;
-    private samples;
-    private timeBase?;
-    private timeUn?;
+    private ia?;
+    private js;
+    private lq;
+    private ln;
+    private jo?;
+    private hd?;
+    private aw;
+    private rs?;
+    private gn?;
+    private cl?;
+    private hf?;
+    private ns?;
+    private pg;
+    private sm;
+    private tb?;
+    private tu?;
     constructor(url?: string, options?: Options);
     /** on registers a listener and returns the function that removes it. */
     on<K extends keyof Events>(name: K, f: Events[K]): () => void;
-    private emit;
+    /** em calls the listeners of an event. */
+    private em;
     /** open connects (connect calls it). */
     open(): Promise<void>;
-    /** dial opens a connection; resume marks a reconnect whose first frame
+    /** di dials: it opens a connection; resume marks a reconnect whose first frame
      * is resume, which a busy server still admits (transports/doc.go,
      * "Resuming"). */
-    private dial;
+    private di;
     /** ws is the WebSocket endpoint with one more query parameter. */
     private ws;
-    /** install makes c the client's connection and starts it. */
-    private install;
-    private setTransport;
-    /** upgrade tries once to move HTTP session h to a WebSocket, following
+    /** use makes c the client's connection and starts it. */
+    private use;
+    /** st sets the transport, and says so when it changed. */
+    private st;
+    /** up tries once to move HTTP session h to a WebSocket, following
      * transports/doc.go, "Upgrade to WebSocket". */
-    private upgrade;
-    /** ended handles the end of the client's connection. */
-    private ended;
-    /** reconnect dials again and asks for the client's place back, with
+    private up;
+    /** lost handles the end of the client's connection. */
+    private lost;
+    /** rc reconnects: it dials again and asks for the client's place back, with
      * backoff and full jitter, within rc's bounds: the seat (resume), the
      * room (a fresh join, when the seat is gone), or nothing (the lobby). */
-    private reconnect;
-    /** finish ends the client for good. */
-    private finish;
-    /** deliver handles one frame from the server. It never throws. */
-    private deliver;
-    /** onState applies a snapshot or diff, acknowledges it as the spec says
+    private rc;
+    /** fin ends the client for good. */
+    private fin;
+    /** got handles one frame from the server. It never throws. */
+    private got;
+    /** os applies a snapshot or diff, acknowledges it as the spec says
      * and reports the changes. */
-    private onState;
-    /** changes reports the entities added, changed and removed between two
+    private os;
+    /** ch reports the entities added, changed and removed between two
      * views (states share unchanged entities, so this is cheap). */
-    private changes;
-    /** reach applies the announced rates whose tick a state has reached. */
-    private reach;
+    private ch;
+    /** rh applies the announced rates whose tick a state has reached. */
+    private rh;
     /** time unwraps a serverTime onto a line that does not wrap. */
     private time;
     /** tickTime returns the game time of a tick in ms since the room's tick
@@ -242,9 +244,10 @@ export declare class Client {
     /** serverNow estimates the server's clock now, in the unwrapped ms of
      * View.time. */
     serverNow(): number;
-    /** sendFrame sends or queues a frame; false when it cannot. */
-    private sendFrame;
-    private closeWith;
+    /** out sends or queues a frame; false when it cannot. */
+    private out;
+    /** kill closes the connection with an error, ending the client. */
+    private kill;
     /** join asks for a seat and resolves with the welcome; a refusal rejects
      * with a TickroomError (room_full, room_not_found, join_refused with the
      * game's reason, …), after which the client is still connected. */
@@ -267,16 +270,18 @@ export declare class Client {
     ack(): boolean;
     /** ping sends a ping; the pong sets rtt and offset. */
     ping(): boolean;
-    private pingLoop;
+    /** pl pings every Options.pingInterval. */
+    private pl;
     /** leave gives up the seat; the client stays connected in the lobby. */
     leave(): void;
-    /** keep keeps a frame that was not sent for after the resume, as the Go
+    /** kp keeps a frame that was not sent for after the resume, as the Go
      * client does (client/away.go): while reconnecting, or when the
      * WebSocket is closing, its end on the way (a send that failed on HTTP
      * found the queue full); the newest inputs (an older one makes room, in
      * place among the messages), the messages up to their bound. */
-    private keep;
-    private leftRoom;
+    private kp;
+    /** lobby forgets the room: the client is back in the lobby. */
+    private lobby;
     /** close ends the connection (and any reconnecting) for good. */
     close(): void;
     /** stateAt returns the kept state of a tick, if the client has it. */
@@ -410,7 +415,7 @@ declare class Mirror {
     schemas: Schema[] | null;
     limit: number;
     states: Map<number, State>;
-    current: State;
+    cur: State;
     constructor(schemas: Schema[] | null, limit: number);
     /** put applies a decoded state: it returns the new state, null for a
      * state older than the newest or one before a welcome (sent before the
@@ -787,34 +792,36 @@ interface Conn {
     /** onEnd is called once, when the connection ends by itself or by close. */
     onEnd: (err: TickroomError) => void;
 }
+/** ConnOptions are the client's settings for its connections (short names,
+ * as the client's private members: see Client). */
 interface ConnOptions {
     env: Env;
-    handshakeTimeout: number;
-    idleTimeout: number;
-    readLimit: number;
-    sendQueue: number;
-    pollInterval: number;
+    hs: number;
+    im: number;
+    rl: number;
+    sq: number;
+    pi: number;
     protocols?: string[];
-    /** sendInterval is the room's send interval in ms, 0 outside a room. */
-    sendInterval: () => number;
+    /** si is the room's send interval in ms, 0 outside a room. */
+    si: () => number;
 }
 /** WS is a connection over one WebSocket, dialled directly or opened as
  * the probe of an upgrade: until live, binary messages are dropped. */
 declare class WS implements Conn {
     readonly o: ConnOptions;
     ws: WebSocket;
-    live: boolean;
+    lv: boolean;
     onFrame: (f: Uint8Array) => void;
     onEnd: (e: TickroomError) => void;
-    onProbe: () => void;
-    ended?: boolean;
-    idle: unknown;
+    op: () => void;
+    ed?: boolean;
+    il: unknown;
     constructor(o: ConnOptions, ws: WebSocket, live: boolean);
-    /** heard pushes the idle deadline back: something arrived. */
-    heard(): void;
+    /** hr (heard) pushes the idle deadline back: something arrived. */
+    hr(): void;
     transport(): string;
-    send(f: Uint8Array): boolean;
-    text(s: string): void;
+    /** send sends a frame, or a text message of the upgrade. */
+    send(f: Uint8Array | string): boolean;
     close(code?: number, reason?: string): void;
     end(e: TickroomError): void;
 }
@@ -859,31 +866,31 @@ declare class HTTP implements Conn {
     readonly kind: string;
     onFrame: (f: Uint8Array) => void;
     onEnd: (e: TickroomError) => void;
-    /** onFallback is called when a stream is found behind a buffering proxy
+    /** fb (fallback) is called when a stream is found behind a buffering proxy
      * and the session moves to long-polling for good. */
-    onFallback: () => void;
+    fb: () => void;
     seq: number;
-    acked: number;
-    streaming: boolean;
+    ak: number;
+    sm: boolean;
     q: Uint8Array[];
     k: number;
     x?: Batch;
     t?: unknown;
-    busy?: boolean;
-    ackOnly?: boolean;
-    waiters: (() => void)[];
-    ended?: boolean;
-    paused?: boolean;
+    bz?: boolean;
+    ao?: boolean;
+    wt: (() => void)[];
+    ed?: boolean;
+    pd?: boolean;
     ctl?: AbortController;
-    loop?: Promise<void>;
-    quit: AbortController;
-    pauser: AbortController;
+    lp?: Promise<void>;
+    qt: AbortController;
+    pz: AbortController;
     constructor(o: ConnOptions, base: string, h: Handshake, kind: string);
     url(suffix?: string): string;
     transport(): string;
     start(): void;
-    /** downlink fetches until the session ends or the downlink is paused. */
-    downlink(): Promise<void>;
+    /** dl (downlink) fetches until the session ends or the downlink is paused. */
+    dl(): Promise<void>;
     /** read makes one downlink request (a long-poll, a poll, or with path
      * "/stream" a stream; within ms, 0 for no limit) and delivers its
      * records as they arrive; heard is called for each piece of the body
@@ -894,19 +901,19 @@ declare class HTTP implements Conn {
      * batch in flight at a time, sent again as it is until an answer settles
      * it. */
     poll(ctl: AbortController): Promise<number>;
-    /** stream reads one stream. A stream of which nothing (not even its
+    /** sr reads one stream. A stream of which nothing (not even its
      * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
      * buffering proxy: it throws BUFFERED. */
-    stream(ctl: AbortController): Promise<number>;
-    /** deliver hands on the frames not delivered before; a close record ends
+    sr(ctl: AbortController): Promise<number>;
+    /** dv (deliver) hands on the frames not delivered before; a close record ends
      * the session with its code. */
-    deliver(recs: [number, Uint8Array][]): number;
+    dv(recs: [number, Uint8Array][]): number;
     send(f: Uint8Array): boolean;
     /** take makes the next batch: at most maxBody bytes, or the first frame
      * alone. */
     take(): Batch;
-    /** requestAck posts even with nothing queued, to carry the ack. */
-    requestAck(): void;
+    /** ra (request an ack) posts even with nothing queued, to carry the ack. */
+    ra(): void;
     /** post sends the queued frames, one batch at a time: first the batch
      * a held exchange carries, if any (frames waited behind it too long, or
      * a flush), since its POST's answer settles it sooner. */
@@ -915,9 +922,9 @@ declare class HTTP implements Conn {
      * request in flight a second to bring the close record, which says why
      * better. */
     abort(e: TickroomError): void;
-    /** flush posts what is queued, held for a poll or riding on one, and
+    /** fl (flush) posts what is queued, held for a poll or riding on one, and
      * resolves when it has been (or the session ended). */
-    flush(): Promise<void>;
+    fl(): Promise<void>;
     /** pause stops the downlink after its current request, for an upgrade: a
      * stream is cut at once, a long-poll gets grace ms to return (the server
      * completes it when the probe arrives). It resolves to the highest seq
@@ -925,10 +932,10 @@ declare class HTTP implements Conn {
     pause(grace: number): Promise<number>;
     /** resume restarts a paused downlink: the upgrade did not happen. */
     resume(): void;
-    /** retire ends a session whose downlink moved to a WebSocket, once its
+    /** rt (retire) ends a session whose downlink moved to a WebSocket, once its
      * queued frames are posted: no DELETE, the session lives on as the
      * WebSocket. */
-    retire(): Promise<void>;
+    rt(): Promise<void>;
     close(): void;
     /** end ends the session once; polite says goodbye with a DELETE. */
     end(e: TickroomError, polite: boolean): void;

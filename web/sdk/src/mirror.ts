@@ -99,7 +99,7 @@ export function apply(schemas: readonly Schema[], base: State | undefined, d: St
  * its baseline. */
 export class Mirror {
   states = new Map<number, State>();
-  current: State = { tick: 0, entities: [] };
+  cur: State = { tick: 0, entities: [] }; // the newest
   constructor(
     public schemas: Schema[] | null,
     public limit: number,
@@ -109,19 +109,19 @@ export class Mirror {
    * server took a leave: ignored), or throws: "lost" (a Lost error) when
    * the diff's baseline is no longer kept, BadDelta when it does not fit. */
   put(d: StateFrame): State | null {
-    if (!this.schemas || (d.tick <= this.current.tick && this.current.tick)) return null;
+    if (!this.schemas || (d.tick <= this.cur.tick && this.cur.tick)) return null;
     let base: State | undefined;
     if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost();
     const next = apply(this.schemas, base, d);
     this.states.set(next.tick, next);
     // Ticks only grow: the Map's first key is the oldest.
     if (this.states.size > this.limit) this.states.delete(this.states.keys().next().value!);
-    return (this.current = next);
+    return (this.cur = next);
   }
   reset(schemas: Schema[] | null): void {
     this.schemas = schemas;
     this.states.clear();
-    this.current = { tick: 0, entities: [] };
+    this.cur = { tick: 0, entities: [] };
   }
 }
 

@@ -30,16 +30,18 @@ export interface Conn {
   onEnd: (err: TickroomError) => void;
 }
 
+/** ConnOptions are the client's settings for its connections (short names,
+ * as the client's private members: see Client). */
 export interface ConnOptions {
   env: Env;
-  handshakeTimeout: number;
-  idleTimeout: number;
-  readLimit: number;
-  sendQueue: number;
-  pollInterval: number;
+  hs: number; // Options.handshakeTimeout
+  im: number; // Options.idleTimeout
+  rl: number; // Options.readLimit
+  sq: number; // Options.sendQueue
+  pi: number; // Options.pollInterval
   protocols?: string[];
-  /** sendInterval is the room's send interval in ms, 0 outside a room. */
-  sendInterval: () => number;
+  /** si is the room's send interval in ms, 0 outside a room. */
+  si: () => number;
 }
 
 const netErr = (msg: string) => err(0, msg, "network");
@@ -59,53 +61,51 @@ const sleep = (env: Env, ms: number, signal: AbortSignal) =>
  * the probe of an upgrade: until live, binary messages are dropped. */
 export class WS implements Conn {
   ws: WebSocket;
-  live: boolean;
+  lv: boolean; // live
   onFrame: (f: Uint8Array) => void = () => {};
   onEnd: (e: TickroomError) => void = () => {};
-  onProbe = () => {};
-  ended?: boolean;
-  idle: unknown;
+  op = () => {}; // called when the probe's answer comes
+  ed?: boolean; // ended
+  il: unknown; // the idle timer
   constructor(
     readonly o: ConnOptions,
     ws: WebSocket,
     live: boolean,
   ) {
     this.ws = ws;
-    this.live = live;
+    this.lv = live;
     ws.onmessage = (ev) => {
-      this.heard();
+      this.hr();
       const d = ev.data;
       if (typeof d === "string") {
-        if (d === "probe") this.onProbe();
-      } else if (this.live) {
+        if (d === "probe") this.op();
+      } else if (this.lv) {
         const b = new Uint8Array(d as ArrayBuffer);
-        if (b.length > o.readLimit) this.close(C.TooLarge, "frame too large");
+        if (b.length > o.rl) this.close(C.TooLarge, "frame too large");
         else this.onFrame(b);
       }
     };
     ws.onclose = (ev) => this.end(ev.code === 1006 || ev.code === 1005 || !ev.code ? netErr("websocket closed") : err(ev.code, "closed: " + (ev.reason || ev.code)));
     ws.onerror = () => {};
-    this.heard();
+    this.hr();
   }
-  /** heard pushes the idle deadline back: something arrived. */
-  heard(): void {
+  /** hr (heard) pushes the idle deadline back: something arrived. */
+  hr(): void {
     const env = this.o.env;
-    env.clearTimeout(this.idle);
-    this.idle = env.setTimeout(() => {
+    env.clearTimeout(this.il);
+    this.il = env.setTimeout(() => {
       this.end(netErr("websocket idle"));
       this.ws.close();
-    }, this.o.idleTimeout);
+    }, this.o.im);
   }
   transport() {
     return "websocket";
   }
-  send(f: Uint8Array): boolean {
-    if (this.ended || this.ws.readyState !== 1) return false;
+  /** send sends a frame, or a text message of the upgrade. */
+  send(f: Uint8Array | string): boolean {
+    if (this.ed || this.ws.readyState !== 1) return false;
     this.ws.send(f);
     return true;
-  }
-  text(s: string): void {
-    if (this.ws.readyState === 1) this.ws.send(s);
   }
   close(code = 1000, reason = ""): void {
     try {
@@ -116,9 +116,9 @@ export class WS implements Conn {
     this.end(code === 1000 ? closed() : err(code, reason));
   }
   end(e: TickroomError): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.o.env.clearTimeout(this.idle);
+    if (this.ed) return;
+    this.ed = true;
+    this.o.env.clearTimeout(this.il);
     this.onEnd(e);
   }
 }
@@ -137,7 +137,7 @@ export function openWS(o: ConnOptions, url: string, live: boolean): Promise<WS> 
       ws.onclose = null;
       ws.close();
       reject(netErr("websocket timeout"));
-    }, o.handshakeTimeout);
+    }, o.hs);
     ws.onopen = () => {
       o.env.clearTimeout(t);
       resolve(new WS(o, ws, live));
@@ -168,7 +168,7 @@ export interface Handshake {
  * ms (0: no limit of its own) or until signal aborts; a non-2xx answer
  * throws a TickroomError carrying the spec's error code. */
 async function request<T = Response>(env: Env, url: string, init: RequestInit, ms: number, signal?: AbortSignal, read?: (r: Response) => Promise<T>): Promise<T> {
-  const ctl = new AbortController(), abort = () => ctl.abort(), t = ms ? env.setTimeout(abort, ms) : 0;
+  const ctl = new AbortController(), abort = () => ctl.abort(), t = ms ? env.setTimeout(abort, ms) : 0, m = init.method ?? "GET";
   signal?.addEventListener("abort", abort);
   try {
     const resp = await env.fetch(url, { ...init, signal: ctl.signal, cache: "no-store" });
@@ -177,13 +177,13 @@ async function request<T = Response>(env: Env, url: string, init: RequestInit, m
       try {
         body = JSON.parse((await resp.text()).slice(0, 4096));
       } catch {}
-      throw Object.assign(err(0, (init.method ?? "GET") + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status), {
+      throw Object.assign(err(0, m + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status), {
         retryAfter: +resp.headers.get("Retry-After")! * 1000 || 0,
       });
     }
     return read ? await read(resp) : (resp as T);
   } catch (e) {
-    throw e instanceof TickroomError ? e : netErr((init.method ?? "GET") + " failed: " + (e as Error).message);
+    throw e instanceof TickroomError ? e : netErr(m + " failed: " + (e as Error).message);
   } finally {
     env.clearTimeout(t);
     signal?.removeEventListener("abort", abort);
@@ -196,7 +196,7 @@ export async function handshake(o: ConnOptions, base: string, kind: string, tick
   const init: RequestInit = { method: "POST" };
   if (ticket) (init.body = JSON.stringify({ ticket })), (init.headers = { "Content-Type": "application/json" });
   // A reply that is not JSON fails as the request ("POST failed: …").
-  const h: Handshake = await request(o.env, base + "?transport=" + kind + (resume ? "&resume=1" : ""), init, o.handshakeTimeout, undefined, (r) => r.json());
+  const h: Handshake = await request(o.env, base + "?transport=" + kind + (resume ? "&resume=1" : ""), init, o.hs, undefined, (r) => r.json());
   if (!/^[0-9a-f]{32}$/.test(h?.sid)) throw netErr("handshake: bad session id");
   for (const [k, d] of [["pingInterval", 10000], ["pingTimeout", 20000], ["pollTimeout", 25000], ["maxBody", 65536]] as const) if (!(h[k] > 0)) h[k] = d;
   return h;
@@ -248,7 +248,7 @@ function varint(b: Uint8Array, p: number): [number, number] | undefined {
     const c = b[p + i];
     x += (c & 0x7f) * 2 ** (7 * i);
     if (c < 0x80) {
-      if ((i === 9 && c > 1) || x > Number.MAX_SAFE_INTEGER) break;
+      if (x > Number.MAX_SAFE_INTEGER) break; // past 2^53, and so past 64 bits
       return [x, p + i + 1];
     }
   }
@@ -274,75 +274,75 @@ const posting = (b: Batch): RequestInit => ({ method: "POST", body: b[1], header
 export class HTTP implements Conn {
   onFrame: (f: Uint8Array) => void = () => {};
   onEnd: (e: TickroomError) => void = () => {};
-  /** onFallback is called when a stream is found behind a buffering proxy
+  /** fb (fallback) is called when a stream is found behind a buffering proxy
    * and the session moves to long-polling for good. */
-  onFallback = () => {};
+  fb = () => {};
   seq = 0; // highest record seq delivered: the ack
-  acked = 0; // the ack the last successful POST carried
-  streaming: boolean;
+  ak = 0; // the ack the last successful POST carried
+  sm: boolean; // streaming
   q: Uint8Array[] = [];
   k = 0; // last uplink batch number
   x?: Batch; // the batch a long-poll carried (an exchange) until an answer settles it
   t?: unknown; // the timer of frames held for a long-poll (see send)
-  busy?: boolean;
-  ackOnly?: boolean;
-  waiters: (() => void)[] = []; // flush waiters, called when the queue empties
-  ended?: boolean;
-  paused?: boolean;
+  bz?: boolean; // a post is under way
+  ao?: boolean; // post even with nothing queued, for the ack
+  wt: (() => void)[] = []; // flush waiters, called when the queue empties
+  ed?: boolean; // ended
+  pd?: boolean; // paused
   ctl?: AbortController; // the downlink request in flight
-  loop?: Promise<void>; // the downlink loop
-  quit = new AbortController(); // ends every request
-  pauser = new AbortController(); // wakes the downlink's sleeps for a pause
+  lp?: Promise<void>; // the downlink loop
+  qt = new AbortController(); // ends every request
+  pz = new AbortController(); // wakes the downlink's sleeps for a pause
   constructor(
     readonly o: ConnOptions,
     readonly base: string,
     readonly h: Handshake,
     readonly kind: string,
   ) {
-    this.streaming = kind === "stream";
+    this.sm = kind === "stream";
   }
   url(suffix = ""): string {
     return this.base + "/" + this.h.sid + suffix;
   }
   transport(): string {
-    return this.kind === "stream" && !this.streaming ? "longpoll" : this.kind;
+    return this.kind === "stream" && !this.sm ? "longpoll" : this.kind;
   }
   start(): void {
-    this.paused = false;
-    this.pauser = new AbortController();
-    this.loop = this.downlink();
+    this.pd = false;
+    this.pz = new AbortController();
+    this.lp = this.dl();
   }
-  /** downlink fetches until the session ends or the downlink is paused. */
-  async downlink(): Promise<void> {
+  /** dl (downlink) fetches until the session ends or the downlink is paused. */
+  async dl(): Promise<void> {
     const env = this.o.env;
     let failures = 0, empties = 0;
-    while (!this.ended && !this.paused) {
+    while (!this.ed && !this.pd) {
       const ctl = (this.ctl = new AbortController());
       const start = env.now(), before = this.seq;
       try {
-        const n = this.streaming ? await this.stream(ctl) : await this.poll(ctl);
+        const n = this.sm ? await this.sr(ctl) : await this.poll(ctl);
         failures = 0;
         if (this.kind === "poll") {
           // pollAim (client/pollaim.go): aim each poll just after the room's next send.
-          const send = this.o.sendInterval(), idle = this.o.pollInterval;
+          const send = this.o.si(), idle = this.o.pi;
           let d: number;
           if (send <= 0) d = n > 0 ? 0 : idle;
           else if (n > 0) (empties = 0), (d = Math.max(send - (env.now() - start) - 0.5, 0));
           else d = Math.min(Math.max(send / 16, 1) * 2 ** Math.min(empties++, 10), idle);
-          if (d > 0) await sleep(env, d, this.pauser.signal);
+          if (d > 0) await sleep(env, d, this.pz.signal);
         }
       } catch (e) {
-        if (this.ended || this.paused) return;
+        if (this.ed || this.pd) return;
         if (e === BUFFERED) {
-          this.streaming = false;
-          this.onFallback();
+          this.sm = false;
+          this.fb();
           continue;
         }
         const te = e as TickroomError;
         if (!retryable(te)) return this.end(closeOf(te), te instanceof RecordError);
         if (this.seq > before) failures = 0;
         if (++failures >= 6) return this.end(te, false);
-        await sleep(env, Math.min(25 << failures, 2000), this.pauser.signal);
+        await sleep(env, Math.min(25 << failures, 2000), this.pz.signal);
       }
     }
   }
@@ -353,13 +353,13 @@ export class HTTP implements Conn {
   read(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
     return request(this.o.env, this.url(path + "?ack=" + this.seq + (x ? "&seq=" + x[0] : this.kind === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
       if (x === this.x) this.x = undefined; // delivered
-      const reader = resp.body?.getReader(), r = new Records(this.o.readLimit);
+      const reader = resp.body?.getReader(), r = new Records(this.o.rl);
       let n = 0;
       for (;;) {
         const chunk = await reader?.read();
         if (!chunk || chunk.done) break;
         const recs = r.push(chunk.value);
-        if (recs.length) heard(), (n += this.deliver(recs));
+        if (recs.length) heard(), (n += this.dv(recs));
       }
       if (r.buf.length) throw netErr("body cut short");
       return n;
@@ -370,13 +370,13 @@ export class HTTP implements Conn {
    * batch in flight at a time, sent again as it is until an answer settles
    * it. */
   poll(ctl: AbortController): Promise<number> {
-    const hs = this.o.handshakeTimeout, x = this.t && this.q.length && !this.busy && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.take())) : this.x;
+    const hs = this.o.hs, x = this.t && this.q.length && !this.bz && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.take())) : this.x;
     return this.read(ctl, x ? "/exchange" : "", this.kind === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
   }
-  /** stream reads one stream. A stream of which nothing (not even its
+  /** sr reads one stream. A stream of which nothing (not even its
    * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
    * buffering proxy: it throws BUFFERED. */
-  async stream(ctl: AbortController): Promise<number> {
+  async sr(ctl: AbortController): Promise<number> {
     const env = this.o.env, h = this.h;
     let why = "";
     let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
@@ -393,12 +393,12 @@ export class HTTP implements Conn {
       env.clearTimeout(dog);
     }
   }
-  /** deliver hands on the frames not delivered before; a close record ends
+  /** dv (deliver) hands on the frames not delivered before; a close record ends
    * the session with its code. */
-  deliver(recs: [number, Uint8Array][]): number {
+  dv(recs: [number, Uint8Array][]): number {
     let n = 0;
     for (const [seq, p] of recs) {
-      if (this.ended) break;
+      if (this.ed) break;
       if (seq === 0) {
         if (p.length >= 2) {
           this.end(err((p[0] << 8) | p[1], "closed: " + td.decode(p.subarray(2))), false);
@@ -410,16 +410,16 @@ export class HTTP implements Conn {
       this.seq = seq;
       n++;
       this.onFrame(p);
-      if (this.streaming && this.seq - this.acked >= 16) this.requestAck();
+      if (this.sm && this.seq - this.ak >= 16) this.ra();
     }
     return n;
   }
   send(f: Uint8Array): boolean {
-    if (this.ended || this.q.length >= this.o.sendQueue) return false;
+    if (this.ed || this.q.length >= this.o.sq) return false;
     // Long-polling in a room, frames wait for the next long-poll to carry
     // them, two send intervals at most (a state, and the poll's return,
     // comes at every send); t is the timer of that wait.
-    const h = this.kind !== "poll" && !this.streaming && 2 * this.o.sendInterval();
+    const h = this.kind !== "poll" && !this.sm && 2 * this.o.si();
     this.q.push(f);
     h ? (this.t ||= this.o.env.setTimeout(() => ((this.t = 0), this.q.length && this.post()), h)) : this.post();
     return true;
@@ -439,52 +439,52 @@ export class HTTP implements Conn {
     this.q.splice(0, i);
     return [++this.k, w.bytes() as Uint8Array<ArrayBuffer>];
   }
-  /** requestAck posts even with nothing queued, to carry the ack. */
-  requestAck(): void {
-    this.ackOnly = true;
+  /** ra (request an ack) posts even with nothing queued, to carry the ack. */
+  ra(): void {
+    this.ao = true;
     this.post();
   }
   /** post sends the queued frames, one batch at a time: first the batch
    * a held exchange carries, if any (frames waited behind it too long, or
    * a flush), since its POST's answer settles it sooner. */
   async post(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    while ((this.q.length || this.ackOnly || this.x) && !this.ended) {
+    if (this.bz) return;
+    this.bz = true;
+    while ((this.q.length || this.ao || this.x) && !this.ed) {
       const b = this.x ?? this.take();
-      this.ackOnly = false;
+      this.ao = false;
       let e: unknown;
       for (let tries = 2; tries--; ) {
         const ack = this.seq;
-        e = await request(this.o.env, this.url("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.handshakeTimeout, this.quit.signal).then(
-          () => void (this.acked = ack),
+        e = await request(this.o.env, this.url("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.hs, this.qt.signal).then(
+          () => void (this.ak = ack),
           (x) => x,
         );
-        if (!e || !retryable(e) || this.quit.signal.aborted) break;
+        if (!e || !retryable(e) || this.qt.signal.aborted) break;
       }
       this.x = undefined; // b, if it was x: no exchange starts while busy
       // A batch refused with a 4xx is dropped, not lost: the server says
       // what it did about it on the downlink.
-      if (e && !this.quit.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
-        this.busy = false;
+      if (e && !this.qt.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
+        this.bz = false;
         this.q = [];
         this.abort(closeOf(e as TickroomError));
         break;
       }
     }
-    this.busy = false;
-    if (!this.q.length) for (const w of this.waiters.splice(0)) w();
+    this.bz = false;
+    if (!this.q.length) for (const w of this.wt.splice(0)) w();
   }
   /** abort ends the session because the uplink failed, giving a downlink
    * request in flight a second to bring the close record, which says why
    * better. */
   abort(e: TickroomError): void {
-    this.o.env.setTimeout(() => this.end(e, false), this.ctl && !this.paused ? 1000 : 0);
+    this.o.env.setTimeout(() => this.end(e, false), this.ctl && !this.pd ? 1000 : 0);
   }
-  /** flush posts what is queued, held for a poll or riding on one, and
+  /** fl (flush) posts what is queued, held for a poll or riding on one, and
    * resolves when it has been (or the session ended). */
-  flush(): Promise<void> {
-    const p = new Promise<void>((r) => this.waiters.push(r));
+  fl(): Promise<void> {
+    const p = new Promise<void>((r) => this.wt.push(r));
     this.post(); // resolves it, unless a post is under way, which will
     return p;
   }
@@ -493,38 +493,38 @@ export class HTTP implements Conn {
    * completes it when the probe arrives). It resolves to the highest seq
    * delivered, or -1 if the session ended meanwhile. */
   async pause(grace: number): Promise<number> {
-    this.paused = true;
+    this.pd = true;
     const ctl = this.ctl;
-    if (this.streaming) ctl?.abort();
+    if (this.sm) ctl?.abort();
     const t = this.o.env.setTimeout(() => ctl?.abort(), grace);
-    this.pauser.abort();
-    await this.loop;
+    this.pz.abort();
+    await this.lp;
     this.o.env.clearTimeout(t);
-    return this.ended ? -1 : this.seq;
+    return this.ed ? -1 : this.seq;
   }
   /** resume restarts a paused downlink: the upgrade did not happen. */
   resume(): void {
-    if (this.paused && !this.ended) this.start();
+    if (this.pd && !this.ed) this.start();
   }
-  /** retire ends a session whose downlink moved to a WebSocket, once its
+  /** rt (retire) ends a session whose downlink moved to a WebSocket, once its
    * queued frames are posted: no DELETE, the session lives on as the
    * WebSocket. */
-  async retire(): Promise<void> {
-    await this.flush();
-    this.ended = true;
-    this.quit.abort();
+  async rt(): Promise<void> {
+    await this.fl();
+    this.ed = true;
+    this.qt.abort();
   }
   close(): void {
     const bye = () => this.end(closed(), true);
-    this.flush().then(bye);
-    this.o.env.setTimeout(bye, this.o.handshakeTimeout);
+    this.fl().then(bye);
+    this.o.env.setTimeout(bye, this.o.hs);
   }
   /** end ends the session once; polite says goodbye with a DELETE. */
   end(e: TickroomError, polite: boolean): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.quit.abort();
-    this.pauser.abort();
+    if (this.ed) return;
+    this.ed = true;
+    this.qt.abort();
+    this.pz.abort();
     this.ctl?.abort();
     if (polite) this.o.env.fetch(this.url(), { method: "DELETE", keepalive: true }).catch(() => {});
     this.onEnd(e);

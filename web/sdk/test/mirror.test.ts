@@ -71,7 +71,7 @@ test("diffs apply to the exact baseline they name", () => {
   // Only the last 3 states are kept: tick 1 is gone.
   assert.throws(() => m.put(diff(5, 1, {})), Lost);
   m.put(snap(6, [9, 1, "z"]));
-  assert.deepEqual(m.current.entities.map((e) => e.id), [9]);
+  assert.deepEqual(m.cur.entities.map((e) => e.id), [9]);
 });
 
 test("a state that does not fit its baseline or schemas is refused", () => {
@@ -90,7 +90,7 @@ test("a state that does not fit its baseline or schemas is refused", () => {
     const m = new Mirror(schemas, 8);
     m.put(snap(1, [1, 10, "a"]));
     assert.throws(() => m.put(d), BadDelta, JSON.stringify(d));
-    assert.equal(m.current.tick, 1);
+    assert.equal(m.cur.tick, 1);
   }
   // The int 0 reads as "" in a String field, "" as 0 in an Int field.
   const m = new Mirror(schemas, 8);
