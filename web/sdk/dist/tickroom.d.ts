@@ -414,14 +414,14 @@ declare function apply(schemas: readonly Schema[], base: State | undefined, d: S
 declare class Mirror {
     schemas: Schema[] | null;
     limit: number;
-    states: Map<number, State>;
+    ss: Map<number, State>;
     cur: State;
     constructor(schemas: Schema[] | null, limit: number);
-    /** put applies a decoded state: it returns the new state, null for a
+    /** set applies a decoded state: it returns the new state, null for a
      * state older than the newest or one before a welcome (sent before the
      * server took a leave: ignored), or throws: "lost" (a Lost error) when
      * the diff's baseline is no longer kept, BadDelta when it does not fit. */
-    put(d: StateFrame): State | null;
+    set(d: StateFrame): State | null;
     reset(schemas: Schema[] | null): void;
 }
 /** Lost is a diff whose baseline the mirror no longer keeps. */
@@ -457,49 +457,54 @@ declare const enum Fam {
     Bool = 9,
     FixExt = 10
 }
-/** Reader reads msgpack values off the front of a frame. */
+/** Reader reads msgpack values off the front of a frame. The readers of
+ * the frame layouts' element types are named by their letters in
+ * protocol.ts's layouts (b, i, u, s, f, p), which is also how read finds
+ * them: short names, as the SDK's size is budgeted. */
 declare class Reader {
-    readonly b: Uint8Array;
-    p: number;
+    readonly d: Uint8Array;
+    o: number;
     v: DataView;
-    constructor(b: Uint8Array);
-    /** left is how many bytes are unread. */
-    left(): number;
+    constructor(d: Uint8Array);
+    /** lf (left) is how many bytes are unread. */
+    lf(): number;
     need(n: Int, what: string): void;
     /** at reads a size-byte big-endian number of type t ("Uint", "Int": two's
      * complement, "Float"), after checking it is there. */
     at(size: number, what: string, t?: string): Int;
-    /** head reads a value's type and header: its family and n, the length of
+    /** hd (head) reads a value's type and header: its family and n, the length of
      * a Bin, Ext (without its type byte) or Str, the elements of an Arr, the
      * pairs of a Map, the value of a Num, the size of a Float (whose bytes
      * follow), 1 for true. Nothing is read past the header. */
-    head(what: string): [Fam, Int];
-    /** want reads the header of a value of family fam (a Num's value is a
+    hd(what: string): [Fam, Int];
+    /** wn (want) reads the header of a value of family fam (a Num's value is a
      * bigint past 2^53). */
-    want(what: string, fam: Fam): number;
+    wn(what: string, fam: Fam): number;
     /** len reads an array (map = false) or map header whose every element
      * (pair) takes at least minSize bytes. */
     len(what: string, minSize: number, map?: boolean): number;
-    bool(what: string): boolean;
-    /** num reads an integer of any width, exactly. */
-    num(what: string): Int;
-    /** uint reads an integer in [0, max]. */
-    uint(what: string, max: number): number;
+    /** b reads a bool. */
+    b(what: string): boolean;
+    /** i reads an integer of any width, exactly. */
+    i(what: string): Int;
+    /** u reads an integer in [0, max]. */
+    u(what: string, max: number): number;
     u32(what: string): number;
-    /** str reads a string of at most max bytes. */
-    str(what: string, max: number): string;
+    /** s reads a string of at most max bytes. */
+    s(what: string, max: number): string;
     /** text reads the n bytes of a str. */
     text(n: number, what: string, max?: number): string;
     /** raw reads n bytes (a copy). */
     raw(n: number, what: string): Uint8Array;
-    /** float reads a float32 or float64. */
-    float(what: string): number;
-    /** skip steps over one value of any type nested at most depth deep. */
-    skip(what: string, depth: number): void;
-    /** payload reads one value of at most max bytes and depth MaxPayloadDepth;
+    /** f reads a float32 or float64. */
+    f(what: string): number;
+    /** sk (skip) steps over one value of any type nested at most depth deep. */
+    sk(what: string, depth: number): void;
+    /** p reads a payload: one value of at most max bytes and depth MaxPayloadDepth;
      * nil reads as null. */
-    payload(what: string, max: number): Payload | null;
-    end(): void;
+    p(what: string, max: number): Payload | null;
+    /** en (end) fails unless every byte was read. */
+    en(): void;
 }
 /** Payload is one msgpack value carried as is: an event's or a message's
  * body, join options, room metadata. The SDK checked that it is one
@@ -516,33 +521,36 @@ export declare class Payload {
  * and size bounds of a payload. It throws MalformedError for bytes that are
  * not exactly one value. */
 declare function decodeValue(b: Uint8Array): unknown;
-/** Writer appends msgpack values to a growing buffer. */
+/** Writer appends msgpack values to a growing buffer (short method names,
+ * as the Reader's: the SDK's size is budgeted). */
 declare class Writer {
     b: Uint8Array<ArrayBuffer>;
     v: DataView<ArrayBuffer>;
     p: number;
-    room(n: number): number;
+    /** rm (room) makes room for n more bytes and returns where they go. */
+    rm(n: number): number;
     byte(c: number): void;
     raw(b: Uint8Array): void;
-    /** put writes a type byte c, then x as a size-byte big-endian integer
+    /** pt (put) writes a type byte c, then x as a size-byte big-endian integer
      * (two's complement when signed; a bigint when size is 8), or a float64
      * when t is "Float". */
-    put(c: number, size: number, x: Int, t?: string): void;
+    pt(c: number, size: number, x: Int, t?: string): void;
     /** hdr writes the header of a str, bin, array or map of n: fix | n when n
      * is below lim, else c8, c16 or c32 (c + 0, 1, 2; from c16 when wide). */
     hdr(n: number, fix: number, lim: number, c: number, wide?: number): void;
-    /** int writes an integer in its shortest form; a number must be an
+    /** it (int) writes an integer in its shortest form; a number must be an
      * integer (the caller rounds), a bigint must fit 64 bits. */
-    int(x: Int): void;
-    str(s: string): void;
-    /** arr writes an array (or, with map, a map) header. */
-    arr(n: number, map?: boolean): void;
-    /** value writes any value as @msgpack/msgpack's encode does: null and
+    it(x: Int): void;
+    /** sr (str) writes a str. */
+    sr(s: string): void;
+    /** ar (arr) writes an array (or, with map, a map) header. */
+    ar(n: number, map?: boolean): void;
+    /** vl (value) writes any value as @msgpack/msgpack's encode does: null and
      * undefined as nil, safe integers as ints, other numbers as float64,
      * bigints as ints, byte arrays as bin, arrays, objects as maps (their
      * own enumerable keys: a Map is an empty map, as there);
      * a Payload as its bytes. */
-    value(x: unknown, depth?: number): void;
+    vl(x: unknown, depth?: number): void;
     bytes(): Uint8Array;
 }
 /** encodeValue encodes x as one msgpack value. */
@@ -861,7 +869,7 @@ type Batch = [number, Uint8Array<ArrayBuffer>];
 /** HTTP is a connection over an HTTP session. */
 declare class HTTP implements Conn {
     readonly o: ConnOptions;
-    readonly base: string;
+    readonly bs: string;
     readonly h: Handshake;
     readonly kind: string;
     onFrame: (f: Uint8Array) => void;
@@ -885,17 +893,20 @@ declare class HTTP implements Conn {
     lp?: Promise<void>;
     qt: AbortController;
     pz: AbortController;
-    constructor(o: ConnOptions, base: string, h: Handshake, kind: string);
-    url(suffix?: string): string;
+    constructor(o: ConnOptions, bs: string, // the base URL
+    h: Handshake, kind: string);
+    /** u is the session's URL, then suffix. */
+    u(suffix?: string): string;
     transport(): string;
-    start(): void;
+    /** go starts the downlink. */
+    go(): void;
     /** dl (downlink) fetches until the session ends or the downlink is paused. */
     dl(): Promise<void>;
-    /** read makes one downlink request (a long-poll, a poll, or with path
+    /** rd (read) makes one downlink request (a long-poll, a poll, or with path
      * "/stream" a stream; within ms, 0 for no limit) and delivers its
      * records as they arrive; heard is called for each piece of the body
      * that completes some. */
-    read(ctl: AbortController, path: string, ms: number, heard?: () => void, x?: Batch): Promise<number>;
+    rd(ctl: AbortController, path: string, ms: number, heard?: () => void, x?: Batch): Promise<number>;
     /** poll makes one poll, or one long-poll, which carries the frames
      * queued in a room as an exchange (transports/doc.go, "Exchange"): one
      * batch in flight at a time, sent again as it is until an answer settles
@@ -909,9 +920,9 @@ declare class HTTP implements Conn {
      * the session with its code. */
     dv(recs: [number, Uint8Array][]): number;
     send(f: Uint8Array): boolean;
-    /** take makes the next batch: at most maxBody bytes, or the first frame
+    /** tk (take) makes the next batch: at most maxBody bytes, or the first frame
      * alone. */
-    take(): Batch;
+    tk(): Batch;
     /** ra (request an ack) posts even with nothing queued, to carry the ack. */
     ra(): void;
     /** post sends the queued frames, one batch at a time: first the batch
@@ -925,13 +936,13 @@ declare class HTTP implements Conn {
     /** fl (flush) posts what is queued, held for a poll or riding on one, and
      * resolves when it has been (or the session ended). */
     fl(): Promise<void>;
-    /** pause stops the downlink after its current request, for an upgrade: a
+    /** pa (pause) stops the downlink after its current request, for an upgrade: a
      * stream is cut at once, a long-poll gets grace ms to return (the server
      * completes it when the probe arrives). It resolves to the highest seq
      * delivered, or -1 if the session ended meanwhile. */
-    pause(grace: number): Promise<number>;
-    /** resume restarts a paused downlink: the upgrade did not happen. */
-    resume(): void;
+    pa(grace: number): Promise<number>;
+    /** re (resume) restarts a paused downlink: the upgrade did not happen. */
+    re(): void;
     /** rt (retire) ends a session whose downlink moved to a WebSocket, once its
      * queued frames are posted: no DELETE, the session lives on as the
      * WebSocket. */

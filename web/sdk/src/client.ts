@@ -173,7 +173,7 @@ const stops = (e: TickroomError) =>
 // and server_busy: a server that takes no newcomers refuses joins with it.
 const REFUSALS = [4004, 4010, 4009, 4006, 4013, 4014, 4015, 4016, 4017, 4011, 4019, 4012, 4000, 4024];
 
-type Resolver<T> = { res: (v: T) => void; rej: (e: TickroomError) => void };
+type Resolver<T> = [res: (v: T) => void, rej: (e: TickroomError) => void];
 
 const noRates: RoomRates = { tick: 0, tickRate: 0, sendRate: 0 };
 
@@ -356,7 +356,7 @@ export class Client {
     c.onFrame = (b) => this.cn === c && this.got(b);
     c.onEnd = (e) => this.cn === c && this.lost(e);
     this.st(c.transport() as Transport);
-    if (c instanceof HTTP && !c.lp) c.start();
+    if (c instanceof HTTP && !c.lp) c.go();
   }
 
   /** st sets the transport, and says so when it changed. */
@@ -378,9 +378,9 @@ export class Client {
         w.send("probe");
       });
       if (this.cn !== h) throw 0;
-      const n = await h.pause(this.co.hs);
+      const n = await h.pa(this.co.hs);
       if (n < 0 || w.ed || this.cn !== h) {
-        h.resume();
+        h.re();
         throw 0;
       }
       // The switch: frames the server sends from here on come on the
@@ -405,7 +405,7 @@ export class Client {
     this.cn = null;
     this.hd = null;
     if (this.rs) return this.rs("dropped");
-    const fail = (r: Resolver<any>) => r.rej(e);
+    const fail = (r: Resolver<any>) => r[1](e);
     this.js.splice(0).forEach(fail);
     this.lq.forEach(fail);
     this.lq.clear();
@@ -531,7 +531,7 @@ export class Client {
           this.mr.reset(f.schemas);
           this.view = null;
           this.seq = this.inputAck = this.lastEvent = 0;
-          this.js.shift()?.res(f);
+          this.js.shift()?.[0](f);
           this.em("welcome", f);
         }
         break;
@@ -558,13 +558,13 @@ export class Client {
         else if (this.welcome && (f.code === C.Kicked || f.code === C.RoomClosed)) {
           this.lobby();
           this.em("left", e);
-        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.js.pop() : this.js.shift())?.rej(e);
+        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.js.pop() : this.js.shift())?.[1](e);
         break;
       }
       case 13: {
         const r = this.lq.get(f.request);
         this.lq.delete(f.request);
-        r?.res({ total: f.total, rooms: f.rooms });
+        r?.[0]({ total: f.total, rooms: f.rooms });
         break;
       }
       case 14:
@@ -587,7 +587,7 @@ export class Client {
     const prev = this.view;
     let next: State | null;
     try {
-      next = this.mr.put(f);
+      next = this.mr.set(f);
     } catch (e) {
       if (e instanceof Lost) this.stats.lostBaselines++;
       else {
@@ -691,7 +691,7 @@ export class Client {
       const f = frame(1, ProtocolVersion, spec.mode ?? "", this.options.name ?? "", how, spec.room ?? "", payloadOf("options", spec.options, Limits.payload));
       if (this.status !== "open") throw err(0, "not connected", "closed");
       this.jo = spec.options;
-      this.js.push({ res, rej });
+      this.js.push([res, rej]);
       this.out(f);
     });
   }
@@ -705,7 +705,7 @@ export class Client {
       for (const k in filter) checkStr("filter key", k, Limits.metaKey), checkStr("filter value", filter[k], Limits.metaValue);
       if (this.status !== "open") throw err(0, "not connected", "closed");
       const n = (this.ln = (this.ln + 1) >>> 0);
-      this.lq.set(n, { res, rej });
+      this.lq.set(n, [res, rej]);
       this.out(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));
     });
   }
@@ -795,7 +795,7 @@ export class Client {
 
   /** stateAt returns the kept state of a tick, if the client has it. */
   stateAt(tick: number): State | undefined {
-    return this.mr.states.get(tick);
+    return this.mr.ss.get(tick);
   }
 }
 

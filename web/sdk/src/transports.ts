@@ -248,7 +248,7 @@ function varint(b: Uint8Array, p: number): [number, number] | undefined {
     const c = b[p + i];
     x += (c & 0x7f) * 2 ** (7 * i);
     if (c < 0x80) {
-      if (x > Number.MAX_SAFE_INTEGER) break; // past 2^53, and so past 64 bits
+      if (x >= 2 ** 53) break; // past Number.MAX_SAFE_INTEGER, and so past 64 bits
       return [x, p + i + 1];
     }
   }
@@ -295,19 +295,21 @@ export class HTTP implements Conn {
   pz = new AbortController(); // wakes the downlink's sleeps for a pause
   constructor(
     readonly o: ConnOptions,
-    readonly base: string,
+    readonly bs: string, // the base URL
     readonly h: Handshake,
     readonly kind: string,
   ) {
     this.sm = kind === "stream";
   }
-  url(suffix = ""): string {
-    return this.base + "/" + this.h.sid + suffix;
+  /** u is the session's URL, then suffix. */
+  u(suffix = ""): string {
+    return this.bs + "/" + this.h.sid + suffix;
   }
   transport(): string {
     return this.kind === "stream" && !this.sm ? "longpoll" : this.kind;
   }
-  start(): void {
+  /** go starts the downlink. */
+  go(): void {
     this.pd = false;
     this.pz = new AbortController();
     this.lp = this.dl();
@@ -346,12 +348,12 @@ export class HTTP implements Conn {
       }
     }
   }
-  /** read makes one downlink request (a long-poll, a poll, or with path
+  /** rd (read) makes one downlink request (a long-poll, a poll, or with path
    * "/stream" a stream; within ms, 0 for no limit) and delivers its
    * records as they arrive; heard is called for each piece of the body
    * that completes some. */
-  read(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
-    return request(this.o.env, this.url(path + "?ack=" + this.seq + (x ? "&seq=" + x[0] : this.kind === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
+  rd(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
+    return request(this.o.env, this.u(path + "?ack=" + this.seq + (x ? "&seq=" + x[0] : this.kind === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
       if (x === this.x) this.x = undefined; // delivered
       const reader = resp.body?.getReader(), r = new Records(this.o.rl);
       let n = 0;
@@ -370,8 +372,8 @@ export class HTTP implements Conn {
    * batch in flight at a time, sent again as it is until an answer settles
    * it. */
   poll(ctl: AbortController): Promise<number> {
-    const hs = this.o.hs, x = this.t && this.q.length && !this.bz && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.take())) : this.x;
-    return this.read(ctl, x ? "/exchange" : "", this.kind === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
+    const hs = this.o.hs, x = this.t && this.q.length && !this.bz && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.tk())) : this.x;
+    return this.rd(ctl, x ? "/exchange" : "", this.kind === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
   }
   /** sr reads one stream. A stream of which nothing (not even its
    * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
@@ -381,7 +383,7 @@ export class HTTP implements Conn {
     let why = "";
     let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
     try {
-      return await this.read(ctl, "/stream", 0, () => {
+      return await this.rd(ctl, "/stream", 0, () => {
         env.clearTimeout(dog);
         dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), Math.max(h.pingTimeout, 2 * h.pingInterval));
       });
@@ -424,9 +426,9 @@ export class HTTP implements Conn {
     h ? (this.t ||= this.o.env.setTimeout(() => ((this.t = 0), this.q.length && this.post()), h)) : this.post();
     return true;
   }
-  /** take makes the next batch: at most maxBody bytes, or the first frame
+  /** tk (take) makes the next batch: at most maxBody bytes, or the first frame
    * alone. */
-  take(): Batch {
+  tk(): Batch {
     const w = new Writer();
     let i = 0;
     for (const f of this.q) {
@@ -451,12 +453,12 @@ export class HTTP implements Conn {
     if (this.bz) return;
     this.bz = true;
     while ((this.q.length || this.ao || this.x) && !this.ed) {
-      const b = this.x ?? this.take();
+      const b = this.x ?? this.tk();
       this.ao = false;
       let e: unknown;
       for (let tries = 2; tries--; ) {
         const ack = this.seq;
-        e = await request(this.o.env, this.url("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.hs, this.qt.signal).then(
+        e = await request(this.o.env, this.u("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.hs, this.qt.signal).then(
           () => void (this.ak = ack),
           (x) => x,
         );
@@ -466,7 +468,6 @@ export class HTTP implements Conn {
       // A batch refused with a 4xx is dropped, not lost: the server says
       // what it did about it on the downlink.
       if (e && !this.qt.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
-        this.bz = false;
         this.q = [];
         this.abort(closeOf(e as TickroomError));
         break;
@@ -488,11 +489,11 @@ export class HTTP implements Conn {
     this.post(); // resolves it, unless a post is under way, which will
     return p;
   }
-  /** pause stops the downlink after its current request, for an upgrade: a
+  /** pa (pause) stops the downlink after its current request, for an upgrade: a
    * stream is cut at once, a long-poll gets grace ms to return (the server
    * completes it when the probe arrives). It resolves to the highest seq
    * delivered, or -1 if the session ended meanwhile. */
-  async pause(grace: number): Promise<number> {
+  async pa(grace: number): Promise<number> {
     this.pd = true;
     const ctl = this.ctl;
     if (this.sm) ctl?.abort();
@@ -502,9 +503,9 @@ export class HTTP implements Conn {
     this.o.env.clearTimeout(t);
     return this.ed ? -1 : this.seq;
   }
-  /** resume restarts a paused downlink: the upgrade did not happen. */
-  resume(): void {
-    if (this.pd && !this.ed) this.start();
+  /** re (resume) restarts a paused downlink: the upgrade did not happen. */
+  re(): void {
+    if (this.pd && !this.ed) this.go();
   }
   /** rt (retire) ends a session whose downlink moved to a WebSocket, once its
    * queued frames are posted: no DELETE, the session lives on as the
@@ -526,7 +527,7 @@ export class HTTP implements Conn {
     this.qt.abort();
     this.pz.abort();
     this.ctl?.abort();
-    if (polite) this.o.env.fetch(this.url(), { method: "DELETE", keepalive: true }).catch(() => {});
+    if (polite) this.o.env.fetch(this.u(), { method: "DELETE", keepalive: true }).catch(() => {});
     this.onEnd(e);
   }
 }
