@@ -6,11 +6,15 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 const config = JSON.parse(readFileSync("build.json", "utf8"));
 await esbuild.build({ ...config, absWorkingDir: root, logLevel: "warning" });
+// The size budget (test/size.test.ts checks it): 12,000 bytes gzipped.
+const js = readFileSync(config.outfile);
+console.log(`${config.outfile}: ${js.length} bytes, ${gzipSync(js, { level: 9 }).length} gzipped (budget 12000)`);
 
 // Declarations: tsc writes one .d.ts per module into .dts; they are joined
 // into one file in which only what src/index.ts exports is exported.
