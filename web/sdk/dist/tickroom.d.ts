@@ -175,67 +175,65 @@ export declare class Client {
     /** "connecting", "open", "away" (reconnecting) or "closed". */
     status: "connecting" | "open" | "away" | "closed";
     readonly stats: Stats;
-    private cn?;
+    private conn?;
     private co;
-    private mr;
+    private mirror;
     private ls;
-    private due;
-    private sg;
+    private pending;
+    private segs;
     private seq;
-    private ia?;
-    private js;
-    private lq;
-    private ln;
-    private jo?;
-    private hd?;
-    private aw;
-    private rs?;
-    private gn?;
-    private cl?;
-    private hf?;
-    private ns?;
-    private pg;
-    private sm;
-    private tb?;
-    private tu?;
+    private inputSent?;
+    private joins;
+    private lists;
+    private listNext;
+    private joinOptions?;
+    private hold?;
+    private away;
+    private resuming?;
+    private gone?;
+    private closing?;
+    private httpFirst?;
+    private noStream?;
+    private pinger;
+    private samples;
+    private timeBase?;
+    private timeUn?;
     constructor(url?: string, options?: Options);
     /** on registers a listener and returns the function that removes it. */
     on<K extends keyof Events>(name: K, f: Events[K]): () => void;
-    /** em calls the listeners of an event. */
-    private em;
+    private emit;
     /** open connects (connect calls it). */
     open(): Promise<void>;
-    /** di dials: it opens a connection; resume marks a reconnect whose first frame
+    /** dial opens a connection; resume marks a reconnect whose first frame
      * is resume, which a busy server still admits (transports/doc.go,
      * "Resuming"). */
-    private di;
+    private dial;
     /** ws is the WebSocket endpoint with one more query parameter. */
     private ws;
-    /** use makes c the client's connection and starts it. */
-    private use;
-    /** st sets the transport, and says so when it changed. */
-    private st;
-    /** up tries once to move HTTP session h to a WebSocket, following
+    /** install makes c the client's connection and starts it. */
+    private install;
+    private setTransport;
+    /** upgrade tries once to move HTTP session h to a WebSocket, following
      * transports/doc.go, "Upgrade to WebSocket". */
-    private up;
-    /** lost handles the end of the client's connection. */
-    private lost;
-    /** rc reconnects: it dials again and asks for the client's place back, with
+    private upgrade;
+    /** ended handles the end of the client's connection. */
+    private ended;
+    /** reconnect dials again and asks for the client's place back, with
      * backoff and full jitter, within rc's bounds: the seat (resume), the
      * room (a fresh join, when the seat is gone), or nothing (the lobby). */
-    private rc;
-    /** fin ends the client for good. */
-    private fin;
-    /** got handles one frame from the server. It never throws. */
-    private got;
-    /** os applies a snapshot or diff, acknowledges it as the spec says
+    private reconnect;
+    /** finish ends the client for good. */
+    private finish;
+    /** deliver handles one frame from the server. It never throws. */
+    private deliver;
+    /** onState applies a snapshot or diff, acknowledges it as the spec says
      * and reports the changes. */
-    private os;
-    /** ch reports the entities added, changed and removed between two
+    private onState;
+    /** changes reports the entities added, changed and removed between two
      * views (states share unchanged entities, so this is cheap). */
-    private ch;
-    /** rh applies the announced rates whose tick a state has reached. */
-    private rh;
+    private changes;
+    /** reach applies the announced rates whose tick a state has reached. */
+    private reach;
     /** time unwraps a serverTime onto a line that does not wrap. */
     private time;
     /** tickTime returns the game time of a tick in ms since the room's tick
@@ -244,10 +242,9 @@ export declare class Client {
     /** serverNow estimates the server's clock now, in the unwrapped ms of
      * View.time. */
     serverNow(): number;
-    /** out sends or queues a frame; false when it cannot. */
-    private out;
-    /** kill closes the connection with an error, ending the client. */
-    private kill;
+    /** sendFrame sends or queues a frame; false when it cannot. */
+    private sendFrame;
+    private closeWith;
     /** join asks for a seat and resolves with the welcome; a refusal rejects
      * with a TickroomError (room_full, room_not_found, join_refused with the
      * game's reason, …), after which the client is still connected. */
@@ -270,18 +267,16 @@ export declare class Client {
     ack(): boolean;
     /** ping sends a ping; the pong sets rtt and offset. */
     ping(): boolean;
-    /** pl pings every Options.pingInterval. */
-    private pl;
+    private pingLoop;
     /** leave gives up the seat; the client stays connected in the lobby. */
     leave(): void;
-    /** kp keeps a frame that was not sent for after the resume, as the Go
+    /** keep keeps a frame that was not sent for after the resume, as the Go
      * client does (client/away.go): while reconnecting, or when the
      * WebSocket is closing, its end on the way (a send that failed on HTTP
      * found the queue full); the newest inputs (an older one makes room, in
      * place among the messages), the messages up to their bound. */
-    private kp;
-    /** lobby forgets the room: the client is back in the lobby. */
-    private lobby;
+    private keep;
+    private leftRoom;
     /** close ends the connection (and any reconnecting) for good. */
     close(): void;
     /** stateAt returns the kept state of a tick, if the client has it. */
@@ -414,14 +409,14 @@ declare function apply(schemas: readonly Schema[], base: State | undefined, d: S
 declare class Mirror {
     schemas: Schema[] | null;
     limit: number;
-    ss: Map<number, State>;
-    cur: State;
+    states: Map<number, State>;
+    current: State;
     constructor(schemas: Schema[] | null, limit: number);
-    /** set applies a decoded state: it returns the new state, null for a
+    /** put applies a decoded state: it returns the new state, null for a
      * state older than the newest or one before a welcome (sent before the
      * server took a leave: ignored), or throws: "lost" (a Lost error) when
      * the diff's baseline is no longer kept, BadDelta when it does not fit. */
-    set(d: StateFrame): State | null;
+    put(d: StateFrame): State | null;
     reset(schemas: Schema[] | null): void;
 }
 /** Lost is a diff whose baseline the mirror no longer keeps. */
@@ -457,54 +452,49 @@ declare const enum Fam {
     Bool = 9,
     FixExt = 10
 }
-/** Reader reads msgpack values off the front of a frame. The readers of
- * the frame layouts' element types are named by their letters in
- * protocol.ts's layouts (b, i, u, s, f, p), which is also how read finds
- * them: short names, as the SDK's size is budgeted. */
+/** Reader reads msgpack values off the front of a frame. */
 declare class Reader {
-    readonly d: Uint8Array;
-    o: number;
+    readonly b: Uint8Array;
+    p: number;
     v: DataView;
-    constructor(d: Uint8Array);
-    /** lf (left) is how many bytes are unread. */
-    lf(): number;
+    constructor(b: Uint8Array);
+    /** left is how many bytes are unread. */
+    left(): number;
     need(n: Int, what: string): void;
     /** at reads a size-byte big-endian number of type t ("Uint", "Int": two's
      * complement, "Float"), after checking it is there. */
     at(size: number, what: string, t?: string): Int;
-    /** hd (head) reads a value's type and header: its family and n, the length of
+    /** head reads a value's type and header: its family and n, the length of
      * a Bin, Ext (without its type byte) or Str, the elements of an Arr, the
      * pairs of a Map, the value of a Num, the size of a Float (whose bytes
      * follow), 1 for true. Nothing is read past the header. */
-    hd(what: string): [Fam, Int];
-    /** wn (want) reads the header of a value of family fam (a Num's value is a
+    head(what: string): [Fam, Int];
+    /** want reads the header of a value of family fam (a Num's value is a
      * bigint past 2^53). */
-    wn(what: string, fam: Fam): number;
+    want(what: string, fam: Fam): number;
     /** len reads an array (map = false) or map header whose every element
      * (pair) takes at least minSize bytes. */
     len(what: string, minSize: number, map?: boolean): number;
-    /** b reads a bool. */
-    b(what: string): boolean;
-    /** i reads an integer of any width, exactly. */
-    i(what: string): Int;
-    /** u reads an integer in [0, max]. */
-    u(what: string, max: number): number;
+    bool(what: string): boolean;
+    /** num reads an integer of any width, exactly. */
+    num(what: string): Int;
+    /** uint reads an integer in [0, max]. */
+    uint(what: string, max: number): number;
     u32(what: string): number;
-    /** s reads a string of at most max bytes. */
-    s(what: string, max: number): string;
+    /** str reads a string of at most max bytes. */
+    str(what: string, max: number): string;
     /** text reads the n bytes of a str. */
     text(n: number, what: string, max?: number): string;
     /** raw reads n bytes (a copy). */
     raw(n: number, what: string): Uint8Array;
-    /** f reads a float32 or float64. */
-    f(what: string): number;
-    /** sk (skip) steps over one value of any type nested at most depth deep. */
-    sk(what: string, depth: number): void;
-    /** p reads a payload: one value of at most max bytes and depth MaxPayloadDepth;
+    /** float reads a float32 or float64. */
+    float(what: string): number;
+    /** skip steps over one value of any type nested at most depth deep. */
+    skip(what: string, depth: number): void;
+    /** payload reads one value of at most max bytes and depth MaxPayloadDepth;
      * nil reads as null. */
-    p(what: string, max: number): Payload | null;
-    /** en (end) fails unless every byte was read. */
-    en(): void;
+    payload(what: string, max: number): Payload | null;
+    end(): void;
 }
 /** Payload is one msgpack value carried as is: an event's or a message's
  * body, join options, room metadata. The SDK checked that it is one
@@ -521,36 +511,33 @@ export declare class Payload {
  * and size bounds of a payload. It throws MalformedError for bytes that are
  * not exactly one value. */
 declare function decodeValue(b: Uint8Array): unknown;
-/** Writer appends msgpack values to a growing buffer (short method names,
- * as the Reader's: the SDK's size is budgeted). */
+/** Writer appends msgpack values to a growing buffer. */
 declare class Writer {
     b: Uint8Array<ArrayBuffer>;
     v: DataView<ArrayBuffer>;
     p: number;
-    /** rm (room) makes room for n more bytes and returns where they go. */
-    rm(n: number): number;
+    room(n: number): number;
     byte(c: number): void;
     raw(b: Uint8Array): void;
-    /** pt (put) writes a type byte c, then x as a size-byte big-endian integer
+    /** put writes a type byte c, then x as a size-byte big-endian integer
      * (two's complement when signed; a bigint when size is 8), or a float64
      * when t is "Float". */
-    pt(c: number, size: number, x: Int, t?: string): void;
+    put(c: number, size: number, x: Int, t?: string): void;
     /** hdr writes the header of a str, bin, array or map of n: fix | n when n
      * is below lim, else c8, c16 or c32 (c + 0, 1, 2; from c16 when wide). */
     hdr(n: number, fix: number, lim: number, c: number, wide?: number): void;
-    /** it (int) writes an integer in its shortest form; a number must be an
+    /** int writes an integer in its shortest form; a number must be an
      * integer (the caller rounds), a bigint must fit 64 bits. */
-    it(x: Int): void;
-    /** sr (str) writes a str. */
-    sr(s: string): void;
-    /** ar (arr) writes an array (or, with map, a map) header. */
-    ar(n: number, map?: boolean): void;
-    /** vl (value) writes any value as @msgpack/msgpack's encode does: null and
+    int(x: Int): void;
+    str(s: string): void;
+    /** arr writes an array (or, with map, a map) header. */
+    arr(n: number, map?: boolean): void;
+    /** value writes any value as @msgpack/msgpack's encode does: null and
      * undefined as nil, safe integers as ints, other numbers as float64,
      * bigints as ints, byte arrays as bin, arrays, objects as maps (their
      * own enumerable keys: a Map is an empty map, as there);
      * a Payload as its bytes. */
-    vl(x: unknown, depth?: number): void;
+    value(x: unknown, depth?: number): void;
     bytes(): Uint8Array;
 }
 /** encodeValue encodes x as one msgpack value. */
@@ -800,36 +787,34 @@ interface Conn {
     /** onEnd is called once, when the connection ends by itself or by close. */
     onEnd: (err: TickroomError) => void;
 }
-/** ConnOptions are the client's settings for its connections (short names,
- * as the client's private members: see Client). */
 interface ConnOptions {
     env: Env;
-    hs: number;
-    im: number;
-    rl: number;
-    sq: number;
-    pi: number;
+    handshakeTimeout: number;
+    idleTimeout: number;
+    readLimit: number;
+    sendQueue: number;
+    pollInterval: number;
     protocols?: string[];
-    /** si is the room's send interval in ms, 0 outside a room. */
-    si: () => number;
+    /** sendInterval is the room's send interval in ms, 0 outside a room. */
+    sendInterval: () => number;
 }
 /** WS is a connection over one WebSocket, dialled directly or opened as
  * the probe of an upgrade: until live, binary messages are dropped. */
 declare class WS implements Conn {
     readonly o: ConnOptions;
     ws: WebSocket;
-    lv: boolean;
+    live: boolean;
     onFrame: (f: Uint8Array) => void;
     onEnd: (e: TickroomError) => void;
-    op: () => void;
-    ed?: boolean;
-    il: unknown;
+    onProbe: () => void;
+    ended?: boolean;
+    idle: unknown;
     constructor(o: ConnOptions, ws: WebSocket, live: boolean);
-    /** hr (heard) pushes the idle deadline back: something arrived. */
-    hr(): void;
+    /** heard pushes the idle deadline back: something arrived. */
+    heard(): void;
     transport(): string;
-    /** send sends a frame, or a text message of the upgrade. */
-    send(f: Uint8Array | string): boolean;
+    send(f: Uint8Array): boolean;
+    text(s: string): void;
     close(code?: number, reason?: string): void;
     end(e: TickroomError): void;
 }
@@ -869,62 +854,59 @@ type Batch = [number, Uint8Array<ArrayBuffer>];
 /** HTTP is a connection over an HTTP session. */
 declare class HTTP implements Conn {
     readonly o: ConnOptions;
-    readonly bs: string;
+    readonly base: string;
     readonly h: Handshake;
     readonly kind: string;
     onFrame: (f: Uint8Array) => void;
     onEnd: (e: TickroomError) => void;
-    /** fb (fallback) is called when a stream is found behind a buffering proxy
+    /** onFallback is called when a stream is found behind a buffering proxy
      * and the session moves to long-polling for good. */
-    fb: () => void;
+    onFallback: () => void;
     seq: number;
-    ak: number;
-    sm: boolean;
+    acked: number;
+    streaming: boolean;
     q: Uint8Array[];
     k: number;
     x?: Batch;
     t?: unknown;
-    bz?: boolean;
-    ao?: boolean;
-    wt: (() => void)[];
-    ed?: boolean;
-    pd?: boolean;
+    busy?: boolean;
+    ackOnly?: boolean;
+    waiters: (() => void)[];
+    ended?: boolean;
+    paused?: boolean;
     ctl?: AbortController;
-    lp?: Promise<void>;
-    qt: AbortController;
-    pz: AbortController;
-    constructor(o: ConnOptions, bs: string, // the base URL
-    h: Handshake, kind: string);
-    /** u is the session's URL, then suffix. */
-    u(suffix?: string): string;
+    loop?: Promise<void>;
+    quit: AbortController;
+    pauser: AbortController;
+    constructor(o: ConnOptions, base: string, h: Handshake, kind: string);
+    url(suffix?: string): string;
     transport(): string;
-    /** go starts the downlink. */
-    go(): void;
-    /** dl (downlink) fetches until the session ends or the downlink is paused. */
-    dl(): Promise<void>;
-    /** rd (read) makes one downlink request (a long-poll, a poll, or with path
+    start(): void;
+    /** downlink fetches until the session ends or the downlink is paused. */
+    downlink(): Promise<void>;
+    /** read makes one downlink request (a long-poll, a poll, or with path
      * "/stream" a stream; within ms, 0 for no limit) and delivers its
      * records as they arrive; heard is called for each piece of the body
      * that completes some. */
-    rd(ctl: AbortController, path: string, ms: number, heard?: () => void, x?: Batch): Promise<number>;
+    read(ctl: AbortController, path: string, ms: number, heard?: () => void, x?: Batch): Promise<number>;
     /** poll makes one poll, or one long-poll, which carries the frames
      * queued in a room as an exchange (transports/doc.go, "Exchange"): one
      * batch in flight at a time, sent again as it is until an answer settles
      * it. */
     poll(ctl: AbortController): Promise<number>;
-    /** sr reads one stream. A stream of which nothing (not even its
+    /** stream reads one stream. A stream of which nothing (not even its
      * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
      * buffering proxy: it throws BUFFERED. */
-    sr(ctl: AbortController): Promise<number>;
-    /** dv (deliver) hands on the frames not delivered before; a close record ends
+    stream(ctl: AbortController): Promise<number>;
+    /** deliver hands on the frames not delivered before; a close record ends
      * the session with its code. */
-    dv(recs: [number, Uint8Array][]): number;
+    deliver(recs: [number, Uint8Array][]): number;
     send(f: Uint8Array): boolean;
-    /** tk (take) makes the next batch: at most maxBody bytes, or the first frame
+    /** take makes the next batch: at most maxBody bytes, or the first frame
      * alone. */
-    tk(): Batch;
-    /** ra (request an ack) posts even with nothing queued, to carry the ack. */
-    ra(): void;
+    take(): Batch;
+    /** requestAck posts even with nothing queued, to carry the ack. */
+    requestAck(): void;
     /** post sends the queued frames, one batch at a time: first the batch
      * a held exchange carries, if any (frames waited behind it too long, or
      * a flush), since its POST's answer settles it sooner. */
@@ -933,20 +915,20 @@ declare class HTTP implements Conn {
      * request in flight a second to bring the close record, which says why
      * better. */
     abort(e: TickroomError): void;
-    /** fl (flush) posts what is queued, held for a poll or riding on one, and
+    /** flush posts what is queued, held for a poll or riding on one, and
      * resolves when it has been (or the session ended). */
-    fl(): Promise<void>;
-    /** pa (pause) stops the downlink after its current request, for an upgrade: a
+    flush(): Promise<void>;
+    /** pause stops the downlink after its current request, for an upgrade: a
      * stream is cut at once, a long-poll gets grace ms to return (the server
      * completes it when the probe arrives). It resolves to the highest seq
      * delivered, or -1 if the session ended meanwhile. */
-    pa(grace: number): Promise<number>;
-    /** re (resume) restarts a paused downlink: the upgrade did not happen. */
-    re(): void;
-    /** rt (retire) ends a session whose downlink moved to a WebSocket, once its
+    pause(grace: number): Promise<number>;
+    /** resume restarts a paused downlink: the upgrade did not happen. */
+    resume(): void;
+    /** retire ends a session whose downlink moved to a WebSocket, once its
      * queued frames are posted: no DELETE, the session lives on as the
      * WebSocket. */
-    rt(): Promise<void>;
+    retire(): Promise<void>;
     close(): void;
     /** end ends the session once; polite says goodbye with a DELETE. */
     end(e: TickroomError, polite: boolean): void;

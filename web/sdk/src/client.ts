@@ -173,7 +173,7 @@ const stops = (e: TickroomError) =>
 // and server_busy: a server that takes no newcomers refuses joins with it.
 const REFUSALS = [4004, 4010, 4009, 4006, 4013, 4014, 4015, 4016, 4017, 4011, 4019, 4012, 4000, 4024];
 
-type Resolver<T> = [res: (v: T) => void, rej: (e: TickroomError) => void];
+type Resolver<T> = { res: (v: T) => void; rej: (e: TickroomError) => void };
 
 const noRates: RoomRates = { tick: 0, tickRate: 0, sendRate: 0 };
 
@@ -212,32 +212,30 @@ export class Client {
   status: "connecting" | "open" | "away" | "closed" = "connecting";
   readonly stats: Stats = { frames: 0, bytes: 0, snapshots: 0, diffs: 0, lostBaselines: 0, badFrames: 0, events: 0, upgrades: 0, upgradeFailures: 0, streamFallbacks: 0, reconnects: 0, inputsDropped: 0 };
 
-  // Private members have short names: the minified SDK keeps every
-  // property name, and its size is budgeted (12,000 bytes gzipped). Fields
-  // left undefined read as null, 0 or false.
-  private cn?: Conn | null; // the connection
+  // Fields left undefined read as null, 0 or false.
+  private conn?: Conn | null;
   private co: ConnOptions;
-  private mr: Mirror;
-  private ls = new Map<string, Set<(...a: any[]) => void>>(); // listeners
-  private due: Rates[] = []; // rates announced for a tick not reached yet
-  private sg: { tick: number; ms: number; rate: number }[] = []; // tick rate segments, for tickTime
+  private mirror: Mirror;
+  private ls = new Map<string, Set<(...a: any[]) => void>>();
+  private pending: Rates[] = [];
+  private segs: { tick: number; ms: number; rate: number }[] = [];
   private seq!: number; // the last input's; (undefined + 1) >>> 0 || 1 is 1
-  private ia?: boolean; // an input sent since the last state carried its ack
-  private js: Resolver<Welcome>[] = []; // joins awaiting their answer
-  private lq = new Map<number, Resolver<{ total: number; rooms: RoomInfo[] }>>(); // list requests
-  private ln = 0; // the last list request's number
-  private jo?: unknown; // the options of the join that seated the player
-  private hd?: Uint8Array[] | null; // sends held during an upgrade's switch
-  private aw: [Uint8Array, boolean][] = []; // messages and inputs (true) kept while reconnecting
-  private rs?: ((r: "ok" | "expired" | "dropped") => void) | null; // a resume's answer
-  private gn?: Welcome | null; // a seat resume_expired took: reconnects join its room afresh
-  private cl?: boolean; // closing: close() was called, or the client ended
-  private hf?: boolean; // WebSocket failed where HTTP worked: start on HTTP
-  private ns?: boolean; // a stream was found behind a buffering proxy
-  private pg: unknown; // the ping timer
-  private sm: [number, number][] = []; // pong [rtt, offset] samples
-  private tb?: number; // the last raw serverTime seen, for unwrapping
-  private tu?: number; // its unwrapped value
+  private inputSent?: boolean;
+  private joins: Resolver<Welcome>[] = [];
+  private lists = new Map<number, Resolver<{ total: number; rooms: RoomInfo[] }>>();
+  private listNext = 0;
+  private joinOptions?: unknown; // of the join that seated the player
+  private hold?: Uint8Array[] | null; // sends during an upgrade's switch
+  private away: [Uint8Array, boolean][] = []; // messages and inputs (true) kept while reconnecting
+  private resuming?: ((r: "ok" | "expired" | "dropped") => void) | null;
+  private gone?: Welcome | null; // a seat resume_expired took: reconnects join its room afresh
+  private closing?: boolean;
+  private httpFirst?: boolean; // WebSocket failed where HTTP worked: start on HTTP
+  private noStream?: boolean; // a stream was found behind a buffering proxy
+  private pinger: unknown;
+  private samples: [number, number][] = []; // pong [rtt, offset] samples
+  private timeBase?: number; // the last raw serverTime seen, for unwrapping
+  private timeUn?: number;
 
   constructor(url?: string, options: Options = {}) {
     this.options = options;
@@ -267,15 +265,15 @@ export class Client {
     }
     this.wsURL = ws.href;
     this.httpURL = h.href;
-    this.mr = new Mirror(null, options.history || 64);
+    this.mirror = new Mirror(null, options.history || 64);
     this.co = {
       env: this.env,
-      hs: options.handshakeTimeout || 5000,
-      im: options.idleTimeout || 35000,
-      rl: options.readLimit || 1 << 20,
-      sq: options.sendQueue || 256,
-      pi: options.pollInterval || 50,
-      si: () => this.rates.sendRate && 1000 / this.rates.sendRate,
+      handshakeTimeout: options.handshakeTimeout || 5000,
+      idleTimeout: options.idleTimeout || 35000,
+      readLimit: options.readLimit || 1 << 20,
+      sendQueue: options.sendQueue || 256,
+      pollInterval: options.pollInterval || 50,
+      sendInterval: () => this.rates.sendRate && 1000 / this.rates.sendRate,
     };
     for (const k in options) {
       const f = (options as any)[k];
@@ -291,8 +289,7 @@ export class Client {
     return () => s!.delete(f);
   }
 
-  /** em calls the listeners of an event. */
-  private em<K extends keyof Events>(name: K, ...args: Parameters<Events[K]>): void {
+  private emit<K extends keyof Events>(name: K, ...args: Parameters<Events[K]>): void {
     for (const f of this.ls.get(name) ?? []) {
       try {
         f(...args);
@@ -308,22 +305,22 @@ export class Client {
 
   /** open connects (connect calls it). */
   async open(): Promise<void> {
-    this.use(await this.di());
+    this.install(await this.dial());
     this.status = "open";
-    this.pl();
+    this.pingLoop();
   }
 
   // ---- connections ----
 
-  /** di dials: it opens a connection; resume marks a reconnect whose first frame
+  /** dial opens a connection; resume marks a reconnect whose first frame
    * is resume, which a busy server still admits (transports/doc.go,
    * "Resuming"). */
-  private async di(resume?: unknown): Promise<Conn> {
+  private async dial(resume?: unknown): Promise<Conn> {
     const o = this.options, t = o.transport || "";
     const ticket = typeof o.ticket === "function" ? await o.ticket() : o.ticket;
     this.co.protocols = ticket ? ["tickroom", "tickroom-ticket." + ticket] : undefined;
     let wsErr: TickroomError | undefined;
-    if (t === "websocket" || (t === "" && !this.hf)) {
+    if (t === "websocket" || (t === "" && !this.httpFirst)) {
       try {
         return await openWS(this.co, resume ? this.ws("resume=1") : this.wsURL, true);
       } catch (e) {
@@ -331,17 +328,17 @@ export class Client {
         wsErr = e as TickroomError;
       }
     }
-    const kind = t === "" || (t === "stream" && this.ns) ? "longpoll" : t;
+    const kind = t === "" || (t === "stream" && this.noStream) ? "longpoll" : t;
     const h = new HTTP(this.co, this.httpURL, await handshake(this.co, this.httpURL, kind, ticket, resume), kind);
-    if (wsErr) this.hf = true;
-    h.fb = () => {
-      this.ns = true;
+    if (wsErr) this.httpFirst = true;
+    h.onFallback = () => {
+      this.noStream = true;
       this.stats.streamFallbacks++;
-      this.st(h.transport() as Transport);
+      this.setTransport(h.transport() as Transport);
     };
     // upgrades read as text: whatever a server sends there, the worst is a
     // probe it refuses.
-    if (!o.noUpgrade && kind !== "poll" && String(h.h.upgrades).includes("websocket")) queueMicrotask(() => this.up(h));
+    if (!o.noUpgrade && kind !== "poll" && String(h.h.upgrades).includes("websocket")) queueMicrotask(() => this.upgrade(h));
     return h;
   }
 
@@ -350,157 +347,156 @@ export class Client {
     return this.wsURL + (this.wsURL.includes("?") ? "&" : "?") + q;
   }
 
-  /** use makes c the client's connection and starts it. */
-  private use(c: Conn): void {
-    this.cn = c;
-    c.onFrame = (b) => this.cn === c && this.got(b);
-    c.onEnd = (e) => this.cn === c && this.lost(e);
-    this.st(c.transport() as Transport);
-    if (c instanceof HTTP && !c.lp) c.go();
+  /** install makes c the client's connection and starts it. */
+  private install(c: Conn): void {
+    this.conn = c;
+    c.onFrame = (b) => this.conn === c && this.deliver(b);
+    c.onEnd = (e) => this.conn === c && this.ended(e);
+    this.setTransport(c.transport() as Transport);
+    if (c instanceof HTTP && !c.loop) c.start();
   }
 
-  /** st sets the transport, and says so when it changed. */
-  private st(t: Transport): void {
-    if (t !== this.transport) this.em("transport", (this.transport = t));
+  private setTransport(t: Transport): void {
+    if (t !== this.transport) this.emit("transport", (this.transport = t));
   }
 
-  /** up tries once to move HTTP session h to a WebSocket, following
+  /** upgrade tries once to move HTTP session h to a WebSocket, following
    * transports/doc.go, "Upgrade to WebSocket". */
-  private async up(h: HTTP): Promise<void> {
+  private async upgrade(h: HTTP): Promise<void> {
     let ws: WS | undefined;
     try {
       ws = await openWS({ ...this.co, protocols: undefined }, this.ws("sid=" + h.h.sid), false); // a probe carries no ticket
       const w = ws;
       await new Promise<void>((res, rej) => {
-        const t = this.env.setTimeout(rej, this.co.hs);
-        w.op = () => (this.env.clearTimeout(t), res());
+        const t = this.env.setTimeout(rej, this.co.handshakeTimeout);
+        w.onProbe = () => (this.env.clearTimeout(t), res());
         w.onEnd = rej;
-        w.send("probe");
+        w.text("probe");
       });
-      if (this.cn !== h) throw 0;
-      const n = await h.pa(this.co.hs);
-      if (n < 0 || w.ed || this.cn !== h) {
-        h.re();
+      if (this.conn !== h) throw 0;
+      const n = await h.pause(this.co.handshakeTimeout);
+      if (n < 0 || w.ended || this.conn !== h) {
+        h.resume();
         throw 0;
       }
       // The switch: frames the server sends from here on come on the
       // WebSocket; frames queued for the uplink are posted first, and
       // sends wait for them, so none overtakes another.
-      this.hd = [];
-      w.lv = true;
-      this.use(w);
-      w.send("upgrade " + n);
-      await h.rt();
-      for (const f of this.hd) w.send(f);
-      this.hd = null;
+      this.hold = [];
+      w.live = true;
+      this.install(w);
+      w.text("upgrade " + n);
+      await h.retire();
+      for (const f of this.hold) w.send(f);
+      this.hold = null;
       this.stats.upgrades++;
     } catch {
       this.stats.upgradeFailures++;
-      if (ws && this.cn !== ws) ws.close();
+      if (ws && this.conn !== ws) ws.close();
     }
   }
 
-  /** lost handles the end of the client's connection. */
-  private lost(e: TickroomError): void {
-    this.cn = null;
-    this.hd = null;
-    if (this.rs) return this.rs("dropped");
-    const fail = (r: Resolver<any>) => r[1](e);
-    this.js.splice(0).forEach(fail);
-    this.lq.forEach(fail);
-    this.lq.clear();
+  /** ended handles the end of the client's connection. */
+  private ended(e: TickroomError): void {
+    this.conn = null;
+    this.hold = null;
+    if (this.resuming) return this.resuming("dropped");
+    const fail = (r: Resolver<any>) => r.rej(e);
+    this.joins.splice(0).forEach(fail);
+    this.lists.forEach(fail);
+    this.lists.clear();
     const rc = this.options.reconnect;
-    if (this.cl || rc === false || stops(e)) return this.fin(this.cl ? null : e);
-    if (this.gn) return; // a reconnect's fresh join: its attempt failed, the next one follows
+    if (this.closing || rc === false || stops(e)) return this.finish(this.closing ? null : e);
+    if (this.gone) return; // a reconnect's fresh join: its attempt failed, the next one follows
     this.status = "away";
-    this.em("dropped", e);
-    this.rc(rc ?? {}, e);
+    this.emit("dropped", e);
+    this.reconnect(rc ?? {}, e);
   }
 
-  /** rc reconnects: it dials again and asks for the client's place back, with
+  /** reconnect dials again and asks for the client's place back, with
    * backoff and full jitter, within rc's bounds: the seat (resume), the
    * room (a fresh join, when the seat is gone), or nothing (the lobby). */
-  private async rc(rc: Reconnect, why: TickroomError): Promise<void> {
+  private async reconnect(rc: Reconnect, why: TickroomError): Promise<void> {
     const env = this.env, start = env.now(), attempts = rc.attempts ?? 10, maxTime = rc.maxTime ?? 30000;
-    for (let i = 0; i < attempts && !this.cl; i++) {
+    for (let i = 0; i < attempts && !this.closing; i++) {
       // Not before the Retry-After of a refusal for load.
       const d = Math.max(env.random() * Math.min(rc.max ?? 5000, (rc.base ?? 100) * 2 ** i), why.retryAfter! | 0);
       if (env.now() - start + d > maxTime) break;
       await new Promise<void>((r) => env.setTimeout(r, d));
-      if (this.cl) return;
+      if (this.closing) return;
       this.stats.reconnects++;
-      const w = this.welcome ?? this.gn, token = !this.gn && w?.resumeToken;
+      const w = this.welcome ?? this.gone, token = !this.gone && w?.resumeToken;
       let c: Conn;
       try {
-        c = await this.di(token);
+        c = await this.dial(token);
       } catch (e) {
         why = e as TickroomError;
         if (stops(why)) break;
         continue;
       }
-      if (this.cl) return c.close();
+      if (this.closing) return c.close();
       type A = "ok" | "expired" | "dropped";
       let a = "expired" as A;
-      this.use(c);
+      this.install(c);
       if (token) {
-        c.send(frame(16, ProtocolVersion, token, this.mr.cur.tick, this.lastEvent));
+        c.send(frame(16, ProtocolVersion, token, this.mirror.current.tick, this.lastEvent));
         a = await new Promise<A>((r) => {
-          this.rs = r;
-          env.setTimeout(() => r("dropped"), 2 * this.co.hs);
+          this.resuming = r;
+          env.setTimeout(() => r("dropped"), 2 * this.co.handshakeTimeout);
         });
-        this.rs = null;
+        this.resuming = null;
         if (a === "dropped") {
-          if (this.cn === c) (this.cn = null), c.close();
+          if (this.conn === c) (this.conn = null), c.close();
           continue;
         }
       }
       this.status = "open";
       if (a === "ok" || !w) {
-        for (const [f] of this.aw.splice(0)) this.out(f);
-        this.em("resumed", this.welcome, false);
+        for (const [f] of this.away.splice(0)) this.sendFrame(f);
+        this.emit("resumed", this.welcome, false);
         return;
       }
       // The seat is gone: join the room again, by its id, with the options
       // of the join that seated the player. A join refused because the
       // server takes no newcomers now, or whose connection ends, fails the
       // attempt (as in client/comeback.go): later ones join afresh.
-      this.lobby();
-      this.gn = w;
+      this.leftRoom();
+      this.gone = w;
       try {
-        const f = await this.join({ how: w.roomId ? "id" : "match", room: w.roomId || w.room, mode: w.mode, options: this.jo });
-        this.gn = null;
-        this.em("resumed", f, true);
+        const f = await this.join({ how: w.roomId ? "id" : "match", room: w.roomId || w.room, mode: w.mode, options: this.joinOptions });
+        this.gone = null;
+        this.emit("resumed", f, true);
         return;
       } catch (e) {
         why = e as TickroomError;
-        if (this.cn === c && why.code !== 4024) {
-          this.gn = null;
-          this.em("left", why);
+        if (this.conn === c && why.code !== 4024) {
+          this.gone = null;
+          this.emit("left", why);
           return;
         }
       }
-      if (this.cl || stops(why)) return; // lost() ended the client
+      if (this.closing || stops(why)) return; // ended (ended() finished the client)
       this.status = "away";
-      if (this.cn === c) (this.cn = null), c.close();
+      if (this.conn === c) (this.conn = null), c.close();
     }
-    if (this.cl) return;
-    this.em("gaveUp", why);
-    this.fin(why);
+    if (this.closing) return;
+    this.emit("gaveUp", why);
+    this.finish(why);
   }
 
-  /** fin ends the client for good. */
-  private fin(why: TickroomError | null): void {
+  /** finish ends the client for good. */
+  private finish(why: TickroomError | null): void {
     if (this.status === "closed") return;
     this.status = "closed";
-    this.env.clearTimeout(this.pg);
-    this.lobby();
-    this.em("close", why);
+    this.env.clearTimeout(this.pinger);
+    this.leftRoom();
+    this.emit("close", why);
   }
 
   // ---- inbound ----
 
-  /** got handles one frame from the server. It never throws. */
-  private got(b: Uint8Array): void {
+  /** deliver handles one frame from the server. It never throws. */
+  private deliver(b: Uint8Array): void {
     this.stats.frames++;
     this.stats.bytes += b.length;
     let f: ServerFrame;
@@ -509,149 +505,149 @@ export class Client {
     } catch (e) {
       const te = e as TickroomError;
       this.stats.badFrames++;
-      this.em("error", te);
+      this.emit("error", te);
       // As the server does with a client's: a malformed frame (or a
       // welcome of another version) closes; an unknown kind is ignored.
-      if (te.code !== C.UnknownKind) this.kill(te);
+      if (te.code !== C.UnknownKind) this.closeWith(te);
       return;
     }
     switch (f.kind) {
       case 2: {
-        const resumed = !!this.rs;
+        const resumed = !!this.resuming;
         this.welcome = f;
         this.rates = { tick: 0, tickRate: f.tickRate, sendRate: f.sendRate };
-        this.due = [];
-        this.sg = [{ tick: 0, ms: 0, rate: f.tickRate }];
+        this.pending = [];
+        this.segs = [{ tick: 0, ms: 0, rate: f.tickRate }];
         this.time(f.serverTime);
-        this.ia = false;
+        this.inputSent = false;
         if (resumed) {
-          this.mr.schemas = f.schemas;
-          this.rs!("ok");
+          this.mirror.schemas = f.schemas;
+          this.resuming!("ok");
         } else {
-          this.mr.reset(f.schemas);
+          this.mirror.reset(f.schemas);
           this.view = null;
           this.seq = this.inputAck = this.lastEvent = 0;
-          this.js.shift()?.[0](f);
-          this.em("welcome", f);
+          this.joins.shift()?.res(f);
+          this.emit("welcome", f);
         }
         break;
       }
       case 5:
       case 6:
-        this.os(f);
+        this.onState(f);
         break;
       case 8: {
         const now = this.env.now(), rtt = now - Number(f.clientTime) / 1000;
         if (rtt >= 0 && rtt < 60000) {
           this.rtt = rtt;
-          this.sm.push([rtt, this.time(f.serverTime) + rtt / 2 - now]);
-          if (this.sm.length > 8) this.sm.shift();
-          this.offset = this.sm.reduce((a, b) => (b[0] < a[0] ? b : a))[1];
-          this.em("pong", rtt, this.offset);
+          this.samples.push([rtt, this.time(f.serverTime) + rtt / 2 - now]);
+          if (this.samples.length > 8) this.samples.shift();
+          this.offset = this.samples.reduce((a, b) => (b[0] < a[0] ? b : a))[1];
+          this.emit("pong", rtt, this.offset);
         }
         break;
       }
       case 9: {
         const e = new TickroomError(f.code, f.message || "tickroom: " + f.code);
-        this.em("error", e);
-        if (this.rs && f.code === C.ResumeExpired) this.rs("expired");
+        this.emit("error", e);
+        if (this.resuming && f.code === C.ResumeExpired) this.resuming("expired");
         else if (this.welcome && (f.code === C.Kicked || f.code === C.RoomClosed)) {
-          this.lobby();
-          this.em("left", e);
-        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.js.pop() : this.js.shift())?.[1](e);
+          this.leftRoom();
+          this.emit("left", e);
+        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.joins.pop() : this.joins.shift())?.rej(e);
         break;
       }
       case 13: {
-        const r = this.lq.get(f.request);
-        this.lq.delete(f.request);
-        r?.[0]({ total: f.total, rooms: f.rooms });
+        const r = this.lists.get(f.request);
+        this.lists.delete(f.request);
+        r?.res({ total: f.total, rooms: f.rooms });
         break;
       }
       case 14:
         if (f.id <= this.lastEvent) return; // seen before a resume
         this.lastEvent = f.id;
         this.stats.events++;
-        this.em("event", f);
+        this.emit("event", f);
         break;
       case 15:
-        this.due.push(f);
-        this.rh(this.mr.cur.tick);
+        this.pending.push(f);
+        this.reach(this.mirror.current.tick);
     }
-    this.em("frame", f);
+    this.emit("frame", f);
   }
 
-  /** os applies a snapshot or diff, acknowledges it as the spec says
+  /** onState applies a snapshot or diff, acknowledges it as the spec says
    * and reports the changes. */
-  private os(f: ServerFrame & { kind: 5 | 6 }): void {
+  private onState(f: ServerFrame & { kind: 5 | 6 }): void {
     f.base ? this.stats.diffs++ : this.stats.snapshots++;
     const prev = this.view;
     let next: State | null;
     try {
-      next = this.mr.set(f);
+      next = this.mirror.put(f);
     } catch (e) {
       if (e instanceof Lost) this.stats.lostBaselines++;
       else {
         this.stats.badFrames++;
-        this.em("error", err(0, "bad state: " + (e as BadDelta).message, "bad_delta"));
+        this.emit("error", err(0, "bad state: " + (e as BadDelta).message, "bad_delta"));
       }
       // Ask for a full snapshot.
-      this.out(frame(4, 0));
+      this.sendFrame(frame(4, 0));
       return;
     }
-    const auto = next && !this.options.manualAck && !this.ia;
-    this.ia = false;
+    const auto = next && !this.options.manualAck && !this.inputSent;
+    this.inputSent = false;
     if (!next) return;
     this.inputAck = Math.max(this.inputAck, f.inputAck);
-    this.rh(next.tick);
+    this.reach(next.tick);
     const time = this.time(f.serverTime);
     // Before any pong, a state's time is a bound on the offset.
-    if (!this.sm.length) this.offset = Math.max(prev ? this.offset : -Infinity, time - this.env.now());
+    if (!this.samples.length) this.offset = Math.max(prev ? this.offset : -Infinity, time - this.env.now());
     const view = (this.view = new View(next, this.welcome!.schemas, f.serverTime, f.inputAck, time));
-    if (auto) this.out(frame(4, next.tick));
+    if (auto) this.sendFrame(frame(4, next.tick));
     const old = prev ?? new View({ tick: 0, entities: [] }, view.schemas, 0, 0, 0);
-    if (["add", "update", "remove"].some((n) => this.ls.get(n)?.size)) this.ch(old, view);
-    this.em("state", view, old);
+    if (["add", "update", "remove"].some((n) => this.ls.get(n)?.size)) this.changes(old, view);
+    this.emit("state", view, old);
   }
 
-  /** ch reports the entities added, changed and removed between two
+  /** changes reports the entities added, changed and removed between two
    * views (states share unchanged entities, so this is cheap). */
-  private ch(a: View, b: View): void {
+  private changes(a: View, b: View): void {
     const x = a.entities, y = b.entities;
     let i = 0, j = 0;
     while (i < x.length || j < y.length) {
-      if (j === y.length || (i < x.length && x[i].id < y[j].id)) this.em("remove", x[i++], b);
-      else if (i === x.length || y[j].id < x[i].id) this.em("add", y[j++], b);
+      if (j === y.length || (i < x.length && x[i].id < y[j].id)) this.emit("remove", x[i++], b);
+      else if (i === x.length || y[j].id < x[i].id) this.emit("add", y[j++], b);
       else {
         const p = x[i++], e = y[j++];
         if (p !== e) {
           const fs = fieldsChanged(p, e);
-          if (fs.length) this.em("update", e, p, fs, b);
+          if (fs.length) this.emit("update", e, p, fs, b);
         }
       }
     }
   }
 
-  /** rh applies the announced rates whose tick a state has reached. */
-  private rh(tick: number): void {
-    while (this.due.length && this.due[0].tick <= tick) {
-      const r = this.due.shift()!;
-      this.sg.push({ tick: r.tick, ms: this.tickTime(r.tick), rate: r.tickRate });
-      this.em("rates", (this.rates = { tick: r.tick, tickRate: r.tickRate, sendRate: r.sendRate }));
+  /** reach applies the announced rates whose tick a state has reached. */
+  private reach(tick: number): void {
+    while (this.pending.length && this.pending[0].tick <= tick) {
+      const r = this.pending.shift()!;
+      this.segs.push({ tick: r.tick, ms: this.tickTime(r.tick), rate: r.tickRate });
+      this.emit("rates", (this.rates = { tick: r.tick, tickRate: r.tickRate, sendRate: r.sendRate }));
     }
   }
 
   /** time unwraps a serverTime onto a line that does not wrap. */
   private time(t: number): number {
-    const d = (t - (this.tb ?? t)) | 0;
-    this.tb = t;
-    return (this.tu = (this.tu ?? t) + d);
+    const d = (t - (this.timeBase ?? t)) | 0;
+    this.timeBase = t;
+    return (this.timeUn = (this.timeUn ?? t) + d);
   }
 
   /** tickTime returns the game time of a tick in ms since the room's tick
    * 0, at the rates in effect for each tick. */
   tickTime(tick: number): number {
-    let s = this.sg[0] ?? { tick: 0, ms: 0, rate: 20 };
-    for (const x of this.sg) if (x.tick <= tick) s = x;
+    let s = this.segs[0] ?? { tick: 0, ms: 0, rate: 20 };
+    for (const x of this.segs) if (x.tick <= tick) s = x;
     return s.ms + ((tick - s.tick) * 1000) / s.rate;
   }
 
@@ -663,18 +659,17 @@ export class Client {
 
   // ---- outbound ----
 
-  /** out sends or queues a frame; false when it cannot. */
-  private out(f: Uint8Array): boolean {
-    if (this.hd) return this.hd.push(f), true;
-    return !!this.cn?.send(f);
+  /** sendFrame sends or queues a frame; false when it cannot. */
+  private sendFrame(f: Uint8Array): boolean {
+    if (this.hold) return this.hold.push(f), true;
+    return !!this.conn?.send(f);
   }
 
-  /** kill closes the connection with an error, ending the client. */
-  private kill(e: TickroomError): void {
-    const c = this.cn;
+  private closeWith(e: TickroomError): void {
+    const c = this.conn;
     if (!c) return;
-    this.cl = true;
-    this.fin(e);
+    this.closing = true;
+    this.finish(e);
     c.close(e.code, e.message.slice(0, 120));
   }
 
@@ -690,9 +685,9 @@ export class Client {
       if (how === undefined) throw badArg("unknown join how " + spec.how);
       const f = frame(1, ProtocolVersion, spec.mode ?? "", this.options.name ?? "", how, spec.room ?? "", payloadOf("options", spec.options, Limits.payload));
       if (this.status !== "open") throw err(0, "not connected", "closed");
-      this.jo = spec.options;
-      this.js.push([res, rej]);
-      this.out(f);
+      this.joinOptions = spec.options;
+      this.joins.push({ res, rej });
+      this.sendFrame(f);
     });
   }
 
@@ -704,9 +699,9 @@ export class Client {
       if (Object.keys(filter).length > Limits.filterKeys) throw badArg("too many filter keys");
       for (const k in filter) checkStr("filter key", k, Limits.metaKey), checkStr("filter value", filter[k], Limits.metaValue);
       if (this.status !== "open") throw err(0, "not connected", "closed");
-      const n = (this.ln = (this.ln + 1) >>> 0);
-      this.lq.set(n, [res, rej]);
-      this.out(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));
+      const n = (this.listNext = (this.listNext + 1) >>> 0);
+      this.lists.set(n, { res, rej });
+      this.sendFrame(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));
     });
   }
 
@@ -716,7 +711,7 @@ export class Client {
   send(type: string, payload?: unknown): boolean {
     checkStr("message type", type, Limits.type, 1);
     const f = frame(11, type, payloadOf("payload", payload, Limits.payload));
-    return (this.status === "open" && this.out(f)) || this.kp(f, false);
+    return (this.status === "open" && this.sendFrame(f)) || this.keep(f, false);
   }
 
   /** input sends one input, carrying the ack of the newest state, and
@@ -728,46 +723,45 @@ export class Client {
     const axes = (i.axes ?? []).slice(0, 4).map(i16);
     while (axes.length && !axes[axes.length - 1]) axes.pop();
     const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
-    const f = frame(3, seq, this.mr.cur.tick, (i.buttons ?? 0) >>> 0, ...axes);
-    const sent = this.status === "open" && this.out(f);
-    if (!sent && !this.kp(f, true)) return 0;
-    this.ia = sent; // the input carries the ack: no explicit one for this state
+    const f = frame(3, seq, this.mirror.current.tick, (i.buttons ?? 0) >>> 0, ...axes);
+    const sent = this.status === "open" && this.sendFrame(f);
+    if (!sent && !this.keep(f, true)) return 0;
+    this.inputSent = sent; // the input carries the ack: no explicit one for this state
     return seq;
   }
 
   /** ack acknowledges the newest state (for Options.manualAck). */
   ack(): boolean {
-    return this.out(frame(4, this.mr.cur.tick));
+    return this.sendFrame(frame(4, this.mirror.current.tick));
   }
 
   /** ping sends a ping; the pong sets rtt and offset. */
   ping(): boolean {
-    return this.out(frame(7, Math.round(this.env.now() * 1000)));
+    return this.sendFrame(frame(7, Math.round(this.env.now() * 1000)));
   }
 
-  /** pl pings every Options.pingInterval. */
-  private pl(): void {
+  private pingLoop(): void {
     const ms = this.options.pingInterval ?? 2000;
     if (!ms || this.status === "closed") return;
     if (this.status === "open") this.ping();
-    this.pg = this.env.setTimeout(() => this.pl(), ms);
+    this.pinger = this.env.setTimeout(() => this.pingLoop(), ms);
   }
 
   /** leave gives up the seat; the client stays connected in the lobby. */
   leave(): void {
-    this.lobby();
-    this.out(frame(10));
-    this.em("left", null);
+    this.leftRoom();
+    this.sendFrame(frame(10));
+    this.emit("left", null);
   }
 
-  /** kp keeps a frame that was not sent for after the resume, as the Go
+  /** keep keeps a frame that was not sent for after the resume, as the Go
    * client does (client/away.go): while reconnecting, or when the
    * WebSocket is closing, its end on the way (a send that failed on HTTP
    * found the queue full); the newest inputs (an older one makes room, in
    * place among the messages), the messages up to their bound. */
-  private kp(f: Uint8Array, input: boolean): boolean {
-    const q = this.aw, o = this.options;
-    if (this.status !== "away" && !(this.status === "open" && this.cn instanceof WS && !this.cl && o.reconnect !== false)) return false;
+  private keep(f: Uint8Array, input: boolean): boolean {
+    const q = this.away, o = this.options;
+    if (this.status !== "away" && !(this.status === "open" && this.conn instanceof WS && !this.closing && o.reconnect !== false)) return false;
     if (q.filter((x) => x[1] === input).length >= ((input ? o.inputBuffer ?? 4 : o.messageBuffer) ?? 64)) {
       const i = input ? q.findIndex((x) => x[1]) : -1;
       if (i < 0) return false;
@@ -777,25 +771,24 @@ export class Client {
     return q.push([f, input]) > 0;
   }
 
-  /** lobby forgets the room: the client is back in the lobby. */
-  private lobby(): void {
-    this.welcome = this.view = this.gn = null;
-    this.mr.reset(null);
+  private leftRoom(): void {
+    this.welcome = this.view = this.gone = null;
+    this.mirror.reset(null);
     this.rates = noRates;
-    this.due = [];
-    this.aw = [];
+    this.pending = [];
+    this.away = [];
   }
 
   /** close ends the connection (and any reconnecting) for good. */
   close(): void {
-    this.cl = true;
-    if (this.cn) this.cn.close();
-    else this.fin(null);
+    this.closing = true;
+    if (this.conn) this.conn.close();
+    else this.finish(null);
   }
 
   /** stateAt returns the kept state of a tick, if the client has it. */
   stateAt(tick: number): State | undefined {
-    return this.mr.ss.get(tick);
+    return this.mirror.states.get(tick);
   }
 }
 

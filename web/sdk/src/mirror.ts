@@ -98,30 +98,30 @@ export function apply(schemas: readonly Schema[], base: State | undefined, d: St
 /** Mirror keeps the newest state and the recent states a diff may name as
  * its baseline. */
 export class Mirror {
-  ss = new Map<number, State>(); // the states kept, by tick
-  cur: State = { tick: 0, entities: [] }; // the newest
+  states = new Map<number, State>();
+  current: State = { tick: 0, entities: [] };
   constructor(
     public schemas: Schema[] | null,
     public limit: number,
   ) {}
-  /** set applies a decoded state: it returns the new state, null for a
+  /** put applies a decoded state: it returns the new state, null for a
    * state older than the newest or one before a welcome (sent before the
    * server took a leave: ignored), or throws: "lost" (a Lost error) when
    * the diff's baseline is no longer kept, BadDelta when it does not fit. */
-  set(d: StateFrame): State | null {
-    if (!this.schemas || (d.tick <= this.cur.tick && this.cur.tick)) return null;
+  put(d: StateFrame): State | null {
+    if (!this.schemas || (d.tick <= this.current.tick && this.current.tick)) return null;
     let base: State | undefined;
-    if (d.base !== 0 && !(base = this.ss.get(d.base))) throw new Lost();
+    if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost();
     const next = apply(this.schemas, base, d);
-    this.ss.set(next.tick, next);
+    this.states.set(next.tick, next);
     // Ticks only grow: the Map's first key is the oldest.
-    if (this.ss.size > this.limit) this.ss.delete(this.ss.keys().next().value!);
-    return (this.cur = next);
+    if (this.states.size > this.limit) this.states.delete(this.states.keys().next().value!);
+    return (this.current = next);
   }
   reset(schemas: Schema[] | null): void {
     this.schemas = schemas;
-    this.ss.clear();
-    this.cur = { tick: 0, entities: [] };
+    this.states.clear();
+    this.current = { tick: 0, entities: [] };
   }
 }
 

@@ -51,38 +51,35 @@ const FORMATS = [
   /* dc array */ 130, 132, /* de map */ 162, 164,
 ];
 
-/** Reader reads msgpack values off the front of a frame. The readers of
- * the frame layouts' element types are named by their letters in
- * protocol.ts's layouts (b, i, u, s, f, p), which is also how read finds
- * them: short names, as the SDK's size is budgeted. */
+/** Reader reads msgpack values off the front of a frame. */
 export class Reader {
-  o = 0; // the offset of the next byte
+  p = 0;
   v: DataView;
-  constructor(readonly d: Uint8Array) {
-    this.v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  constructor(readonly b: Uint8Array) {
+    this.v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  /** lf (left) is how many bytes are unread. */
-  lf(): number {
-    return this.d.length - this.o;
+  /** left is how many bytes are unread. */
+  left(): number {
+    return this.b.length - this.p;
   }
   need(n: Int, what: string): void {
-    if (this.lf() < n) fail(what + ": truncated");
+    if (this.left() < n) fail(what + ": truncated");
   }
   /** at reads a size-byte big-endian number of type t ("Uint", "Int": two's
    * complement, "Float"), after checking it is there. */
   at(size: number, what: string, t = "Uint"): Int {
     this.need(size, what);
-    const x = (this.v as any)[(size > 4 && t > "G" ? "getBig" : "get") + t + size * 8](this.o);
-    this.o += size;
+    const x = (this.v as any)[(size > 4 && t > "G" ? "getBig" : "get") + t + size * 8](this.p);
+    this.p += size;
     return norm(x);
   }
-  /** hd (head) reads a value's type and header: its family and n, the length of
+  /** head reads a value's type and header: its family and n, the length of
    * a Bin, Ext (without its type byte) or Str, the elements of an Arr, the
    * pairs of a Map, the value of a Num, the size of a Float (whose bytes
    * follow), 1 for true. Nothing is read past the header. */
-  hd(what: string): [Fam, Int] {
+  head(what: string): [Fam, Int] {
     this.need(1, what);
-    const c = this.d[this.o++];
+    const c = this.b[this.p++];
     if (c < 0x80 || c > 0xdf) return [Fam.Num, (c << 24) >> 24];
     if (c < 0xa0) return [c < 0x90 ? Fam.Map : Fam.Arr, c & 15];
     if (c < 0xc0) return [Fam.Str, c & 31];
@@ -91,37 +88,36 @@ export class Reader {
     if (fam < Fam.Num) return [fam, this.at(size, what)];
     return fam === Fam.FixExt ? [Fam.Ext, size] : [fam, fam === Fam.Bool ? c & 1 : size];
   }
-  /** wn (want) reads the header of a value of family fam (a Num's value is a
+  /** want reads the header of a value of family fam (a Num's value is a
    * bigint past 2^53). */
-  wn(what: string, fam: Fam): number {
-    const [f, n] = this.hd(what);
+  want(what: string, fam: Fam): number {
+    const [f, n] = this.head(what);
     return f === fam ? (n as number) : fail(what + ": type");
   }
   /** len reads an array (map = false) or map header whose every element
    * (pair) takes at least minSize bytes. */
   len(what: string, minSize: number, map?: boolean): number {
-    const n = this.wn(what, map ? Fam.Map : Fam.Arr);
-    return n > this.lf() / minSize ? fail(what + ": too long") : n;
+    const n = this.want(what, map ? Fam.Map : Fam.Arr);
+    return n > this.left() / minSize ? fail(what + ": too long") : n;
   }
-  /** b reads a bool. */
-  b(what: string): boolean {
-    return this.wn(what, Fam.Bool) === 1;
+  bool(what: string): boolean {
+    return this.want(what, Fam.Bool) === 1;
   }
-  /** i reads an integer of any width, exactly. */
-  i(what: string): Int {
-    return this.wn(what, Fam.Num);
+  /** num reads an integer of any width, exactly. */
+  num(what: string): Int {
+    return this.want(what, Fam.Num);
   }
-  /** u reads an integer in [0, max]. */
-  u(what: string, max: number): number {
-    const u = this.i(what);
+  /** uint reads an integer in [0, max]. */
+  uint(what: string, max: number): number {
+    const u = this.num(what);
     return u < 0 || u > max ? fail(what + ": range") : (u as number);
   }
   u32(what: string): number {
-    return this.u(what, 0xffffffff);
+    return this.uint(what, 0xffffffff);
   }
-  /** s reads a string of at most max bytes. */
-  s(what: string, max: number): string {
-    return this.text(this.wn(what, Fam.Str), what, max);
+  /** str reads a string of at most max bytes. */
+  str(what: string, max: number): string {
+    return this.text(this.want(what, Fam.Str), what, max);
   }
   /** text reads the n bytes of a str. */
   text(n: number, what: string, max = Infinity): string {
@@ -131,35 +127,34 @@ export class Reader {
   /** raw reads n bytes (a copy). */
   raw(n: number, what: string): Uint8Array {
     this.need(n, what);
-    return this.d.slice(this.o, (this.o += n));
+    return this.b.slice(this.p, (this.p += n));
   }
-  /** f reads a float32 or float64. */
-  f(what: string): number {
-    return this.at(this.wn(what, Fam.Float), what, "Float") as number;
+  /** float reads a float32 or float64. */
+  float(what: string): number {
+    return this.at(this.want(what, Fam.Float), what, "Float") as number;
   }
-  /** sk (skip) steps over one value of any type nested at most depth deep. */
-  sk(what: string, depth: number): void {
-    const [f, n] = this.hd(what);
+  /** skip steps over one value of any type nested at most depth deep. */
+  skip(what: string, depth: number): void {
+    const [f, n] = this.head(what);
     let k = n as number;
     if (f === Fam.Arr || f === Fam.Map) {
       if (!depth) fail(what + ": too deep");
       if (f === Fam.Map) k *= 2;
       this.need(k, what);
-      while (k--) this.sk(what, depth - 1);
+      while (k--) this.skip(what, depth - 1);
     } else if (f < Fam.Num || f === Fam.Float) this.raw(k + (f === Fam.Ext ? 1 : 0), what);
   }
-  /** p reads a payload: one value of at most max bytes and depth MaxPayloadDepth;
+  /** payload reads one value of at most max bytes and depth MaxPayloadDepth;
    * nil reads as null. */
-  p(what: string, max: number): Payload | null {
-    const start = this.o;
-    if (this.d[start] === 0xc0) return this.o++, null;
-    this.sk(what, MaxPayloadDepth);
-    if (this.o - start > max) fail(what + ": too long");
-    return new Payload(this.d.slice(start, this.o));
+  payload(what: string, max: number): Payload | null {
+    const start = this.p;
+    if (this.b[start] === 0xc0) return this.p++, null;
+    this.skip(what, MaxPayloadDepth);
+    if (this.p - start > max) fail(what + ": too long");
+    return new Payload(this.b.slice(start, this.p));
   }
-  /** en (end) fails unless every byte was read. */
-  en(): void {
-    if (this.lf()) fail("trailing bytes");
+  end(): void {
+    if (this.left()) fail("trailing bytes");
   }
 }
 
@@ -181,14 +176,14 @@ export class Payload {
  * not exactly one value. */
 export function decodeValue(b: Uint8Array): unknown {
   const r = new Reader(b);
-  r.sk("value", MaxPayloadDepth); // bounds everything read below
-  r.en();
-  r.o = 0;
+  r.skip("value", MaxPayloadDepth); // bounds everything read below
+  r.end();
+  r.p = 0;
   return read(r);
 }
 
 function read(r: Reader): unknown {
-  const [f, n] = r.hd(""), k = n as number;
+  const [f, n] = r.head(""), k = n as number;
   switch (f) {
     case Fam.Num:
       return n;
@@ -209,18 +204,16 @@ function read(r: Reader): unknown {
       return r.raw(k, "");
   }
   // Ext
-  const type = r.v.getInt8(r.o++);
+  const type = r.v.getInt8(r.p++);
   return { type, data: r.raw(k, "") };
 }
 
-/** Writer appends msgpack values to a growing buffer (short method names,
- * as the Reader's: the SDK's size is budgeted). */
+/** Writer appends msgpack values to a growing buffer. */
 export class Writer {
   b = new Uint8Array(64);
   v = new DataView(this.b.buffer);
   p = 0;
-  /** rm (room) makes room for n more bytes and returns where they go. */
-  rm(n: number): number {
+  room(n: number): number {
     if (this.p + n > this.b.length) {
       const b = new Uint8Array(Math.max(this.b.length * 2, this.p + n));
       b.set(this.b);
@@ -231,19 +224,19 @@ export class Writer {
   }
   // room may replace this.b: it is called first.
   byte(c: number): void {
-    const p = this.rm(1);
+    const p = this.room(1);
     this.b[p] = c;
   }
   raw(b: Uint8Array): void {
-    const p = this.rm(b.length);
+    const p = this.room(b.length);
     this.b.set(b, p);
   }
-  /** pt (put) writes a type byte c, then x as a size-byte big-endian integer
+  /** put writes a type byte c, then x as a size-byte big-endian integer
    * (two's complement when signed; a bigint when size is 8), or a float64
    * when t is "Float". */
-  pt(c: number, size: number, x: Int, t = "Uint"): void {
+  put(c: number, size: number, x: Int, t = "Uint"): void {
     this.byte(c);
-    const p = this.rm(size);
+    const p = this.room(size);
     (this.v as any)[(size > 4 && t > "G" ? "setBig" : "set") + t + size * 8](p, x);
   }
   /** hdr writes the header of a str, bin, array or map of n: fix | n when n
@@ -251,54 +244,53 @@ export class Writer {
   hdr(n: number, fix: number, lim: number, c: number, wide = 0): void {
     if (n < lim) return this.byte(fix | n);
     const s = n < 256 && !wide ? 0 : n < 65536 ? 1 : 2;
-    this.pt(c + s - wide, 1 << s, n);
+    this.put(c + s - wide, 1 << s, n);
   }
-  /** it (int) writes an integer in its shortest form; a number must be an
+  /** int writes an integer in its shortest form; a number must be an
    * integer (the caller rounds), a bigint must fit 64 bits. */
-  it(x: Int): void {
+  int(x: Int): void {
     if (x >= -32 && x < 128) return this.byte(Number(x) & 255);
     const neg = x < 0;
     let s = 0; // 1 << s bytes: the fewest that hold x
     while (s < 3 && (neg ? x < -(2 ** (8 << s)) / 2 : x >= 2 ** (8 << s))) s++;
-    this.pt((neg ? 0xd0 : 0xcc) + s, 1 << s, s > 2 ? BigInt(x) : Number(x), neg ? "Int" : "Uint");
+    this.put((neg ? 0xd0 : 0xcc) + s, 1 << s, s > 2 ? BigInt(x) : Number(x), neg ? "Int" : "Uint");
   }
-  /** sr (str) writes a str. */
-  sr(s: string): void {
+  str(s: string): void {
     const u = utf8(s);
     this.hdr(u.length, 0xa0, 32, 0xd9);
     this.raw(u);
   }
-  /** ar (arr) writes an array (or, with map, a map) header. */
-  ar(n: number, map?: boolean): void {
+  /** arr writes an array (or, with map, a map) header. */
+  arr(n: number, map?: boolean): void {
     this.hdr(n, map ? 0x80 : 0x90, 16, map ? 0xde : 0xdc, 1);
   }
-  /** vl (value) writes any value as @msgpack/msgpack's encode does: null and
+  /** value writes any value as @msgpack/msgpack's encode does: null and
    * undefined as nil, safe integers as ints, other numbers as float64,
    * bigints as ints, byte arrays as bin, arrays, objects as maps (their
    * own enumerable keys: a Map is an empty map, as there);
    * a Payload as its bytes. */
-  vl(x: unknown, depth = 0): void {
+  value(x: unknown, depth = 0): void {
     if (depth > 100) throw new TypeError("too deep");
     const t = typeof x;
     if (x == null) this.byte(0xc0);
     else if (t === "boolean") this.byte(x ? 0xc3 : 0xc2);
-    else if (t === "number") Number.isSafeInteger(x) ? this.it(x as number) : this.pt(0xcb, 8, x as number, "Float");
+    else if (t === "number") Number.isSafeInteger(x) ? this.int(x as number) : this.put(0xcb, 8, x as number, "Float");
     else if (t === "bigint") {
       if (BigInt.asIntN(64, x as bigint) !== x && BigInt.asUintN(64, x as bigint) !== x) throw new RangeError("over 64 bits");
-      this.it(x as bigint);
-    } else if (t === "string") this.sr(x as string);
+      this.int(x as bigint);
+    } else if (t === "string") this.str(x as string);
     else if (x instanceof Payload) this.raw(x.bytes);
     else if (ArrayBuffer.isView(x) || x instanceof ArrayBuffer) {
       const u = x instanceof ArrayBuffer ? new Uint8Array(x) : new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
       this.hdr(u.length, 0, 0, 0xc4);
       this.raw(u);
     } else if (Array.isArray(x)) {
-      this.ar(x.length);
-      for (const e of x) this.vl(e, depth + 1);
+      this.arr(x.length);
+      for (const e of x) this.value(e, depth + 1);
     } else if (t === "object") {
       const keys = Object.keys(x as object);
-      this.ar(keys.length, true);
-      for (const k of keys) this.sr(k), this.vl((x as Record<string, unknown>)[k], depth + 1);
+      this.arr(keys.length, true);
+      for (const k of keys) this.str(k), this.value((x as Record<string, unknown>)[k], depth + 1);
     } else throw new TypeError("cannot encode " + t);
   }
   bytes(): Uint8Array {
@@ -309,6 +301,6 @@ export class Writer {
 /** encodeValue encodes x as one msgpack value. */
 export function encodeValue(x: unknown): Uint8Array {
   const w = new Writer();
-  w.vl(x);
+  w.value(x);
   return w.bytes();
 }

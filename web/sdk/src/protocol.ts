@@ -251,11 +251,11 @@ export function decodeServer(frame: Uint8Array): ServerFrame {
   let kind: Int = 0;
   try {
     const n = r.len("frame", 1) || fail("empty");
-    kind = r.i("kind");
+    kind = r.num("kind");
     const layout = LAYOUTS[kind as number];
     if (!layout && kind !== 5 && kind !== 6) throw err(C.UnknownKind, "unknown kind " + kind);
     const f = layout ? read(r, layout, { kind }, n) : decodeState(r, kind as 5 | 6, n);
-    r.en();
+    r.end();
     return f;
   } catch (e) {
     throw e instanceof TickroomError ? e : err(C.BadFrame, "malformed frame: " + kind + " " + (e as Error).message);
@@ -278,11 +278,7 @@ function read(r: Reader, layout: string, o: any, n?: number): any {
         if (r.len(k, 1) !== sub.split(" ").length) fail(k + ": length");
         return read(r, sub, {});
       });
-    } else {
-      // The Reader method named by the letter (s for S too; u for n, N, t).
-      const f = c.toLowerCase();
-      v = (r as any)["spbfi".includes(f) ? f : "u"](k, c === "u" ? 0xffffffff : c === "t" ? 1 : max);
-    }
+    } else v = (r as any)[{ s: "str", S: "str", p: "payload", b: "bool", f: "float", i: "num" }[c] ?? "uint"](k, c === "u" ? 0xffffffff : c === "t" ? 1 : max);
     if (c < "a" && !v) fail(k + ": 0"); // S, N
     o[k] = c === "t" ? v === 1 : v;
     if (!i && n !== undefined) {
@@ -306,7 +302,7 @@ export function popcount(x: number): number {
 
 /** value reads a field's value: a str, or an int that fits int64. */
 function value(r: Reader, what: string): Value {
-  const [f, n] = r.hd(what);
+  const [f, n] = r.head(what);
   if (f === Fam.Str) return r.text(n as number, what, Limits.value);
   return f === Fam.Num && n <= 0x7fffffffffffffffn ? n : fail(what + ": want int64");
 }
@@ -323,7 +319,7 @@ function changes(r: Reader, what: string): Change[] {
   while (n > 0) {
     if (n < 2) fail(what + ": length");
     prev = id(r, what, prev);
-    const m = BigInt(r.u(what, Infinity));
+    const m = BigInt(r.uint(what, Infinity));
     const lo = Number(m & 0xffffffffn), hi = Number(m >> 32n), k = popcount(lo) + popcount(hi);
     if (!m || n - 2 < k) fail(what + ": mask");
     out.push({ id: prev, lo, hi, values: Array.from({ length: k }, () => value(r, what)) });
@@ -342,7 +338,7 @@ function decodeState(r: Reader, kind: 5 | 6, n: number): StateFrame {
   s.added = Array.from({ length: r.len("added", 4) }, () => {
     const m = r.len("added", 1);
     if (m < 3 || m > 2 + Limits.fields) fail("added: length");
-    return { id: id(r, "added", 0), type: r.u("added type", 255), values: Array.from({ length: m - 2 }, () => value(r, "added")) };
+    return { id: id(r, "added", 0), type: r.uint("added type", 255), values: Array.from({ length: m - 2 }, () => value(r, "added")) };
   });
   if (diff) {
     s.changed = changes(r, "changed");
@@ -371,7 +367,7 @@ export function checkStr(what: string, s: string, max: number, min = 0): void {
 export function payloadOf(what: string, v: unknown, max: number): Payload | null {
   if (v == null) return null;
   try {
-    const p = new Reader(encodeValue(v)).p(what, max); // the decoder's checks: size and depth
+    const p = new Reader(encodeValue(v)).payload(what, max); // the decoder's checks: size and depth
     return p;
   } catch (e) {
     throw badArg(what + ": " + (e as Error).message);
@@ -383,13 +379,13 @@ export function payloadOf(what: string, v: unknown, max: number): Payload | null
  * as nil, an object as a map of strings, in key order. */
 export function frame(...els: (number | bigint | string | Payload | null | Record<string, string>)[]): Uint8Array {
   const w = new Writer();
-  w.ar(els.length);
+  w.arr(els.length);
   for (const e of els) {
     if (e && typeof e === "object" && !(e instanceof Payload)) {
       const keys = Object.keys(e).sort();
-      w.ar(keys.length, true);
-      for (const k of keys) w.sr(k), w.sr(e[k]);
-    } else w.vl(e);
+      w.arr(keys.length, true);
+      for (const k of keys) w.str(k), w.str(e[k]);
+    } else w.value(e);
   }
   return w.bytes();
 }

@@ -30,18 +30,16 @@ export interface Conn {
   onEnd: (err: TickroomError) => void;
 }
 
-/** ConnOptions are the client's settings for its connections (short names,
- * as the client's private members: see Client). */
 export interface ConnOptions {
   env: Env;
-  hs: number; // Options.handshakeTimeout
-  im: number; // Options.idleTimeout
-  rl: number; // Options.readLimit
-  sq: number; // Options.sendQueue
-  pi: number; // Options.pollInterval
+  handshakeTimeout: number;
+  idleTimeout: number;
+  readLimit: number;
+  sendQueue: number;
+  pollInterval: number;
   protocols?: string[];
-  /** si is the room's send interval in ms, 0 outside a room. */
-  si: () => number;
+  /** sendInterval is the room's send interval in ms, 0 outside a room. */
+  sendInterval: () => number;
 }
 
 const netErr = (msg: string) => err(0, msg, "network");
@@ -61,51 +59,53 @@ const sleep = (env: Env, ms: number, signal: AbortSignal) =>
  * the probe of an upgrade: until live, binary messages are dropped. */
 export class WS implements Conn {
   ws: WebSocket;
-  lv: boolean; // live
+  live: boolean;
   onFrame: (f: Uint8Array) => void = () => {};
   onEnd: (e: TickroomError) => void = () => {};
-  op = () => {}; // called when the probe's answer comes
-  ed?: boolean; // ended
-  il: unknown; // the idle timer
+  onProbe = () => {};
+  ended?: boolean;
+  idle: unknown;
   constructor(
     readonly o: ConnOptions,
     ws: WebSocket,
     live: boolean,
   ) {
     this.ws = ws;
-    this.lv = live;
+    this.live = live;
     ws.onmessage = (ev) => {
-      this.hr();
+      this.heard();
       const d = ev.data;
       if (typeof d === "string") {
-        if (d === "probe") this.op();
-      } else if (this.lv) {
+        if (d === "probe") this.onProbe();
+      } else if (this.live) {
         const b = new Uint8Array(d as ArrayBuffer);
-        if (b.length > o.rl) this.close(C.TooLarge, "frame too large");
+        if (b.length > o.readLimit) this.close(C.TooLarge, "frame too large");
         else this.onFrame(b);
       }
     };
     ws.onclose = (ev) => this.end(ev.code === 1006 || ev.code === 1005 || !ev.code ? netErr("websocket closed") : err(ev.code, "closed: " + (ev.reason || ev.code)));
     ws.onerror = () => {};
-    this.hr();
+    this.heard();
   }
-  /** hr (heard) pushes the idle deadline back: something arrived. */
-  hr(): void {
+  /** heard pushes the idle deadline back: something arrived. */
+  heard(): void {
     const env = this.o.env;
-    env.clearTimeout(this.il);
-    this.il = env.setTimeout(() => {
+    env.clearTimeout(this.idle);
+    this.idle = env.setTimeout(() => {
       this.end(netErr("websocket idle"));
       this.ws.close();
-    }, this.o.im);
+    }, this.o.idleTimeout);
   }
   transport() {
     return "websocket";
   }
-  /** send sends a frame, or a text message of the upgrade. */
-  send(f: Uint8Array | string): boolean {
-    if (this.ed || this.ws.readyState !== 1) return false;
+  send(f: Uint8Array): boolean {
+    if (this.ended || this.ws.readyState !== 1) return false;
     this.ws.send(f);
     return true;
+  }
+  text(s: string): void {
+    if (this.ws.readyState === 1) this.ws.send(s);
   }
   close(code = 1000, reason = ""): void {
     try {
@@ -116,9 +116,9 @@ export class WS implements Conn {
     this.end(code === 1000 ? closed() : err(code, reason));
   }
   end(e: TickroomError): void {
-    if (this.ed) return;
-    this.ed = true;
-    this.o.env.clearTimeout(this.il);
+    if (this.ended) return;
+    this.ended = true;
+    this.o.env.clearTimeout(this.idle);
     this.onEnd(e);
   }
 }
@@ -137,7 +137,7 @@ export function openWS(o: ConnOptions, url: string, live: boolean): Promise<WS> 
       ws.onclose = null;
       ws.close();
       reject(netErr("websocket timeout"));
-    }, o.hs);
+    }, o.handshakeTimeout);
     ws.onopen = () => {
       o.env.clearTimeout(t);
       resolve(new WS(o, ws, live));
@@ -168,7 +168,7 @@ export interface Handshake {
  * ms (0: no limit of its own) or until signal aborts; a non-2xx answer
  * throws a TickroomError carrying the spec's error code. */
 async function request<T = Response>(env: Env, url: string, init: RequestInit, ms: number, signal?: AbortSignal, read?: (r: Response) => Promise<T>): Promise<T> {
-  const ctl = new AbortController(), abort = () => ctl.abort(), t = ms ? env.setTimeout(abort, ms) : 0, m = init.method ?? "GET";
+  const ctl = new AbortController(), abort = () => ctl.abort(), t = ms ? env.setTimeout(abort, ms) : 0;
   signal?.addEventListener("abort", abort);
   try {
     const resp = await env.fetch(url, { ...init, signal: ctl.signal, cache: "no-store" });
@@ -177,13 +177,13 @@ async function request<T = Response>(env: Env, url: string, init: RequestInit, m
       try {
         body = JSON.parse((await resp.text()).slice(0, 4096));
       } catch {}
-      throw Object.assign(err(0, m + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status), {
+      throw Object.assign(err(0, (init.method ?? "GET") + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status), {
         retryAfter: +resp.headers.get("Retry-After")! * 1000 || 0,
       });
     }
     return read ? await read(resp) : (resp as T);
   } catch (e) {
-    throw e instanceof TickroomError ? e : netErr(m + " failed: " + (e as Error).message);
+    throw e instanceof TickroomError ? e : netErr((init.method ?? "GET") + " failed: " + (e as Error).message);
   } finally {
     env.clearTimeout(t);
     signal?.removeEventListener("abort", abort);
@@ -196,7 +196,7 @@ export async function handshake(o: ConnOptions, base: string, kind: string, tick
   const init: RequestInit = { method: "POST" };
   if (ticket) (init.body = JSON.stringify({ ticket })), (init.headers = { "Content-Type": "application/json" });
   // A reply that is not JSON fails as the request ("POST failed: …").
-  const h: Handshake = await request(o.env, base + "?transport=" + kind + (resume ? "&resume=1" : ""), init, o.hs, undefined, (r) => r.json());
+  const h: Handshake = await request(o.env, base + "?transport=" + kind + (resume ? "&resume=1" : ""), init, o.handshakeTimeout, undefined, (r) => r.json());
   if (!/^[0-9a-f]{32}$/.test(h?.sid)) throw netErr("handshake: bad session id");
   for (const [k, d] of [["pingInterval", 10000], ["pingTimeout", 20000], ["pollTimeout", 25000], ["maxBody", 65536]] as const) if (!(h[k] > 0)) h[k] = d;
   return h;
@@ -248,7 +248,7 @@ function varint(b: Uint8Array, p: number): [number, number] | undefined {
     const c = b[p + i];
     x += (c & 0x7f) * 2 ** (7 * i);
     if (c < 0x80) {
-      if (x >= 2 ** 53) break; // past Number.MAX_SAFE_INTEGER, and so past 64 bits
+      if ((i === 9 && c > 1) || x > Number.MAX_SAFE_INTEGER) break;
       return [x, p + i + 1];
     }
   }
@@ -274,94 +274,92 @@ const posting = (b: Batch): RequestInit => ({ method: "POST", body: b[1], header
 export class HTTP implements Conn {
   onFrame: (f: Uint8Array) => void = () => {};
   onEnd: (e: TickroomError) => void = () => {};
-  /** fb (fallback) is called when a stream is found behind a buffering proxy
+  /** onFallback is called when a stream is found behind a buffering proxy
    * and the session moves to long-polling for good. */
-  fb = () => {};
+  onFallback = () => {};
   seq = 0; // highest record seq delivered: the ack
-  ak = 0; // the ack the last successful POST carried
-  sm: boolean; // streaming
+  acked = 0; // the ack the last successful POST carried
+  streaming: boolean;
   q: Uint8Array[] = [];
   k = 0; // last uplink batch number
   x?: Batch; // the batch a long-poll carried (an exchange) until an answer settles it
   t?: unknown; // the timer of frames held for a long-poll (see send)
-  bz?: boolean; // a post is under way
-  ao?: boolean; // post even with nothing queued, for the ack
-  wt: (() => void)[] = []; // flush waiters, called when the queue empties
-  ed?: boolean; // ended
-  pd?: boolean; // paused
+  busy?: boolean;
+  ackOnly?: boolean;
+  waiters: (() => void)[] = []; // flush waiters, called when the queue empties
+  ended?: boolean;
+  paused?: boolean;
   ctl?: AbortController; // the downlink request in flight
-  lp?: Promise<void>; // the downlink loop
-  qt = new AbortController(); // ends every request
-  pz = new AbortController(); // wakes the downlink's sleeps for a pause
+  loop?: Promise<void>; // the downlink loop
+  quit = new AbortController(); // ends every request
+  pauser = new AbortController(); // wakes the downlink's sleeps for a pause
   constructor(
     readonly o: ConnOptions,
-    readonly bs: string, // the base URL
+    readonly base: string,
     readonly h: Handshake,
     readonly kind: string,
   ) {
-    this.sm = kind === "stream";
+    this.streaming = kind === "stream";
   }
-  /** u is the session's URL, then suffix. */
-  u(suffix = ""): string {
-    return this.bs + "/" + this.h.sid + suffix;
+  url(suffix = ""): string {
+    return this.base + "/" + this.h.sid + suffix;
   }
   transport(): string {
-    return this.kind === "stream" && !this.sm ? "longpoll" : this.kind;
+    return this.kind === "stream" && !this.streaming ? "longpoll" : this.kind;
   }
-  /** go starts the downlink. */
-  go(): void {
-    this.pd = false;
-    this.pz = new AbortController();
-    this.lp = this.dl();
+  start(): void {
+    this.paused = false;
+    this.pauser = new AbortController();
+    this.loop = this.downlink();
   }
-  /** dl (downlink) fetches until the session ends or the downlink is paused. */
-  async dl(): Promise<void> {
+  /** downlink fetches until the session ends or the downlink is paused. */
+  async downlink(): Promise<void> {
     const env = this.o.env;
     let failures = 0, empties = 0;
-    while (!this.ed && !this.pd) {
+    while (!this.ended && !this.paused) {
       const ctl = (this.ctl = new AbortController());
       const start = env.now(), before = this.seq;
       try {
-        const n = this.sm ? await this.sr(ctl) : await this.poll(ctl);
+        const n = this.streaming ? await this.stream(ctl) : await this.poll(ctl);
         failures = 0;
         if (this.kind === "poll") {
           // pollAim (client/pollaim.go): aim each poll just after the room's next send.
-          const send = this.o.si(), idle = this.o.pi;
+          const send = this.o.sendInterval(), idle = this.o.pollInterval;
           let d: number;
           if (send <= 0) d = n > 0 ? 0 : idle;
           else if (n > 0) (empties = 0), (d = Math.max(send - (env.now() - start) - 0.5, 0));
           else d = Math.min(Math.max(send / 16, 1) * 2 ** Math.min(empties++, 10), idle);
-          if (d > 0) await sleep(env, d, this.pz.signal);
+          if (d > 0) await sleep(env, d, this.pauser.signal);
         }
       } catch (e) {
-        if (this.ed || this.pd) return;
+        if (this.ended || this.paused) return;
         if (e === BUFFERED) {
-          this.sm = false;
-          this.fb();
+          this.streaming = false;
+          this.onFallback();
           continue;
         }
         const te = e as TickroomError;
         if (!retryable(te)) return this.end(closeOf(te), te instanceof RecordError);
         if (this.seq > before) failures = 0;
         if (++failures >= 6) return this.end(te, false);
-        await sleep(env, Math.min(25 << failures, 2000), this.pz.signal);
+        await sleep(env, Math.min(25 << failures, 2000), this.pauser.signal);
       }
     }
   }
-  /** rd (read) makes one downlink request (a long-poll, a poll, or with path
+  /** read makes one downlink request (a long-poll, a poll, or with path
    * "/stream" a stream; within ms, 0 for no limit) and delivers its
    * records as they arrive; heard is called for each piece of the body
    * that completes some. */
-  rd(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
-    return request(this.o.env, this.u(path + "?ack=" + this.seq + (x ? "&seq=" + x[0] : this.kind === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
+  read(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
+    return request(this.o.env, this.url(path + "?ack=" + this.seq + (x ? "&seq=" + x[0] : this.kind === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
       if (x === this.x) this.x = undefined; // delivered
-      const reader = resp.body?.getReader(), r = new Records(this.o.rl);
+      const reader = resp.body?.getReader(), r = new Records(this.o.readLimit);
       let n = 0;
       for (;;) {
         const chunk = await reader?.read();
         if (!chunk || chunk.done) break;
         const recs = r.push(chunk.value);
-        if (recs.length) heard(), (n += this.dv(recs));
+        if (recs.length) heard(), (n += this.deliver(recs));
       }
       if (r.buf.length) throw netErr("body cut short");
       return n;
@@ -372,18 +370,18 @@ export class HTTP implements Conn {
    * batch in flight at a time, sent again as it is until an answer settles
    * it. */
   poll(ctl: AbortController): Promise<number> {
-    const hs = this.o.hs, x = this.t && this.q.length && !this.bz && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.tk())) : this.x;
-    return this.rd(ctl, x ? "/exchange" : "", this.kind === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
+    const hs = this.o.handshakeTimeout, x = this.t && this.q.length && !this.busy && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.take())) : this.x;
+    return this.read(ctl, x ? "/exchange" : "", this.kind === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
   }
-  /** sr reads one stream. A stream of which nothing (not even its
+  /** stream reads one stream. A stream of which nothing (not even its
    * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
    * buffering proxy: it throws BUFFERED. */
-  async sr(ctl: AbortController): Promise<number> {
+  async stream(ctl: AbortController): Promise<number> {
     const env = this.o.env, h = this.h;
     let why = "";
     let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
     try {
-      return await this.rd(ctl, "/stream", 0, () => {
+      return await this.read(ctl, "/stream", 0, () => {
         env.clearTimeout(dog);
         dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), Math.max(h.pingTimeout, 2 * h.pingInterval));
       });
@@ -395,12 +393,12 @@ export class HTTP implements Conn {
       env.clearTimeout(dog);
     }
   }
-  /** dv (deliver) hands on the frames not delivered before; a close record ends
+  /** deliver hands on the frames not delivered before; a close record ends
    * the session with its code. */
-  dv(recs: [number, Uint8Array][]): number {
+  deliver(recs: [number, Uint8Array][]): number {
     let n = 0;
     for (const [seq, p] of recs) {
-      if (this.ed) break;
+      if (this.ended) break;
       if (seq === 0) {
         if (p.length >= 2) {
           this.end(err((p[0] << 8) | p[1], "closed: " + td.decode(p.subarray(2))), false);
@@ -412,23 +410,23 @@ export class HTTP implements Conn {
       this.seq = seq;
       n++;
       this.onFrame(p);
-      if (this.sm && this.seq - this.ak >= 16) this.ra();
+      if (this.streaming && this.seq - this.acked >= 16) this.requestAck();
     }
     return n;
   }
   send(f: Uint8Array): boolean {
-    if (this.ed || this.q.length >= this.o.sq) return false;
+    if (this.ended || this.q.length >= this.o.sendQueue) return false;
     // Long-polling in a room, frames wait for the next long-poll to carry
     // them, two send intervals at most (a state, and the poll's return,
     // comes at every send); t is the timer of that wait.
-    const h = this.kind !== "poll" && !this.sm && 2 * this.o.si();
+    const h = this.kind !== "poll" && !this.streaming && 2 * this.o.sendInterval();
     this.q.push(f);
     h ? (this.t ||= this.o.env.setTimeout(() => ((this.t = 0), this.q.length && this.post()), h)) : this.post();
     return true;
   }
-  /** tk (take) makes the next batch: at most maxBody bytes, or the first frame
+  /** take makes the next batch: at most maxBody bytes, or the first frame
    * alone. */
-  tk(): Batch {
+  take(): Batch {
     const w = new Writer();
     let i = 0;
     for (const f of this.q) {
@@ -441,93 +439,94 @@ export class HTTP implements Conn {
     this.q.splice(0, i);
     return [++this.k, w.bytes() as Uint8Array<ArrayBuffer>];
   }
-  /** ra (request an ack) posts even with nothing queued, to carry the ack. */
-  ra(): void {
-    this.ao = true;
+  /** requestAck posts even with nothing queued, to carry the ack. */
+  requestAck(): void {
+    this.ackOnly = true;
     this.post();
   }
   /** post sends the queued frames, one batch at a time: first the batch
    * a held exchange carries, if any (frames waited behind it too long, or
    * a flush), since its POST's answer settles it sooner. */
   async post(): Promise<void> {
-    if (this.bz) return;
-    this.bz = true;
-    while ((this.q.length || this.ao || this.x) && !this.ed) {
-      const b = this.x ?? this.tk();
-      this.ao = false;
+    if (this.busy) return;
+    this.busy = true;
+    while ((this.q.length || this.ackOnly || this.x) && !this.ended) {
+      const b = this.x ?? this.take();
+      this.ackOnly = false;
       let e: unknown;
       for (let tries = 2; tries--; ) {
         const ack = this.seq;
-        e = await request(this.o.env, this.u("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.hs, this.qt.signal).then(
-          () => void (this.ak = ack),
+        e = await request(this.o.env, this.url("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.handshakeTimeout, this.quit.signal).then(
+          () => void (this.acked = ack),
           (x) => x,
         );
-        if (!e || !retryable(e) || this.qt.signal.aborted) break;
+        if (!e || !retryable(e) || this.quit.signal.aborted) break;
       }
       this.x = undefined; // b, if it was x: no exchange starts while busy
       // A batch refused with a 4xx is dropped, not lost: the server says
       // what it did about it on the downlink.
-      if (e && !this.qt.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
+      if (e && !this.quit.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
+        this.busy = false;
         this.q = [];
         this.abort(closeOf(e as TickroomError));
         break;
       }
     }
-    this.bz = false;
-    if (!this.q.length) for (const w of this.wt.splice(0)) w();
+    this.busy = false;
+    if (!this.q.length) for (const w of this.waiters.splice(0)) w();
   }
   /** abort ends the session because the uplink failed, giving a downlink
    * request in flight a second to bring the close record, which says why
    * better. */
   abort(e: TickroomError): void {
-    this.o.env.setTimeout(() => this.end(e, false), this.ctl && !this.pd ? 1000 : 0);
+    this.o.env.setTimeout(() => this.end(e, false), this.ctl && !this.paused ? 1000 : 0);
   }
-  /** fl (flush) posts what is queued, held for a poll or riding on one, and
+  /** flush posts what is queued, held for a poll or riding on one, and
    * resolves when it has been (or the session ended). */
-  fl(): Promise<void> {
-    const p = new Promise<void>((r) => this.wt.push(r));
+  flush(): Promise<void> {
+    const p = new Promise<void>((r) => this.waiters.push(r));
     this.post(); // resolves it, unless a post is under way, which will
     return p;
   }
-  /** pa (pause) stops the downlink after its current request, for an upgrade: a
+  /** pause stops the downlink after its current request, for an upgrade: a
    * stream is cut at once, a long-poll gets grace ms to return (the server
    * completes it when the probe arrives). It resolves to the highest seq
    * delivered, or -1 if the session ended meanwhile. */
-  async pa(grace: number): Promise<number> {
-    this.pd = true;
+  async pause(grace: number): Promise<number> {
+    this.paused = true;
     const ctl = this.ctl;
-    if (this.sm) ctl?.abort();
+    if (this.streaming) ctl?.abort();
     const t = this.o.env.setTimeout(() => ctl?.abort(), grace);
-    this.pz.abort();
-    await this.lp;
+    this.pauser.abort();
+    await this.loop;
     this.o.env.clearTimeout(t);
-    return this.ed ? -1 : this.seq;
+    return this.ended ? -1 : this.seq;
   }
-  /** re (resume) restarts a paused downlink: the upgrade did not happen. */
-  re(): void {
-    if (this.pd && !this.ed) this.go();
+  /** resume restarts a paused downlink: the upgrade did not happen. */
+  resume(): void {
+    if (this.paused && !this.ended) this.start();
   }
-  /** rt (retire) ends a session whose downlink moved to a WebSocket, once its
+  /** retire ends a session whose downlink moved to a WebSocket, once its
    * queued frames are posted: no DELETE, the session lives on as the
    * WebSocket. */
-  async rt(): Promise<void> {
-    await this.fl();
-    this.ed = true;
-    this.qt.abort();
+  async retire(): Promise<void> {
+    await this.flush();
+    this.ended = true;
+    this.quit.abort();
   }
   close(): void {
     const bye = () => this.end(closed(), true);
-    this.fl().then(bye);
-    this.o.env.setTimeout(bye, this.o.hs);
+    this.flush().then(bye);
+    this.o.env.setTimeout(bye, this.o.handshakeTimeout);
   }
   /** end ends the session once; polite says goodbye with a DELETE. */
   end(e: TickroomError, polite: boolean): void {
-    if (this.ed) return;
-    this.ed = true;
-    this.qt.abort();
-    this.pz.abort();
+    if (this.ended) return;
+    this.ended = true;
+    this.quit.abort();
+    this.pauser.abort();
     this.ctl?.abort();
-    if (polite) this.o.env.fetch(this.u(), { method: "DELETE", keepalive: true }).catch(() => {});
+    if (polite) this.o.env.fetch(this.url(), { method: "DELETE", keepalive: true }).catch(() => {});
     this.onEnd(e);
   }
 }

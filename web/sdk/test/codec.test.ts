@@ -85,11 +85,11 @@ const fails = (b: number[] | Uint8Array, f: (r: Reader) => unknown) => assert.th
 test("lying lengths fail before anything is allocated", () => {
   fails([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.len("a", 1)); // array32 of 4G elements in 2 bytes
   fails([0xdf, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.len("m", 2, true));
-  fails([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61], (r) => r.s("s", 2 ** 40)); // str32 cut short
-  fails([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.sk("p", 8));
-  fails([0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.sk("p", 8)); // bin32
-  fails([0xc9, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.sk("p", 8)); // ext32
-  fails([0xc1], (r) => r.sk("p", 8));
+  fails([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61], (r) => r.str("s", 2 ** 40)); // str32 cut short
+  fails([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip("p", 8));
+  fails([0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip("p", 8)); // bin32
+  fails([0xc9, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip("p", 8)); // ext32
+  fails([0xc1], (r) => r.skip("p", 8));
   assert.equal(new Reader(Uint8Array.from([0x92, 1, 2])).len("a", 1), 2);
   fails([0x92, 1], (r) => r.len("a", 1));
   fails([0x94, 1, 2, 3, 4, 5, 6, 7], (r) => r.len("a", 2)); // 4 elements of at least 2 bytes in 7
@@ -97,8 +97,8 @@ test("lying lengths fail before anything is allocated", () => {
 
 test("huge strings fail at their limit", () => {
   const long = refEncode("x".repeat(1025));
-  fails(long, (r) => r.s("value", 1024));
-  assert.equal(new Reader(refEncode("x".repeat(1024))).s("value", 1024).length, 1024);
+  fails(long, (r) => r.str("value", 1024));
+  assert.equal(new Reader(refEncode("x".repeat(1024))).str("value", 1024).length, 1024);
 });
 
 test("payloads nest at most 8 deep", () => {
@@ -107,16 +107,16 @@ test("payloads nest at most 8 deep", () => {
   assert.throws(() => decodeValue(refEncode(nest(9))), MalformedError);
   // An empty array or map is a level too.
   const empty = (n: number): unknown => (n === 1 ? {} : [empty(n - 1)]);
-  new Reader(refEncode(empty(8))).p("p", 1024);
-  fails(refEncode(empty(9)), (r) => r.p("p", 1024));
+  new Reader(refEncode(empty(8))).payload("p", 1024);
+  fails(refEncode(empty(9)), (r) => r.payload("p", 1024));
   // Deep nesting of a huge depth does not exhaust the stack.
-  fails(new Uint8Array(100000).fill(0x91), (r) => r.sk("p", 8));
+  fails(new Uint8Array(100000).fill(0x91), (r) => r.skip("p", 8));
 });
 
 test("payloads are bounded in size", () => {
   const p = refEncode({ s: "x".repeat(1100) });
-  fails(p, (r) => r.p("payload", 1024));
-  assert.equal(new Reader(p).p("payload", 2048)!.value<{ s: string }>().s.length, 1100);
+  fails(p, (r) => r.payload("payload", 1024));
+  assert.equal(new Reader(p).payload("payload", 2048)!.value<{ s: string }>().s.length, 1100);
 });
 
 test("integers are exact at every width", () => {
@@ -127,10 +127,10 @@ test("integers are exact at every width", () => {
     [[0xcd, 0xff, 0xff], 65535],
     [[0xd1, 0x00, 0x05], 5],
   ] as [number[], number | bigint][]) {
-    assert.equal(new Reader(Uint8Array.from(b)).i("n"), want);
+    assert.equal(new Reader(Uint8Array.from(b)).num("n"), want);
   }
   fails([0xd1, 0xff, 0xfe], (r) => r.u32("u")); // negative
-  fails([0xce, 0xff, 0xff, 0xff, 0xff], (r) => r.u("u", 65535));
+  fails([0xce, 0xff, 0xff, 0xff, 0xff], (r) => r.uint("u", 65535));
   fails([0xcb, 0, 0, 0, 0, 0, 0, 0, 0], (r) => r.u32("u")); // a float for an int
 });
 

@@ -13,11 +13,11 @@ export class F {
 export function enc(x: unknown): Uint8Array {
   const w = new Writer();
   const put = (v: unknown): void => {
-    if (v instanceof F) w.pt(0xcb, 8, v.v, "Float");
+    if (v instanceof F) w.put(0xcb, 8, v.v, "Float");
     else if (v instanceof Uint8Array) w.raw(v);
-    else if (Array.isArray(v)) (w.ar(v.length), v.forEach(put));
-    else if (typeof v === "number" || typeof v === "bigint") w.it(v);
-    else w.vl(v);
+    else if (Array.isArray(v)) (w.arr(v.length), v.forEach(put));
+    else if (typeof v === "number" || typeof v === "bigint") w.int(v);
+    else w.value(v);
   };
   put(x);
   return w.bytes();

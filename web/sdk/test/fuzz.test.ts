@@ -50,7 +50,7 @@ test("the decoder and the mirror only ever refuse with their errors", () => {
     if (f.kind === 5 || f.kind === 6) {
       const m = new Mirror(schemas, 4);
       try {
-        m.set(f);
+        m.put(f);
         states++;
       } catch (e) {
         assert.ok(e instanceof BadDelta || e instanceof Lost, String(e));
