@@ -82,7 +82,7 @@ var (
 	descBodies    = prometheus.NewDesc(metricname.BodiesEncoded, "State bodies encoded: one per group of players sharing a baseline and a view, per send.", nil, nil)
 	descEvents    = prometheus.NewDesc(metricname.Events, "Game events: encoded (once per Send or Broadcast) and sent (once per player).", []string{metricname.LabelOutcome}, nil)
 	descMessages  = prometheus.NewDesc(metricname.Messages, "Game messages from clients: delivered to a room, or refused because the player's buffer was full.", []string{metricname.LabelOutcome}, nil)
-	descRefused   = prometheus.NewDesc(metricname.Refused, "Connections, joins and resumes refused by a limit, by reason: server_full, too_many_connections and server_busy (limits.max_connections, limits.max_connections_per_addr, overload or limits.max_unjoined; HTTP 503, 429 and 503 before the upgrade), overloaded_connection and overloaded_join (server_busy while overloaded), unjoined_full (limits.max_unjoined), room_creates (limits.*rooms_per_minute), join_guesses and resume_guesses (the guessing budget).", []string{metricname.LabelReason}, nil)
+	descRefused   = prometheus.NewDesc(metricname.Refused, "Connections, joins and resumes refused by a limit, by reason: server_full, too_many_connections and server_busy (limits.max_connections, limits.max_connections_per_addr, overload or limits.max_unjoined; HTTP 503, 429 and 503 before the upgrade), overloaded_connection and overloaded_join (server_busy while overloaded), paced (server_busy to newcomers over the pace after an overload), unjoined_full (limits.max_unjoined), room_creates (limits.*rooms_per_minute), join_guesses and resume_guesses (the guessing budget).", []string{metricname.LabelReason}, nil)
 	descConns     = prometheus.NewDesc(metricname.Connections, "Connections admitted and alive: WebSockets and HTTP sessions, against limits.max_connections.", nil, nil)
 	descExchange  = prometheus.NewDesc(metricname.Exchanges, "Long-polls that carried the client's frames up (exchanges): one request per update instead of two.", nil, nil)
 	descHTTPErrs  = prometheus.NewDesc(metricname.HTTPErrors, "HTTP error responses of the transports, by code.", []string{metricname.LabelCode}, nil)
@@ -155,6 +155,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descRefused, float64(h.BusyConnections), "overloaded_connection")
 	counter(descRefused, float64(h.BusyJoins), "overloaded_join")
+	counter(descRefused, float64(h.PacedRefusals), "paced")
 	counter(descRefused, float64(h.UnjoinedRefused), "unjoined_full")
 	counter(descRefused, float64(h.RoomCreatesLimited), "room_creates")
 	counter(descRefused, float64(h.JoinGuessesLimited), "join_guesses")

@@ -2,6 +2,7 @@ package tickroom
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // metricsGate lets a scrape through to /metrics only with the bearer token
@@ -45,10 +47,11 @@ func (g *metricsGate) set(token string) { g.token.Store(&token) }
 
 func (g *metricsGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if want := *g.token.Load(); want != "" {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		// Constant time: the comparison must not tell how much of a guess
-		// was right.
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		// Digests compared in constant time: the comparison must not tell
+		// how much of a guess was right, nor the token's length.
+		gd, wd := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(gd[:], wd[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
 			w.Header().Set("Cache-Control", "no-store")
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -57,6 +60,11 @@ func (g *metricsGate) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	g.next.ServeHTTP(w, r)
 }
+
+// opsWriteTimeout bounds a response of the operators' port: a scrape is a
+// few hundred kilobytes at most, and a reader that stalls must not hold a
+// goroutine.
+const opsWriteTimeout = 30 * time.Second
 
 // opsListener serves /metrics, /healthz and /readyz on server.metrics_addr,
 // a port of their own that operators can keep off the public network. It
@@ -75,7 +83,8 @@ func openOps(addr string, c Config, h http.Handler, log *slog.Logger) (*opsListe
 	}
 	o := &opsListener{
 		srv: &http.Server{Handler: h, MaxHeaderBytes: c.HTTP.MaxHeaderBytes,
-			ReadHeaderTimeout: c.HTTP.ReadHeaderTimeout, IdleTimeout: c.HTTP.IdleTimeout},
+			ReadHeaderTimeout: c.HTTP.ReadHeaderTimeout, IdleTimeout: c.HTTP.IdleTimeout,
+			WriteTimeout: opsWriteTimeout},
 		ln:   ln,
 		done: make(chan struct{}),
 	}

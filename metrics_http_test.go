@@ -142,3 +142,39 @@ func TestMetricsTokenOnTheGamePortAndConfigMistakes(t *testing.T) {
 		t.Errorf("one address for both: %v, want must differ from server.addr", err)
 	}
 }
+
+// With /metrics off, server.metrics_token_env is not read, at start or on
+// a reload: a reload of the file the server started with is never refused
+// for it. The scheme of Authorization is matched without regard to case.
+func TestMetricsTokenReadOnlyWhenServed(t *testing.T) {
+	if _, set := os.LookupEnv("TEST_METRICS_UNSET"); set {
+		t.Skip("TEST_METRICS_UNSET is set in this environment")
+	}
+	s := New(Options{ConfigPath: writeTemp(t, "[server]\naddr = \"127.0.0.1:0\"\nmetrics = false\nmetrics_token_env = \"TEST_METRICS_UNSET\"\n[log]\nlevel = \"warn\"\n"), Log: io.Discard})
+	defineArena(s)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Reload(); err != nil {
+		t.Errorf("a reload of the unchanged file: %v", err)
+	}
+
+	t.Setenv("TEST_METRICS_TOKEN", "tok")
+	on := New(Options{ConfigPath: writeTemp(t, "[server]\naddr = \"127.0.0.1:0\"\nmetrics_token_env = \"TEST_METRICS_TOKEN\"\n[log]\nlevel = \"warn\"\n"), Log: io.Discard})
+	defineArena(on)
+	if err := on.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = on.Close() })
+	req, _ := http.NewRequest(http.MethodGet, on.URL()+"/metrics", nil)
+	req.Header.Set("Authorization", "bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("scheme in lower case: %d, want 200", resp.StatusCode)
+	}
+}

@@ -279,7 +279,10 @@ func (s *Server) Reload() error {
 	if len(restart) > 0 {
 		s.log.Warn("reload: these keys change only on restart", "keys", restart)
 	}
-	token, err := metricsToken(next.Server) // tokens rotate on a reload too
+	var token string
+	if s.gate != nil { // /metrics is served: its token rotates on a reload too
+		token, err = metricsToken(next.Server)
+	}
 	if err != nil {
 		err = fmt.Errorf("%s: %w", s.configName(), err)
 		s.log.Error("reload rejected, keeping the running config", "err", err)

@@ -54,6 +54,7 @@ const (
 	abuseUnjoinedCap  = "unjoined_cap"      // connection refused: too many in the lobby state
 	abuseJoinTimeout  = "join_timeout"      // closed: in the lobby state too long
 	abuseBusy         = "server_busy"       // connection or join refused while overloaded
+	abusePaced        = "paced"             // connection or fresh join refused while newcomers are paced
 	abuseSlowConsumer = "slow_consumer"     // a player dropped for not acknowledging ticks
 	abuseMsgRefused   = "message_refused"   // a game message over the player's buffer (noted once a second per connection)
 )

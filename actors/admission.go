@@ -30,7 +30,7 @@ var (
 // in by the mark can resume a seat its token names and nothing else, and
 // its join deadline ends it if it does not.
 func (h *Hub) admit(o *Options, l transports.Link, addr string, resume bool) error {
-	if !resume && (h.overloaded.Load() || !h.rampTake(time.Now())) {
+	if h.overloaded.Load() && !resume {
 		h.stats.busyConnections.Add(1)
 		h.abuse.note(abuseBusy, addr)
 		h.sendError(l, netcode.CodeServerBusy, "the server is busy: try again later", false)
@@ -68,6 +68,21 @@ func (h *Hub) Busy() (bool, time.Duration) {
 		return true, UnjoinedRetryAfter
 	}
 	return false, 0
+}
+
+// pace takes a newcomer's place in the ramp that paces newcomers after an
+// overload (admitRamp), if one runs: Accept calls it once the connection's
+// ticket is verified, so that connections refused for their tickets take
+// no place from honest ones; a session let in by the resume mark calls it
+// at its first fresh join (session.onJoin), since the mark alone proves
+// nothing. false: no place now, and the refusal is counted.
+func (h *Hub) pace(addr string) bool {
+	if h.rampTake(time.Now()) {
+		return true
+	}
+	h.stats.pacedRefusals.Add(1)
+	h.abuse.note(abusePaced, addr)
+	return false
 }
 
 // UnjoinedRetryAfter is the Retry-After of a connection refused because

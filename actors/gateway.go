@@ -31,13 +31,19 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	addr := clientAddr(l)
 	// Admitted, the connection holds a place in the lobby state, which its
 	// session gives back (see session_lobby.go); until then Accept does.
-	if err := h.admit(o, l, addr, transports.Resuming(r)); err != nil {
+	resume := transports.Resuming(r)
+	if err := h.admit(o, l, addr, resume); err != nil {
 		return nil, err
 	}
 	identity, err := h.authenticate(o, l, r, addr)
 	if err != nil {
 		h.stats.unjoined.Add(-1)
 		return nil, err
+	}
+	if !resume && !h.pace(addr) {
+		h.stats.unjoined.Add(-1)
+		h.sendError(l, netcode.CodeServerBusy, "the server is busy: try again later", false)
+		return nil, errServerBusy
 	}
 	h.mu.Lock()
 	if h.closing { // it may have begun while the ticket was checked
@@ -51,7 +57,7 @@ func (h *Hub) Accept(l transports.Link, r *http.Request) (transports.Receiver, e
 	h.stats.sessions.Add(1)
 	h.links.Store(id, l)
 	st, away := new(atomic.Pointer[seat]), new(atomic.Pointer[awaySeat])
-	pid := h.engine.Spawn(newSession(h, id, l, addr, st, away, identity), "session", actor.WithID(id),
+	pid := h.engine.Spawn(newSession(h, id, l, addr, st, away, identity, resume), "session", actor.WithID(id),
 		actor.WithInboxSize(sessionInbox), actor.WithMiddleware(h.mw))
 	// Listed before Accept returns: the session cannot stop (and unlist
 	// itself) before its receiver exists.

@@ -65,11 +65,16 @@ func (g *governor) sample(now time.Time) {
 	changed := g.ctl.update(late, idle, now, o.Overload, sendLevels(o))
 	h.stats.lateMilli.Store(int64(g.ctl.smooth * 1000))
 	h.abuse.flush()
-	if idle {
-		h.stopRamp() // nobody to protect
+	if idle || o.Overload.Disabled {
+		h.stopRamp() // nobody to protect, or no response wanted
 	}
 	if !changed {
 		return
+	}
+	if !g.ctl.overloaded && wasOver && !idle && !o.Overload.Disabled {
+		// Before the flag clears, so that no newcomer finds the doors
+		// open in between.
+		h.startRamp(now, h.stats.sessions.Load(), o.Overload.RecoverAfter)
 	}
 	h.sendLevel.Store(int32(g.ctl.level))
 	h.overloaded.Store(g.ctl.overloaded)
@@ -79,12 +84,9 @@ func (g *governor) sample(now time.Time) {
 	case g.ctl.level < wasLevel:
 		h.stats.sendRaised.Add(int64(wasLevel - g.ctl.level))
 	}
-	switch {
-	case g.ctl.overloaded && !wasOver:
+	if g.ctl.overloaded && !wasOver {
 		h.stats.overloads.Add(1)
 		h.stopRamp()
-	case !g.ctl.overloaded && wasOver && !idle:
-		h.startRamp(now, h.stats.sessions.Load(), o.Overload.RecoverAfter)
 	}
 	rate := scaledSendRate(o.Room.SendRate, g.ctl.level, o.Overload.MinSendRate)
 	attrs := []any{"lateness_ticks", g.ctl.smooth, "send_level", g.ctl.level, "default_send_rate", rate}
@@ -93,8 +95,10 @@ func (g *governor) sample(now time.Time) {
 		h.log.Warn("overloaded: rooms run late; refusing new connections and joins, lowering send rates", attrs...)
 	case !g.ctl.overloaded && wasOver && idle:
 		h.log.Warn("load back to normal: no room is playing; taking new connections and joins again", attrs...)
+	case !g.ctl.overloaded && wasOver && o.Overload.Disabled:
+		h.log.Warn("overload response turned off: taking new connections and joins again", attrs...)
 	case !g.ctl.overloaded && wasOver:
-		h.log.Warn("load back to normal: taking new connections and joins again", attrs...)
+		h.log.Warn("load back to normal: taking new connections and joins again, at a pace", attrs...)
 	default:
 		h.log.Info("send rates changed for load", attrs...)
 	}

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"context"
+	"errors"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tickroom/tickroom/netcode"
+	"github.com/tickroom/tickroom/world"
 )
 
 // The control alone, fed samples every loadInterval as the governor does.
@@ -390,5 +393,132 @@ func TestNewcomersArePacedAfterAnOverload(t *testing.T) {
 			t.Errorf("the player got %v", got)
 		}
 		closeAll(append(admitted, player)...)
+	})
+}
+
+// overloadThenCalm overloads h through its load source, lets the load fall
+// until the overload ends (a ramp then paces newcomers) and returns the
+// player that kept the room going.
+func overloadThenCalm(t *testing.T, h *Hub) *testClient {
+	t.Helper()
+	var load atomic.Uint64
+	source := func() float64 { return math.Float64frombits(load.Load()) }
+	h.loadSource.Store(&source)
+	player := connect(t, h)
+	player.join("r")
+	load.Store(math.Float64bits(1))
+	player.run(3*time.Second, 50*time.Millisecond)
+	if !h.Overloaded() {
+		t.Fatal("not overloaded")
+	}
+	load.Store(0)
+	for h.Overloaded() {
+		player.run(500*time.Millisecond, 50*time.Millisecond)
+	}
+	return player
+}
+
+// Connections refused for their tickets take no place in the ramp: one
+// address sending junk tickets cannot keep honest newcomers out.
+func TestRampPlacesGoToVerifiedConnections(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var refuse atomic.Bool
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute},
+			Authenticate: func(context.Context, string, string) (world.Identity, error) {
+				if refuse.Load() {
+					return world.Identity{}, errors.New("bad ticket")
+				}
+				return world.Identity{}, nil
+			}})
+		player := overloadThenCalm(t, h)
+		refuse.Store(true)
+		for range 3 * rampMin {
+			_, l, err := tryConnect(t, h)
+			refusedWith(t, l, err, netcode.CodeUnauthorized)
+		}
+		refuse.Store(false)
+		c, l, err := tryConnect(t, h)
+		if err != nil {
+			refusedWith(t, l, err, netcode.CodeServerBusy)
+			t.Fatal("an honest newcomer after refused tickets was refused server_busy: the refused took the ramp's places")
+		}
+		closeAll(c, player)
+	})
+}
+
+// A connection let in by the resume mark while the ramp is full takes a
+// place when it joins afresh, or is refused the join (server_busy).
+func TestResumeMarkDoesNotBypassTheRamp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute}})
+		player := overloadThenCalm(t, h)
+		var cs []*testClient
+		for range rampMin {
+			c, _, err := tryConnect(t, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs = append(cs, c)
+		}
+		if busy, _ := h.Busy(); !busy {
+			t.Fatal("the ramp is not full")
+		}
+		l := newFakeLink()
+		r, err := h.Accept(l, httptest.NewRequest(http.MethodGet, "/ws?resume=1", nil))
+		if err != nil {
+			t.Fatalf("a connection marked as resuming: %v", err)
+		}
+		marked := &testClient{t: t, link: l, recv: r}
+		marked.join("fresh")
+		player.run(200*time.Millisecond, 50*time.Millisecond)
+		if marked.welcome() != nil || !slices.Equal(marked.errorCodes(), []netcode.Code{netcode.CodeServerBusy}) {
+			t.Errorf("a fresh join of a connection the mark let in, with the ramp full: welcome %v, errors %v; want server_busy", marked.welcome() != nil, marked.errorCodes())
+		}
+		player.run(time.Second, 50*time.Millisecond) // a place frees
+		marked.join("fresh")
+		player.run(200*time.Millisecond, 50*time.Millisecond)
+		if marked.welcome() == nil {
+			t.Errorf("its join a second later was not welcomed: %v", marked.errorCodes())
+		}
+		if got := h.Stats().PacedRefusals; got != 1 {
+			t.Errorf("PacedRefusals = %d, want 1", got)
+		}
+		closeAll(append(cs, marked, player)...)
+	})
+}
+
+// Turning the overload response off on a reload ends an overload without
+// a ramp: newcomers are all let in.
+func TestOverloadTurnedOffStartsNoRamp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var load atomic.Uint64
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute}})
+		source := func() float64 { return math.Float64frombits(load.Load()) }
+		h.loadSource.Store(&source)
+		player := connect(t, h)
+		player.join("r")
+		load.Store(math.Float64bits(1))
+		player.run(3*time.Second, 50*time.Millisecond)
+		if !h.Overloaded() {
+			t.Fatal("not overloaded")
+		}
+		o := *h.opts.Load()
+		o.Overload.Disabled = true
+		if err := h.Reconfigure(o); err != nil {
+			t.Fatal(err)
+		}
+		player.run(time.Second, 50*time.Millisecond)
+		if h.Overloaded() {
+			t.Fatal("still overloaded with the response off")
+		}
+		var cs []*testClient
+		for range 10 {
+			c, _, err := tryConnect(t, h)
+			if err != nil {
+				t.Fatalf("a newcomer with the overload response off: %v", err)
+			}
+			cs = append(cs, c)
+		}
+		closeAll(append(cs, player)...)
 	})
 }

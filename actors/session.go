@@ -42,6 +42,7 @@ type session struct {
 	// Owned by Receive.
 	joining     bool        // asked the lobby, waiting for admitted or a refusal
 	resuming    bool        // the join under way is a resume
+	unpaced     bool        // let in by the resume mark, it took no place in a ramp (Hub.pace); cleared when seated
 	byID        bool        // the join under way is by room id or join code
 	leaveOnSeat bool        // the client left while joining: give the seat back on arrival
 	closing     bool        // the link is gone; stop once no answer is pending
@@ -60,7 +61,7 @@ const maxMisses = 3
 
 type joinTimeout struct{}
 
-func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Pointer[seat], away *atomic.Pointer[awaySeat], identity world.Identity) actor.Producer {
+func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Pointer[seat], away *atomic.Pointer[awaySeat], identity world.Identity, marked bool) actor.Producer {
 	lo := h.opts.Load().Limits
 	return func() actor.Receiver {
 		return &session{
@@ -72,6 +73,7 @@ func newSession(h *Hub, id string, l transports.Link, addr string, st *atomic.Po
 			seat:     st,
 			away:     away,
 			identity: identity,
+			unpaced:  marked,
 			creates:  rate.NewLimiter(perMinute(lo.SessionRoomsPerMinute), lo.SessionRoomBurst),
 			lobby:    lobbyState{in: true}, // Accept took its place
 			log:      h.log.With("session", id[:8], "remote", l.RemoteAddr()),
@@ -195,6 +197,13 @@ func (s *session) onJoin(c *actor.Context, m *netcode.Join) {
 		s.reply(netcode.CodeServerBusy, "the server is busy: try again later")
 		return
 	}
+	if s.unpaced { // let in by the resume mark: a fresh join is a newcomer's
+		if !s.hub.pace(s.addr) {
+			s.reply(netcode.CodeServerBusy, "the server is busy: try again later")
+			return
+		}
+		s.unpaced = false
+	}
 	byID := m.How == netcode.JoinByID
 	if byID && !s.exempt && !s.hub.guesses.allowed(s.addr) {
 		s.guessLimited(false)
@@ -301,6 +310,7 @@ func (s *session) onAdmitted(c *actor.Context, st *seat, resumed bool) {
 	default:
 		s.seat.Store(st)
 		s.leaveLobby()
+		s.unpaced = false // a player now, resumed or joined
 	}
 }
 

@@ -56,6 +56,7 @@ type Stats struct {
 	JoinTimeouts       int64 // connections closed (join_timeout) for staying in the lobby state past LimitOptions.JoinTimeout
 	BusyConnections    int64 // connections refused (server_busy) while overloaded
 	BusyJoins          int64 // joins refused (server_busy) while overloaded
+	PacedRefusals      int64 // connections and fresh joins refused (server_busy) while newcomers are paced after an overload (admitRamp)
 	VersionRefused     int64 // joins of another protocol version
 	Authenticated      int64 // connections Options.Authenticate accepted
 	AuthRefused        int64 // connections Options.Authenticate refused (unauthorized)
@@ -96,6 +97,7 @@ type counters struct {
 	joinMisses, joinGuessesLimited                atomic.Int64
 	roomCreatesLimited, unjoinedRefused           atomic.Int64
 	joinTimeouts, busyConnections, busyJoins      atomic.Int64
+	pacedRefusals                                 atomic.Int64
 	errorFrames                                   [errorCodeSlots]atomic.Int64 // by code - firstErrorCode
 }
 
@@ -138,6 +140,7 @@ func (c *counters) snapshot() Stats {
 	s.JoinMisses, s.JoinGuessesLimited = c.joinMisses.Load(), c.joinGuessesLimited.Load()
 	s.RoomCreatesLimited, s.UnjoinedRefused = c.roomCreatesLimited.Load(), c.unjoinedRefused.Load()
 	s.JoinTimeouts, s.BusyConnections, s.BusyJoins = c.joinTimeouts.Load(), c.busyConnections.Load(), c.busyJoins.Load()
+	s.PacedRefusals = c.pacedRefusals.Load()
 	s.ErrorFrames = make(map[string]int64)
 	for i := range c.errorFrames {
 		if n := c.errorFrames[i].Load(); n != 0 {

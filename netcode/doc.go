@@ -54,7 +54,11 @@
 // and Retry-After (see transports' "Admission"); one that slips past that
 // check is closed at once with error server_busy. A reconnect that will
 // resume a seat marks its handshake (transports' "Resuming") and is let in
-// even then: it may resume, and a join from it gets server_busy.
+// even then: it may resume, and a join from it gets server_busy. After an
+// overload newcomers are let in at a pace for a while (a few percent of
+// the connections present a second), and those over the pace are refused
+// the same way; a connection let in by the resume mark that joins afresh
+// then gets server_busy if the pace has no place for it.
 //
 // Join. The client sends join with ProtocolVersion, a mode (empty for the
 // server's default), a player name, how it wants to join (JoinHow) and a
@@ -376,7 +380,7 @@
 //	4021 events_lost        on a resume, events the client missed are gone; a snapshot follows
 //	4022 replaced           a newer connection took the seat, or the user's session; close
 //	4023 unauthorized       the connection's ticket or credentials were refused; close
-//	4024 server_busy        the server is overloaded, or holds its limit of connections in the lobby
+//	4024 server_busy        the server is overloaded (or paces newcomers after it), or holds its limit of connections in the lobby
 //	                        state: a new connection is refused before its upgrade (HTTP 503 with
 //	                        Retry-After) or, past that check, gets it and is closed; a join gets it
 //	                        and stays connected. Come back after Retry-After, with backoff
