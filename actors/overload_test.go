@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -520,5 +521,65 @@ func TestOverloadTurnedOffStartsNoRamp(t *testing.T) {
 			cs = append(cs, c)
 		}
 		closeAll(append(cs, player)...)
+	})
+}
+
+// Every join gets an answer, a welcome or an error, while the hub goes in
+// and out of overload and newcomers are paced: none is left waiting. (A
+// load test on a starved server saw joins time out on its clock; this
+// shows the actors answer each one.)
+func TestEveryJoinIsAnsweredThroughOverloads(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute}, Overload: OverloadOptions{RecoverAfter: time.Second}})
+		start := time.Now()
+		source := func() float64 { // late 2s of every 6
+			if time.Since(start)%(6*time.Second) < 2*time.Second {
+				return 1
+			}
+			return 0
+		}
+		h.loadSource.Store(&source)
+		var joined, waiting []*testClient
+		refused := 0
+		for i := range 240 {
+			time.Sleep(50 * time.Millisecond)
+			synctest.Wait()
+			if len(waiting) > 0 && i%5 == 0 { // a join a while after its connection
+				c := waiting[0]
+				waiting = waiting[1:]
+				c.join(fmt.Sprintf("r%d", i%12))
+				joined = append(joined, c)
+			}
+			c, _, err := tryConnect(t, h)
+			if err != nil {
+				refused++ // answered: the connection was refused
+				continue
+			}
+			waiting = append(waiting, c)
+		}
+		for i, c := range waiting {
+			c.join(fmt.Sprintf("r%d", i%12))
+			joined = append(joined, c)
+		}
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		welcomed, busy := 0, 0
+		for i, c := range joined {
+			switch codes := c.errorCodes(); {
+			case c.welcome() != nil:
+				welcomed++
+			case len(codes) > 0:
+				if codes[0] == netcode.CodeServerBusy {
+					busy++
+				}
+			default:
+				t.Errorf("join %d got no answer", i)
+			}
+		}
+		t.Logf("welcomed %d, joins refused busy %d, connections refused %d", welcomed, busy, refused)
+		if welcomed == 0 || busy == 0 || refused == 0 {
+			t.Errorf("welcomed %d, joins refused busy %d, connections refused %d: want some of each", welcomed, busy, refused)
+		}
+		closeAll(joined...)
 	})
 }
