@@ -336,21 +336,8 @@ func TestResumeMarkAdmittedWhileOverloaded(t *testing.T) {
 // the doors are open again.
 func TestNewcomersArePacedAfterAnOverload(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var load atomic.Uint64
 		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute}})
-		source := func() float64 { return math.Float64frombits(load.Load()) }
-		h.loadSource.Store(&source)
-		player := connect(t, h)
-		player.join("r")
-		load.Store(math.Float64bits(1))
-		player.run(3*time.Second, 50*time.Millisecond)
-		if !h.Overloaded() {
-			t.Fatal("not overloaded")
-		}
-		load.Store(0)
-		for h.Overloaded() {
-			player.run(500*time.Millisecond, 50*time.Millisecond)
-		}
+		player := overloadThenCalm(t, h)
 		end := time.Now()
 
 		var admitted []*testClient
@@ -397,25 +384,35 @@ func TestNewcomersArePacedAfterAnOverload(t *testing.T) {
 	})
 }
 
-// overloadThenCalm overloads h through its load source, lets the load fall
-// until the overload ends (a ramp then paces newcomers) and returns the
-// player that kept the room going.
-func overloadThenCalm(t *testing.T, h *Hub) *testClient {
+// overload seats a player in h and overloads h through its load source
+// (every tick a tick late); calm lets the load fall and waits until the
+// overload ends.
+func overload(t *testing.T, h *Hub) (player *testClient, calm func()) {
 	t.Helper()
 	var load atomic.Uint64
 	source := func() float64 { return math.Float64frombits(load.Load()) }
 	h.loadSource.Store(&source)
-	player := connect(t, h)
+	player = connect(t, h)
 	player.join("r")
 	load.Store(math.Float64bits(1))
 	player.run(3*time.Second, 50*time.Millisecond)
 	if !h.Overloaded() {
 		t.Fatal("not overloaded")
 	}
-	load.Store(0)
-	for h.Overloaded() {
-		player.run(500*time.Millisecond, 50*time.Millisecond)
+	return player, func() {
+		load.Store(0)
+		for h.Overloaded() {
+			player.run(500*time.Millisecond, 50*time.Millisecond)
+		}
 	}
+}
+
+// overloadThenCalm overloads h, lets the overload end (a ramp then paces
+// newcomers) and returns the player that kept the room going.
+func overloadThenCalm(t *testing.T, h *Hub) *testClient {
+	t.Helper()
+	player, calm := overload(t, h)
+	calm()
 	return player
 }
 
@@ -492,17 +489,8 @@ func TestResumeMarkDoesNotBypassTheRamp(t *testing.T) {
 // a ramp: newcomers are all let in.
 func TestOverloadTurnedOffStartsNoRamp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var load atomic.Uint64
 		h := newTestHub(t, Options{Room: RoomOptions{ResumeWindow: time.Minute}})
-		source := func() float64 { return math.Float64frombits(load.Load()) }
-		h.loadSource.Store(&source)
-		player := connect(t, h)
-		player.join("r")
-		load.Store(math.Float64bits(1))
-		player.run(3*time.Second, 50*time.Millisecond)
-		if !h.Overloaded() {
-			t.Fatal("not overloaded")
-		}
+		player, _ := overload(t, h)
 		o := *h.opts.Load()
 		o.Overload.Disabled = true
 		if err := h.Reconfigure(o); err != nil {
