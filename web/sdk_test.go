@@ -24,6 +24,13 @@ type buildSettings struct {
 	LegalComments string   `json:"legalComments"`
 	Tsconfig      string   `json:"tsconfig"`
 	Charset       string   `json:"charset"`
+	// Property mangling (web/sdk/README.md, "Source conventions"): the
+	// members whose names match MangleProps (a regular expression, as
+	// esbuild's Go API takes it and as scripts/mangling.mjs hands it to the
+	// JavaScript API) get short names in the built file.
+	MangleProps  string `json:"mangleProps"`
+	ReserveProps string `json:"reserveProps"`
+	MangleQuoted bool   `json:"mangleQuoted"`
 }
 
 // TestSDKIsBuilt rebuilds the SDK from web/sdk/src with esbuild's Go API
@@ -51,7 +58,12 @@ func TestSDKIsBuilt(t *testing.T) {
 		MinifyIdentifiers: s.Minify,
 		MinifySyntax:      s.Minify,
 		Tsconfig:          s.Tsconfig,
+		MangleProps:       s.MangleProps,
+		ReserveProps:      s.ReserveProps,
 		LogLevel:          api.LogLevelSilent,
+	}
+	if s.MangleQuoted {
+		opts.MangleQuoted = api.MangleQuotedTrue
 	}
 	for _, check := range []struct {
 		name string

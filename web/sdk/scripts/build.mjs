@@ -7,11 +7,12 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { mangling } from "./mangling.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 const config = JSON.parse(readFileSync("build.json", "utf8"));
-await esbuild.build({ ...config, absWorkingDir: root, logLevel: "warning" });
+await esbuild.build({ ...config, ...mangling(config), absWorkingDir: root, logLevel: "warning" });
 // The size budget (test/size.test.ts checks it): 12,288 bytes gzipped.
 const js = readFileSync(config.outfile);
 console.log(`${config.outfile}: ${js.length} bytes, ${gzipSync(js, { level: 9 }).length} gzipped (budget 12288)`);
