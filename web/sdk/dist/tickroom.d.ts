@@ -175,76 +175,76 @@ export declare class Client {
     /** "connecting", "open", "away" (reconnecting) or "closed". */
     status: "connecting" | "open" | "away" | "closed";
     readonly stats: Stats;
-    private conn?;
-    private co;
-    private mirror;
-    private ls;
-    private pending;
-    private segs;
-    private seq;
-    private inputSent?;
-    private joins;
-    private lists;
-    private listNext;
-    private joinOptions?;
-    private hold?;
-    private away;
-    private resuming?;
-    private gone?;
-    private closing?;
-    private httpFirst?;
-    private noStream?;
-    private pinger;
-    private samples;
-    private timeBase?;
-    private timeUn?;
+    private conn_?;
+    private connOptions_;
+    private mirror_;
+    private listeners_;
+    private pending_;
+    private segs_;
+    private seq_;
+    private inputSent_?;
+    private joins_;
+    private lists_;
+    private listNext_;
+    private joinOptions_?;
+    private hold_?;
+    private away_;
+    private resuming_?;
+    private gone_?;
+    private closing_?;
+    private httpFirst_?;
+    private noStream_?;
+    private pinger_;
+    private samples_;
+    private timeBase_?;
+    private timeUn_?;
     constructor(url?: string, options?: Options);
     /** on registers a listener and returns the function that removes it. */
     on<K extends keyof Events>(name: K, f: Events[K]): () => void;
-    private emit;
+    private emit_;
     /** open connects (connect calls it). */
     open(): Promise<void>;
-    /** dial opens a connection; resume marks a reconnect whose first frame
+    /** dial_ opens a connection; resume marks a reconnect whose first frame
      * is resume, which a busy server still admits (transports/doc.go,
      * "Resuming"). */
-    private dial;
-    /** ws is the WebSocket endpoint with one more query parameter. */
-    private ws;
-    /** install makes c the client's connection and starts it. */
-    private install;
-    private setTransport;
-    /** upgrade tries once to move HTTP session h to a WebSocket, following
+    private dial_;
+    /** ws_ is the WebSocket endpoint with one more query parameter. */
+    private ws_;
+    /** install_ makes c the client's connection and starts it. */
+    private install_;
+    private setTransport_;
+    /** upgrade_ tries once to move HTTP session h to a WebSocket, following
      * transports/doc.go, "Upgrade to WebSocket". */
-    private upgrade;
-    /** ended handles the end of the client's connection. */
-    private ended;
-    /** reconnect dials again and asks for the client's place back, with
+    private upgrade_;
+    /** ended_ handles the end of the client's connection. */
+    private ended_;
+    /** reconnect_ dials again and asks for the client's place back, with
      * backoff and full jitter, within rc's bounds: the seat (resume), the
      * room (a fresh join, when the seat is gone), or nothing (the lobby). */
-    private reconnect;
-    /** finish ends the client for good. */
-    private finish;
-    /** deliver handles one frame from the server. It never throws. */
-    private deliver;
-    /** onState applies a snapshot or diff, acknowledges it as the spec says
+    private reconnect_;
+    /** finish_ ends the client for good. */
+    private finish_;
+    /** deliver_ handles one frame from the server. It never throws. */
+    private deliver_;
+    /** onState_ applies a snapshot or diff, acknowledges it as the spec says
      * and reports the changes. */
-    private onState;
-    /** changes reports the entities added, changed and removed between two
+    private onState_;
+    /** changes_ reports the entities added, changed and removed between two
      * views (states share unchanged entities, so this is cheap). */
-    private changes;
-    /** reach applies the announced rates whose tick a state has reached. */
-    private reach;
-    /** time unwraps a serverTime onto a line that does not wrap. */
-    private time;
+    private changes_;
+    /** reach_ applies the announced rates whose tick a state has reached. */
+    private reach_;
+    /** time_ unwraps a serverTime onto a line that does not wrap. */
+    private time_;
     /** tickTime returns the game time of a tick in ms since the room's tick
      * 0, at the rates in effect for each tick. */
     tickTime(tick: number): number;
     /** serverNow estimates the server's clock now, in the unwrapped ms of
      * View.time. */
     serverNow(): number;
-    /** sendFrame sends or queues a frame; false when it cannot. */
-    private sendFrame;
-    private closeWith;
+    /** sendFrame_ sends or queues a frame; false when it cannot. */
+    private sendFrame_;
+    private closeWith_;
     /** join asks for a seat and resolves with the welcome; a refusal rejects
      * with a TickroomError (room_full, room_not_found, join_refused with the
      * game's reason, …), after which the client is still connected. */
@@ -267,16 +267,16 @@ export declare class Client {
     ack(): boolean;
     /** ping sends a ping; the pong sets rtt and offset. */
     ping(): boolean;
-    private pingLoop;
+    private pingLoop_;
     /** leave gives up the seat; the client stays connected in the lobby. */
     leave(): void;
-    /** keep keeps a frame that was not sent for after the resume, as the Go
+    /** keep_ keeps a frame that was not sent for after the resume, as the Go
      * client does (client/away.go): while reconnecting, or when the
      * WebSocket is closing, its end on the way (a send that failed on HTTP
      * found the queue full); the newest inputs (an older one makes room, in
      * place among the messages), the messages up to their bound. */
-    private keep;
-    private leftRoom;
+    private keep_;
+    private leftRoom_;
     /** close ends the connection (and any reconnecting) for good. */
     close(): void;
     /** stateAt returns the kept state of a tick, if the client has it. */
@@ -313,7 +313,7 @@ export declare class Interpolator {
     readonly keep: number;
     /** The buffered states: [key ms, view], oldest first. */
     buf: [number, View][];
-    private off?;
+    private off_?;
     constructor(client?: Client | null, o?: InterpolatorOptions);
     /** keyOf is the time line position of a view: its unwrapped serverTime,
      * or its tick's game time. */
@@ -374,7 +374,7 @@ export declare class InputSender {
     readonly client: Pick<Client, "input" | "rates" | "env">;
     readonly o: InputSenderOptions;
     private t;
-    private next;
+    private next_;
     constructor(client: Pick<Client, "input" | "rates" | "env">, o: InputSenderOptions);
     /** interval is the time between two inputs now, in ms. */
     interval(): number;
@@ -407,17 +407,17 @@ declare function apply(schemas: readonly Schema[], base: State | undefined, d: S
 /** Mirror keeps the newest state and the recent states a diff may name as
  * its baseline. */
 declare class Mirror {
-    schemas: Schema[] | null;
-    limit: number;
-    states: Map<number, State>;
-    current: State;
-    constructor(schemas: Schema[] | null, limit: number);
-    /** put applies a decoded state: it returns the new state, null for a
+    schemas_: Schema[] | null;
+    limit_: number;
+    states_: Map<number, State>;
+    current_: State;
+    constructor(schemas_: Schema[] | null, limit_: number);
+    /** put_ applies a decoded state: it returns the new state, null for a
      * state older than the newest or one before a welcome (sent before the
      * server took a leave: ignored), or throws: "lost" (a Lost error) when
      * the diff's baseline is no longer kept, BadDelta when it does not fit. */
-    put(d: StateFrame): State | null;
-    reset(schemas: Schema[] | null): void;
+    put_(d: StateFrame): State | null;
+    reset_(schemas: Schema[] | null): void;
 }
 /** Lost is a diff whose baseline the mirror no longer keeps. */
 declare class Lost extends Error {
@@ -439,7 +439,7 @@ declare const utf8: (s: string) => Uint8Array;
 declare const fail: (msg: string) => never;
 /** norm returns v as a number when it is a safe integer. */
 declare const norm: (v: Int) => Int;
-/** The families of msgpack formats: what Reader.head returns. */
+/** The families of msgpack formats: what Reader.head_ returns. */
 declare const enum Fam {
     Bin = 1,
     Ext = 2,
@@ -452,49 +452,51 @@ declare const enum Fam {
     Bool = 9,
     FixExt = 10
 }
-/** Reader reads msgpack values off the front of a frame. */
+/** Reader reads msgpack values off the front of a frame. str, num, uint,
+ * bool, float and payload have no underscore: the frame decoder calls them
+ * by the name its layouts' letters stand for (protocol.ts, read). */
 declare class Reader {
     readonly b: Uint8Array;
     p: number;
     v: DataView;
     constructor(b: Uint8Array);
-    /** left is how many bytes are unread. */
-    left(): number;
-    need(n: Int, what: string): void;
-    /** at reads a size-byte big-endian number of type t ("Uint", "Int": two's
+    /** left_ is how many bytes are unread. */
+    left_(): number;
+    need_(n: Int, what: string): void;
+    /** at_ reads a size-byte big-endian number of type t ("Uint", "Int": two's
      * complement, "Float"), after checking it is there. */
-    at(size: number, what: string, t?: string): Int;
-    /** head reads a value's type and header: its family and n, the length of
+    at_(size: number, what: string, t?: string): Int;
+    /** head_ reads a value's type and header: its family and n, the length of
      * a Bin, Ext (without its type byte) or Str, the elements of an Arr, the
      * pairs of a Map, the value of a Num, the size of a Float (whose bytes
      * follow), 1 for true. Nothing is read past the header. */
-    head(what: string): [Fam, Int];
-    /** want reads the header of a value of family fam (a Num's value is a
+    head_(what: string): [Fam, Int];
+    /** want_ reads the header of a value of family fam (a Num's value is a
      * bigint past 2^53). */
-    want(what: string, fam: Fam): number;
-    /** len reads an array (map = false) or map header whose every element
+    want_(what: string, fam: Fam): number;
+    /** len_ reads an array (map = false) or map header whose every element
      * (pair) takes at least minSize bytes. */
-    len(what: string, minSize: number, map?: boolean): number;
+    len_(what: string, minSize: number, map?: boolean): number;
     bool(what: string): boolean;
     /** num reads an integer of any width, exactly. */
     num(what: string): Int;
     /** uint reads an integer in [0, max]. */
     uint(what: string, max: number): number;
-    u32(what: string): number;
+    u32_(what: string): number;
     /** str reads a string of at most max bytes. */
     str(what: string, max: number): string;
-    /** text reads the n bytes of a str. */
-    text(n: number, what: string, max?: number): string;
-    /** raw reads n bytes (a copy). */
-    raw(n: number, what: string): Uint8Array;
+    /** text_ reads the n bytes of a str. */
+    text_(n: number, what: string, max?: number): string;
+    /** raw_ reads n bytes (a copy). */
+    raw_(n: number, what: string): Uint8Array;
     /** float reads a float32 or float64. */
     float(what: string): number;
-    /** skip steps over one value of any type nested at most depth deep. */
-    skip(what: string, depth: number): void;
+    /** skip_ steps over one value of any type nested at most depth deep. */
+    skip_(what: string, depth: number): void;
     /** payload reads one value of at most max bytes and depth MaxPayloadDepth;
      * nil reads as null. */
     payload(what: string, max: number): Payload | null;
-    end(): void;
+    end_(): void;
 }
 /** Payload is one msgpack value carried as is: an event's or a message's
  * body, join options, room metadata. The SDK checked that it is one
@@ -516,29 +518,29 @@ declare class Writer {
     b: Uint8Array<ArrayBuffer>;
     v: DataView<ArrayBuffer>;
     p: number;
-    room(n: number): number;
-    byte(c: number): void;
-    raw(b: Uint8Array): void;
-    /** put writes a type byte c, then x as a size-byte big-endian integer
+    room_(n: number): number;
+    byte_(c: number): void;
+    raw_(b: Uint8Array): void;
+    /** put_ writes a type byte c, then x as a size-byte big-endian integer
      * (two's complement when signed; a bigint when size is 8), or a float64
      * when t is "Float". */
-    put(c: number, size: number, x: Int, t?: string): void;
-    /** hdr writes the header of a str, bin, array or map of n: fix | n when n
+    put_(c: number, size: number, x: Int, t?: string): void;
+    /** hdr_ writes the header of a str, bin, array or map of n: fix | n when n
      * is below lim, else c8, c16 or c32 (c + 0, 1, 2; from c16 when wide). */
-    hdr(n: number, fix: number, lim: number, c: number, wide?: number): void;
-    /** int writes an integer in its shortest form; a number must be an
+    hdr_(n: number, fix: number, lim: number, c: number, wide?: number): void;
+    /** int_ writes an integer in its shortest form; a number must be an
      * integer (the caller rounds), a bigint must fit 64 bits. */
-    int(x: Int): void;
-    str(s: string): void;
-    /** arr writes an array (or, with map, a map) header. */
-    arr(n: number, map?: boolean): void;
-    /** value writes any value as @msgpack/msgpack's encode does: null and
+    int_(x: Int): void;
+    str_(s: string): void;
+    /** arr_ writes an array (or, with map, a map) header. */
+    arr_(n: number, map?: boolean): void;
+    /** value_ writes any value as @msgpack/msgpack's encode does: null and
      * undefined as nil, safe integers as ints, other numbers as float64,
      * bigints as ints, byte arrays as bin, arrays, objects as maps (their
      * own enumerable keys: a Map is an empty map, as there);
      * a Payload as its bytes. */
-    value(x: unknown, depth?: number): void;
-    bytes(): Uint8Array;
+    value_(x: unknown, depth?: number): void;
+    bytes_(): Uint8Array;
 }
 /** encodeValue encodes x as one msgpack value. */
 declare function encodeValue(x: unknown): Uint8Array;
@@ -776,47 +778,47 @@ export interface Env {
 /** Conn is one connection: frames in through onFrame, out through send. */
 interface Conn {
     /** "websocket", "longpoll", "stream" or "poll". */
-    transport(): string;
+    transport_(): string;
     /** send writes or queues one frame; false when the connection is gone or
      * its queue is full. */
     send(frame: Uint8Array): boolean;
     /** close ends the connection politely (a close frame with code, or a
      * DELETE after the queued frames are posted). */
     close(code?: number, reason?: string): void;
-    onFrame: (frame: Uint8Array) => void;
-    /** onEnd is called once, when the connection ends by itself or by close. */
-    onEnd: (err: TickroomError) => void;
+    onFrame_: (frame: Uint8Array) => void;
+    /** onEnd_ is called once, when the connection ends by itself or by close. */
+    onEnd_: (err: TickroomError) => void;
 }
 interface ConnOptions {
     env: Env;
-    handshakeTimeout: number;
-    idleTimeout: number;
-    readLimit: number;
-    sendQueue: number;
-    pollInterval: number;
+    handshakeTimeout_: number;
+    idleTimeout_: number;
+    readLimit_: number;
+    sendQueue_: number;
+    pollInterval_: number;
     protocols?: string[];
-    /** sendInterval is the room's send interval in ms, 0 outside a room. */
-    sendInterval: () => number;
+    /** sendInterval_ is the room's send interval in ms, 0 outside a room. */
+    sendInterval_: () => number;
 }
 /** WS is a connection over one WebSocket, dialled directly or opened as
  * the probe of an upgrade: until live, binary messages are dropped. */
 declare class WS implements Conn {
     readonly o: ConnOptions;
     ws: WebSocket;
-    live: boolean;
-    onFrame: (f: Uint8Array) => void;
-    onEnd: (e: TickroomError) => void;
-    onProbe: () => void;
-    ended?: boolean;
-    idle: unknown;
+    live_: boolean;
+    onFrame_: (f: Uint8Array) => void;
+    onEnd_: (e: TickroomError) => void;
+    onProbe_: () => void;
+    ended_?: boolean;
+    idle_: unknown;
     constructor(o: ConnOptions, ws: WebSocket, live: boolean);
-    /** heard pushes the idle deadline back: something arrived. */
-    heard(): void;
-    transport(): string;
+    /** heard_ pushes the idle deadline back: something arrived. */
+    heard_(): void;
+    transport_(): string;
     send(f: Uint8Array): boolean;
-    text(s: string): void;
+    text_(s: string): void;
     close(code?: number, reason?: string): void;
-    end(e: TickroomError): void;
+    end_(e: TickroomError): void;
 }
 /** openWS opens a WebSocket within the handshake timeout. */
 declare function openWS(o: ConnOptions, url: string, live: boolean): Promise<WS>;
@@ -843,95 +845,95 @@ declare class RecordError extends TickroomError {
  * length, bytes) as its bytes arrive, refusing frames over limit before
  * reading them. */
 declare class Records {
-    readonly limit: number;
-    buf: Uint8Array<ArrayBuffer>;
-    constructor(limit: number);
-    /** push adds bytes and returns the complete records, seq 0 included. */
-    push(chunk: Uint8Array): [number, Uint8Array][];
+    readonly limit_: number;
+    buf_: Uint8Array<ArrayBuffer>;
+    constructor(limit_: number);
+    /** push_ adds bytes and returns the complete records, seq 0 included. */
+    push_(chunk: Uint8Array): [number, Uint8Array][];
 }
 /** A batch of uplink frames: its number K and body. */
 type Batch = [number, Uint8Array<ArrayBuffer>];
 /** HTTP is a connection over an HTTP session. */
 declare class HTTP implements Conn {
     readonly o: ConnOptions;
-    readonly base: string;
+    readonly base_: string;
     readonly h: Handshake;
-    readonly kind: string;
-    onFrame: (f: Uint8Array) => void;
-    onEnd: (e: TickroomError) => void;
-    /** onFallback is called when a stream is found behind a buffering proxy
+    readonly kind_: string;
+    onFrame_: (f: Uint8Array) => void;
+    onEnd_: (e: TickroomError) => void;
+    /** onFallback_ is called when a stream is found behind a buffering proxy
      * and the session moves to long-polling for good. */
-    onFallback: () => void;
-    seq: number;
-    acked: number;
-    streaming: boolean;
+    onFallback_: () => void;
+    seq_: number;
+    acked_: number;
+    streaming_: boolean;
     q: Uint8Array[];
     k: number;
     x?: Batch;
     t?: unknown;
-    busy?: boolean;
-    ackOnly?: boolean;
-    waiters: (() => void)[];
-    ended?: boolean;
-    paused?: boolean;
-    ctl?: AbortController;
-    loop?: Promise<void>;
-    quit: AbortController;
-    pauser: AbortController;
-    constructor(o: ConnOptions, base: string, h: Handshake, kind: string);
-    url(suffix?: string): string;
-    transport(): string;
-    start(): void;
-    /** downlink fetches until the session ends or the downlink is paused. */
-    downlink(): Promise<void>;
-    /** read makes one downlink request (a long-poll, a poll, or with path
+    busy_?: boolean;
+    ackOnly_?: boolean;
+    waiters_: (() => void)[];
+    ended_?: boolean;
+    paused_?: boolean;
+    ctl_?: AbortController;
+    loop_?: Promise<void>;
+    quit_: AbortController;
+    pauser_: AbortController;
+    constructor(o: ConnOptions, base_: string, h: Handshake, kind_: string);
+    url_(suffix?: string): string;
+    transport_(): string;
+    start_(): void;
+    /** downlink_ fetches until the session ends or the downlink is paused. */
+    downlink_(): Promise<void>;
+    /** read_ makes one downlink request (a long-poll, a poll, or with path
      * "/stream" a stream; within ms, 0 for no limit) and delivers its
      * records as they arrive; heard is called for each piece of the body
      * that completes some. */
-    read(ctl: AbortController, path: string, ms: number, heard?: () => void, x?: Batch): Promise<number>;
-    /** poll makes one poll, or one long-poll, which carries the frames
+    read_(ctl: AbortController, path: string, ms: number, heard?: () => void, x?: Batch): Promise<number>;
+    /** poll_ makes one poll, or one long-poll, which carries the frames
      * queued in a room as an exchange (transports/doc.go, "Exchange"): one
      * batch in flight at a time, sent again as it is until an answer settles
      * it. */
-    poll(ctl: AbortController): Promise<number>;
-    /** stream reads one stream. A stream of which nothing (not even its
+    poll_(ctl: AbortController): Promise<number>;
+    /** stream_ reads one stream. A stream of which nothing (not even its
      * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
      * buffering proxy: it throws BUFFERED. */
-    stream(ctl: AbortController): Promise<number>;
-    /** deliver hands on the frames not delivered before; a close record ends
+    stream_(ctl: AbortController): Promise<number>;
+    /** deliver_ hands on the frames not delivered before; a close record ends
      * the session with its code. */
-    deliver(recs: [number, Uint8Array][]): number;
+    deliver_(recs: [number, Uint8Array][]): number;
     send(f: Uint8Array): boolean;
-    /** take makes the next batch: at most maxBody bytes, or the first frame
+    /** take_ makes the next batch: at most maxBody bytes, or the first frame
      * alone. */
-    take(): Batch;
-    /** requestAck posts even with nothing queued, to carry the ack. */
-    requestAck(): void;
-    /** post sends the queued frames, one batch at a time: first the batch
+    take_(): Batch;
+    /** requestAck_ posts even with nothing queued, to carry the ack. */
+    requestAck_(): void;
+    /** post_ sends the queued frames, one batch at a time: first the batch
      * a held exchange carries, if any (frames waited behind it too long, or
      * a flush), since its POST's answer settles it sooner. */
-    post(): Promise<void>;
-    /** abort ends the session because the uplink failed, giving a downlink
+    post_(): Promise<void>;
+    /** abort_ ends the session because the uplink failed, giving a downlink
      * request in flight a second to bring the close record, which says why
      * better. */
-    abort(e: TickroomError): void;
-    /** flush posts what is queued, held for a poll or riding on one, and
+    abort_(e: TickroomError): void;
+    /** flush_ posts what is queued, held for a poll or riding on one, and
      * resolves when it has been (or the session ended). */
-    flush(): Promise<void>;
-    /** pause stops the downlink after its current request, for an upgrade: a
+    flush_(): Promise<void>;
+    /** pause_ stops the downlink after its current request, for an upgrade: a
      * stream is cut at once, a long-poll gets grace ms to return (the server
      * completes it when the probe arrives). It resolves to the highest seq
      * delivered, or -1 if the session ended meanwhile. */
-    pause(grace: number): Promise<number>;
-    /** resume restarts a paused downlink: the upgrade did not happen. */
-    resume(): void;
-    /** retire ends a session whose downlink moved to a WebSocket, once its
+    pause_(grace: number): Promise<number>;
+    /** resume_ restarts a paused downlink: the upgrade did not happen. */
+    resume_(): void;
+    /** retire_ ends a session whose downlink moved to a WebSocket, once its
      * queued frames are posted: no DELETE, the session lives on as the
      * WebSocket. */
-    retire(): Promise<void>;
+    retire_(): Promise<void>;
     close(): void;
-    /** end ends the session once; polite says goodbye with a DELETE. */
-    end(e: TickroomError, polite: boolean): void;
+    /** end_ ends the session once; polite says goodbye with a DELETE. */
+    end_(e: TickroomError, polite: boolean): void;
 }
 
 // view.ts

@@ -1,5 +1,10 @@
 // The client: one connection to a Tickroom server over any transport, the
 // room mirror, joins, messages, events, listings, pings and resume.
+//
+// Members whose names end in an underscore (conn_, sendFrame_) are internal:
+// the build gives them short names (README.md, "Source conventions").
+// Nothing that crosses a boundary by name (the public API, wire and JSON
+// fields, options, platform APIs) may end in one.
 
 import type { Entity, State } from "./mirror";
 import { BadDelta, Lost, Mirror, fieldsChanged } from "./mirror";
@@ -213,29 +218,29 @@ export class Client {
   readonly stats: Stats = { frames: 0, bytes: 0, snapshots: 0, diffs: 0, lostBaselines: 0, badFrames: 0, events: 0, upgrades: 0, upgradeFailures: 0, streamFallbacks: 0, reconnects: 0, inputsDropped: 0 };
 
   // Fields left undefined read as null, 0 or false.
-  private conn?: Conn | null;
-  private co: ConnOptions;
-  private mirror: Mirror;
-  private ls = new Map<string, Set<(...a: any[]) => void>>();
-  private pending: Rates[] = [];
-  private segs: { tick: number; ms: number; rate: number }[] = [];
-  private seq!: number; // the last input's; (undefined + 1) >>> 0 || 1 is 1
-  private inputSent?: boolean;
-  private joins: Resolver<Welcome>[] = [];
-  private lists = new Map<number, Resolver<{ total: number; rooms: RoomInfo[] }>>();
-  private listNext = 0;
-  private joinOptions?: unknown; // of the join that seated the player
-  private hold?: Uint8Array[] | null; // sends during an upgrade's switch
-  private away: [Uint8Array, boolean][] = []; // messages and inputs (true) kept while reconnecting
-  private resuming?: ((r: "ok" | "expired" | "dropped") => void) | null;
-  private gone?: Welcome | null; // a seat resume_expired took: reconnects join its room afresh
-  private closing?: boolean;
-  private httpFirst?: boolean; // WebSocket failed where HTTP worked: start on HTTP
-  private noStream?: boolean; // a stream was found behind a buffering proxy
-  private pinger: unknown;
-  private samples: [number, number][] = []; // pong [rtt, offset] samples
-  private timeBase?: number; // the last raw serverTime seen, for unwrapping
-  private timeUn?: number;
+  private conn_?: Conn | null;
+  private connOptions_: ConnOptions;
+  private mirror_: Mirror;
+  private listeners_ = new Map<string, Set<(...a: any[]) => void>>();
+  private pending_: Rates[] = [];
+  private segs_: { tick: number; ms: number; rate: number }[] = [];
+  private seq_!: number; // the last input's; (undefined + 1) >>> 0 || 1 is 1
+  private inputSent_?: boolean;
+  private joins_: Resolver<Welcome>[] = [];
+  private lists_ = new Map<number, Resolver<{ total: number; rooms: RoomInfo[] }>>();
+  private listNext_ = 0;
+  private joinOptions_?: unknown; // of the join that seated the player
+  private hold_?: Uint8Array[] | null; // sends during an upgrade's switch
+  private away_: [Uint8Array, boolean][] = []; // messages and inputs (true) kept while reconnecting
+  private resuming_?: ((r: "ok" | "expired" | "dropped") => void) | null;
+  private gone_?: Welcome | null; // a seat resume_expired took: reconnects join its room afresh
+  private closing_?: boolean;
+  private httpFirst_?: boolean; // WebSocket failed where HTTP worked: start on HTTP
+  private noStream_?: boolean; // a stream was found behind a buffering proxy
+  private pinger_: unknown;
+  private samples_: [number, number][] = []; // pong [rtt, offset] samples
+  private timeBase_?: number; // the last raw serverTime seen, for unwrapping
+  private timeUn_?: number;
 
   constructor(url?: string, options: Options = {}) {
     this.options = options;
@@ -265,15 +270,15 @@ export class Client {
     }
     this.wsURL = ws.href;
     this.httpURL = h.href;
-    this.mirror = new Mirror(null, options.history || 64);
-    this.co = {
+    this.mirror_ = new Mirror(null, options.history || 64);
+    this.connOptions_ = {
       env: this.env,
-      handshakeTimeout: options.handshakeTimeout || 5000,
-      idleTimeout: options.idleTimeout || 35000,
-      readLimit: options.readLimit || 1 << 20,
-      sendQueue: options.sendQueue || 256,
-      pollInterval: options.pollInterval || 50,
-      sendInterval: () => this.rates.sendRate && 1000 / this.rates.sendRate,
+      handshakeTimeout_: options.handshakeTimeout || 5000,
+      idleTimeout_: options.idleTimeout || 35000,
+      readLimit_: options.readLimit || 1 << 20,
+      sendQueue_: options.sendQueue || 256,
+      pollInterval_: options.pollInterval || 50,
+      sendInterval_: () => this.rates.sendRate && 1000 / this.rates.sendRate,
     };
     for (const k in options) {
       const f = (options as any)[k];
@@ -283,14 +288,14 @@ export class Client {
 
   /** on registers a listener and returns the function that removes it. */
   on<K extends keyof Events>(name: K, f: Events[K]): () => void {
-    let s = this.ls.get(name);
-    if (!s) this.ls.set(name, (s = new Set()));
+    let s = this.listeners_.get(name);
+    if (!s) this.listeners_.set(name, (s = new Set()));
     s.add(f);
     return () => s!.delete(f);
   }
 
-  private emit<K extends keyof Events>(name: K, ...args: Parameters<Events[K]>): void {
-    for (const f of this.ls.get(name) ?? []) {
+  private emit_<K extends keyof Events>(name: K, ...args: Parameters<Events[K]>): void {
+    for (const f of this.listeners_.get(name) ?? []) {
       try {
         f(...args);
       } catch (e) {
@@ -305,198 +310,198 @@ export class Client {
 
   /** open connects (connect calls it). */
   async open(): Promise<void> {
-    this.install(await this.dial());
+    this.install_(await this.dial_());
     this.status = "open";
-    this.pingLoop();
+    this.pingLoop_();
   }
 
   // ---- connections ----
 
-  /** dial opens a connection; resume marks a reconnect whose first frame
+  /** dial_ opens a connection; resume marks a reconnect whose first frame
    * is resume, which a busy server still admits (transports/doc.go,
    * "Resuming"). */
-  private async dial(resume?: unknown): Promise<Conn> {
+  private async dial_(resume?: unknown): Promise<Conn> {
     const o = this.options, t = o.transport || "";
     const ticket = typeof o.ticket === "function" ? await o.ticket() : o.ticket;
-    this.co.protocols = ticket ? ["tickroom", "tickroom-ticket." + ticket] : undefined;
+    this.connOptions_.protocols = ticket ? ["tickroom", "tickroom-ticket." + ticket] : undefined;
     let wsErr: TickroomError | undefined;
-    if (t === "websocket" || (t === "" && !this.httpFirst)) {
+    if (t === "websocket" || (t === "" && !this.httpFirst_)) {
       try {
-        return await openWS(this.co, resume ? this.ws("resume=1") : this.wsURL, true);
+        return await openWS(this.connOptions_, resume ? this.ws_("resume=1") : this.wsURL, true);
       } catch (e) {
         if (t || (e as TickroomError).code) throw e; // a code: the server refused this connection, not WebSocket
         wsErr = e as TickroomError;
       }
     }
-    const kind = t === "" || (t === "stream" && this.noStream) ? "longpoll" : t;
-    const h = new HTTP(this.co, this.httpURL, await handshake(this.co, this.httpURL, kind, ticket, resume), kind);
-    if (wsErr) this.httpFirst = true;
-    h.onFallback = () => {
-      this.noStream = true;
+    const kind = t === "" || (t === "stream" && this.noStream_) ? "longpoll" : t;
+    const h = new HTTP(this.connOptions_, this.httpURL, await handshake(this.connOptions_, this.httpURL, kind, ticket, resume), kind);
+    if (wsErr) this.httpFirst_ = true;
+    h.onFallback_ = () => {
+      this.noStream_ = true;
       this.stats.streamFallbacks++;
-      this.setTransport(h.transport() as Transport);
+      this.setTransport_(h.transport_() as Transport);
     };
     // upgrades read as text: whatever a server sends there, the worst is a
     // probe it refuses.
-    if (!o.noUpgrade && kind !== "poll" && String(h.h.upgrades).includes("websocket")) queueMicrotask(() => this.upgrade(h));
+    if (!o.noUpgrade && kind !== "poll" && String(h.h.upgrades).includes("websocket")) queueMicrotask(() => this.upgrade_(h));
     return h;
   }
 
-  /** ws is the WebSocket endpoint with one more query parameter. */
-  private ws(q: string): string {
+  /** ws_ is the WebSocket endpoint with one more query parameter. */
+  private ws_(q: string): string {
     return this.wsURL + (this.wsURL.includes("?") ? "&" : "?") + q;
   }
 
-  /** install makes c the client's connection and starts it. */
-  private install(c: Conn): void {
-    this.conn = c;
-    c.onFrame = (b) => this.conn === c && this.deliver(b);
-    c.onEnd = (e) => this.conn === c && this.ended(e);
-    this.setTransport(c.transport() as Transport);
-    if (c instanceof HTTP && !c.loop) c.start();
+  /** install_ makes c the client's connection and starts it. */
+  private install_(c: Conn): void {
+    this.conn_ = c;
+    c.onFrame_ = (b) => this.conn_ === c && this.deliver_(b);
+    c.onEnd_ = (e) => this.conn_ === c && this.ended_(e);
+    this.setTransport_(c.transport_() as Transport);
+    if (c instanceof HTTP && !c.loop_) c.start_();
   }
 
-  private setTransport(t: Transport): void {
-    if (t !== this.transport) this.emit("transport", (this.transport = t));
+  private setTransport_(t: Transport): void {
+    if (t !== this.transport) this.emit_("transport", (this.transport = t));
   }
 
-  /** upgrade tries once to move HTTP session h to a WebSocket, following
+  /** upgrade_ tries once to move HTTP session h to a WebSocket, following
    * transports/doc.go, "Upgrade to WebSocket". */
-  private async upgrade(h: HTTP): Promise<void> {
+  private async upgrade_(h: HTTP): Promise<void> {
     let ws: WS | undefined;
     try {
-      ws = await openWS({ ...this.co, protocols: undefined }, this.ws("sid=" + h.h.sid), false); // a probe carries no ticket
+      ws = await openWS({ ...this.connOptions_, protocols: undefined }, this.ws_("sid=" + h.h.sid), false); // a probe carries no ticket
       const w = ws;
       await new Promise<void>((res, rej) => {
-        const t = this.env.setTimeout(rej, this.co.handshakeTimeout);
-        w.onProbe = () => (this.env.clearTimeout(t), res());
-        w.onEnd = rej;
-        w.text("probe");
+        const t = this.env.setTimeout(rej, this.connOptions_.handshakeTimeout_);
+        w.onProbe_ = () => (this.env.clearTimeout(t), res());
+        w.onEnd_ = rej;
+        w.text_("probe");
       });
-      if (this.conn !== h) throw 0;
-      const n = await h.pause(this.co.handshakeTimeout);
-      if (n < 0 || w.ended || this.conn !== h) {
-        h.resume();
+      if (this.conn_ !== h) throw 0;
+      const n = await h.pause_(this.connOptions_.handshakeTimeout_);
+      if (n < 0 || w.ended_ || this.conn_ !== h) {
+        h.resume_();
         throw 0;
       }
       // The switch: frames the server sends from here on come on the
       // WebSocket; frames queued for the uplink are posted first, and
       // sends wait for them, so none overtakes another.
-      this.hold = [];
-      w.live = true;
-      this.install(w);
-      w.text("upgrade " + n);
-      await h.retire();
-      for (const f of this.hold) w.send(f);
-      this.hold = null;
+      this.hold_ = [];
+      w.live_ = true;
+      this.install_(w);
+      w.text_("upgrade " + n);
+      await h.retire_();
+      for (const f of this.hold_) w.send(f);
+      this.hold_ = null;
       this.stats.upgrades++;
     } catch {
       this.stats.upgradeFailures++;
-      if (ws && this.conn !== ws) ws.close();
+      if (ws && this.conn_ !== ws) ws.close();
     }
   }
 
-  /** ended handles the end of the client's connection. */
-  private ended(e: TickroomError): void {
-    this.conn = null;
-    this.hold = null;
-    if (this.resuming) return this.resuming("dropped");
+  /** ended_ handles the end of the client's connection. */
+  private ended_(e: TickroomError): void {
+    this.conn_ = null;
+    this.hold_ = null;
+    if (this.resuming_) return this.resuming_("dropped");
     const fail = (r: Resolver<any>) => r.rej(e);
-    this.joins.splice(0).forEach(fail);
-    this.lists.forEach(fail);
-    this.lists.clear();
+    this.joins_.splice(0).forEach(fail);
+    this.lists_.forEach(fail);
+    this.lists_.clear();
     const rc = this.options.reconnect;
-    if (this.closing || rc === false || stops(e)) return this.finish(this.closing ? null : e);
-    if (this.gone) return; // a reconnect's fresh join: its attempt failed, the next one follows
+    if (this.closing_ || rc === false || stops(e)) return this.finish_(this.closing_ ? null : e);
+    if (this.gone_) return; // a reconnect's fresh join: its attempt failed, the next one follows
     this.status = "away";
-    this.emit("dropped", e);
-    this.reconnect(rc ?? {}, e);
+    this.emit_("dropped", e);
+    this.reconnect_(rc ?? {}, e);
   }
 
-  /** reconnect dials again and asks for the client's place back, with
+  /** reconnect_ dials again and asks for the client's place back, with
    * backoff and full jitter, within rc's bounds: the seat (resume), the
    * room (a fresh join, when the seat is gone), or nothing (the lobby). */
-  private async reconnect(rc: Reconnect, why: TickroomError): Promise<void> {
+  private async reconnect_(rc: Reconnect, why: TickroomError): Promise<void> {
     const env = this.env, start = env.now(), attempts = rc.attempts ?? 10, maxTime = rc.maxTime ?? 30000;
-    for (let i = 0; i < attempts && !this.closing; i++) {
+    for (let i = 0; i < attempts && !this.closing_; i++) {
       // Not before the Retry-After of a refusal for load.
       const d = Math.max(env.random() * Math.min(rc.max ?? 5000, (rc.base ?? 100) * 2 ** i), why.retryAfter! | 0);
       if (env.now() - start + d > maxTime) break;
       await new Promise<void>((r) => env.setTimeout(r, d));
-      if (this.closing) return;
+      if (this.closing_) return;
       this.stats.reconnects++;
-      const w = this.welcome ?? this.gone, token = !this.gone && w?.resumeToken;
+      const w = this.welcome ?? this.gone_, token = !this.gone_ && w?.resumeToken;
       let c: Conn;
       try {
-        c = await this.dial(token);
+        c = await this.dial_(token);
       } catch (e) {
         why = e as TickroomError;
         if (stops(why)) break;
         continue;
       }
-      if (this.closing) return c.close();
+      if (this.closing_) return c.close();
       type A = "ok" | "expired" | "dropped";
       let a = "expired" as A;
-      this.install(c);
+      this.install_(c);
       if (token) {
-        c.send(frame(16, ProtocolVersion, token, this.mirror.current.tick, this.lastEvent));
+        c.send(frame(16, ProtocolVersion, token, this.mirror_.current_.tick, this.lastEvent));
         a = await new Promise<A>((r) => {
-          this.resuming = r;
-          env.setTimeout(() => r("dropped"), 2 * this.co.handshakeTimeout);
+          this.resuming_ = r;
+          env.setTimeout(() => r("dropped"), 2 * this.connOptions_.handshakeTimeout_);
         });
-        this.resuming = null;
+        this.resuming_ = null;
         if (a === "dropped") {
-          if (this.conn === c) (this.conn = null), c.close();
+          if (this.conn_ === c) (this.conn_ = null), c.close();
           continue;
         }
       }
       this.status = "open";
       if (a === "ok" || !w) {
-        for (const [f] of this.away.splice(0)) this.sendFrame(f);
-        this.emit("resumed", this.welcome, false);
+        for (const [f] of this.away_.splice(0)) this.sendFrame_(f);
+        this.emit_("resumed", this.welcome, false);
         return;
       }
       // The seat is gone: join the room again, by its id, with the options
       // of the join that seated the player. A join refused because the
       // server takes no newcomers now, or whose connection ends, fails the
       // attempt (as in client/comeback.go): later ones join afresh.
-      this.leftRoom();
-      this.gone = w;
+      this.leftRoom_();
+      this.gone_ = w;
       try {
-        const f = await this.join({ how: w.roomId ? "id" : "match", room: w.roomId || w.room, mode: w.mode, options: this.joinOptions });
-        this.gone = null;
-        this.emit("resumed", f, true);
+        const f = await this.join({ how: w.roomId ? "id" : "match", room: w.roomId || w.room, mode: w.mode, options: this.joinOptions_ });
+        this.gone_ = null;
+        this.emit_("resumed", f, true);
         return;
       } catch (e) {
         why = e as TickroomError;
-        if (this.conn === c && why.code !== 4024) {
-          this.gone = null;
-          this.emit("left", why);
+        if (this.conn_ === c && why.code !== 4024) {
+          this.gone_ = null;
+          this.emit_("left", why);
           return;
         }
       }
-      if (this.closing || stops(why)) return; // ended (ended() finished the client)
+      if (this.closing_ || stops(why)) return; // ended (ended_() finished the client)
       this.status = "away";
-      if (this.conn === c) (this.conn = null), c.close();
+      if (this.conn_ === c) (this.conn_ = null), c.close();
     }
-    if (this.closing) return;
-    this.emit("gaveUp", why);
-    this.finish(why);
+    if (this.closing_) return;
+    this.emit_("gaveUp", why);
+    this.finish_(why);
   }
 
-  /** finish ends the client for good. */
-  private finish(why: TickroomError | null): void {
+  /** finish_ ends the client for good. */
+  private finish_(why: TickroomError | null): void {
     if (this.status === "closed") return;
     this.status = "closed";
-    this.env.clearTimeout(this.pinger);
-    this.leftRoom();
-    this.emit("close", why);
+    this.env.clearTimeout(this.pinger_);
+    this.leftRoom_();
+    this.emit_("close", why);
   }
 
   // ---- inbound ----
 
-  /** deliver handles one frame from the server. It never throws. */
-  private deliver(b: Uint8Array): void {
+  /** deliver_ handles one frame from the server. It never throws. */
+  private deliver_(b: Uint8Array): void {
     this.stats.frames++;
     this.stats.bytes += b.length;
     let f: ServerFrame;
@@ -505,61 +510,61 @@ export class Client {
     } catch (e) {
       const te = e as TickroomError;
       this.stats.badFrames++;
-      this.emit("error", te);
+      this.emit_("error", te);
       // As the server does with a client's: a malformed frame (or a
       // welcome of another version) closes; an unknown kind is ignored.
-      if (te.code !== C.UnknownKind) this.closeWith(te);
+      if (te.code !== C.UnknownKind) this.closeWith_(te);
       return;
     }
     switch (f.kind) {
       case 2: {
-        const resumed = !!this.resuming;
+        const resumed = !!this.resuming_;
         this.welcome = f;
         this.rates = { tick: 0, tickRate: f.tickRate, sendRate: f.sendRate };
-        this.pending = [];
-        this.segs = [{ tick: 0, ms: 0, rate: f.tickRate }];
-        this.time(f.serverTime);
-        this.inputSent = false;
+        this.pending_ = [];
+        this.segs_ = [{ tick: 0, ms: 0, rate: f.tickRate }];
+        this.time_(f.serverTime);
+        this.inputSent_ = false;
         if (resumed) {
-          this.mirror.schemas = f.schemas;
-          this.resuming!("ok");
+          this.mirror_.schemas_ = f.schemas;
+          this.resuming_!("ok");
         } else {
-          this.mirror.reset(f.schemas);
+          this.mirror_.reset_(f.schemas);
           this.view = null;
-          this.seq = this.inputAck = this.lastEvent = 0;
-          this.joins.shift()?.res(f);
-          this.emit("welcome", f);
+          this.seq_ = this.inputAck = this.lastEvent = 0;
+          this.joins_.shift()?.res(f);
+          this.emit_("welcome", f);
         }
         break;
       }
       case 5:
       case 6:
-        this.onState(f);
+        this.onState_(f);
         break;
       case 8: {
         const now = this.env.now(), rtt = now - Number(f.clientTime) / 1000;
         if (rtt >= 0 && rtt < 60000) {
           this.rtt = rtt;
-          this.samples.push([rtt, this.time(f.serverTime) + rtt / 2 - now]);
-          if (this.samples.length > 8) this.samples.shift();
-          this.offset = this.samples.reduce((a, b) => (b[0] < a[0] ? b : a))[1];
-          this.emit("pong", rtt, this.offset);
+          this.samples_.push([rtt, this.time_(f.serverTime) + rtt / 2 - now]);
+          if (this.samples_.length > 8) this.samples_.shift();
+          this.offset = this.samples_.reduce((a, b) => (b[0] < a[0] ? b : a))[1];
+          this.emit_("pong", rtt, this.offset);
         }
         break;
       }
       case 9: {
         const e = new TickroomError(f.code, f.message || "tickroom: " + f.code);
-        this.emit("error", e);
-        if (this.resuming && f.code === C.ResumeExpired) this.resuming("expired");
+        this.emit_("error", e);
+        if (this.resuming_ && f.code === C.ResumeExpired) this.resuming_("expired");
         else if (this.welcome && (f.code === C.Kicked || f.code === C.RoomClosed)) {
-          this.leftRoom();
-          this.emit("left", e);
-        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.joins.pop() : this.joins.shift())?.rej(e);
+          this.leftRoom_();
+          this.emit_("left", e);
+        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.joins_.pop() : this.joins_.shift())?.rej(e);
         break;
       }
       case 13: {
-        const r = this.lists.get(f.request);
-        this.lists.delete(f.request);
+        const r = this.lists_.get(f.request);
+        this.lists_.delete(f.request);
         r?.res({ total: f.total, rooms: f.rooms });
         break;
       }
@@ -567,87 +572,87 @@ export class Client {
         if (f.id <= this.lastEvent) return; // seen before a resume
         this.lastEvent = f.id;
         this.stats.events++;
-        this.emit("event", f);
+        this.emit_("event", f);
         break;
       case 15:
-        this.pending.push(f);
-        this.reach(this.mirror.current.tick);
+        this.pending_.push(f);
+        this.reach_(this.mirror_.current_.tick);
     }
-    this.emit("frame", f);
+    this.emit_("frame", f);
   }
 
-  /** onState applies a snapshot or diff, acknowledges it as the spec says
+  /** onState_ applies a snapshot or diff, acknowledges it as the spec says
    * and reports the changes. */
-  private onState(f: ServerFrame & { kind: 5 | 6 }): void {
+  private onState_(f: ServerFrame & { kind: 5 | 6 }): void {
     f.base ? this.stats.diffs++ : this.stats.snapshots++;
     const prev = this.view;
     let next: State | null;
     try {
-      next = this.mirror.put(f);
+      next = this.mirror_.put_(f);
     } catch (e) {
       if (e instanceof Lost) this.stats.lostBaselines++;
       else {
         this.stats.badFrames++;
-        this.emit("error", err(0, "bad state: " + (e as BadDelta).message, "bad_delta"));
+        this.emit_("error", err(0, "bad state: " + (e as BadDelta).message, "bad_delta"));
       }
       // Ask for a full snapshot.
-      this.sendFrame(frame(4, 0));
+      this.sendFrame_(frame(4, 0));
       return;
     }
-    const auto = next && !this.options.manualAck && !this.inputSent;
-    this.inputSent = false;
+    const auto = next && !this.options.manualAck && !this.inputSent_;
+    this.inputSent_ = false;
     if (!next) return;
     this.inputAck = Math.max(this.inputAck, f.inputAck);
-    this.reach(next.tick);
-    const time = this.time(f.serverTime);
+    this.reach_(next.tick);
+    const time = this.time_(f.serverTime);
     // Before any pong, a state's time is a bound on the offset.
-    if (!this.samples.length) this.offset = Math.max(prev ? this.offset : -Infinity, time - this.env.now());
+    if (!this.samples_.length) this.offset = Math.max(prev ? this.offset : -Infinity, time - this.env.now());
     const view = (this.view = new View(next, this.welcome!.schemas, f.serverTime, f.inputAck, time));
-    if (auto) this.sendFrame(frame(4, next.tick));
+    if (auto) this.sendFrame_(frame(4, next.tick));
     const old = prev ?? new View({ tick: 0, entities: [] }, view.schemas, 0, 0, 0);
-    if (["add", "update", "remove"].some((n) => this.ls.get(n)?.size)) this.changes(old, view);
-    this.emit("state", view, old);
+    if (["add", "update", "remove"].some((n) => this.listeners_.get(n)?.size)) this.changes_(old, view);
+    this.emit_("state", view, old);
   }
 
-  /** changes reports the entities added, changed and removed between two
+  /** changes_ reports the entities added, changed and removed between two
    * views (states share unchanged entities, so this is cheap). */
-  private changes(a: View, b: View): void {
+  private changes_(a: View, b: View): void {
     const x = a.entities, y = b.entities;
     let i = 0, j = 0;
     while (i < x.length || j < y.length) {
-      if (j === y.length || (i < x.length && x[i].id < y[j].id)) this.emit("remove", x[i++], b);
-      else if (i === x.length || y[j].id < x[i].id) this.emit("add", y[j++], b);
+      if (j === y.length || (i < x.length && x[i].id < y[j].id)) this.emit_("remove", x[i++], b);
+      else if (i === x.length || y[j].id < x[i].id) this.emit_("add", y[j++], b);
       else {
         const p = x[i++], e = y[j++];
         if (p !== e) {
           const fs = fieldsChanged(p, e);
-          if (fs.length) this.emit("update", e, p, fs, b);
+          if (fs.length) this.emit_("update", e, p, fs, b);
         }
       }
     }
   }
 
-  /** reach applies the announced rates whose tick a state has reached. */
-  private reach(tick: number): void {
-    while (this.pending.length && this.pending[0].tick <= tick) {
-      const r = this.pending.shift()!;
-      this.segs.push({ tick: r.tick, ms: this.tickTime(r.tick), rate: r.tickRate });
-      this.emit("rates", (this.rates = { tick: r.tick, tickRate: r.tickRate, sendRate: r.sendRate }));
+  /** reach_ applies the announced rates whose tick a state has reached. */
+  private reach_(tick: number): void {
+    while (this.pending_.length && this.pending_[0].tick <= tick) {
+      const r = this.pending_.shift()!;
+      this.segs_.push({ tick: r.tick, ms: this.tickTime(r.tick), rate: r.tickRate });
+      this.emit_("rates", (this.rates = { tick: r.tick, tickRate: r.tickRate, sendRate: r.sendRate }));
     }
   }
 
-  /** time unwraps a serverTime onto a line that does not wrap. */
-  private time(t: number): number {
-    const d = (t - (this.timeBase ?? t)) | 0;
-    this.timeBase = t;
-    return (this.timeUn = (this.timeUn ?? t) + d);
+  /** time_ unwraps a serverTime onto a line that does not wrap. */
+  private time_(t: number): number {
+    const d = (t - (this.timeBase_ ?? t)) | 0;
+    this.timeBase_ = t;
+    return (this.timeUn_ = (this.timeUn_ ?? t) + d);
   }
 
   /** tickTime returns the game time of a tick in ms since the room's tick
    * 0, at the rates in effect for each tick. */
   tickTime(tick: number): number {
-    let s = this.segs[0] ?? { tick: 0, ms: 0, rate: 20 };
-    for (const x of this.segs) if (x.tick <= tick) s = x;
+    let s = this.segs_[0] ?? { tick: 0, ms: 0, rate: 20 };
+    for (const x of this.segs_) if (x.tick <= tick) s = x;
     return s.ms + ((tick - s.tick) * 1000) / s.rate;
   }
 
@@ -659,17 +664,17 @@ export class Client {
 
   // ---- outbound ----
 
-  /** sendFrame sends or queues a frame; false when it cannot. */
-  private sendFrame(f: Uint8Array): boolean {
-    if (this.hold) return this.hold.push(f), true;
-    return !!this.conn?.send(f);
+  /** sendFrame_ sends or queues a frame; false when it cannot. */
+  private sendFrame_(f: Uint8Array): boolean {
+    if (this.hold_) return this.hold_.push(f), true;
+    return !!this.conn_?.send(f);
   }
 
-  private closeWith(e: TickroomError): void {
-    const c = this.conn;
+  private closeWith_(e: TickroomError): void {
+    const c = this.conn_;
     if (!c) return;
-    this.closing = true;
-    this.finish(e);
+    this.closing_ = true;
+    this.finish_(e);
     c.close(e.code, e.message.slice(0, 120));
   }
 
@@ -685,9 +690,9 @@ export class Client {
       if (how === undefined) throw badArg("unknown join how " + spec.how);
       const f = frame(1, ProtocolVersion, spec.mode ?? "", this.options.name ?? "", how, spec.room ?? "", payloadOf("options", spec.options, Limits.payload));
       if (this.status !== "open") throw err(0, "not connected", "closed");
-      this.joinOptions = spec.options;
-      this.joins.push({ res, rej });
-      this.sendFrame(f);
+      this.joinOptions_ = spec.options;
+      this.joins_.push({ res, rej });
+      this.sendFrame_(f);
     });
   }
 
@@ -699,9 +704,9 @@ export class Client {
       if (Object.keys(filter).length > Limits.filterKeys) throw badArg("too many filter keys");
       for (const k in filter) checkStr("filter key", k, Limits.metaKey), checkStr("filter value", filter[k], Limits.metaValue);
       if (this.status !== "open") throw err(0, "not connected", "closed");
-      const n = (this.listNext = (this.listNext + 1) >>> 0);
-      this.lists.set(n, { res, rej });
-      this.sendFrame(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));
+      const n = (this.listNext_ = (this.listNext_ + 1) >>> 0);
+      this.lists_.set(n, { res, rej });
+      this.sendFrame_(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));
     });
   }
 
@@ -711,7 +716,7 @@ export class Client {
   send(type: string, payload?: unknown): boolean {
     checkStr("message type", type, Limits.type, 1);
     const f = frame(11, type, payloadOf("payload", payload, Limits.payload));
-    return (this.status === "open" && this.sendFrame(f)) || this.keep(f, false);
+    return (this.status === "open" && this.sendFrame_(f)) || this.keep_(f, false);
   }
 
   /** input sends one input, carrying the ack of the newest state, and
@@ -722,46 +727,46 @@ export class Client {
     if (!this.welcome) return 0;
     const axes = (i.axes ?? []).slice(0, 4).map(i16);
     while (axes.length && !axes[axes.length - 1]) axes.pop();
-    const seq = (this.seq = (this.seq + 1) >>> 0 || 1);
-    const f = frame(3, seq, this.mirror.current.tick, (i.buttons ?? 0) >>> 0, ...axes);
-    const sent = this.status === "open" && this.sendFrame(f);
-    if (!sent && !this.keep(f, true)) return 0;
-    this.inputSent = sent; // the input carries the ack: no explicit one for this state
+    const seq = (this.seq_ = (this.seq_ + 1) >>> 0 || 1);
+    const f = frame(3, seq, this.mirror_.current_.tick, (i.buttons ?? 0) >>> 0, ...axes);
+    const sent = this.status === "open" && this.sendFrame_(f);
+    if (!sent && !this.keep_(f, true)) return 0;
+    this.inputSent_ = sent; // the input carries the ack: no explicit one for this state
     return seq;
   }
 
   /** ack acknowledges the newest state (for Options.manualAck). */
   ack(): boolean {
-    return this.sendFrame(frame(4, this.mirror.current.tick));
+    return this.sendFrame_(frame(4, this.mirror_.current_.tick));
   }
 
   /** ping sends a ping; the pong sets rtt and offset. */
   ping(): boolean {
-    return this.sendFrame(frame(7, Math.round(this.env.now() * 1000)));
+    return this.sendFrame_(frame(7, Math.round(this.env.now() * 1000)));
   }
 
-  private pingLoop(): void {
+  private pingLoop_(): void {
     const ms = this.options.pingInterval ?? 2000;
     if (!ms || this.status === "closed") return;
     if (this.status === "open") this.ping();
-    this.pinger = this.env.setTimeout(() => this.pingLoop(), ms);
+    this.pinger_ = this.env.setTimeout(() => this.pingLoop_(), ms);
   }
 
   /** leave gives up the seat; the client stays connected in the lobby. */
   leave(): void {
-    this.leftRoom();
-    this.sendFrame(frame(10));
-    this.emit("left", null);
+    this.leftRoom_();
+    this.sendFrame_(frame(10));
+    this.emit_("left", null);
   }
 
-  /** keep keeps a frame that was not sent for after the resume, as the Go
+  /** keep_ keeps a frame that was not sent for after the resume, as the Go
    * client does (client/away.go): while reconnecting, or when the
    * WebSocket is closing, its end on the way (a send that failed on HTTP
    * found the queue full); the newest inputs (an older one makes room, in
    * place among the messages), the messages up to their bound. */
-  private keep(f: Uint8Array, input: boolean): boolean {
-    const q = this.away, o = this.options;
-    if (this.status !== "away" && !(this.status === "open" && this.conn instanceof WS && !this.closing && o.reconnect !== false)) return false;
+  private keep_(f: Uint8Array, input: boolean): boolean {
+    const q = this.away_, o = this.options;
+    if (this.status !== "away" && !(this.status === "open" && this.conn_ instanceof WS && !this.closing_ && o.reconnect !== false)) return false;
     if (q.filter((x) => x[1] === input).length >= ((input ? o.inputBuffer ?? 4 : o.messageBuffer) ?? 64)) {
       const i = input ? q.findIndex((x) => x[1]) : -1;
       if (i < 0) return false;
@@ -771,24 +776,24 @@ export class Client {
     return q.push([f, input]) > 0;
   }
 
-  private leftRoom(): void {
-    this.welcome = this.view = this.gone = null;
-    this.mirror.reset(null);
+  private leftRoom_(): void {
+    this.welcome = this.view = this.gone_ = null;
+    this.mirror_.reset_(null);
     this.rates = noRates;
-    this.pending = [];
-    this.away = [];
+    this.pending_ = [];
+    this.away_ = [];
   }
 
   /** close ends the connection (and any reconnecting) for good. */
   close(): void {
-    this.closing = true;
-    if (this.conn) this.conn.close();
-    else this.finish(null);
+    this.closing_ = true;
+    if (this.conn_) this.conn_.close();
+    else this.finish_(null);
   }
 
   /** stateAt returns the kept state of a tick, if the client has it. */
   stateAt(tick: number): State | undefined {
-    return this.mirror.states.get(tick);
+    return this.mirror_.states_.get(tick);
   }
 }
 

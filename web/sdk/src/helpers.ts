@@ -1,6 +1,11 @@
 // Helpers people would otherwise write badly: an interpolation buffer for
 // remote entities, client-side prediction with reconciliation for the local
 // player, and an input sender paced to the room's tick rate.
+//
+// Members whose names end in an underscore (off_, next_) are internal: the
+// build gives them short names (README.md, "Source conventions"). Nothing
+// that crosses a boundary by name (the public API, wire and JSON fields,
+// options, platform APIs) may end in one.
 
 import type { Client, Input } from "./client";
 import { readValue } from "./view";
@@ -36,7 +41,7 @@ export class Interpolator {
   readonly keep: number;
   /** The buffered states: [key ms, view], oldest first. */
   buf: [number, View][] = [];
-  private off?: () => void;
+  private off_?: () => void;
   constructor(
     readonly client: Client | null = null,
     o: InterpolatorOptions = {},
@@ -44,7 +49,7 @@ export class Interpolator {
     this.delay = o.delay ?? 100;
     this.byTick = !!o.byTick;
     this.keep = o.keep ?? 32;
-    if (client) this.off = client.on("state", (v) => this.push(v, this.keyOf(v)));
+    if (client) this.off_ = client.on("state", (v) => this.push(v, this.keyOf(v)));
   }
   /** keyOf is the time line position of a view: its unwrapped serverTime,
    * or its tick's game time. */
@@ -92,7 +97,7 @@ export class Interpolator {
   }
   /** stop stops taking the client's states. */
   stop(): void {
-    this.off?.();
+    this.off_?.();
   }
 }
 
@@ -142,7 +147,7 @@ export interface InputSenderOptions {
  * client sends nothing else upstream. */
 export class InputSender {
   private t: unknown = null;
-  private next!: number;
+  private next_!: number;
   constructor(
     readonly client: Pick<Client, "input" | "rates" | "env">,
     readonly o: InputSenderOptions,
@@ -154,7 +159,7 @@ export class InputSender {
   start(): void {
     if (this.t !== null) return;
     const env = this.client.env;
-    this.next = env.now();
+    this.next_ = env.now();
     const tick = () => {
       const i = this.client.rates.tickRate ? this.o.sample() : null;
       if (i) {
@@ -164,9 +169,9 @@ export class InputSender {
       // Paced on the clock, not on the timer: a late timer does not slow
       // the inputs down, and a long stall does not make a burst.
       const now = env.now();
-      this.next += this.interval();
-      if (this.next <= now) this.next = now + this.interval();
-      this.t = env.setTimeout(tick, this.next - now);
+      this.next_ += this.interval();
+      if (this.next_ <= now) this.next_ = now + this.interval();
+      this.t = env.setTimeout(tick, this.next_ - now);
     };
     tick();
   }

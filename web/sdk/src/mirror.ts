@@ -1,5 +1,10 @@
 // The room mirror: states applied from snapshots and diffs against the exact
 // baseline they name (netcode/doc.go, "Deltas"; world.Apply).
+//
+// Members whose names end in an underscore (Mirror.put_, states_) are
+// internal: the build gives them short names (README.md, "Source
+// conventions"). Nothing that crosses a boundary by name (the public API,
+// wire and JSON fields, options, platform APIs) may end in one.
 
 import type { Int } from "./msgpack";
 import { MalformedError as BadDelta, fail as bad, norm } from "./msgpack";
@@ -98,30 +103,30 @@ export function apply(schemas: readonly Schema[], base: State | undefined, d: St
 /** Mirror keeps the newest state and the recent states a diff may name as
  * its baseline. */
 export class Mirror {
-  states = new Map<number, State>();
-  current: State = { tick: 0, entities: [] };
+  states_ = new Map<number, State>();
+  current_: State = { tick: 0, entities: [] };
   constructor(
-    public schemas: Schema[] | null,
-    public limit: number,
+    public schemas_: Schema[] | null,
+    public limit_: number,
   ) {}
-  /** put applies a decoded state: it returns the new state, null for a
+  /** put_ applies a decoded state: it returns the new state, null for a
    * state older than the newest or one before a welcome (sent before the
    * server took a leave: ignored), or throws: "lost" (a Lost error) when
    * the diff's baseline is no longer kept, BadDelta when it does not fit. */
-  put(d: StateFrame): State | null {
-    if (!this.schemas || (d.tick <= this.current.tick && this.current.tick)) return null;
+  put_(d: StateFrame): State | null {
+    if (!this.schemas_ || (d.tick <= this.current_.tick && this.current_.tick)) return null;
     let base: State | undefined;
-    if (d.base !== 0 && !(base = this.states.get(d.base))) throw new Lost();
-    const next = apply(this.schemas, base, d);
-    this.states.set(next.tick, next);
+    if (d.base !== 0 && !(base = this.states_.get(d.base))) throw new Lost();
+    const next = apply(this.schemas_, base, d);
+    this.states_.set(next.tick, next);
     // Ticks only grow: the Map's first key is the oldest.
-    if (this.states.size > this.limit) this.states.delete(this.states.keys().next().value!);
-    return (this.current = next);
+    if (this.states_.size > this.limit_) this.states_.delete(this.states_.keys().next().value!);
+    return (this.current_ = next);
   }
-  reset(schemas: Schema[] | null): void {
-    this.schemas = schemas;
-    this.states.clear();
-    this.current = { tick: 0, entities: [] };
+  reset_(schemas: Schema[] | null): void {
+    this.schemas_ = schemas;
+    this.states_.clear();
+    this.current_ = { tick: 0, entities: [] };
   }
 }
 

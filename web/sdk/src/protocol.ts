@@ -250,12 +250,12 @@ export function decodeServer(frame: Uint8Array): ServerFrame {
   const r = new Reader(frame);
   let kind: Int = 0;
   try {
-    const n = r.len("frame", 1) || fail("empty");
+    const n = r.len_("frame", 1) || fail("empty");
     kind = r.num("kind");
     const layout = LAYOUTS[kind as number];
     if (!layout && kind !== 5 && kind !== 6) throw err(C.UnknownKind, "unknown kind " + kind);
     const f = layout ? read(r, layout, { kind }, n) : decodeState(r, kind as 5 | 6, n);
-    r.end();
+    r.end_();
     return f;
   } catch (e) {
     throw e instanceof TickroomError ? e : err(C.BadFrame, "malformed frame: " + kind + " " + (e as Error).message);
@@ -272,10 +272,10 @@ function read(r: Reader, layout: string, o: any, n?: number): any {
     let v: any;
     if (c === "l") {
       const [sub, size, most] = LISTS[k];
-      const m = r.len(k, size);
+      const m = r.len_(k, size);
       if (m > most) fail(k + ": too long");
       v = Array.from({ length: m }, () => {
-        if (r.len(k, 1) !== sub.split(" ").length) fail(k + ": length");
+        if (r.len_(k, 1) !== sub.split(" ").length) fail(k + ": length");
         return read(r, sub, {});
       });
     } else v = (r as any)[{ s: "str", S: "str", p: "payload", b: "bool", f: "float", i: "num" }[c] ?? "uint"](k, c === "u" ? 0xffffffff : c === "t" ? 1 : max);
@@ -302,19 +302,19 @@ export function popcount(x: number): number {
 
 /** value reads a field's value: a str, or an int that fits int64. */
 function value(r: Reader, what: string): Value {
-  const [f, n] = r.head(what);
-  if (f === Fam.Str) return r.text(n as number, what, Limits.value);
+  const [f, n] = r.head_(what);
+  if (f === Fam.Str) return r.text_(n as number, what, Limits.value);
   return f === Fam.Num && n <= 0x7fffffffffffffffn ? n : fail(what + ": want int64");
 }
 
 /** id reads an id as the gap from prev. */
 function id(r: Reader, what: string, prev: number): number {
-  const gap = r.u32(what);
+  const gap = r.u32_(what);
   return !gap || prev + gap > 0xffffffff ? fail(what + ": gap") : prev + gap;
 }
 
 function changes(r: Reader, what: string): Change[] {
-  let n = r.len(what, 1), prev = 0;
+  let n = r.len_(what, 1), prev = 0;
   const out: Change[] = [];
   while (n > 0) {
     if (n < 2) fail(what + ": length");
@@ -331,19 +331,19 @@ function changes(r: Reader, what: string): Change[] {
 function decodeState(r: Reader, kind: 5 | 6, n: number): StateFrame {
   const diff = kind === 6, want = diff ? 8 : 5;
   if (n !== want && n !== want + 1) fail("length");
-  const tick = r.u32("tick"), base = diff ? r.u32("baseline") : 0;
+  const tick = r.u32_("tick"), base = diff ? r.u32_("baseline") : 0;
   if (diff && (!base || base > tick)) fail("baseline");
-  const s: StateFrame = { kind, tick, base, serverTime: r.u32("serverTime"), inputAck: r.u32("inputAck"), added: [], changed: [], removed: [], private: [] };
+  const s: StateFrame = { kind, tick, base, serverTime: r.u32_("serverTime"), inputAck: r.u32_("inputAck"), added: [], changed: [], removed: [], private: [] };
   if (n > want && !(s.private = changes(r, "private")).length) fail("private: empty");
-  s.added = Array.from({ length: r.len("added", 4) }, () => {
-    const m = r.len("added", 1);
+  s.added = Array.from({ length: r.len_("added", 4) }, () => {
+    const m = r.len_("added", 1);
     if (m < 3 || m > 2 + Limits.fields) fail("added: length");
     return { id: id(r, "added", 0), type: r.uint("added type", 255), values: Array.from({ length: m - 2 }, () => value(r, "added")) };
   });
   if (diff) {
     s.changed = changes(r, "changed");
     let prev = 0;
-    s.removed = Array.from({ length: r.len("removed", 1) }, () => (prev = id(r, "removed", prev)));
+    s.removed = Array.from({ length: r.len_("removed", 1) }, () => (prev = id(r, "removed", prev)));
   }
   return s;
 }
@@ -379,15 +379,15 @@ export function payloadOf(what: string, v: unknown, max: number): Payload | null
  * as nil, an object as a map of strings, in key order. */
 export function frame(...els: (number | bigint | string | Payload | null | Record<string, string>)[]): Uint8Array {
   const w = new Writer();
-  w.arr(els.length);
+  w.arr_(els.length);
   for (const e of els) {
     if (e && typeof e === "object" && !(e instanceof Payload)) {
       const keys = Object.keys(e).sort();
-      w.arr(keys.length, true);
-      for (const k of keys) w.str(k), w.str(e[k]);
-    } else w.value(e);
+      w.arr_(keys.length, true);
+      for (const k of keys) w.str_(k), w.str_(e[k]);
+    } else w.value_(e);
   }
-  return w.bytes();
+  return w.bytes_();
 }
 
 /** u32 forces an integer into [0, 2^32-1], so that the encoder never writes

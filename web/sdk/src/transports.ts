@@ -1,6 +1,12 @@
 // The transports of transports/doc.go: one WebSocket, or an HTTP session
 // (long-polling, streaming or polling downlink, POSTed uplink) that can
 // move to a WebSocket without loss.
+//
+// Members whose names end in an underscore (HTTP.post_,
+// ConnOptions.readLimit_) are internal: the build gives them short names
+// (README.md, "Source conventions"). Nothing that crosses a boundary by name
+// (the public API, wire and JSON fields, options, platform APIs) may end in
+// one.
 
 import { Writer, td } from "./msgpack";
 import { C, TickroomError, err } from "./protocol";
@@ -18,28 +24,28 @@ export interface Env {
 /** Conn is one connection: frames in through onFrame, out through send. */
 export interface Conn {
   /** "websocket", "longpoll", "stream" or "poll". */
-  transport(): string;
+  transport_(): string;
   /** send writes or queues one frame; false when the connection is gone or
    * its queue is full. */
   send(frame: Uint8Array): boolean;
   /** close ends the connection politely (a close frame with code, or a
    * DELETE after the queued frames are posted). */
   close(code?: number, reason?: string): void;
-  onFrame: (frame: Uint8Array) => void;
-  /** onEnd is called once, when the connection ends by itself or by close. */
-  onEnd: (err: TickroomError) => void;
+  onFrame_: (frame: Uint8Array) => void;
+  /** onEnd_ is called once, when the connection ends by itself or by close. */
+  onEnd_: (err: TickroomError) => void;
 }
 
 export interface ConnOptions {
   env: Env;
-  handshakeTimeout: number;
-  idleTimeout: number;
-  readLimit: number;
-  sendQueue: number;
-  pollInterval: number;
+  handshakeTimeout_: number;
+  idleTimeout_: number;
+  readLimit_: number;
+  sendQueue_: number;
+  pollInterval_: number;
   protocols?: string[];
-  /** sendInterval is the room's send interval in ms, 0 outside a room. */
-  sendInterval: () => number;
+  /** sendInterval_ is the room's send interval in ms, 0 outside a room. */
+  sendInterval_: () => number;
 }
 
 const netErr = (msg: string) => err(0, msg, "network");
@@ -59,52 +65,52 @@ const sleep = (env: Env, ms: number, signal: AbortSignal) =>
  * the probe of an upgrade: until live, binary messages are dropped. */
 export class WS implements Conn {
   ws: WebSocket;
-  live: boolean;
-  onFrame: (f: Uint8Array) => void = () => {};
-  onEnd: (e: TickroomError) => void = () => {};
-  onProbe = () => {};
-  ended?: boolean;
-  idle: unknown;
+  live_: boolean;
+  onFrame_: (f: Uint8Array) => void = () => {};
+  onEnd_: (e: TickroomError) => void = () => {};
+  onProbe_ = () => {};
+  ended_?: boolean;
+  idle_: unknown;
   constructor(
     readonly o: ConnOptions,
     ws: WebSocket,
     live: boolean,
   ) {
     this.ws = ws;
-    this.live = live;
+    this.live_ = live;
     ws.onmessage = (ev) => {
-      this.heard();
+      this.heard_();
       const d = ev.data;
       if (typeof d === "string") {
-        if (d === "probe") this.onProbe();
-      } else if (this.live) {
+        if (d === "probe") this.onProbe_();
+      } else if (this.live_) {
         const b = new Uint8Array(d as ArrayBuffer);
-        if (b.length > o.readLimit) this.close(C.TooLarge, "frame too large");
-        else this.onFrame(b);
+        if (b.length > o.readLimit_) this.close(C.TooLarge, "frame too large");
+        else this.onFrame_(b);
       }
     };
-    ws.onclose = (ev) => this.end(ev.code === 1006 || ev.code === 1005 || !ev.code ? netErr("websocket closed") : err(ev.code, "closed: " + (ev.reason || ev.code)));
+    ws.onclose = (ev) => this.end_(ev.code === 1006 || ev.code === 1005 || !ev.code ? netErr("websocket closed") : err(ev.code, "closed: " + (ev.reason || ev.code)));
     ws.onerror = () => {};
-    this.heard();
+    this.heard_();
   }
-  /** heard pushes the idle deadline back: something arrived. */
-  heard(): void {
+  /** heard_ pushes the idle deadline back: something arrived. */
+  heard_(): void {
     const env = this.o.env;
-    env.clearTimeout(this.idle);
-    this.idle = env.setTimeout(() => {
-      this.end(netErr("websocket idle"));
+    env.clearTimeout(this.idle_);
+    this.idle_ = env.setTimeout(() => {
+      this.end_(netErr("websocket idle"));
       this.ws.close();
-    }, this.o.idleTimeout);
+    }, this.o.idleTimeout_);
   }
-  transport() {
+  transport_() {
     return "websocket";
   }
   send(f: Uint8Array): boolean {
-    if (this.ended || this.ws.readyState !== 1) return false;
+    if (this.ended_ || this.ws.readyState !== 1) return false;
     this.ws.send(f);
     return true;
   }
-  text(s: string): void {
+  text_(s: string): void {
     if (this.ws.readyState === 1) this.ws.send(s);
   }
   close(code = 1000, reason = ""): void {
@@ -113,13 +119,13 @@ export class WS implements Conn {
     } catch {
       this.ws.close();
     }
-    this.end(code === 1000 ? closed() : err(code, reason));
+    this.end_(code === 1000 ? closed() : err(code, reason));
   }
-  end(e: TickroomError): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.o.env.clearTimeout(this.idle);
-    this.onEnd(e);
+  end_(e: TickroomError): void {
+    if (this.ended_) return;
+    this.ended_ = true;
+    this.o.env.clearTimeout(this.idle_);
+    this.onEnd_(e);
   }
 }
 
@@ -137,7 +143,7 @@ export function openWS(o: ConnOptions, url: string, live: boolean): Promise<WS> 
       ws.onclose = null;
       ws.close();
       reject(netErr("websocket timeout"));
-    }, o.handshakeTimeout);
+    }, o.handshakeTimeout_);
     ws.onopen = () => {
       o.env.clearTimeout(t);
       resolve(new WS(o, ws, live));
@@ -196,7 +202,7 @@ export async function handshake(o: ConnOptions, base: string, kind: string, tick
   const init: RequestInit = { method: "POST" };
   if (ticket) (init.body = JSON.stringify({ ticket })), (init.headers = { "Content-Type": "application/json" });
   // A reply that is not JSON fails as the request ("POST failed: …").
-  const h: Handshake = await request(o.env, base + "?transport=" + kind + (resume ? "&resume=1" : ""), init, o.handshakeTimeout, undefined, (r) => r.json());
+  const h: Handshake = await request(o.env, base + "?transport=" + kind + (resume ? "&resume=1" : ""), init, o.handshakeTimeout_, undefined, (r) => r.json());
   if (!/^[0-9a-f]{32}$/.test(h?.sid)) throw netErr("handshake: bad session id");
   for (const [k, d] of [["pingInterval", 10000], ["pingTimeout", 20000], ["pollTimeout", 25000], ["maxBody", 65536]] as const) if (!(h[k] > 0)) h[k] = d;
   return h;
@@ -212,12 +218,12 @@ const badRecord = (code: number) => new RecordError(code, "tickroom: bad record"
  * length, bytes) as its bytes arrive, refusing frames over limit before
  * reading them. */
 export class Records {
-  buf = new Uint8Array(0);
-  constructor(readonly limit: number) {}
-  /** push adds bytes and returns the complete records, seq 0 included. */
-  push(chunk: Uint8Array): [number, Uint8Array][] {
+  buf_ = new Uint8Array(0);
+  constructor(readonly limit_: number) {}
+  /** push_ adds bytes and returns the complete records, seq 0 included. */
+  push_(chunk: Uint8Array): [number, Uint8Array][] {
     let b = chunk;
-    if (this.buf.length) (b = new Uint8Array(this.buf.length + chunk.length)), b.set(this.buf), b.set(chunk, this.buf.length);
+    if (this.buf_.length) (b = new Uint8Array(this.buf_.length + chunk.length)), b.set(this.buf_), b.set(chunk, this.buf_.length);
     const out: [number, Uint8Array][] = [];
     let p = 0;
     for (;;) {
@@ -226,14 +232,14 @@ export class Records {
       const n = varint(b, s[1]);
       if (!n) break;
       const seq = s[0], size = n[0];
-      if (seq === 0 ? size === 1 || size > 125 : size > this.limit) {
+      if (seq === 0 ? size === 1 || size > 125 : size > this.limit_) {
         throw badRecord(seq ? C.TooLarge : C.BadFrame);
       }
       if (n[1] + size > b.length) break;
       out.push([seq, b.slice(n[1], n[1] + size)]);
       p = n[1] + size;
     }
-    this.buf = b.slice(p);
+    this.buf_ = b.slice(p);
     return out;
   }
 }
@@ -272,116 +278,116 @@ const posting = (b: Batch): RequestInit => ({ method: "POST", body: b[1], header
 
 /** HTTP is a connection over an HTTP session. */
 export class HTTP implements Conn {
-  onFrame: (f: Uint8Array) => void = () => {};
-  onEnd: (e: TickroomError) => void = () => {};
-  /** onFallback is called when a stream is found behind a buffering proxy
+  onFrame_: (f: Uint8Array) => void = () => {};
+  onEnd_: (e: TickroomError) => void = () => {};
+  /** onFallback_ is called when a stream is found behind a buffering proxy
    * and the session moves to long-polling for good. */
-  onFallback = () => {};
-  seq = 0; // highest record seq delivered: the ack
-  acked = 0; // the ack the last successful POST carried
-  streaming: boolean;
+  onFallback_ = () => {};
+  seq_ = 0; // highest record seq delivered: the ack
+  acked_ = 0; // the ack the last successful POST carried
+  streaming_: boolean;
   q: Uint8Array[] = [];
   k = 0; // last uplink batch number
   x?: Batch; // the batch a long-poll carried (an exchange) until an answer settles it
   t?: unknown; // the timer of frames held for a long-poll (see send)
-  busy?: boolean;
-  ackOnly?: boolean;
-  waiters: (() => void)[] = []; // flush waiters, called when the queue empties
-  ended?: boolean;
-  paused?: boolean;
-  ctl?: AbortController; // the downlink request in flight
-  loop?: Promise<void>; // the downlink loop
-  quit = new AbortController(); // ends every request
-  pauser = new AbortController(); // wakes the downlink's sleeps for a pause
+  busy_?: boolean;
+  ackOnly_?: boolean;
+  waiters_: (() => void)[] = []; // flush waiters, called when the queue empties
+  ended_?: boolean;
+  paused_?: boolean;
+  ctl_?: AbortController; // the downlink request in flight
+  loop_?: Promise<void>; // the downlink loop
+  quit_ = new AbortController(); // ends every request
+  pauser_ = new AbortController(); // wakes the downlink's sleeps for a pause
   constructor(
     readonly o: ConnOptions,
-    readonly base: string,
+    readonly base_: string,
     readonly h: Handshake,
-    readonly kind: string,
+    readonly kind_: string,
   ) {
-    this.streaming = kind === "stream";
+    this.streaming_ = kind_ === "stream";
   }
-  url(suffix = ""): string {
-    return this.base + "/" + this.h.sid + suffix;
+  url_(suffix = ""): string {
+    return this.base_ + "/" + this.h.sid + suffix;
   }
-  transport(): string {
-    return this.kind === "stream" && !this.streaming ? "longpoll" : this.kind;
+  transport_(): string {
+    return this.kind_ === "stream" && !this.streaming_ ? "longpoll" : this.kind_;
   }
-  start(): void {
-    this.paused = false;
-    this.pauser = new AbortController();
-    this.loop = this.downlink();
+  start_(): void {
+    this.paused_ = false;
+    this.pauser_ = new AbortController();
+    this.loop_ = this.downlink_();
   }
-  /** downlink fetches until the session ends or the downlink is paused. */
-  async downlink(): Promise<void> {
+  /** downlink_ fetches until the session ends or the downlink is paused. */
+  async downlink_(): Promise<void> {
     const env = this.o.env;
     let failures = 0, empties = 0;
-    while (!this.ended && !this.paused) {
-      const ctl = (this.ctl = new AbortController());
-      const start = env.now(), before = this.seq;
+    while (!this.ended_ && !this.paused_) {
+      const ctl = (this.ctl_ = new AbortController());
+      const start = env.now(), before = this.seq_;
       try {
-        const n = this.streaming ? await this.stream(ctl) : await this.poll(ctl);
+        const n = this.streaming_ ? await this.stream_(ctl) : await this.poll_(ctl);
         failures = 0;
-        if (this.kind === "poll") {
+        if (this.kind_ === "poll") {
           // pollAim (client/pollaim.go): aim each poll just after the room's next send.
-          const send = this.o.sendInterval(), idle = this.o.pollInterval;
+          const send = this.o.sendInterval_(), idle = this.o.pollInterval_;
           let d: number;
           if (send <= 0) d = n > 0 ? 0 : idle;
           else if (n > 0) (empties = 0), (d = Math.max(send - (env.now() - start) - 0.5, 0));
           else d = Math.min(Math.max(send / 16, 1) * 2 ** Math.min(empties++, 10), idle);
-          if (d > 0) await sleep(env, d, this.pauser.signal);
+          if (d > 0) await sleep(env, d, this.pauser_.signal);
         }
       } catch (e) {
-        if (this.ended || this.paused) return;
+        if (this.ended_ || this.paused_) return;
         if (e === BUFFERED) {
-          this.streaming = false;
-          this.onFallback();
+          this.streaming_ = false;
+          this.onFallback_();
           continue;
         }
         const te = e as TickroomError;
-        if (!retryable(te)) return this.end(closeOf(te), te instanceof RecordError);
-        if (this.seq > before) failures = 0;
-        if (++failures >= 6) return this.end(te, false);
-        await sleep(env, Math.min(25 << failures, 2000), this.pauser.signal);
+        if (!retryable(te)) return this.end_(closeOf(te), te instanceof RecordError);
+        if (this.seq_ > before) failures = 0;
+        if (++failures >= 6) return this.end_(te, false);
+        await sleep(env, Math.min(25 << failures, 2000), this.pauser_.signal);
       }
     }
   }
-  /** read makes one downlink request (a long-poll, a poll, or with path
+  /** read_ makes one downlink request (a long-poll, a poll, or with path
    * "/stream" a stream; within ms, 0 for no limit) and delivers its
    * records as they arrive; heard is called for each piece of the body
    * that completes some. */
-  read(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
-    return request(this.o.env, this.url(path + "?ack=" + this.seq + (x ? "&seq=" + x[0] : this.kind === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
+  read_(ctl: AbortController, path: string, ms: number, heard = () => {}, x?: Batch): Promise<number> {
+    return request(this.o.env, this.url_(path + "?ack=" + this.seq_ + (x ? "&seq=" + x[0] : this.kind_ === "poll" ? "&wait=0" : "")), x ? posting(x) : {}, ms, ctl.signal, async (resp) => {
       if (x === this.x) this.x = undefined; // delivered
-      const reader = resp.body?.getReader(), r = new Records(this.o.readLimit);
+      const reader = resp.body?.getReader(), r = new Records(this.o.readLimit_);
       let n = 0;
       for (;;) {
         const chunk = await reader?.read();
         if (!chunk || chunk.done) break;
-        const recs = r.push(chunk.value);
-        if (recs.length) heard(), (n += this.deliver(recs));
+        const recs = r.push_(chunk.value);
+        if (recs.length) heard(), (n += this.deliver_(recs));
       }
-      if (r.buf.length) throw netErr("body cut short");
+      if (r.buf_.length) throw netErr("body cut short");
       return n;
     });
   }
-  /** poll makes one poll, or one long-poll, which carries the frames
+  /** poll_ makes one poll, or one long-poll, which carries the frames
    * queued in a room as an exchange (transports/doc.go, "Exchange"): one
    * batch in flight at a time, sent again as it is until an answer settles
    * it. */
-  poll(ctl: AbortController): Promise<number> {
-    const hs = this.o.handshakeTimeout, x = this.t && this.q.length && !this.busy && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.take())) : this.x;
-    return this.read(ctl, x ? "/exchange" : "", this.kind === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
+  poll_(ctl: AbortController): Promise<number> {
+    const hs = this.o.handshakeTimeout_, x = this.t && this.q.length && !this.busy_ && !this.x ? (this.o.env.clearTimeout(this.t), (this.t = 0), (this.x = this.take_())) : this.x;
+    return this.read_(ctl, x ? "/exchange" : "", this.kind_ === "poll" ? hs : this.h.pollTimeout + hs, undefined, x);
   }
-  /** stream reads one stream. A stream of which nothing (not even its
+  /** stream_ reads one stream. A stream of which nothing (not even its
    * opening keepalive) arrives within min(3 s, pingTimeout) is behind a
    * buffering proxy: it throws BUFFERED. */
-  async stream(ctl: AbortController): Promise<number> {
+  async stream_(ctl: AbortController): Promise<number> {
     const env = this.o.env, h = this.h;
     let why = "";
     let dog = env.setTimeout(() => ((why = BUFFERED), ctl.abort()), Math.min(3000, h.pingTimeout));
     try {
-      return await this.read(ctl, "/stream", 0, () => {
+      return await this.read_(ctl, "/stream", 0, () => {
         env.clearTimeout(dog);
         dog = env.setTimeout(() => ((why = "silent"), ctl.abort()), Math.max(h.pingTimeout, 2 * h.pingInterval));
       });
@@ -393,140 +399,140 @@ export class HTTP implements Conn {
       env.clearTimeout(dog);
     }
   }
-  /** deliver hands on the frames not delivered before; a close record ends
+  /** deliver_ hands on the frames not delivered before; a close record ends
    * the session with its code. */
-  deliver(recs: [number, Uint8Array][]): number {
+  deliver_(recs: [number, Uint8Array][]): number {
     let n = 0;
     for (const [seq, p] of recs) {
-      if (this.ended) break;
+      if (this.ended_) break;
       if (seq === 0) {
         if (p.length >= 2) {
-          this.end(err((p[0] << 8) | p[1], "closed: " + td.decode(p.subarray(2))), false);
+          this.end_(err((p[0] << 8) | p[1], "closed: " + td.decode(p.subarray(2))), false);
           break;
         }
         continue; // keepalive
       }
-      if (seq <= this.seq) continue;
-      this.seq = seq;
+      if (seq <= this.seq_) continue;
+      this.seq_ = seq;
       n++;
-      this.onFrame(p);
-      if (this.streaming && this.seq - this.acked >= 16) this.requestAck();
+      this.onFrame_(p);
+      if (this.streaming_ && this.seq_ - this.acked_ >= 16) this.requestAck_();
     }
     return n;
   }
   send(f: Uint8Array): boolean {
-    if (this.ended || this.q.length >= this.o.sendQueue) return false;
+    if (this.ended_ || this.q.length >= this.o.sendQueue_) return false;
     // Long-polling in a room, frames wait for the next long-poll to carry
     // them, two send intervals at most (a state, and the poll's return,
     // comes at every send); t is the timer of that wait.
-    const h = this.kind !== "poll" && !this.streaming && 2 * this.o.sendInterval();
+    const h = this.kind_ !== "poll" && !this.streaming_ && 2 * this.o.sendInterval_();
     this.q.push(f);
-    h ? (this.t ||= this.o.env.setTimeout(() => ((this.t = 0), this.q.length && this.post()), h)) : this.post();
+    h ? (this.t ||= this.o.env.setTimeout(() => ((this.t = 0), this.q.length && this.post_()), h)) : this.post_();
     return true;
   }
-  /** take makes the next batch: at most maxBody bytes, or the first frame
+  /** take_ makes the next batch: at most maxBody bytes, or the first frame
    * alone. */
-  take(): Batch {
+  take_(): Batch {
     const w = new Writer();
     let i = 0;
     for (const f of this.q) {
       if (i && w.p + f.length + 5 > this.h.maxBody) break;
       // The frame's length as a uvarint, then the frame.
-      for (let x = f.length; w.byte(x > 127 ? (x & 127) | 128 : x), x > 127; x >>>= 7);
-      w.raw(f);
+      for (let x = f.length; w.byte_(x > 127 ? (x & 127) | 128 : x), x > 127; x >>>= 7);
+      w.raw_(f);
       i++;
     }
     this.q.splice(0, i);
-    return [++this.k, w.bytes() as Uint8Array<ArrayBuffer>];
+    return [++this.k, w.bytes_() as Uint8Array<ArrayBuffer>];
   }
-  /** requestAck posts even with nothing queued, to carry the ack. */
-  requestAck(): void {
-    this.ackOnly = true;
-    this.post();
+  /** requestAck_ posts even with nothing queued, to carry the ack. */
+  requestAck_(): void {
+    this.ackOnly_ = true;
+    this.post_();
   }
-  /** post sends the queued frames, one batch at a time: first the batch
+  /** post_ sends the queued frames, one batch at a time: first the batch
    * a held exchange carries, if any (frames waited behind it too long, or
    * a flush), since its POST's answer settles it sooner. */
-  async post(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    while ((this.q.length || this.ackOnly || this.x) && !this.ended) {
-      const b = this.x ?? this.take();
-      this.ackOnly = false;
+  async post_(): Promise<void> {
+    if (this.busy_) return;
+    this.busy_ = true;
+    while ((this.q.length || this.ackOnly_ || this.x) && !this.ended_) {
+      const b = this.x ?? this.take_();
+      this.ackOnly_ = false;
       let e: unknown;
       for (let tries = 2; tries--; ) {
-        const ack = this.seq;
-        e = await request(this.o.env, this.url("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.handshakeTimeout, this.quit.signal).then(
-          () => void (this.acked = ack),
+        const ack = this.seq_;
+        e = await request(this.o.env, this.url_("?seq=" + b[0] + "&ack=" + ack), posting(b), this.o.handshakeTimeout_, this.quit_.signal).then(
+          () => void (this.acked_ = ack),
           (x) => x,
         );
-        if (!e || !retryable(e) || this.quit.signal.aborted) break;
+        if (!e || !retryable(e) || this.quit_.signal.aborted) break;
       }
       this.x = undefined; // b, if it was x: no exchange starts while busy
       // A batch refused with a 4xx is dropped, not lost: the server says
       // what it did about it on the downlink.
-      if (e && !this.quit.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
-        this.busy = false;
+      if (e && !this.quit_.signal.aborted && (retryable(e) || (e as TickroomError).codeName === "shutting_down")) {
+        this.busy_ = false;
         this.q = [];
-        this.abort(closeOf(e as TickroomError));
+        this.abort_(closeOf(e as TickroomError));
         break;
       }
     }
-    this.busy = false;
-    if (!this.q.length) for (const w of this.waiters.splice(0)) w();
+    this.busy_ = false;
+    if (!this.q.length) for (const w of this.waiters_.splice(0)) w();
   }
-  /** abort ends the session because the uplink failed, giving a downlink
+  /** abort_ ends the session because the uplink failed, giving a downlink
    * request in flight a second to bring the close record, which says why
    * better. */
-  abort(e: TickroomError): void {
-    this.o.env.setTimeout(() => this.end(e, false), this.ctl && !this.paused ? 1000 : 0);
+  abort_(e: TickroomError): void {
+    this.o.env.setTimeout(() => this.end_(e, false), this.ctl_ && !this.paused_ ? 1000 : 0);
   }
-  /** flush posts what is queued, held for a poll or riding on one, and
+  /** flush_ posts what is queued, held for a poll or riding on one, and
    * resolves when it has been (or the session ended). */
-  flush(): Promise<void> {
-    const p = new Promise<void>((r) => this.waiters.push(r));
-    this.post(); // resolves it, unless a post is under way, which will
+  flush_(): Promise<void> {
+    const p = new Promise<void>((r) => this.waiters_.push(r));
+    this.post_(); // resolves it, unless a post is under way, which will
     return p;
   }
-  /** pause stops the downlink after its current request, for an upgrade: a
+  /** pause_ stops the downlink after its current request, for an upgrade: a
    * stream is cut at once, a long-poll gets grace ms to return (the server
    * completes it when the probe arrives). It resolves to the highest seq
    * delivered, or -1 if the session ended meanwhile. */
-  async pause(grace: number): Promise<number> {
-    this.paused = true;
-    const ctl = this.ctl;
-    if (this.streaming) ctl?.abort();
+  async pause_(grace: number): Promise<number> {
+    this.paused_ = true;
+    const ctl = this.ctl_;
+    if (this.streaming_) ctl?.abort();
     const t = this.o.env.setTimeout(() => ctl?.abort(), grace);
-    this.pauser.abort();
-    await this.loop;
+    this.pauser_.abort();
+    await this.loop_;
     this.o.env.clearTimeout(t);
-    return this.ended ? -1 : this.seq;
+    return this.ended_ ? -1 : this.seq_;
   }
-  /** resume restarts a paused downlink: the upgrade did not happen. */
-  resume(): void {
-    if (this.paused && !this.ended) this.start();
+  /** resume_ restarts a paused downlink: the upgrade did not happen. */
+  resume_(): void {
+    if (this.paused_ && !this.ended_) this.start_();
   }
-  /** retire ends a session whose downlink moved to a WebSocket, once its
+  /** retire_ ends a session whose downlink moved to a WebSocket, once its
    * queued frames are posted: no DELETE, the session lives on as the
    * WebSocket. */
-  async retire(): Promise<void> {
-    await this.flush();
-    this.ended = true;
-    this.quit.abort();
+  async retire_(): Promise<void> {
+    await this.flush_();
+    this.ended_ = true;
+    this.quit_.abort();
   }
   close(): void {
-    const bye = () => this.end(closed(), true);
-    this.flush().then(bye);
-    this.o.env.setTimeout(bye, this.o.handshakeTimeout);
+    const bye = () => this.end_(closed(), true);
+    this.flush_().then(bye);
+    this.o.env.setTimeout(bye, this.o.handshakeTimeout_);
   }
-  /** end ends the session once; polite says goodbye with a DELETE. */
-  end(e: TickroomError, polite: boolean): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.quit.abort();
-    this.pauser.abort();
-    this.ctl?.abort();
-    if (polite) this.o.env.fetch(this.url(), { method: "DELETE", keepalive: true }).catch(() => {});
-    this.onEnd(e);
+  /** end_ ends the session once; polite says goodbye with a DELETE. */
+  end_(e: TickroomError, polite: boolean): void {
+    if (this.ended_) return;
+    this.ended_ = true;
+    this.quit_.abort();
+    this.pauser_.abort();
+    this.ctl_?.abort();
+    if (polite) this.o.env.fetch(this.url_(), { method: "DELETE", keepalive: true }).catch(() => {});
+    this.onEnd_(e);
   }
 }

@@ -83,16 +83,16 @@ test("protocol integers never go out as floats", () => {
 const fails = (b: number[] | Uint8Array, f: (r: Reader) => unknown) => assert.throws(() => f(new Reader(Uint8Array.from(b))), MalformedError);
 
 test("lying lengths fail before anything is allocated", () => {
-  fails([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.len("a", 1)); // array32 of 4G elements in 2 bytes
-  fails([0xdf, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.len("m", 2, true));
+  fails([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.len_("a", 1)); // array32 of 4G elements in 2 bytes
+  fails([0xdf, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.len_("m", 2, true));
   fails([0xdb, 0xff, 0xff, 0xff, 0xff, 0x61], (r) => r.str("s", 2 ** 40)); // str32 cut short
-  fails([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip("p", 8));
-  fails([0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip("p", 8)); // bin32
-  fails([0xc9, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip("p", 8)); // ext32
-  fails([0xc1], (r) => r.skip("p", 8));
-  assert.equal(new Reader(Uint8Array.from([0x92, 1, 2])).len("a", 1), 2);
-  fails([0x92, 1], (r) => r.len("a", 1));
-  fails([0x94, 1, 2, 3, 4, 5, 6, 7], (r) => r.len("a", 2)); // 4 elements of at least 2 bytes in 7
+  fails([0xdd, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip_("p", 8));
+  fails([0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip_("p", 8)); // bin32
+  fails([0xc9, 0xff, 0xff, 0xff, 0xff, 1, 2], (r) => r.skip_("p", 8)); // ext32
+  fails([0xc1], (r) => r.skip_("p", 8));
+  assert.equal(new Reader(Uint8Array.from([0x92, 1, 2])).len_("a", 1), 2);
+  fails([0x92, 1], (r) => r.len_("a", 1));
+  fails([0x94, 1, 2, 3, 4, 5, 6, 7], (r) => r.len_("a", 2)); // 4 elements of at least 2 bytes in 7
 });
 
 test("huge strings fail at their limit", () => {
@@ -110,7 +110,7 @@ test("payloads nest at most 8 deep", () => {
   new Reader(refEncode(empty(8))).payload("p", 1024);
   fails(refEncode(empty(9)), (r) => r.payload("p", 1024));
   // Deep nesting of a huge depth does not exhaust the stack.
-  fails(new Uint8Array(100000).fill(0x91), (r) => r.skip("p", 8));
+  fails(new Uint8Array(100000).fill(0x91), (r) => r.skip_("p", 8));
 });
 
 test("payloads are bounded in size", () => {
@@ -129,9 +129,9 @@ test("integers are exact at every width", () => {
   ] as [number[], number | bigint][]) {
     assert.equal(new Reader(Uint8Array.from(b)).num("n"), want);
   }
-  fails([0xd1, 0xff, 0xfe], (r) => r.u32("u")); // negative
+  fails([0xd1, 0xff, 0xfe], (r) => r.u32_("u")); // negative
   fails([0xce, 0xff, 0xff, 0xff, 0xff], (r) => r.uint("u", 65535));
-  fails([0xcb, 0, 0, 0, 0, 0, 0, 0, 0], (r) => r.u32("u")); // a float for an int
+  fails([0xcb, 0, 0, 0, 0, 0, 0, 0, 0], (r) => r.u32_("u")); // a float for an int
 });
 
 test("a map's keys are its own properties, __proto__ too; a later key wins", () => {

@@ -13,14 +13,14 @@ export class F {
 export function enc(x: unknown): Uint8Array {
   const w = new Writer();
   const put = (v: unknown): void => {
-    if (v instanceof F) w.put(0xcb, 8, v.v, "Float");
-    else if (v instanceof Uint8Array) w.raw(v);
-    else if (Array.isArray(v)) (w.arr(v.length), v.forEach(put));
-    else if (typeof v === "number" || typeof v === "bigint") w.int(v);
-    else w.value(v);
+    if (v instanceof F) w.put_(0xcb, 8, v.v, "Float");
+    else if (v instanceof Uint8Array) w.raw_(v);
+    else if (Array.isArray(v)) (w.arr_(v.length), v.forEach(put));
+    else if (typeof v === "number" || typeof v === "bigint") w.int_(v);
+    else w.value_(v);
   };
   put(x);
-  return w.bytes();
+  return w.bytes_();
 }
 
 /** Clock is a fake time line: timers run when the test advances it. */

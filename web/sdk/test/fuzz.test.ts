@@ -50,7 +50,7 @@ test("the decoder and the mirror only ever refuse with their errors", () => {
     if (f.kind === 5 || f.kind === 6) {
       const m = new Mirror(schemas, 4);
       try {
-        m.put(f);
+        m.put_(f);
         states++;
       } catch (e) {
         assert.ok(e instanceof BadDelta || e instanceof Lost, String(e));
@@ -69,7 +69,7 @@ test("the record reader only ever refuses with RecordError", () => {
       // In random pieces, as a stream brings them.
       for (let p = 0; p < b.length; ) {
         const n = 1 + Math.floor(r() * 8);
-        for (const [seq, payload] of rec.push(b.subarray(p, p + n))) assert.ok(seq === 0 ? payload.length === 0 || (payload.length >= 2 && payload.length <= 125) : payload.length <= 64);
+        for (const [seq, payload] of rec.push_(b.subarray(p, p + n))) assert.ok(seq === 0 ? payload.length === 0 || (payload.length >= 2 && payload.length <= 125) : payload.length <= 64);
         p += n;
       }
     } catch (e) {

@@ -27,7 +27,7 @@ test("the Go encoder's random worlds reach the same states", () => {
       assert.equal(f.base, s.ack);
       if (f.base) diffs++;
       highMasks += f.changed.filter((x) => x.hi).length;
-      const got = m.put(f)!;
+      const got = m.put_(f)!;
       states++;
       assert.equal(got.tick, s.tick);
       const rows = got.entities.map((e) => [e.id, e.type, ...e.values.map((v, i) => (w.schemas[e.type].fields[i].type === 4 ? v : String(v)))]);
@@ -57,21 +57,21 @@ const diff = (tick: number, base: number, o: Partial<StateFrame>): StateFrame =>
 
 test("diffs apply to the exact baseline they name", () => {
   const m = new Mirror(schemas, 3);
-  m.put(snap(1, [1, 10, "a"], [2, 20, "b"]));
-  m.put(diff(2, 1, { changed: [{ id: 1, lo: 1, hi: 0, values: [5] }] }));
+  m.put_(snap(1, [1, 10, "a"], [2, 20, "b"]));
+  m.put_(diff(2, 1, { changed: [{ id: 1, lo: 1, hi: 0, values: [5] }] }));
   // Against tick 1 again, not 2: x is 10+7, not 15+7.
-  const s = m.put(diff(3, 1, { changed: [{ id: 1, lo: 3, hi: 0, values: [7, "c"] }], removed: [2], added: [{ id: 3, type: 0, values: [0, 0] }] }))!;
+  const s = m.put_(diff(3, 1, { changed: [{ id: 1, lo: 3, hi: 0, values: [7, "c"] }], removed: [2], added: [{ id: 3, type: 0, values: [0, 0] }] }))!;
   assert.deepEqual(s.entities.map((e) => [e.id, ...e.values]), [[1, 17, "c"], [3, 0, ""]]);
   // Unchanged entities are shared between states.
-  const t = m.put(diff(4, 3, { changed: [{ id: 3, lo: 1, hi: 0, values: [1] }] }))!;
+  const t = m.put_(diff(4, 3, { changed: [{ id: 3, lo: 1, hi: 0, values: [1] }] }))!;
   assert.equal(t.entities[0], s.entities[0]);
   // Older or equal ticks are ignored.
-  assert.equal(m.put(diff(4, 3, {})), null);
-  assert.equal(m.put(snap(2)), null);
+  assert.equal(m.put_(diff(4, 3, {})), null);
+  assert.equal(m.put_(snap(2)), null);
   // Only the last 3 states are kept: tick 1 is gone.
-  assert.throws(() => m.put(diff(5, 1, {})), Lost);
-  m.put(snap(6, [9, 1, "z"]));
-  assert.deepEqual(m.current.entities.map((e) => e.id), [9]);
+  assert.throws(() => m.put_(diff(5, 1, {})), Lost);
+  m.put_(snap(6, [9, 1, "z"]));
+  assert.deepEqual(m.current_.entities.map((e) => e.id), [9]);
 });
 
 test("a state that does not fit its baseline or schemas is refused", () => {
@@ -88,13 +88,13 @@ test("a state that does not fit its baseline or schemas is refused", () => {
   ];
   for (const d of bad) {
     const m = new Mirror(schemas, 8);
-    m.put(snap(1, [1, 10, "a"]));
-    assert.throws(() => m.put(d), BadDelta, JSON.stringify(d));
-    assert.equal(m.current.tick, 1);
+    m.put_(snap(1, [1, 10, "a"]));
+    assert.throws(() => m.put_(d), BadDelta, JSON.stringify(d));
+    assert.equal(m.current_.tick, 1);
   }
   // The int 0 reads as "" in a String field, "" as 0 in an Int field.
   const m = new Mirror(schemas, 8);
-  assert.deepEqual(m.put(snap(1, [1, "" as any, 0 as any]))!.entities[0].values, [0, ""]);
+  assert.deepEqual(m.put_(snap(1, [1, "" as any, 0 as any]))!.entities[0].values, [0, ""]);
   // A state before a welcome (sent before the server took a leave) is ignored.
-  assert.equal(new Mirror(null, 8).put(snap(1)), null);
+  assert.equal(new Mirror(null, 8).put_(snap(1)), null);
 });
