@@ -178,7 +178,7 @@ const stops = (e: TickroomError) =>
 // and server_busy: a server that takes no newcomers refuses joins with it.
 const REFUSALS = [4004, 4010, 4009, 4006, 4013, 4014, 4015, 4016, 4017, 4011, 4019, 4012, 4000, 4024];
 
-type Resolver<T> = { res: (v: T) => void; rej: (e: TickroomError) => void };
+type Resolver<T> = { resolve_: (v: T) => void; reject_: (e: TickroomError) => void };
 
 const noRates: RoomRates = { tick: 0, tickRate: 0, sendRate: 0 };
 
@@ -406,7 +406,7 @@ export class Client {
     this.conn_ = null;
     this.hold_ = null;
     if (this.resuming_) return this.resuming_("dropped");
-    const fail = (r: Resolver<any>) => r.rej(e);
+    const fail = (r: Resolver<any>) => r.reject_(e);
     this.joins_.splice(0).forEach(fail);
     this.lists_.forEach(fail);
     this.lists_.clear();
@@ -532,7 +532,7 @@ export class Client {
           this.mirror_.reset_(f.schemas);
           this.view = null;
           this.seq_ = this.inputAck = this.lastEvent = 0;
-          this.joins_.shift()?.res(f);
+          this.joins_.shift()?.resolve_(f);
           this.emit_("welcome", f);
         }
         break;
@@ -559,13 +559,13 @@ export class Client {
         else if (this.welcome && (f.code === C.Kicked || f.code === C.RoomClosed)) {
           this.leftRoom_();
           this.emit_("left", e);
-        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.joins_.pop() : this.joins_.shift())?.rej(e);
+        } else if (REFUSALS.includes(f.code)) (f.code === C.AlreadyJoined ? this.joins_.pop() : this.joins_.shift())?.reject_(e);
         break;
       }
       case 13: {
         const r = this.lists_.get(f.request);
         this.lists_.delete(f.request);
-        r?.res({ total: f.total, rooms: f.rooms });
+        r?.resolve_({ total: f.total, rooms: f.rooms });
         break;
       }
       case 14:
@@ -691,7 +691,7 @@ export class Client {
       const f = frame(1, ProtocolVersion, spec.mode ?? "", this.options.name ?? "", how, spec.room ?? "", payloadOf("options", spec.options, Limits.payload));
       if (this.status !== "open") throw err(0, "not connected", "closed");
       this.joinOptions_ = spec.options;
-      this.joins_.push({ res, rej });
+      this.joins_.push({ resolve_: res, reject_: rej });
       this.sendFrame_(f);
     });
   }
@@ -705,7 +705,7 @@ export class Client {
       for (const k in filter) checkStr("filter key", k, Limits.metaKey), checkStr("filter value", filter[k], Limits.metaValue);
       if (this.status !== "open") throw err(0, "not connected", "closed");
       const n = (this.listNext_ = (this.listNext_ + 1) >>> 0);
-      this.lists_.set(n, { res, rej });
+      this.lists_.set(n, { resolve_: res, reject_: rej });
       this.sendFrame_(frame(12, n, q.mode ?? "", u32(q.offset ?? 0), Math.min(u32(q.limit ?? 0), Limits.listLimit), filter));
     });
   }

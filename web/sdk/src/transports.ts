@@ -174,7 +174,7 @@ export interface Handshake {
  * ms (0: no limit of its own) or until signal aborts; a non-2xx answer
  * throws a TickroomError carrying the spec's error code. */
 async function request<T = Response>(env: Env, url: string, init: RequestInit, ms: number, signal?: AbortSignal, read?: (r: Response) => Promise<T>): Promise<T> {
-  const ctl = new AbortController(), abort = () => ctl.abort(), t = ms ? env.setTimeout(abort, ms) : 0;
+  const ctl = new AbortController(), abort = () => ctl.abort(), t = ms ? env.setTimeout(abort, ms) : 0, method = init.method ?? "GET";
   signal?.addEventListener("abort", abort);
   try {
     const resp = await env.fetch(url, { ...init, signal: ctl.signal, cache: "no-store" });
@@ -183,13 +183,13 @@ async function request<T = Response>(env: Env, url: string, init: RequestInit, m
       try {
         body = JSON.parse((await resp.text()).slice(0, 4096));
       } catch {}
-      throw Object.assign(err(0, (init.method ?? "GET") + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status), {
+      throw Object.assign(err(0, method + " " + resp.status + " " + (body.code ?? "") + ": " + (body.message ?? ""), String(body.code ?? "http_" + resp.status), resp.status), {
         retryAfter: +resp.headers.get("Retry-After")! * 1000 || 0,
       });
     }
     return read ? await read(resp) : (resp as T);
   } catch (e) {
-    throw e instanceof TickroomError ? e : netErr((init.method ?? "GET") + " failed: " + (e as Error).message);
+    throw e instanceof TickroomError ? e : netErr(method + " failed: " + (e as Error).message);
   } finally {
     env.clearTimeout(t);
     signal?.removeEventListener("abort", abort);
@@ -254,7 +254,7 @@ function varint(b: Uint8Array, p: number): [number, number] | undefined {
     const c = b[p + i];
     x += (c & 0x7f) * 2 ** (7 * i);
     if (c < 0x80) {
-      if ((i === 9 && c > 1) || x > Number.MAX_SAFE_INTEGER) break;
+      if (x > Number.MAX_SAFE_INTEGER) break; // past 2^53, so past 64 bits too
       return [x, p + i + 1];
     }
   }
