@@ -32,6 +32,8 @@ type clusterNode struct {
 	incarnation int64  // Unix ns at start: a restarted node is a new member
 	remote      *remote.Remote
 	hc          *cluster.Cluster // hollywood's cluster: its agent and our provider
+	agent       *actor.PID       // hollywood's agent behind its guard; set by start
+	provider    *actor.PID       // our provider; set by start
 	relay       *actor.PID       // this node's relay
 	router      *actor.PID       // hollywood's stream router (routerOf); nil if not found
 	log         *slog.Logger
@@ -143,7 +145,11 @@ func (cn *clusterNode) start(httpURL string) error {
 		return fmt.Errorf("actors: cluster: %w", err)
 	}
 	cn.hc = hc
-	hc.Start()
+	// What hc.Start does, with the agent behind a guard and the hub's
+	// recover middleware (cluster_agent.go); the ids are hollywood's.
+	e := cn.hub.engine
+	cn.agent = e.Spawn(guardAgent(cn, cluster.NewAgent(hc)), "cluster", actor.WithID(cn.self), actor.WithMiddleware(cn.hub.mw))
+	cn.provider = e.Spawn(newProvider(cn)(hc), "provider", actor.WithID(cn.self))
 	return nil
 }
 
@@ -164,7 +170,12 @@ func (cn *clusterNode) stop(ctx context.Context) error {
 		}
 		cn.barrier(ctx, v)
 		stopped := make(chan struct{})
-		go func() { cn.hc.Stop(); close(stopped) }()
+		go func() { // what hc.Stop does, for the actors start spawned
+			e := cn.hub.engine
+			<-e.Poison(cn.agent).Done()
+			<-e.Poison(cn.provider).Done()
+			close(stopped)
+		}()
 		select {
 		case <-stopped:
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/anthdm/hollywood/actor"
+	"github.com/anthdm/hollywood/cluster"
 	"github.com/anthdm/hollywood/remote"
 	"github.com/tickroom/tickroom/internal/clusterpb"
 	"google.golang.org/protobuf/proto"
@@ -61,6 +62,7 @@ func TestClusterMalformedMessagesDoNotCrashANode(t *testing.T) {
 	addr := tc.members[0].Addr
 	provider := actor.NewPID(addr, "provider/n0")
 	lobby := actor.NewPID(addr, "lobby/main")
+	agent := actor.NewPID(addr, "cluster/n0")
 
 	sendRaw(t, addr, envelope(provider, "tickroom.cluster.v1.NoSuchThing", []byte{1, 2, 3}))
 	sendRaw(t, addr, envelope(provider, "tickroom.cluster.v1.Hello", []byte{0xff, 0xff, 0xff, 0xff}))
@@ -76,6 +78,17 @@ func TestClusterMalformedMessagesDoNotCrashANode(t *testing.T) {
 		{provider, &clusterpb.Bye{From: "n9"}},
 		{lobby, &clusterpb.Rooms{From: "stranger", Full: true}},
 		{lobby, &clusterpb.Rooms{From: "n0", Full: true}},
+		// hollywood's agent: bare, four of these crashed the process,
+		// and the Deactivation poisoned the lobby.
+		{agent, &cluster.Activation{}},
+		{agent, &cluster.Activation{}},
+		{agent, &cluster.Activation{}},
+		{agent, &cluster.Activation{}},
+		{agent, &cluster.Activation{}},
+		{agent, &cluster.Deactivation{PID: actor.NewPID("elsewhere:1", "lobby/main")}},
+		{agent, &cluster.ActorTopology{Actors: []*cluster.ActorInfo{{}}}},
+		{agent, &cluster.Members{Members: []*cluster.Member{{ID: "evil", Host: "127.0.0.1:1"}}}},
+		{agent, &cluster.Members{Members: []*cluster.Member{nil}}},
 	}
 	for _, n := range nonsense {
 		sendRaw(t, addr, envelope(n.to, string(proto.MessageName(n.msg)), marshal(t, n.msg)))
@@ -83,6 +96,9 @@ func TestClusterMalformedMessagesDoNotCrashANode(t *testing.T) {
 	waitUntil(t, 5*time.Second, "every nonsense message refused", func() bool {
 		return a.ClusterStats().Refused-before >= int64(len(nonsense))
 	})
+	if a.engine.Registry.GetPID("lobby", "main") == nil {
+		t.Error("the lobby is gone")
+	}
 	// Still a node of the cluster, as its peer sees it, and its peer of it.
 	time.Sleep(2 * 400 * time.Millisecond) // two member timeouts: long enough for a loss to show
 	for _, h := range hubs {

@@ -342,7 +342,7 @@ func (p *provider) publish(joined, left []*member) {
 	for _, m := range v.live {
 		members = append(members, &cluster.Member{ID: m.id, Host: m.addr, Kinds: []string{"room"}, Region: "default"})
 	}
-	p.engine.Send(p.hc.PID(), &cluster.Members{Members: members})
+	p.engine.Send(p.cn.agent, &cluster.Members{Members: members})
 	ch := membersChanged{view: v, joined: joined, left: left, settled: p.settled}
 	p.engine.Send(p.cn.hub.lobby, ch)
 	if p.cn.relay != nil {
