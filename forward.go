@@ -1,6 +1,7 @@
 package tickroom
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httputil"
@@ -17,10 +18,22 @@ import (
 // (actors.Hub.SIDPrefix), and a request for a sid this node does not have
 // goes to the node it names. Streams are passed on as they come.
 type forwarder struct {
-	hub *actors.Hub
+	node func(sid string) string // the URL of the node a sid names; "" for none (Hub.SessionNode)
+	// done ends every request being passed on when the server closes (stop):
+	// a forwarded upgrade is a hijacked connection the transport's Close
+	// does not see, and a held long-poll or stream would keep the node's
+	// shutdown waiting; their clients come back through another node.
+	done context.Context
+	stop context.CancelFunc
 
 	mu      sync.Mutex
 	proxies map[string]*httputil.ReverseProxy // by node URL
+}
+
+func newForwarder(hub *actors.Hub) *forwarder {
+	f := &forwarder{node: hub.SessionNode}
+	f.done, f.stop = context.WithCancel(context.Background())
+	return f
 }
 
 // forwardedHeader marks a request one node passed to another: it is never
@@ -31,7 +44,7 @@ func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, sid string) 
 	if r.Header.Get(forwardedHeader) != "" {
 		return false
 	}
-	base := f.hub.SessionNode(sid)
+	base := f.node(sid)
 	if base == "" {
 		return false
 	}
@@ -40,7 +53,10 @@ func (f *forwarder) forward(w http.ResponseWriter, r *http.Request, sid string) 
 		return false
 	}
 	r.Header.Set(forwardedHeader, "1")
-	rp.ServeHTTP(w, r)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	defer context.AfterFunc(f.done, cancel)()
+	rp.ServeHTTP(w, r.WithContext(ctx))
 	return true
 }
 

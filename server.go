@@ -60,6 +60,7 @@ type Server struct {
 	srv     *transports.Server
 	routes  []route
 	metrics *metrics
+	fwd     *forwarder   // passes on requests of other nodes' sessions; nil alone
 	gate    *metricsGate // /metrics behind server.metrics_token_env
 	ops     *opsListener // server.metrics_addr's listener; nil without one
 	health  health
@@ -125,7 +126,10 @@ func (s *Server) Start() error {
 	if err != nil {
 		return err
 	}
-	srv := transports.NewServer(transportOptions(cfg, s.log, hub), hub)
+	if hub.Clustered() {
+		s.fwd = newForwarder(hub)
+	}
+	srv := transports.NewServer(transportOptions(cfg, s.log, hub, s.fwd), hub)
 	s.hub, s.srv = hub, srv
 	s.health.hub.Store(hub)
 	s.srv.Handle("/healthz", http.HandlerFunc(s.health.healthz))
@@ -304,7 +308,7 @@ func (s *Server) Reload() error {
 	}
 	s.cfg = next
 	s.level.Set(next.Log.SlogLevel())
-	s.srv.SetOptions(transportOptions(next, s.log, s.hub))
+	s.srv.SetOptions(transportOptions(next, s.log, s.hub, s.fwd))
 	s.log.Info("config reloaded", "config", next)
 	return nil
 }
@@ -314,7 +318,7 @@ func (s *Server) Reload() error {
 // bounded by server.shutdown_timeout.
 func (s *Server) Close() error {
 	s.mu.Lock()
-	timeout, log, srv, hub, ops := s.cfg.Server.ShutdownTimeout, s.log, s.srv, s.hub, s.ops
+	timeout, log, srv, hub, ops, fwd := s.cfg.Server.ShutdownTimeout, s.log, s.srv, s.hub, s.ops, s.fwd
 	s.mu.Unlock()
 	if hub == nil {
 		return errors.New("tickroom: Close before Start")
@@ -324,6 +328,9 @@ func (s *Server) Close() error {
 	start := time.Now()
 	s.health.ready.Store(false)
 	log.Info("shutting down", "timeout", timeout)
+	if fwd != nil {
+		fwd.stop()
+	}
 	err := srv.Close(ctx)
 	if ops != nil {
 		if oerr := ops.close(ctx); oerr != nil && err == nil {
@@ -400,11 +407,11 @@ func (s *Server) actorOptions(c Config) actors.Options {
 // upgrade (503 server_busy), except those that come back to resume a seat.
 // On a node of a cluster its HTTP sessions' ids name it, and requests for
 // other nodes' sessions go to them (forward.go).
-func transportOptions(c Config, log *slog.Logger, hub *actors.Hub) transports.Options {
+func transportOptions(c Config, log *slog.Logger, hub *actors.Hub, fwd *forwarder) transports.Options {
 	ws, h := c.WebSocket, c.HTTP
 	var forward func(http.ResponseWriter, *http.Request, string) bool
-	if hub.Clustered() {
-		forward = (&forwarder{hub: hub}).forward
+	if fwd != nil {
+		forward = fwd.forward
 	}
 	return transports.Options{
 		Busy:      hub.Busy,
