@@ -252,11 +252,17 @@ func (l *lobby) setPlayers(e *roomEntry, n int) {
 }
 
 // autoName names a room the server names, skipping names players chose.
+// On a node of a cluster the name carries the node's id (arena-n2-1):
+// every node counts its own, and a name means one room cluster-wide.
 func (l *lobby) autoName(mode string) string {
+	prefix := mode + "-"
+	if l.cl != nil {
+		prefix += l.cl.cn.self + "-"
+	}
 	for {
 		l.nextAuto[mode]++
-		name := mode + "-" + strconv.Itoa(l.nextAuto[mode])
-		if l.byName[roomKey(mode, name)] == nil {
+		name := prefix + strconv.Itoa(l.nextAuto[mode])
+		if key := roomKey(mode, name); l.byName[key] == nil && (l.cl == nil || l.nodeWithName(key) == "") {
 			return name
 		}
 	}

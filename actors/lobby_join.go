@@ -20,6 +20,7 @@ func (l *lobby) join(c *actor.Context, m joinRequest) {
 			l.hub.abuse.note(abuseRoomLimited, m.addr)
 		}
 		c.Send(m.session, joinRefused{code: code, msg: fmt.Sprintf(format, args...), guest: m.guest})
+		l.nameNotMade(m)
 	}
 	if m.mode == "" {
 		m.mode = l.opts.DefaultMode

@@ -80,6 +80,9 @@ func (l *lobby) route(c *actor.Context, m joinRequest) bool {
 		}
 		return l.routeNew(c, m)
 	case netcode.JoinCreate, netcode.JoinExisting:
+		if m.how == netcode.JoinCreate && m.room == "" {
+			return l.routeNew(c, m) // a name of the server's: a new room, like a private one
+		}
 		return l.routeName(c, m)
 	case netcode.JoinCreatePrivate:
 		return l.routeNew(c, m)
@@ -137,17 +140,16 @@ func (l *lobby) routeName(c *actor.Context, m joinRequest) bool {
 		c.Send(cl.cn.relay, routeJoin{req: m, node: owner.id, to: owner.lobby})
 		return true
 	}
-	node, code, msg := l.decideName(key, m.how, cl.cn.self)
+	node, code, msg, placed := l.decideName(key, m.how, cl.cn.self)
 	switch {
 	case code != 0:
 		c.Send(m.session, joinRefused{code: code, msg: msg})
 	case node == cl.cn.self:
 		m.routed, m.named = true, true
 		l.join(c, m)
+	case placed && !l.mayCreateAway(c, m):
+		delete(cl.names, key) // no room will have it
 	default:
-		if !l.mayCreateAway(c, m) {
-			return true
-		}
 		l.send(c, m, node, true)
 	}
 	return true
@@ -188,7 +190,8 @@ func joinMsg(self string, m joinRequest, named bool) *clusterpb.Join {
 
 // decideName is the owner's decision for a join by name of a player on
 // origin: the node whose room it joins, or a refusal.
-func (l *lobby) decideName(key string, how netcode.JoinHow, origin string) (node string, code netcode.Code, msg string) {
+// placed says the owner recorded a new room's node for the name just now.
+func (l *lobby) decideName(key string, how netcode.JoinHow, origin string) (node string, code netcode.Code, msg string, placed bool) {
 	cl := l.cl
 	node = cl.names[key]
 	if node != "" && cl.view.get(node) == nil {
@@ -200,17 +203,17 @@ func (l *lobby) decideName(key string, how netcode.JoinHow, origin string) (node
 	}
 	switch {
 	case how == netcode.JoinCreate && node != "":
-		return "", netcode.CodeRoomExists, "that room exists"
+		return "", netcode.CodeRoomExists, "that room exists", false
 	case how == netcode.JoinExisting && node == "":
-		return "", netcode.CodeRoomNotFound, "no room of that name"
+		return "", netcode.CodeRoomNotFound, "no room of that name", false
 	case node != "":
-		return node, 0, ""
+		return node, 0, "", false
 	}
 	if node = l.place(origin); node == "" {
-		return "", netcode.CodeTooManyRooms, "no server takes new rooms now"
+		return "", netcode.CodeTooManyRooms, "no server takes new rooms now", false
 	}
 	cl.names[key] = node
-	return node, 0, ""
+	return node, 0, "", true
 }
 
 // nodeWithName finds the node whose public room has key in the listing.
@@ -235,9 +238,12 @@ func (l *lobby) nameJoin(c *actor.Context, m *clusterpb.Join) {
 	if origin == nil || (how != netcode.JoinMatch && how != netcode.JoinCreate && how != netcode.JoinExisting) ||
 		m.GetRoom() == "" || len(m.GetRoom()) > netcode.MaxRoomLen || len(m.GetMode()) > netcode.MaxModeLen {
 		cl.cn.refuse("join by name that makes no sense", "from", cutUTF8(m.GetOrigin(), 40))
+		if origin != nil { // its player is waiting for an answer
+			cl.cn.send(origin.id, origin.relay, &clusterpb.JoinRefused{Ref: m.GetRef(), Code: uint32(netcode.CodeInternal), Message: "the room's name could not be looked up"})
+		}
 		return
 	}
-	node, code, msg := l.decideName(roomKey(m.GetMode(), m.GetRoom()), how, origin.id)
+	node, code, msg, _ := l.decideName(roomKey(m.GetMode(), m.GetRoom()), how, origin.id)
 	if code != 0 {
 		l.hub.stats.errorSent(code)
 		cl.cn.send(origin.id, origin.relay, &clusterpb.JoinRefused{Ref: m.GetRef(), Code: uint32(code), Message: msg})
@@ -266,6 +272,24 @@ func (l *lobby) nameTaken(m *clusterpb.NameTaken) {
 	}
 }
 
+// nameNotMade tells the owner of a name it sent here, for a room this
+// node was to make, that the join was refused and no room has the name:
+// the owner forgets it (it recorded the name as this node's when it
+// decided), so the name is free and the owner's table does not keep it.
+func (l *lobby) nameNotMade(m joinRequest) {
+	cl := l.cl
+	if cl == nil || !m.named || m.room == "" || l.byName[roomKey(m.mode, m.room)] != nil {
+		return
+	}
+	key := roomKey(m.mode, m.room)
+	msg := &clusterpb.NameTaken{Key: key, Node: cl.cn.self, Gone: true}
+	if owner := cl.view.owner(key); owner.id != cl.cn.self {
+		cl.cn.send(owner.id, owner.lobby, msg)
+		return
+	}
+	l.nameTaken(msg)
+}
+
 // tellOwner tells the owner of a public room's name that this node has it
 // (or no longer does).
 func (l *lobby) tellOwner(e *roomEntry, gone bool) {
@@ -292,9 +316,13 @@ func (l *lobby) place(origin string) string {
 		clear(cl.placed)
 		cl.placedAt = now
 	}
+	now := cl.cn.view.Load() // the heartbeats' loads; the lobby's view changes with the members only
 	load := func(m *member) nodeLoad {
 		if m.id == cl.cn.self {
 			return cl.cn.localLoad()
+		}
+		if cur := now.get(m.id); cur != nil {
+			return cur.load
 		}
 		return m.load
 	}
