@@ -304,3 +304,58 @@ func TestClusterEventsInOrderAcrossNodes(t *testing.T) {
 	b.joinHow(netcode.JoinMatch, "chat", nil)
 	eventually(t, "b back", func() bool { return len(b.welcomes()) == 2 }, a, b)
 }
+
+// What a room sends a player of another node before it ends the player's
+// seat reaches the player before the end: an event told, then a kick, in
+// one step (the event waited in the room's outbox for that node while the
+// seat's end went ahead through the relay, and was dropped on arrival).
+func TestClusterEventBeforeAKickArrivesFirst(t *testing.T) {
+	tc := newTestCluster(t, 2)
+	log := new(callLog)
+	tc.opts = func(i int, o *Options) {
+		o.Modes, o.DefaultMode = probeModes(log), "probe"
+		o.Cluster.NoRooms = i != 1 // the room is on n1; the kicked player on n0
+	}
+	hubs := tc.startAll()
+	host, guest := connect(t, hubs[1]), connect(t, hubs[0])
+	host.joinHow(netcode.JoinMatch, "k", nil)
+	eventually(t, "host welcomed", welcomed(host), host)
+	guest.joinHow(netcode.JoinMatch, "k", nil)
+	eventually(t, "guest welcomed", welcomed(guest), host, guest)
+	if nodeOf(guest.welcome().RoomID) != "n1" {
+		t.Fatalf("room %s, want it on n1", guest.welcome().RoomID)
+	}
+	for round := range 5 {
+		p := guest.welcome().Player
+		host.message("tell", p) // both in the host's next step, in order
+		host.message("kick-slowly", p)
+		for end := time.Now().Add(10 * time.Second); !slices.Contains(guest.errorCodes(), netcode.CodeKicked); {
+			if time.Now().After(end) {
+				t.Fatalf("round %d: guest not kicked; host's errors %v, guest's %v and events %v", round, host.errorCodes(), guest.errorCodes(), guest.events())
+			}
+			host.send(&netcode.Ack{Tick: host.lastTick()})
+			guest.send(&netcode.Ack{Tick: guest.lastTick()})
+			time.Sleep(20 * time.Millisecond)
+		}
+		told, kicked := -1, -1
+		for i, m := range guest.link.messages(t) {
+			switch m := m.(type) {
+			case *netcode.Event:
+				if m.Type == "told" {
+					told = i
+				}
+			case *netcode.Error:
+				if m.Code == netcode.CodeKicked {
+					kicked = i
+				}
+			}
+		}
+		if told < 0 || told > kicked {
+			t.Fatalf("the event told before the kick: at %d, the kick at %d", told, kicked)
+		}
+		// Back for another round: a fresh connection, as a kicked client would.
+		guest = connect(t, hubs[0])
+		guest.joinHow(netcode.JoinMatch, "k", nil)
+		eventually(t, "guest back", welcomed(guest), host, guest)
+	}
+}

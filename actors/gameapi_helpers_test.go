@@ -120,10 +120,15 @@ func (g *probe) Message(w *world.World, p world.PlayerID, typ string, payload wo
 		var n world.PlayerID
 		_ = payload.Decode(&n)
 		_ = g.room.Send(n, "told", int(w.Tick()))
-	case "kick":
+	case "kick", "kick-slowly":
 		var n world.PlayerID
 		_ = payload.Decode(&n)
 		g.room.Kick(n, "bye")
+		if typ == "kick-slowly" {
+			// The rest of the step takes a while: whatever the room sent
+			// before the kick must not wait for its end to leave.
+			time.Sleep(100 * time.Millisecond)
+		}
 	case "lock":
 		var b bool
 		_ = payload.Decode(&b)

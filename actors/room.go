@@ -154,6 +154,7 @@ func (r *room) stop(c *actor.Context) {
 	if reason == "" {
 		reason = "room closed"
 	}
+	r.flushPeers() // frames to other nodes' players go before the ends of their seats
 	for _, s := range r.seats {
 		if s == nil {
 			continue
@@ -224,6 +225,11 @@ func (r *room) kick(s *seat, code netcode.Code, msg string) bool {
 		return false
 	}
 	s.kicked = true
+	if s.guest != 0 {
+		// A player of another node: what the room sent it so far goes
+		// before its seat's end, which the relay ships on its own.
+		r.flushPeers()
+	}
 	r.engine.SendWithSender(s.session, seatEnded{seat: s, code: code, msg: msg, guest: s.guest}, r.pid)
 	return true
 }

@@ -72,7 +72,11 @@ func (r *room) resume(c *actor.Context, m resumeRequest) {
 	r.bindPeer(m.link)
 	oldSession, oldLink, oldGuest := s.resume(m.session, m.link, m.sid, m.guest, welcome, missed, lost)
 	if oldSession != nil {
-		// The newest connection wins; the old one is told why it ends.
+		// The newest connection wins; the old one is told why it ends,
+		// after what was sent to it (on another node: shipped first).
+		if oldGuest != 0 {
+			r.flushPeers()
+		}
 		r.engine.SendWithSender(oldSession, seatEnded{seat: s, code: netcode.CodeReplaced, msg: "resumed on another connection", guest: oldGuest}, r.pid)
 		_ = oldLink // its session closes it, with the code
 	}
