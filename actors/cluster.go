@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,18 +119,8 @@ func newView(self *member, peers []*member) *memberView {
 		v.live = append(v.live, p)
 		v.byID[p.id] = p
 	}
-	slices.SortFunc(v.live, func(a, b *member) int { return cmpString(a.id, b.id) })
+	slices.SortFunc(v.live, func(a, b *member) int { return cmp.Compare(a.id, b.id) })
 	return v
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // start runs hollywood's cluster agent with our provider, once the server

@@ -295,8 +295,16 @@ func (s *session) onAdmitted(c *actor.Context, st *seat, resumed bool) {
 			st.leave(leftByDrop)
 		}
 	}
-	if !s.joining {
-		gone() // not ours any more: a join timed out
+	s.settle(c, s.joining, gone, func() { st.leave(leftByPlayer) }, func() { s.seat.Store(st) })
+}
+
+// settle ends a join whose seat has come: the session takes it (take),
+// or gives it back (gone) when the join is no longer ours (it timed out)
+// or the session is closing, or ends it (left) when the player left on
+// the way. A seat here and one on another node settle alike.
+func (s *session) settle(c *actor.Context, ours bool, gone, left, take func()) {
+	if !ours {
+		gone()
 		return
 	}
 	s.joining, s.resuming, s.byID = false, false, false
@@ -305,10 +313,10 @@ func (s *session) onAdmitted(c *actor.Context, st *seat, resumed bool) {
 		gone()
 		s.stopIfDone(c)
 	case s.leaveOnSeat:
-		st.leave(leftByPlayer)
+		left()
 		s.joinAnswered()
 	default:
-		s.seat.Store(st)
+		take()
 		s.leaveLobby()
 		s.unpaced = false // a player now, resumed or joined
 	}
@@ -382,22 +390,7 @@ func (s *session) onAwayAdmitted(c *actor.Context, aw *awaySeat, resumed bool) {
 			aw.leave()
 		}
 	}
-	if !s.joining || s.ticket != aw.ticket {
-		gone() // not ours any more: a join timed out
-		return
-	}
-	s.joining, s.resuming, s.byID = false, false, false
-	switch {
-	case s.closing:
-		gone()
-		s.stopIfDone(c)
-	case s.leaveOnSeat:
-		aw.leave()
-		s.joinAnswered()
-	default:
-		s.away.Store(aw)
-		s.leaveLobby()
-	}
+	s.settle(c, s.joining && s.ticket == aw.ticket, gone, aw.leave, func() { s.away.Store(aw) })
 }
 
 // seated reports whether the player has a seat, here or on another node.
