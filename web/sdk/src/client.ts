@@ -22,11 +22,12 @@ export type Transport = "websocket" | "longpoll" | "stream" | "poll";
 export interface Reconnect {
   /** Attempts at most; default 10. */
   attempts?: number;
-  /** Give up after this many ms since the drop; default 20000 (the
-   * server's default room.resume_window). */
+  /** Give up after this many ms since the drop; default 30000, as the Go
+   * client (past the server's room.resume_window, 20 s by default, the seat
+   * is gone and coming back is a fresh join). */
   maxTime?: number;
   /** The backoff: attempt i waits a random time in [0, min(max, base·2^i))
-   * ms (full jitter); defaults 250 and 5000. */
+   * ms (full jitter); defaults 100 and 5000. */
   base?: number;
   max?: number;
 }
