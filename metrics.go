@@ -85,6 +85,7 @@ var (
 	descRefused   = prometheus.NewDesc(metricname.Refused, "Connections, joins and resumes refused by a limit, by reason: server_full, too_many_connections and server_busy (limits.max_connections, limits.max_connections_per_addr, overload or limits.max_unjoined; HTTP 503, 429 and 503 before the upgrade), overloaded_connection and overloaded_join (server_busy while overloaded), paced (server_busy to newcomers over the pace after an overload), unjoined_full (limits.max_unjoined), room_creates (limits.*rooms_per_minute), join_guesses and resume_guesses (the guessing budget).", []string{metricname.LabelReason}, nil)
 	descConns     = prometheus.NewDesc(metricname.Connections, "Connections admitted and alive: WebSockets and HTTP sessions, against limits.max_connections.", nil, nil)
 	descExchange  = prometheus.NewDesc(metricname.Exchanges, "Long-polls that carried the client's frames up (exchanges): one request per update instead of two.", nil, nil)
+	descFastPath  = prometheus.NewDesc(metricname.FastPath, "The HTTP fast path for polling clients' kept-alive connections, by outcome: served (requests it answered), adopted (connections it took from net/http), handed_back (requests it left to net/http).", []string{metricname.LabelOutcome}, nil)
 	descHTTPErrs  = prometheus.NewDesc(metricname.HTTPErrors, "HTTP error responses of the transports, by code.", []string{metricname.LabelCode}, nil)
 	descErrors    = prometheus.NewDesc(metricname.ErrorFrames, "Error frames sent to clients, by code name.", []string{metricname.LabelCode}, nil)
 	descCaughtUp  = prometheus.NewDesc(metricname.FramesCaughtUp, "Client frames let through from the catch-up bank after a stall (session.catch_up).", nil, nil)
@@ -106,7 +107,7 @@ type statsCollector struct {
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descSessions, descRooms, descTicks, descLate, descOverrun, descFrames,
 		descBytes, descDropped, descInputs, descRejected, descClosed, descPanics, descDirect, descBodies, descEvents, descMessages, descAuth,
-		descRefused, descConns, descExchange, descHTTPErrs, descErrors, descCaughtUp, descUnjoined, descIdle, descLateness, descOverload, descLevel, descOverloads, descSteps} {
+		descRefused, descConns, descExchange, descFastPath, descHTTPErrs, descErrors, descCaughtUp, descUnjoined, descIdle, descLateness, descOverload, descLevel, descOverloads, descSteps} {
 		ch <- d
 	}
 }
@@ -150,6 +151,9 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descRefused, float64(t.HTTPErrors["server_busy"]), "server_busy")
 	gauge(descConns, float64(t.Connections))
 	counter(descExchange, float64(t.Exchanges))
+	counter(descFastPath, float64(t.FastRequests), "served")
+	counter(descFastPath, float64(t.FastAdopted), "adopted")
+	counter(descFastPath, float64(t.FastHandbacks), "handed_back")
 	for code, n := range t.HTTPErrors {
 		counter(descHTTPErrs, float64(n), code)
 	}

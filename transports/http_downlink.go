@@ -27,24 +27,30 @@ import (
 func (ss *httpSession) openDownlink(kind transportKind, ack uint64, stop func()) (uint64, httpErr, bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	// A poll held on the fast path by a connection whose client has gone
+	// (the fast path does not read while it holds one) is taken over.
+	gone := ss.downOpen && ss.downConn != nil && peerGone(ss.downConn.c)
 	switch {
 	case ss.finished:
 		return 0, errUnknownSession, false
 	case ss.up == upDone:
 		return 0, errUpgraded, false
-	case ss.downOpen && (ss.stopStream == nil || kind == kindStream):
+	case ss.downOpen && !gone && (ss.stopStream == nil || kind == kindStream):
 		return 0, errPollInProgress, false
 	case ack > ss.buf.sent:
 		return 0, errBadAck, false
 	}
-	if ss.downOpen {
+	switch {
+	case gone:
+		ss.downConn.abort()
+	case ss.downOpen:
 		ss.stopStream() // a GET takes over from a stream
 	}
 	ss.buf.ack(ack)
 	ss.downGen++
+	ss.downConn = nil
 	ss.stopStream = stop
-	ss.downOpen = true
-	ss.expiry.stop(&ss.srv.wg)
+	ss.downOpen = true // the expiry clock, if armed, finds it open (expire)
 	ss.kind.Store(uint32(kind))
 	return ss.downGen, 0, true
 }
@@ -63,6 +69,7 @@ func (ss *httpSession) closeDownlink(gen uint64) {
 	}
 	ss.downOpen = false
 	ss.stopStream = nil
+	ss.downConn = nil
 	if ss.force && !ss.finished {
 		e := ss.endLocked(nil)
 		ss.mu.Unlock()
@@ -70,6 +77,16 @@ func (ss *httpSession) closeDownlink(gen uint64) {
 		return
 	}
 	ss.armExpiryLocked()
+	ss.mu.Unlock()
+}
+
+// heldBy notes that downlink request gen is a poll held on fast connection
+// fc, which openDownlink may find gone.
+func (ss *httpSession) heldBy(gen uint64, fc *fastConn) {
+	ss.mu.Lock()
+	if gen == ss.downGen && ss.downOpen {
+		ss.downConn = fc
+	}
 	ss.mu.Unlock()
 }
 

@@ -35,15 +35,22 @@ func (s *Server) failBodyTimeout(w http.ResponseWriter, o *Options) {
 }
 
 // serveBounded is the Server's http.Handler: the mux, behind the body
-// deadline.
+// deadline, and the way into the fast path (http_fast.go).
 func (s *Server) serveBounded(w http.ResponseWriter, r *http.Request) {
+	o := s.options()
 	if r.Body != nil && r.Body != http.NoBody {
 		rc := http.NewResponseController(w)
-		if rc.SetReadDeadline(time.Now().Add(s.options().BodyTimeout)) == nil {
+		if rc.SetReadDeadline(time.Now().Add(o.BodyTimeout)) == nil {
 			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
 		}
 	}
-	s.mux.ServeHTTP(w, r)
+	if !s.fastCandidate(r, o) {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	s.mux.ServeHTTP(sw, r)
+	s.adopt(sw, r)
 }
 
 // deadlineBody lifts the body's read deadline once the whole body has been

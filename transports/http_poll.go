@@ -45,8 +45,16 @@ func (s *Server) holdPoll(w http.ResponseWriter, r *http.Request, ss *httpSessio
 		}
 	}()
 
+	fc := fastConnOf(r)
+	if fc != nil {
+		ss.heldBy(gen, fc)
+	}
 	var timeout <-chan time.Time
-	if kind == kindLongPoll {
+	switch {
+	case kind != kindLongPoll:
+	case fc != nil:
+		timeout = fc.pollTimer(o.PollTimeout)
+	default:
 		t := time.NewTimer(o.PollTimeout)
 		defer t.Stop()
 		timeout = t.C
@@ -55,6 +63,8 @@ func (s *Server) holdPoll(w http.ResponseWriter, r *http.Request, ss *httpSessio
 	for {
 		v := ss.take(ack, recs[:0], gen)
 		switch {
+		case v.superseded:
+			return // a request of the client's, on another connection, took over
 		case v.upgraded:
 			// Only a client that broke the upgrade protocol (a GET left open
 			// across "upgrade") gets here: what it would get is on the WebSocket.

@@ -3,6 +3,7 @@ package transports
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // transportKind is what Link.Transport reports for an HTTP session: the kind
@@ -71,6 +72,7 @@ type httpSession struct {
 	downOpen     bool         // a downlink request (GET or stream) is open
 	downGen      uint64       // the number of the latest downlink request (see openDownlink)
 	stopStream   func()       // ends the open stream; nil while a GET or nothing is open
+	downConn     *fastConn    // the fast connection of the open poll, if it is held there
 	up           upgradeState // where the move to WebSocket stands
 	ws           *wsLink      // the probe in upProbeOpen and upProbing, the downlink in upDone
 	closing      bool         // a close record is waiting for a downlink response
@@ -78,6 +80,7 @@ type httpSession struct {
 	cause        *CloseError  // first known close code
 	finished     bool         // ended: OnClose has run or is running
 	expiry       ownedTimer   // SessionTimeout while no downlink request is open
+	expireAt     time.Time    // when expiry ends the session (armExpiryLocked)
 	upgradeTimer ownedTimer   // UpgradeTimeout of the probe
 }
 
@@ -286,11 +289,21 @@ func (ss *httpSession) signal() {
 // armExpiryLocked starts the SessionTimeout clock, unless something holds the
 // session open: a downlink request, a probe, or the WebSocket of an upgrade
 // (whose heartbeat takes over).
+//
+// A polling client opens and closes a downlink request per update, so the
+// clock is not stopped and restarted each time, which would cost a timer
+// and its callback per request: closing a request moves expireAt, and a
+// timer armed earlier, when it fires, finds the session open again or
+// waits out what is left.
 func (ss *httpSession) armExpiryLocked() {
 	if ss.finished || ss.downOpen || ss.up != upHTTP {
 		return
 	}
-	ss.expiry.reset(&ss.srv.wg, ss.srv.options().SessionTimeout, ss.expire)
+	d := ss.srv.options().SessionTimeout
+	ss.expireAt = time.Now().Add(d)
+	if !ss.expiry.armed() {
+		ss.expiry.reset(&ss.srv.wg, d, ss.expire)
+	}
 }
 
 // expire ends a session that went SessionTimeout without a downlink request:
@@ -299,6 +312,16 @@ func (ss *httpSession) armExpiryLocked() {
 func (ss *httpSession) expire(gen uint64) {
 	ss.mu.Lock()
 	if ss.finished || !ss.expiry.live(gen) {
+		ss.mu.Unlock()
+		return
+	}
+	if ss.downOpen || ss.up != upHTTP {
+		ss.expiry.stop(&ss.srv.wg) // closing the request arms it again
+		ss.mu.Unlock()
+		return
+	}
+	if left := time.Until(ss.expireAt); left > 0 {
+		ss.expiry.reset(&ss.srv.wg, left, ss.expire)
 		ss.mu.Unlock()
 		return
 	}

@@ -244,6 +244,13 @@ type Options struct {
 	// Fixed at Open.
 	IdleTimeout time.Duration
 
+	// DisableFastPath leaves every request to net/http: polling clients'
+	// kept-alive connections are not served by the fast path (see
+	// http_fast.go), which costs a long-polling player about twice as much
+	// server CPU. It is a switch for an operator who suspects the fast path
+	// of a problem with some client or proxy. Applies to new requests.
+	DisableFastPath bool
+
 	// limitLoopback applies the per-address limits to 127.0.0.1 and ::1
 	// too, so that tests on 127.0.0.1 can reach them without a proxy.
 	limitLoopback bool

@@ -42,7 +42,10 @@ type Server struct {
 	mu        sync.Mutex
 	ln        net.Listener
 	hs        *http.Server
-	serveDone chan struct{} // closed when hs.Serve has returned
+	serveDone chan struct{} // closed when hs.Serve has returned, for both listeners
+	hb        *handback     // connections the fast path gives back to hs
+	fast      map[*fastConn]struct{}
+	fastShut  bool // Close has closed the idle fast connections: no more are adopted
 	links     map[*wsLink]struct{}
 	adm       admission
 	sessions  map[string]*httpSession // HTTP sessions by sid, from handshake to end
@@ -65,6 +68,7 @@ func NewServer(opts Options, h Handler) *Server {
 		sidPrefix: o.SIDPrefix,
 		mux:       http.NewServeMux(),
 		links:     make(map[*wsLink]struct{}),
+		fast:      make(map[*fastConn]struct{}),
 		adm:       admission{byAddr: make(map[string]int), rate: make(map[string]connBucket)},
 		sessions:  make(map[string]*httpSession),
 		closed:    make(chan struct{}),
@@ -135,16 +139,29 @@ func (s *Server) Open(addr string) error {
 		IdleTimeout:       o.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 	}
-	done := make(chan struct{})
+	done, hbDone := make(chan struct{}), make(chan struct{})
 	ln = tunedListener{Listener: ln, srv: s}
-	s.ln, s.hs, s.serveDone = ln, hs, done
+	hb := newHandback(ln.Addr())
+	s.ln, s.hs, s.serveDone, s.hb = ln, hs, done, hb
+	go func() {
+		defer close(hbDone)
+		_ = hs.Serve(hb) // it ends with Shutdown or Close
+	}()
 	go func() {
 		defer close(done)
 		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			logger.Warn("transports: serve stopped", "addr", ln.Addr().String(), "err", err)
 		}
+		<-hbDone
 	}()
 	return nil
+}
+
+// handback is the listener of connections the fast path gives back.
+func (s *Server) handback() *handback {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hb
 }
 
 // Addr is the listening address, or nil before Open.

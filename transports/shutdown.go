@@ -55,12 +55,15 @@ func (s *Server) Close(ctx context.Context) error {
 			}
 		}
 		s.drainSessions(grace, drained)
+		// The fast path's idle connections close as net/http's do.
+		s.shutFast(false)
 		if hs != nil {
 			if hs.Shutdown(grace) != nil {
 				// Requests still running at the grace deadline: their
 				// connections are dropped, which ends their handlers.
 				s.options().Logger.Debug("transports: close: dropping connections still busy")
 				_ = hs.Close()
+				s.shutFast(true)
 			}
 			<-serveDone
 		}
@@ -81,6 +84,7 @@ func (s *Server) Close(ctx context.Context) error {
 	for _, l := range s.liveLinks() {
 		_ = l.conn.NetConn().Close()
 	}
+	s.shutFast(true)
 	select {
 	case <-s.closed:
 		return nil

@@ -28,6 +28,11 @@ type Stats struct {
 	Upgrades     uint64 // HTTP sessions moved to WebSocket
 	Exchanges    uint64 // exchanges admitted: uplink batches that rode on a long-poll
 
+	// FastRequests counts the requests the fast path answered (see
+	// http_fast.go), FastAdopted the connections it took from net/http and
+	// FastHandbacks the requests it gave back to net/http.
+	FastRequests, FastAdopted, FastHandbacks uint64
+
 	// HTTPErrors counts HTTP error responses by their code ("bad_ack",
 	// "unknown_session", …); codes never returned are absent.
 	HTTPErrors map[string]uint64
@@ -43,6 +48,8 @@ type counters struct {
 	httpSessions                  atomic.Int64
 	handshakes, expired, upgrades atomic.Uint64
 	exchanges                     atomic.Uint64
+	fastRequests, fastAdopted     atomic.Uint64
+	fastHandbacks                 atomic.Uint64
 	connectionRateLimited         atomic.Uint64
 	httpErrors                    [numHTTPErrs]atomic.Uint64
 }
@@ -65,6 +72,9 @@ func (c *counters) snapshot() Stats {
 		Expired:               c.expired.Load(),
 		Upgrades:              c.upgrades.Load(),
 		Exchanges:             c.exchanges.Load(),
+		FastRequests:          c.fastRequests.Load(),
+		FastAdopted:           c.fastAdopted.Load(),
+		FastHandbacks:         c.fastHandbacks.Load(),
 		HTTPErrors:            make(map[string]uint64),
 	}
 	for e := range numHTTPErrs {

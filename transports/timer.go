@@ -44,5 +44,8 @@ func (o *ownedTimer) stop(wg *sync.WaitGroup) {
 	o.cur++
 }
 
+// armed reports whether a callback is pending or running.
+func (o *ownedTimer) armed() bool { return o.t != nil }
+
 // live reports whether gen is the current, armed generation.
 func (o *ownedTimer) live(gen uint64) bool { return o.t != nil && gen == o.cur }

@@ -33,9 +33,13 @@ const (
 	FramesCaughtUp = "tickroom_frames_caught_up_total"
 	Connections    = "tickroom_connections"
 	Exchanges      = "tickroom_exchanges_total"
-	HTTPErrors     = "tickroom_http_errors_total" // by LabelCode
-	Unjoined       = "tickroom_sessions_unjoined"
-	RoomsIdle      = "tickroom_rooms_idle"
+	// FastPath counts the HTTP fast path's work, by LabelOutcome: served
+	// (requests it answered), adopted (connections it took from net/http)
+	// and handed_back (requests it left to net/http).
+	FastPath   = "tickroom_http_fast_path_total"
+	HTTPErrors = "tickroom_http_errors_total" // by LabelCode
+	Unjoined   = "tickroom_sessions_unjoined"
+	RoomsIdle  = "tickroom_rooms_idle"
 	// The overload signal and response (see server.toml's [overload]).
 	TickLateness  = "tickroom_tick_lateness_ticks"
 	Overloaded    = "tickroom_overloaded"
