@@ -139,6 +139,7 @@ type HTTPConfig struct {
 	ReadHeaderTimeout time.Duration `toml:"read_header_timeout"` // to send the headers. Not reloadable.
 	BodyTimeout       time.Duration `toml:"body_timeout"`        // to send a request body
 	IdleTimeout       time.Duration `toml:"idle_timeout"`        // a kept-alive connection with no next request. Not reloadable.
+	FastPath          bool          `toml:"fast_path"`           // serve polling clients' kept-alive connections without net/http
 }
 
 // RoomConfig is the [room] section: the simulation loop of every room.
@@ -265,6 +266,7 @@ func DefaultConfig() Config {
 			ReadHeaderTimeout: transports.DefaultReadHeaderTimeout,
 			BodyTimeout:       transports.DefaultBodyTimeout,
 			IdleTimeout:       transports.DefaultIdleTimeout,
+			FastPath:          true,
 		},
 		Room: RoomConfig{
 			TickRate:      actors.DefaultTickRate,

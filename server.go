@@ -435,6 +435,7 @@ func transportOptions(c Config, log *slog.Logger, hub *actors.Hub, fwd *forwarde
 		ReadHeaderTimeout: h.ReadHeaderTimeout,
 		BodyTimeout:       h.BodyTimeout,
 		IdleTimeout:       h.IdleTimeout,
+		DisableFastPath:   !h.FastPath,
 
 		MaxConnections:           c.Limits.MaxConnections, // 0: the transport's default, from the file limit
 		MaxConnectionsPerAddr:    c.Limits.MaxConnectionsPerAddr,

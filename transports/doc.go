@@ -210,6 +210,24 @@
 // reads the address with ClientAddr(r), to count the same clients in its
 // own limits, and Link.RemoteAddr reports it.
 //
+// # Fast path
+//
+// What a polling client sends all the time, long-polls, polls, uplink
+// POSTs and exchanges of a session of this server, is served on its
+// kept-alive HTTP/1.1 connection without net/http once net/http has
+// answered one of them with success (http_fast.go). The wire does not
+// change: the same statuses, codes and headers, and a Date. The fast path
+// only takes requests in the plain form clients send (one Content-Length,
+// no Transfer-Encoding, Expect, Upgrade or "Connection: close", a path and
+// query without escapes) and gives any other request, with the bytes it
+// has read, back to net/http, which answers it as on a fresh connection.
+// Differences a client may notice: an empty long-poll answer comes between
+// half of PollTimeout and PollTimeout after the request, and the idle and
+// write bounds (IdleTimeout, WriteTimeout) hold to within half their span.
+// Options.DisableFastPath (http.fast_path = false) leaves every request to
+// net/http; Stats counts what the fast path adopted, served and handed
+// back.
+//
 // # Request limits and shutdown
 //
 // Every request the Server's listener takes, on any route (the transports',
@@ -416,7 +434,9 @@
 // or stream gets 409 poll_in_progress and the open one carries on, with one
 // exception: a GET (long-poll or poll) or an exchange that comes while a
 // stream is open ends that stream and takes its place (see the next
-// section). Between requests a session may
+// section). A long-poll held on a connection whose client has closed it is
+// taken over the same way, on Linux and macOS at once, elsewhere once it
+// has timed out (see "Fast path"). Between requests a session may
 // change its downlink at will, stream to long-poll or poll and back, without
 // losing or repeating a frame; Link.Transport reports the latest. Every
 // downlink response has Content-Type application/octet-stream, Cache-Control

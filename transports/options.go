@@ -246,9 +246,10 @@ type Options struct {
 
 	// DisableFastPath leaves every request to net/http: polling clients'
 	// kept-alive connections are not served by the fast path (see
-	// http_fast.go), which costs a long-polling player about twice as much
-	// server CPU. It is a switch for an operator who suspects the fast path
-	// of a problem with some client or proxy. Applies to new requests.
+	// http_fast.go); a long-polling player then costs about half as much
+	// server CPU again. It is a switch for an operator who suspects the
+	// fast path of a problem with some client or proxy. Applies to new
+	// requests.
 	DisableFastPath bool
 
 	// limitLoopback applies the per-address limits to 127.0.0.1 and ::1
