@@ -193,12 +193,12 @@ func (fc *fastConn) serve() {
 	defer func() { fc.end(handedBack) }()
 	for {
 		o := fc.s.options()
-		head, bodyAt, ok := fc.readHead(o)
-		if !ok {
+		head, bodyAt, got := fc.readHead(o)
+		if got == headEnded {
 			return
 		}
 		h, ok := parseFastHead(head, fc.s.httpPath)
-		if !ok || o.DisableFastPath || h.length > o.MaxBody || fc.s.session(fastSID(h.path, fc.s.httpPath)) == nil {
+		if got == headTooLarge || !ok || o.DisableFastPath || h.length > o.MaxBody || fc.s.session(fastSID(h.path, fc.s.httpPath)) == nil {
 			fc.handBack()
 			handedBack = true
 			return
@@ -218,30 +218,29 @@ func (fc *fastConn) serve() {
 // (without the blank line) and where its body starts. The wait for the
 // first byte is bounded by IdleTimeout, the rest of the head by
 // ReadHeaderTimeout, as net/http bounds them. A head larger than net/http
-// allows goes back to net/http, which answers 431.
-func (fc *fastConn) readHead(o *Options) (head []byte, bodyAt int, ok bool) {
+// allows is headTooLarge, for net/http to answer (431).
+func (fc *fastConn) readHead(o *Options) (head []byte, bodyAt int, got headResult) {
 	limit := o.MaxHeaderBytes + 4096 // net/http's slack
 	if fc.n == 0 {
 		fc.idle.Store(true)
 		if fc.s.fastClosing() {
-			return nil, 0, false
+			return nil, 0, headEnded
 		}
 	}
 	if !fc.readBy(time.Now().Add(o.IdleTimeout), o.IdleTimeout/2) {
-		return nil, 0, false
+		return nil, 0, headEnded
 	}
 	var err error
 	timed := false
 	for {
 		if i := bytes.Index(fc.buf[:fc.n], crlfcrlf); i >= 0 {
-			return fc.buf[:i], i + 4, true
+			return fc.buf[:i], i + 4, headRead
 		}
 		if err != nil {
-			return nil, 0, false
+			return nil, 0, headEnded
 		}
 		if fc.n >= limit {
-			fc.handBack()
-			return nil, 0, false
+			return nil, 0, headTooLarge
 		}
 		if fc.n > 0 && !timed {
 			// Part of a head is in: the rest within ReadHeaderTimeout.
@@ -259,6 +258,15 @@ func (fc *fastConn) readHead(o *Options) (head []byte, bodyAt int, ok bool) {
 		}
 	}
 }
+
+// headResult is what readHead found.
+type headResult uint8
+
+const (
+	headRead     headResult = iota
+	headEnded               // the connection ended, failed or timed out
+	headTooLarge            // over MaxHeaderBytes: net/http's to answer
+)
 
 // readBy sets the read deadline to t, unless the one set is no more than
 // slack earlier: setting a deadline costs a timer update, and a polling

@@ -205,6 +205,21 @@ func TestFastPathHandsTheRestBack(t *testing.T) {
 	}
 }
 
+// A head over MaxHeaderBytes gets net/http's 431, as on a fresh connection.
+func TestFastPathLeavesLargeHeadsToNetHTTP(t *testing.T) {
+	s := newTestServer(t, Options{MaxHeaderBytes: 4096}, newEchoHandler())
+	c := newHTTPClient(t, s).handshake("")
+	rc := dialKept(t, s)
+	rc.exchange(c, []byte("adopt"))
+	big := "X-Big: " + strings.Repeat("b", 16<<10) + "\r\n"
+	if a := rc.do(http.MethodGet, fmt.Sprintf("%s/%s?ack=%d&wait=0", s.httpPath, c.sid, c.ack), nil, big); a.status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Fatalf("status %d, want 431", a.status)
+	}
+	if st := s.Stats(); st.FastHandbacks != 1 {
+		t.Fatalf("handed back %d, want 1", st.FastHandbacks)
+	}
+}
+
 // Requests that are malformed, or framed in a way the fast path does not
 // parse, are left to net/http, which answers them as it always has.
 func TestFastPathLeavesOddRequestsToNetHTTP(t *testing.T) {
