@@ -3,6 +3,7 @@ package transports
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -51,6 +52,7 @@ type fastKey struct{}
 type fastConn struct {
 	s      *Server
 	c      net.Conn
+	io     io.ReadWriter // c's reads and writes (newConnIO)
 	ctx    context.Context
 	cancel context.CancelFunc // ends a held poll: the connection is dropped
 	idle   atomic.Bool        // waiting for a request's first byte: Close may close it
@@ -168,7 +170,7 @@ func bodyRead(r *http.Request) bool {
 }
 
 func (s *Server) newFastConn(c net.Conn, remote string) *fastConn {
-	fc := &fastConn{s: s, c: c, buf: make([]byte, fastBufSize)}
+	fc := &fastConn{s: s, c: c, io: newConnIO(c), buf: make([]byte, fastBufSize)}
 	ctx := context.WithValue(context.Background(), fastKey{}, fc)
 	fc.ctx, fc.cancel = context.WithCancel(ctx)
 	fc.req = (&http.Request{
@@ -251,7 +253,7 @@ func (fc *fastConn) readHead(o *Options) (head []byte, bodyAt int, got headResul
 			fc.grow(min(len(fc.buf)*2, limit) - fc.n)
 		}
 		var m int
-		m, err = fc.c.Read(fc.buf[fc.n:])
+		m, err = fc.io.Read(fc.buf[fc.n:])
 		fc.n += m
 		if m > 0 {
 			fc.idle.Store(false)
@@ -302,7 +304,7 @@ func (fc *fastConn) readBody(end int, o *Options) bool {
 	fc.grow(end - fc.n)
 	fc.readBy(time.Now().Add(o.BodyTimeout), 0)
 	for fc.n < end {
-		m, err := fc.c.Read(fc.buf[fc.n:end])
+		m, err := fc.io.Read(fc.buf[fc.n:end])
 		fc.n += m
 		if err != nil {
 			if bodyTimedOut(err) {
@@ -376,7 +378,7 @@ func (fc *fastConn) writeResponse(w *fastWriter) error {
 	}
 	fc.out = w.appendHead(fc.out[:0], fc.dateNow())
 	fc.out = append(fc.out, w.body...)
-	_, err := fc.c.Write(fc.out)
+	_, err := fc.io.Write(fc.out)
 	if cap(fc.out) > 4*fastBufSize {
 		fc.out = nil
 	}

@@ -1,0 +1,123 @@
+//go:build linux
+
+package transports
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// rawIO reads and writes a fast connection's socket with raw system calls,
+// through the poller like net.Conn's Read and Write (deadlines, readiness
+// waits, Close) but without the runtime's system call bookkeeping.
+//
+// Why: a polling player's request typically finds the server idle. Its
+// read is then the first system call after the idle spell, and
+// entersyscall wakes the runtime's monitor thread (sysmon) out of its deep
+// sleep, which costs several context switches before it sleeps again; on
+// a virtual machine those switches are most of what a request costs beyond
+// the floor. A read or write of a non-blocking socket never blocks, so
+// sysmon has nothing to retake from it.
+type rawIO struct {
+	rc syscall.RawConn
+
+	rp    []byte // the read in progress
+	rn    int
+	rerrn syscall.Errno
+
+	wp    []byte // the write in progress
+	wn    int
+	werrn syscall.Errno
+
+	readFn, writeFn func(fd uintptr) bool // bound once: no closure per call
+}
+
+// newConnIO is how a fast connection reads and writes c: raw system calls
+// for a socket of this process, c itself otherwise (TLS, a test's pipe).
+func newConnIO(c net.Conn) io.ReadWriter {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return c
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return c
+	}
+	r := &rawIO{rc: rc}
+	r.readFn, r.writeFn = r.readOnce, r.writeSome
+	return r
+}
+
+func (r *rawIO) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r.rp, r.rn, r.rerrn = p, 0, 0
+	err := r.rc.Read(r.readFn)
+	r.rp = nil
+	switch {
+	case err != nil:
+		return 0, err
+	case r.rerrn != 0:
+		return 0, os.NewSyscallError("read", r.rerrn)
+	case r.rn == 0:
+		return 0, io.EOF
+	}
+	return r.rn, nil
+}
+
+// readOnce makes one read; false asks the poller to wait for the socket.
+func (r *rawIO) readOnce(fd uintptr) bool {
+	for {
+		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.rp))), uintptr(len(r.rp)))
+		switch e {
+		case 0:
+			r.rn = int(n)
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		default:
+			r.rerrn = e
+			return true
+		}
+	}
+}
+
+func (r *rawIO) Write(p []byte) (int, error) {
+	r.wp, r.wn, r.werrn = p, 0, 0
+	err := r.rc.Write(r.writeFn)
+	n := r.wn
+	r.wp = nil
+	switch {
+	case err != nil:
+		return n, err
+	case r.werrn != 0:
+		return n, os.NewSyscallError("write", r.werrn)
+	}
+	return n, nil
+}
+
+// writeSome writes what the socket takes; false asks the poller to wait
+// until it takes more.
+func (r *rawIO) writeSome(fd uintptr) bool {
+	for r.wn < len(r.wp) {
+		rest := r.wp[r.wn:]
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)))
+		switch e {
+		case 0:
+			r.wn += int(n)
+		case syscall.EINTR:
+		case syscall.EAGAIN:
+			return false
+		default:
+			r.werrn = e
+			return true
+		}
+	}
+	return true
+}
