@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -51,6 +52,7 @@ import (
 // blocked, and the frame goes to the queue instead.
 type writeGate struct {
 	net.Conn
+	rw     io.ReadWriter   // the socket's reads and writes (newConnIO)
 	raw    syscall.RawConn // the socket's, for direct writes and unsent; nil if not a plain socket
 	direct bool            // frames may be written directly: raw, writev here, not switched off
 	mu     sync.Mutex
@@ -68,7 +70,7 @@ const restKeep = 64 << 10
 // newWriteGate wraps c. direct asks for direct writes, which the gate allows
 // only on a plain socket of a platform with writevSupported.
 func newWriteGate(c net.Conn, direct bool) *writeGate {
-	g := &writeGate{Conn: c}
+	g := &writeGate{Conn: c, rw: newConnIO(c)}
 	if sc, ok := c.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			g.raw = raw
@@ -88,10 +90,13 @@ func (g *writeGate) Write(p []byte) (int, error) {
 	if err := g.flushLocked(); err != nil {
 		return 0, err
 	}
-	n, err := g.Conn.Write(p)
+	n, err := g.rw.Write(p)
 	g.written.Add(uint64(n))
 	return n, err
 }
+
+// Read is gws's read of the socket.
+func (g *writeGate) Read(p []byte) (int, error) { return g.rw.Read(p) }
 
 // flush sends the pending tail, if any.
 func (g *writeGate) flush() error {
@@ -104,7 +109,7 @@ func (g *writeGate) flushLocked() error {
 	if len(g.rest) == 0 {
 		return nil
 	}
-	n, err := g.Conn.Write(g.rest)
+	n, err := g.rw.Write(g.rest)
 	g.written.Add(uint64(n))
 	// Sent or not, the tail is done: a failed write ends the connection.
 	g.rest = g.rest[:0]

@@ -35,8 +35,10 @@ func (g *writeGate) writev(iov *iovecs, parts *[3][]byte) int {
 	var written uintptr
 	var errno syscall.Errno
 	// Holding the gate, we are the only writer: RawWrite's fd lock is free.
+	// A raw system call, as rawIO makes them: a non-blocking writev has
+	// nothing to wake the runtime's monitor thread for.
 	err := g.raw.Write(func(fd uintptr) bool {
-		written, _, errno = syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(cnt))
+		written, _, errno = syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(cnt))
 		return true // never wait for the socket: the queue is for that
 	})
 	clear(iov[:]) // do not keep bodies alive

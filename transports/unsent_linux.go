@@ -17,7 +17,8 @@ func (g *writeGate) unsent() (int, bool) {
 	var n int32
 	var errno syscall.Errno
 	err := g.raw.Control(func(fd uintptr) {
-		_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&n)))
+		// Raw, as rawIO's calls: the ioctl never blocks.
+		_, _, errno = syscall.RawSyscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&n)))
 	})
 	if err != nil || errno != 0 || n < 0 {
 		return 0, false

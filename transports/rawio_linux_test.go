@@ -138,3 +138,26 @@ func TestRawIOWriteErrorsAndDeadline(t *testing.T) {
 		t.Fatalf("a write to a reset connection: %v (%T); want a system call error", err, err)
 	}
 }
+
+// A WebSocket link's gate, which gws reads and writes through, uses the raw
+// calls too.
+func TestWriteGateReadsAndWritesRaw(t *testing.T) {
+	server, client := tcpPair(t)
+	g := newWriteGate(server, true)
+	if _, ok := g.rw.(*rawIO); !ok {
+		t.Fatalf("the gate reads and writes with %T, want *rawIO", g.rw)
+	}
+	if _, err := g.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8)
+	if n, err := io.ReadFull(client, buf[:4]); err != nil || string(buf[:n]) != "ping" {
+		t.Fatalf("the client read %q, %v", buf[:n], err)
+	}
+	if _, err := client.Write([]byte("pong")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := io.ReadFull(g, buf[:4]); err != nil || string(buf[:n]) != "pong" {
+		t.Fatalf("the gate read %q, %v", buf[:n], err)
+	}
+}
