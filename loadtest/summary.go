@@ -178,7 +178,7 @@ func serverText(sm *ServerMetrics) string {
 	if sm == nil {
 		return "no /metrics"
 	}
-	return fmt.Sprintf("CPU %.0f%% of a core, peak RSS %s; tick p50 ≈%s  p99 ≈%s (%d ticks)",
+	return fmt.Sprintf("CPU %.1f%% of a core, peak RSS %s; tick p50 ≈%s  p99 ≈%s (%d ticks)",
 		sm.CPUPercent, fmtBytes(sm.PeakRSSBytes), fmtMs(sm.Tick.P50), fmtMs(sm.Tick.P99), sm.Tick.Count)
 }
 

@@ -59,7 +59,7 @@ func main() {
 			log.Fatal(err)
 		}
 		r := serve(c, ln)
-		fmt.Printf("floor server: %.0f%% of a core over %v, %.0f frames/s of %d bytes\n", r.cpu, c.measure, r.framesPerSec, c.size)
+		fmt.Printf("floor server: %.1f%% of a core over %v, %.0f frames/s of %d bytes\n", r.cpu, c.measure, r.framesPerSec, c.size)
 	case "client":
 		r, err := drive(c)
 		if err != nil {
