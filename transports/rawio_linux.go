@@ -40,9 +40,16 @@ type rawIO struct {
 	readFn, writeFn func(fd uintptr) bool // bound once: no closure per call
 }
 
-// newConnIO is how c is read and written: raw system calls
-// for a socket of this process, c itself otherwise (TLS, a test's pipe).
+// newConnIO is how c is read and written: raw system calls for a socket of
+// this process, c itself otherwise (TLS, a test's pipe, a handed-back
+// connection with bytes still to replay).
 func newConnIO(c net.Conn) io.ReadWriter {
+	if rc, ok := c.(*replayConn); ok {
+		if len(rc.pending) > 0 {
+			return c // its Read gives the bytes it still holds first
+		}
+		c = rc.Conn
+	}
 	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return c

@@ -161,3 +161,23 @@ func TestWriteGateReadsAndWritesRaw(t *testing.T) {
 		t.Fatalf("the gate read %q, %v", buf[:n], err)
 	}
 }
+
+// A handed-back connection is read raw once it has replayed what it held,
+// and through its own Read until then.
+func TestRawIOOfAHandedBackConnection(t *testing.T) {
+	server, client := tcpPair(t)
+	if _, ok := newConnIO(&replayConn{Conn: server}).(*rawIO); !ok {
+		t.Fatal("a handed-back connection with nothing to replay is not read raw")
+	}
+	rio := newConnIO(&replayConn{Conn: server, pending: []byte("held ")})
+	if _, ok := rio.(*rawIO); ok {
+		t.Fatal("a handed-back connection with bytes to replay is read raw: they would be lost")
+	}
+	if _, err := client.Write([]byte("then read")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(io.LimitReader(rio, int64(len("held then read"))))
+	if err != nil || string(got) != "held then read" {
+		t.Fatalf("read %q, %v", got, err)
+	}
+}
