@@ -403,8 +403,13 @@ func (fc *fastConn) dateNow() []byte {
 func (fc *fastConn) handBack() {
 	fc.s.stats.fastHandbacks.Add(1)
 	_ = fc.c.SetDeadline(time.Time{})
-	pending := bytes.Clone(fc.buf[:fc.n])
-	fc.s.handback().give(&replayConn{Conn: fc.c, pending: pending})
+	c, pending := fc.c, bytes.Clone(fc.buf[:fc.n])
+	if rc, ok := c.(*replayConn); ok {
+		// Handed back before: one replayConn, with what it still holds
+		// after what the fast path read, not one inside another.
+		c, pending = rc.Conn, append(pending, rc.pending...)
+	}
+	fc.s.handback().give(&replayConn{Conn: c, pending: pending})
 }
 
 // end closes the connection unless it went back to net/http, and releases

@@ -434,3 +434,38 @@ func TestFastPathKeepsWhatItHandedBack(t *testing.T) {
 		t.Fatalf("handed back %d, adopted %d; want 1, 2", st.FastHandbacks, st.FastAdopted)
 	}
 }
+
+// The same when a connection goes back to net/http a second time before
+// the bytes of the first are all replayed: two odd requests (an unknown
+// Connection option is net/http's), then pipelined exchanges.
+func TestFastPathKeepsWhatItHandedBackTwice(t *testing.T) {
+	for _, pad := range []int{5000, 9000, 12000} {
+		t.Run(fmt.Sprint(pad), func(t *testing.T) {
+			s := newTestServer(t, Options{}, newEchoHandler())
+			c := newHTTPClient(t, s).handshake("")
+			rc := dialKept(t, s)
+			rc.exchange(c, []byte("adopt"))
+			path := fmt.Sprintf("%s/%s", s.httpPath, c.sid)
+			var req bytes.Buffer
+			fmt.Fprintf(&req, "GET %s?ack=%d&wait=0 HTTP/1.1\r\nHost: test\r\nConnection: x-pad\r\nX-Pad: %s\r\n\r\n", path, c.ack, strings.Repeat("p", pad))
+			fmt.Fprintf(&req, "GET %s?ack=%d&wait=0 HTTP/1.1\r\nHost: test\r\nConnection: x-foo\r\n\r\n", path, c.ack)
+			frames := [][]byte{bytes.Repeat([]byte("b"), 3000), bytes.Repeat([]byte("c"), 3000), bytes.Repeat([]byte("d"), 3000)}
+			for i, f := range frames {
+				body := uplink(f)
+				fmt.Fprintf(&req, "POST %s/exchange?ack=%d&seq=%d HTTP/1.1\r\nHost: test\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+					path, c.ack, c.batch+1+uint64(i), httpwire.ContentType, len(body), body)
+			}
+			if _, err := rc.c.Write(req.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 + len(frames) {
+				if a := rc.recv(); a.status != http.StatusOK {
+					t.Fatalf("answer %d: %d %s", i, a.status, a.body)
+				}
+			}
+			if st := s.Stats(); st.FastHandbacks != 2 {
+				t.Fatalf("handed back %d, want 2", st.FastHandbacks)
+			}
+		})
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"unsafe"
 )
 
 // rawIO reads and writes a socket with raw system calls, through the
@@ -26,8 +25,13 @@ import (
 // third of them sysmon's; the floor, 3,100). RawSyscall skips that. It is
 // safe here because a read or write of a non-blocking socket never blocks:
 // there is nothing for sysmon to retake the processor from.
+//
+// One goroutine may read while another writes, as the gate's reader and
+// writers do; two concurrent reads, or two concurrent writes, must not
+// happen (net.Conn allows them; no caller needs them).
 type rawIO struct {
 	rc syscall.RawConn
+	c  net.Conn // for the addresses in errors
 
 	rp    []byte // the read in progress
 	rn    int
@@ -44,9 +48,14 @@ type rawIO struct {
 // this process, c itself otherwise (TLS, a test's pipe, a handed-back
 // connection with bytes still to replay).
 func newConnIO(c net.Conn) io.ReadWriter {
-	if rc, ok := c.(*replayConn); ok {
+	orig := c
+	for {
+		rc, ok := c.(*replayConn)
+		if !ok {
+			break
+		}
 		if len(rc.pending) > 0 {
-			return c // its Read gives the bytes it still holds first
+			return orig // its Read gives the bytes held first
 		}
 		c = rc.Conn
 	}
@@ -58,7 +67,7 @@ func newConnIO(c net.Conn) io.ReadWriter {
 	if err != nil {
 		return c
 	}
-	r := &rawIO{rc: rc}
+	r := &rawIO{rc: rc, c: c}
 	r.readFn, r.writeFn = r.readOnce, r.writeSome
 	return r
 }
@@ -74,7 +83,7 @@ func (r *rawIO) Read(p []byte) (int, error) {
 	case err != nil:
 		return 0, err
 	case r.rerrn != 0:
-		return 0, os.NewSyscallError("read", r.rerrn)
+		return 0, r.opError("read", r.rerrn)
 	case r.rn == 0:
 		return 0, io.EOF
 	}
@@ -84,10 +93,10 @@ func (r *rawIO) Read(p []byte) (int, error) {
 // readOnce makes one read; false asks the poller to wait for the socket.
 func (r *rawIO) readOnce(fd uintptr) bool {
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(unsafe.SliceData(r.rp))), uintptr(len(r.rp)))
+		n, e := sysRead(fd, r.rp)
 		switch e {
 		case 0:
-			r.rn = int(n)
+			r.rn = n
 			return true
 		case syscall.EINTR:
 			continue
@@ -109,7 +118,7 @@ func (r *rawIO) Write(p []byte) (int, error) {
 	case err != nil:
 		return n, err
 	case r.werrn != 0:
-		return n, os.NewSyscallError("write", r.werrn)
+		return n, r.opError("write", r.werrn)
 	}
 	return n, nil
 }
@@ -119,10 +128,10 @@ func (r *rawIO) Write(p []byte) (int, error) {
 func (r *rawIO) writeSome(fd uintptr) bool {
 	for r.wn < len(r.wp) {
 		rest := r.wp[r.wn:]
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(unsafe.SliceData(rest))), uintptr(len(rest)))
+		n, e := sysWrite(fd, rest)
 		switch e {
 		case 0:
-			r.wn += int(n)
+			r.wn += n
 		case syscall.EINTR:
 		case syscall.EAGAIN:
 			return false
@@ -132,4 +141,9 @@ func (r *rawIO) writeSome(fd uintptr) bool {
 		}
 	}
 	return true
+}
+
+// opError is a failed call's error as net.Conn's Read and Write give it.
+func (r *rawIO) opError(op string, e syscall.Errno) error {
+	return &net.OpError{Op: op, Net: r.c.LocalAddr().Network(), Source: r.c.LocalAddr(), Addr: r.c.RemoteAddr(), Err: os.NewSyscallError(op, e)}
 }

@@ -133,9 +133,10 @@ func TestRawIOWriteErrorsAndDeadline(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	var oe *net.OpError
 	var se *os.SyscallError
-	if !errors.As(err, &se) {
-		t.Fatalf("a write to a reset connection: %v (%T); want a system call error", err, err)
+	if !errors.As(err, &oe) || oe.Op != "write" || oe.Addr == nil || !errors.As(err, &se) {
+		t.Fatalf("a write to a reset connection: %v (%T); want net.Conn's *net.OpError around a system call error", err, err)
 	}
 }
 
