@@ -91,7 +91,7 @@ var (
 	descCaughtUp  = prometheus.NewDesc(metricname.FramesCaughtUp, "Client frames let through from the catch-up bank after a stall (session.catch_up).", nil, nil)
 	descUnjoined  = prometheus.NewDesc(metricname.Unjoined, "Connections in no room.", nil, nil)
 	descIdle      = prometheus.NewDesc(metricname.RoomsIdle, "Rooms with no players, which do no simulation work.", nil, nil)
-	descLateness  = prometheus.NewDesc(metricname.TickLateness, "How late the rooms' ticks run, in ticks, smoothed: the overload signal.", nil, nil)
+	descLateness  = prometheus.NewDesc(metricname.TickLateness, "How late the server runs, in ticks, smoothed: the larger of the rooms' tick lateness and the goroutines' scheduling latency p90; the overload signal.", nil, nil)
 	descOverload  = prometheus.NewDesc(metricname.Overloaded, "1 while the server refuses newcomers for load.", nil, nil)
 	descLevel     = prometheus.NewDesc(metricname.SendLevel, "Steps by which the send rates are lowered for load; 0: as configured.", nil, nil)
 	descOverloads = prometheus.NewDesc(metricname.Overloads, "Times the server became overloaded.", nil, nil)

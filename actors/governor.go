@@ -7,7 +7,8 @@ import (
 )
 
 // governor is the actor that watches the hub's load: every loadInterval it
-// takes the rooms' tick lateness, lets loadControl decide, and publishes
+// takes the rooms' tick lateness and the runtime's scheduling latency
+// (sched_latency.go), lets loadControl decide, and publishes
 // the decision in the hub's atomics, which Accept and the sessions read to
 // refuse newcomers and the rooms read at each tick to set their send rates.
 // It also writes the abuse log's lines that are due. One timer at a time,
@@ -15,13 +16,14 @@ import (
 type governor struct {
 	hub   *Hub
 	ctl   loadControl
+	sched *schedLatency
 	timer *time.Timer
 }
 
 type governorTick struct{}
 
 func newGovernor(h *Hub) actor.Producer {
-	return func() actor.Receiver { return &governor{hub: h} }
+	return func() actor.Receiver { return &governor{hub: h, sched: newSchedLatency()} }
 }
 
 func (g *governor) Receive(c *actor.Context) {
@@ -57,6 +59,10 @@ func (g *governor) sample(now time.Time) {
 	h := g.hub
 	o := h.opts.Load()
 	late, ticks := h.late.take()
+	wait := g.sched.take(schedQuantile)
+	if ticks > 0 {
+		late = max(late, float64(wait)*float64(o.Room.TickRate)/float64(time.Second))
+	}
 	if f := h.loadSource.Load(); f != nil {
 		late = (*f)()
 	}

@@ -52,8 +52,11 @@ type LimitOptions struct {
 }
 
 // OverloadOptions tune what the hub does when the machine cannot keep its
-// rooms on time. Its signal is how late the rooms' ticks run, in ticks,
-// smoothed (Stats.TickLatenessMilli). From LateHigh on it is overloaded:
+// rooms on time. Its signal is how late the server runs, in ticks of the
+// default room's rate, smoothed (Stats.TickLatenessMilli): the larger of
+// how late the rooms' ticks run and the 90th percentile of the runtime's
+// scheduling latency (sched_latency.go says why both). From LateHigh on
+// it is overloaded:
 // it refuses new connections and joins (server_busy; Hub.Overloaded says
 // so to the HTTP layer), drops no player for acknowledging late, and
 // lowers every room's send rate a step (×0.75) a second, never below

@@ -19,7 +19,7 @@ type Stats struct {
 	RoomsIdle int64
 
 	// The load (see OverloadOptions).
-	TickLatenessMilli int64 // gauge: the rooms' tick lateness, smoothed, in thousandths of a tick
+	TickLatenessMilli int64 // gauge: the load signal (OverloadOptions), smoothed, in thousandths of a tick
 	Overloaded        int64 // gauge: 1 while the hub refuses newcomers for load, else 0
 	SendLevel         int64 // gauge: steps the send rates are lowered by for load; 0: as configured
 	Overloads         int64 // times the hub became overloaded
