@@ -38,7 +38,7 @@ type LimitsConfig struct {
 // cannot keep its rooms on time.
 type OverloadConfig struct {
 	Enabled      bool          `toml:"enabled"`
-	LateHigh     float64       `toml:"late_high"`     // smoothed tick lateness, in ticks, that is overload
+	LateHigh     float64       `toml:"late_high"`     // smoothed load signal, in ticks, that is overload
 	LateLow      float64       `toml:"late_low"`      // lateness at or below which it has passed
 	MinSendRate  int           `toml:"min_send_rate"` // floor of lowered send rates
 	RecoverAfter time.Duration `toml:"recover_after"` // calm time before each step back up

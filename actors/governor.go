@@ -98,7 +98,7 @@ func (g *governor) sample(now time.Time) {
 	attrs := []any{"lateness_ticks", g.ctl.smooth, "send_level", g.ctl.level, "default_send_rate", rate}
 	switch {
 	case g.ctl.overloaded && !wasOver:
-		h.log.Warn("overloaded: rooms run late; refusing new connections and joins, lowering send rates", attrs...)
+		h.log.Warn("overloaded: the server runs late; refusing new connections and joins, lowering send rates", attrs...)
 	case !g.ctl.overloaded && wasOver && idle:
 		h.log.Warn("load back to normal: no room is playing; taking new connections and joins again", attrs...)
 	case !g.ctl.overloaded && wasOver && o.Overload.Disabled:

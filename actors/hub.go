@@ -143,7 +143,7 @@ func (h *Hub) Stats() Stats {
 }
 
 // Overloaded reports whether the hub refuses newcomers (new connections
-// and joins get server_busy) because its rooms run late (see
+// and joins get server_busy) because it runs late (see
 // OverloadOptions); connections that come back to resume a seat are still
 // taken. The transport refuses new connections before their upgrade when
 // its Options.Busy is Hub.Busy; a server should also report not ready.

@@ -71,7 +71,7 @@ type LimitOptions struct {
 type OverloadOptions struct {
 	// Disabled turns the response off; the load is still measured.
 	Disabled bool
-	// LateHigh is the smoothed tick lateness, in ticks, at which the hub
+	// LateHigh is the smoothed load signal, in ticks, at which the hub
 	// is overloaded. Default DefaultLateHigh.
 	LateHigh float64
 	// LateLow is the lateness at or below which it counts as recovered;

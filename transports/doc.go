@@ -161,7 +161,7 @@
 // load, two caps and a rate, and refused with an HTTP error otherwise:
 //
 //	503 server_busy           Options.Busy reports the server busy (Tickroom:
-//	                          its rooms run late, or it paces newcomers
+//	                          it runs late, or it paces newcomers
 //	                          after an overload) and the handshake does not
 //	                          mark a reconnect that resumes a seat (see
 //	                          "Resuming"), with the Retry-After Busy gives
