@@ -4,7 +4,9 @@ import "net"
 
 // tunedListener gives every connection it accepts the send buffer of
 // Options.SendBuffer, before any byte is written to it: the kernel's own
-// grows to megabytes per connection when the client does not read.
+// grows to megabytes per connection when the client does not read. It
+// hands the connection out to be read and written with raw system calls
+// where they are used (acceptedConn, rawio_linux.go).
 type tunedListener struct {
 	net.Listener
 	srv *Server
@@ -20,5 +22,5 @@ func (t tunedListener) Accept() (net.Conn, error) {
 			_ = tc.SetWriteBuffer(n)
 		}
 	}
-	return c, nil
+	return acceptedConn(c), nil
 }

@@ -59,17 +59,50 @@ func newConnIO(c net.Conn) io.ReadWriter {
 		}
 		c = rc.Conn
 	}
+	if rc, ok := c.(*rawTCPConn); ok {
+		return rc.io // net/http, which read and wrote through it, has let go
+	}
+	if r := newRawIO(c); r != nil {
+		return r
+	}
+	return orig
+}
+
+// newRawIO is a rawIO for c's socket, or nil if c has none.
+func newRawIO(c net.Conn) *rawIO {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return c
+		return nil
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return c
+		return nil
 	}
 	r := &rawIO{rc: rc, c: c}
 	r.readFn, r.writeFn = r.readOnce, r.writeSome
 	return r
+}
+
+// rawTCPConn is an accepted connection whose reads and writes are rawIO's,
+// from its first request on: net/http's reads and writes of it (requests,
+// and the responses of streams and first requests) skip the runtime's
+// system call bookkeeping too. The rest is the *net.TCPConn's.
+type rawTCPConn struct {
+	*net.TCPConn
+	io *rawIO
+}
+
+func (c *rawTCPConn) Read(p []byte) (int, error)  { return c.io.Read(p) }
+func (c *rawTCPConn) Write(p []byte) (int, error) { return c.io.Write(p) }
+
+// acceptedConn is how the listener hands out an accepted connection c.
+func acceptedConn(c net.Conn) net.Conn {
+	if tc, ok := c.(*net.TCPConn); ok {
+		if r := newRawIO(tc); r != nil {
+			return &rawTCPConn{TCPConn: tc, io: r}
+		}
+	}
+	return c
 }
 
 func (r *rawIO) Read(p []byte) (int, error) {
@@ -81,7 +114,7 @@ func (r *rawIO) Read(p []byte) (int, error) {
 	r.rp = nil
 	switch {
 	case err != nil:
-		return 0, err
+		return 0, asConnError(err, "read")
 	case r.rerrn != 0:
 		return 0, r.opError("read", r.rerrn)
 	case r.rn == 0:
@@ -116,7 +149,7 @@ func (r *rawIO) Write(p []byte) (int, error) {
 	r.wp = nil
 	switch {
 	case err != nil:
-		return n, err
+		return n, asConnError(err, "write")
 	case r.werrn != 0:
 		return n, r.opError("write", r.werrn)
 	}
@@ -141,6 +174,16 @@ func (r *rawIO) writeSome(fd uintptr) bool {
 		}
 	}
 	return true
+}
+
+// asConnError gives an error of the RawConn's (closed, deadline) the Op
+// that net.Conn's own Read and Write give it: net/http tells a common read
+// error from others by it.
+func asConnError(err error, op string) error {
+	if oe, ok := err.(*net.OpError); ok {
+		oe.Op = op
+	}
+	return err
 }
 
 // opError is a failed call's error as net.Conn's Read and Write give it.

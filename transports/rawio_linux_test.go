@@ -182,3 +182,37 @@ func TestRawIOOfAHandedBackConnection(t *testing.T) {
 		t.Fatalf("read %q, %v", got, err)
 	}
 }
+
+// The listener hands out accepted connections read and written raw, and
+// the fast path and the gate take over the same rawIO after a hijack.
+func TestAcceptedConnectionsAreRaw(t *testing.T) {
+	server, client := tcpPair(t)
+	c := acceptedConn(server)
+	rc, ok := c.(*rawTCPConn)
+	if !ok {
+		t.Fatalf("an accepted TCP connection is handed out as %T, want *rawTCPConn", c)
+	}
+	if newConnIO(c) != io.ReadWriter(rc.io) || newConnIO(&replayConn{Conn: c}) != io.ReadWriter(rc.io) {
+		t.Fatal("a hijacked connection gets a second rawIO")
+	}
+	if _, err := client.Write([]byte("req")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 3)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "req" {
+		t.Fatalf("read %q, %v", buf, err)
+	}
+	// Errors read as net.Conn's do: net/http tells common read errors by
+	// their Op.
+	_ = c.SetReadDeadline(time.Now().Add(-time.Second))
+	_, err := c.Read(buf)
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "read" || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a read past its deadline: %#v, want a *net.OpError with Op read", err)
+	}
+	_ = c.Close()
+	_, err = c.Write(buf)
+	if !errors.As(err, &oe) || oe.Op != "write" || !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("a write after Close: %#v, want a *net.OpError with Op write", err)
+	}
+}
