@@ -246,8 +246,8 @@ type Options struct {
 
 	// DisableFastPath leaves every request to net/http: polling clients'
 	// kept-alive connections are not served by the fast path (see
-	// http_fast.go); a long-polling player then costs about twice the
-	// server CPU (25% of a core against 13% for 256, BENCHMARKS.md). It is a switch for an operator who suspects the
+	// http_fast.go); a long-polling player then costs about 40% more
+	// server CPU (21% of a core against 15% for 256, BENCHMARKS.md). It is a switch for an operator who suspects the
 	// fast path of a problem with some client or proxy. Applies to new
 	// requests.
 	DisableFastPath bool
