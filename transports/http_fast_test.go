@@ -395,41 +395,18 @@ func TestParseFastHead(t *testing.T) {
 // again: here a large head that goes back to net/http with two pipelined
 // exchanges behind it, all in one write.
 func TestFastPathKeepsWhatItHandedBack(t *testing.T) {
-	s := newTestServer(t, Options{}, newEchoHandler())
-	c := newHTTPClient(t, s).handshake("")
-	rc := dialKept(t, s)
-	rc.exchange(c, []byte("adopt"))
+	s, c, rc := adoptedConn(t)
 	path := fmt.Sprintf("%s/%s", s.httpPath, c.sid)
 	var req bytes.Buffer
 	// An escaped query goes back to net/http; the padding grows the fast
 	// path's buffer past what net/http's reader takes at once.
 	fmt.Fprintf(&req, "GET %s?ack=%d&wait=%%30 HTTP/1.1\r\nHost: test\r\nX-Pad: %s\r\n\r\n", path, c.ack, strings.Repeat("p", 9000))
-	frames := [][]byte{bytes.Repeat([]byte("b"), 3000), bytes.Repeat([]byte("c"), 3000)}
-	for i, f := range frames {
-		body := uplink(f)
-		fmt.Fprintf(&req, "POST %s/exchange?ack=%d&seq=%d HTTP/1.1\r\nHost: test\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
-			path, c.ack, c.batch+1+uint64(i), httpwire.ContentType, len(body), body)
-	}
-	c.batch += uint64(len(frames))
-	if _, err := rc.c.Write(req.Bytes()); err != nil {
-		t.Fatal(err)
-	}
+	frames := appendExchanges(&req, c, 2)
+	rc.write(req.Bytes())
 	if a := rc.recv(); a.status != http.StatusOK {
 		t.Fatalf("the handed-back poll: %d %s", a.status, a.body)
 	}
-	for i, f := range frames {
-		a := rc.recv()
-		if a.status != http.StatusOK {
-			t.Fatalf("pipelined exchange %d: %d %s", i, a.status, a.body)
-		}
-		echoed := false
-		for _, r := range a.records(t) {
-			echoed = echoed || bytes.Equal(r.data, f)
-		}
-		if !echoed {
-			t.Fatalf("pipelined exchange %d: records %v, want the echo of its frame", i, a.records(t))
-		}
-	}
+	rc.recvEchoes(frames)
 	if st := s.Stats(); st.FastHandbacks != 1 || st.FastAdopted != 2 {
 		t.Fatalf("handed back %d, adopted %d; want 1, 2", st.FastHandbacks, st.FastAdopted)
 	}
@@ -441,31 +418,73 @@ func TestFastPathKeepsWhatItHandedBack(t *testing.T) {
 func TestFastPathKeepsWhatItHandedBackTwice(t *testing.T) {
 	for _, pad := range []int{5000, 9000, 12000} {
 		t.Run(fmt.Sprint(pad), func(t *testing.T) {
-			s := newTestServer(t, Options{}, newEchoHandler())
-			c := newHTTPClient(t, s).handshake("")
-			rc := dialKept(t, s)
-			rc.exchange(c, []byte("adopt"))
+			s, c, rc := adoptedConn(t)
 			path := fmt.Sprintf("%s/%s", s.httpPath, c.sid)
 			var req bytes.Buffer
 			fmt.Fprintf(&req, "GET %s?ack=%d&wait=0 HTTP/1.1\r\nHost: test\r\nConnection: x-pad\r\nX-Pad: %s\r\n\r\n", path, c.ack, strings.Repeat("p", pad))
 			fmt.Fprintf(&req, "GET %s?ack=%d&wait=0 HTTP/1.1\r\nHost: test\r\nConnection: x-foo\r\n\r\n", path, c.ack)
-			frames := [][]byte{bytes.Repeat([]byte("b"), 3000), bytes.Repeat([]byte("c"), 3000), bytes.Repeat([]byte("d"), 3000)}
-			for i, f := range frames {
-				body := uplink(f)
-				fmt.Fprintf(&req, "POST %s/exchange?ack=%d&seq=%d HTTP/1.1\r\nHost: test\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
-					path, c.ack, c.batch+1+uint64(i), httpwire.ContentType, len(body), body)
-			}
-			if _, err := rc.c.Write(req.Bytes()); err != nil {
-				t.Fatal(err)
-			}
-			for i := range 2 + len(frames) {
+			frames := appendExchanges(&req, c, 3)
+			rc.write(req.Bytes())
+			for i := range 2 {
 				if a := rc.recv(); a.status != http.StatusOK {
-					t.Fatalf("answer %d: %d %s", i, a.status, a.body)
+					t.Fatalf("handed-back poll %d: %d %s", i, a.status, a.body)
 				}
 			}
+			rc.recvEchoes(frames)
 			if st := s.Stats(); st.FastHandbacks != 2 {
 				t.Fatalf("handed back %d, want 2", st.FastHandbacks)
 			}
 		})
+	}
+}
+
+// adoptedConn is a server with an echo handler, a session on it, and a
+// kept connection that the fast path has adopted.
+func adoptedConn(t *testing.T) (*Server, *httpClient, *keptConn) {
+	t.Helper()
+	s := newTestServer(t, Options{}, newEchoHandler())
+	c := newHTTPClient(t, s).handshake("")
+	rc := dialKept(t, s)
+	rc.exchange(c, []byte("adopt"))
+	return s, c, rc
+}
+
+// appendExchanges appends n pipelined exchanges of c's session to req, each
+// with one 3,000-byte frame, and returns the frames.
+func appendExchanges(req *bytes.Buffer, c *httpClient, n int) [][]byte {
+	frames := make([][]byte, n)
+	for i := range frames {
+		frames[i] = bytes.Repeat([]byte{byte('b' + i)}, 3000)
+		body := uplink(frames[i])
+		c.batch++
+		fmt.Fprintf(req, "POST %s/%s/exchange?ack=%d&seq=%d HTTP/1.1\r\nHost: test\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s",
+			c.srv.httpPath, c.sid, c.ack, c.batch, httpwire.ContentType, len(body), body)
+	}
+	return frames
+}
+
+func (rc *keptConn) write(b []byte) {
+	rc.t.Helper()
+	if _, err := rc.c.Write(b); err != nil {
+		rc.t.Fatal(err)
+	}
+}
+
+// recvEchoes reads one exchange's answer per frame and checks that each
+// echoes its frame.
+func (rc *keptConn) recvEchoes(frames [][]byte) {
+	rc.t.Helper()
+	for i, f := range frames {
+		a := rc.recv()
+		if a.status != http.StatusOK {
+			rc.t.Fatalf("pipelined exchange %d: %d %s", i, a.status, a.body)
+		}
+		echoed := false
+		for _, r := range a.records(rc.t) {
+			echoed = echoed || bytes.Equal(r.data, f)
+		}
+		if !echoed {
+			rc.t.Fatalf("pipelined exchange %d: records %v, want the echo of its frame", i, a.records(rc.t))
+		}
 	}
 }
