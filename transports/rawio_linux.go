@@ -11,9 +11,10 @@ import (
 
 // rawIO reads and writes a socket with raw system calls, through the
 // poller like net.Conn's Read and Write (readiness waits, deadlines, Close)
-// but without the runtime's system call bookkeeping. The fast path reads
-// and writes its connections with it, and a WebSocket link's writeGate
-// (what gws reads and writes through) does too.
+// but without the runtime's system call bookkeeping. Every accepted
+// connection is read and written with it (rawTCPConn), by net/http first,
+// then by whoever hijacks it: the fast path, or a WebSocket link's
+// writeGate (what gws reads and writes through).
 //
 // Why: a player's request or input typically finds the server idle, and
 // its read is then the first system call after the idle spell. Through
